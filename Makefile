@@ -1,0 +1,102 @@
+# logwhy: one non-recursive Makefile. `make`, `make run`, `make test`,
+# `make install PREFIX=... DESTDIR=...`, `make SAN=1` (ASan+UBSan), `V=1`.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS := jansson libpcre2-8 yaml-0.1 zlib
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+ifneq ($(V),1)
+Q := @
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
+CRIT_LIBS = $(shell pkg-config --libs criterion 2>/dev/null)
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L \
+	-D_DEFAULT_SOURCE -DLOGWHY_VERSION='"$(VERSION)"' \
+	-DLOGWHY_RULES_DIR='"$(PREFIX)/share/logwhy/rules"' \
+	-Isrc $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC := $(sort $(filter-out src/cli/% src/wsd/%,$(wildcard src/*/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+WSD_SRC := $(sort $(wildcard src/wsd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+WSD_OBJ := $(WSD_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+LIB := $(BUILD)/liblogwhy.a
+BINS := $(BUILD)/logwhy $(if $(WSD_SRC),$(BUILD)/logwhy-wsd)
+
+.PHONY: all deps run test unit install uninstall clean bench
+.DEFAULT_GOAL := all
+
+all: $(BINS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/logwhy: $(CLI_OBJ) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/logwhy-wsd: $(WSD_OBJ) $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(WSD_OBJ) $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST-CC $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(CRIT_CFLAGS) -o $@ $< $(LIB) \
+		$(ALL_LDFLAGS) $(PKG_LIBS) $(CRIT_LIBS) -lm
+
+unit: $(UNIT_BIN)
+
+# The bundled example: a staging incident as `gcloud logging read --format=json` printed it.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/logwhy lint --fail-on never examples/staging-1011.json
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logwhy/rules
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 rules/*.yml $(DESTDIR)$(PREFIX)/share/logwhy/rules/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/logwhy $(DESTDIR)$(PREFIX)/bin/logwhy-wsd
+	rm -rf $(DESTDIR)$(PREFIX)/share/logwhy
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(WSD_OBJ:.o=.d)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install what building and testing logwhy needs, when it is missing.
+# As root: apt-get installs it. Otherwise: print the exact command and fail.
+set -eu
+
+pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
+libcriterion-dev python3 python3-jsonschema jq"
+
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "logwhy: missing packages:$missing" >&2
+	echo "logwhy: run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "logwhy: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >&2

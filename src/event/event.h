@@ -1,0 +1,85 @@
+#ifndef LOGWHY_EVENT_H
+#define LOGWHY_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "event/close.h"
+#include "read/record.h"
+#include "util/buf.h"
+
+/* Cloud Logging's LogSeverity, in its order; text levels map onto it. */
+enum sev {
+	SEV_DEFAULT = 0,
+	SEV_DEBUG,
+	SEV_INFO,
+	SEV_NOTICE,
+	SEV_WARNING,
+	SEV_ERROR,
+	SEV_CRITICAL,
+	SEV_ALERT,
+	SEV_EMERGENCY,
+};
+
+const char *sev_name(enum sev s);          /* "DEFAULT", "DEBUG", ... */
+int sev_parse(const char *s, size_t n);    /* case-insensitive, also WARN,
+					      FATAL, EXCEPTION; -1 if unknown */
+
+/*
+ * One normalized event: what rules see, whatever the input format.
+ * An event owns its storage (strings live in its own buffer, payload is a
+ * reference it holds); event_clear releases it and leaves it reusable.
+ */
+struct event {
+	const char *source;      /* borrowed from the record (input name) */
+	long line;               /* first line of the record */
+	long last_line;          /* last line when several records were joined */
+
+	int has_ts;
+	int64_t ts_us;           /* microseconds since the epoch, UTC */
+	enum sev sev;
+
+	const char *msg;         /* the message text (never NULL, may be "") */
+	size_t msg_len;
+
+	json_t *entry;           /* the whole parsed record (own reference), or NULL */
+	json_t *payload;         /* borrowed from entry: the app's fields
+				    (jsonPayload, or the Cloud Run object), or NULL */
+
+	/* correlation keys; NULL when unknown */
+	const char *trace;
+	const char *span;
+	const char *instance;
+	const char *conn;        /* connection id */
+	const char *user;
+
+	struct ws_close close;   /* close.present when the message is a close trace */
+
+	const char *text;        /* the raw record text, for examples */
+	size_t text_len;
+	unsigned joined : 1;     /* built from several records (multi-line block) */
+	unsigned truncated : 1;
+
+	struct buf store;        /* owns msg/keys/text copies */
+};
+
+void event_init(struct event *ev);
+void event_clear(struct event *ev);   /* NULL-safe; frees what ev owns */
+
+/*
+ * Normalize one record into ev (cleared first). Returns 0; -1 with d set
+ * only when the record is unusable (invalid JSON in a JSON record: d names
+ * the line and column). The event copies everything it keeps.
+ */
+struct diag;
+int event_from_record(struct event *ev, const struct record *rec, struct diag *d);
+
+/* Look up a dotted path ("jsonPayload.state", "labels.instanceId").
+ * Payload first, then the whole entry, then the normalized fields
+ * (severity, message, trace, span, instance, connection_id, user_id,
+ * close.code, close.reason). Writes a string form into out.
+ * Returns 1 when found, 0 when not. */
+int event_field(const struct event *ev, const char *path, struct buf *out);
+
+#endif

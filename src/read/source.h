@@ -1,0 +1,35 @@
+#ifndef LOGWHY_SOURCE_H
+#define LOGWHY_SOURCE_H
+
+#include <stddef.h>
+
+#include "util/diag.h"
+
+/*
+ * A byte stream: a file, stdin ("-"), or memory; gzip is recognised by its
+ * magic bytes and inflated transparently (several members in a row are one
+ * stream). A source owns its descriptor and buffers; source_close frees it.
+ */
+struct source;
+
+/* path "-" is stdin (named "<stdin>"). NULL with d set on failure
+ * (d->msg ends with ": strerror"). A directory is refused here. */
+struct source *source_open(const char *path, const struct warn_sink *w,
+			   struct diag *d);
+/* Read from memory (not copied: data must outlive the source). */
+struct source *source_open_mem(const char *name, const char *data, size_t len,
+			       const struct warn_sink *w);
+
+/* Read up to n bytes: >0 bytes read, 0 at end of input, -1 on a read error
+ * (d set). A truncated or corrupt gzip stream is reported once through the
+ * warn sink (with the file name), and the bytes inflated before it are
+ * returned normally, then 0. */
+long source_read(struct source *s, char *buf, size_t n, struct diag *d);
+
+const char *source_name(const struct source *s);
+long long source_size(const struct source *s);      /* -1 unless a regular file */
+long long source_consumed(const struct source *s);  /* raw (compressed) bytes read */
+int source_is_gzip(const struct source *s);
+void source_close(struct source *s);                 /* NULL-safe */
+
+#endif

@@ -1,0 +1,121 @@
+#ifndef LOGWHY_RULE_H
+#define LOGWHY_RULE_H
+
+#include <stddef.h>
+
+#include "event/event.h"
+#include "util/buf.h"
+#include "util/diag.h"
+
+/*
+ * Rules: YAML data, validated completely when loaded (rules/*.yml, one rule
+ * per document). A ruleset owns its rules; ruleset_free releases all.
+ */
+enum rule_role { ROLE_CAUSE = 0, ROLE_SYMPTOM, ROLE_CONTEXT };
+
+/* A rule's severity, and the threshold of lint --fail-on. */
+enum level { LEVEL_NEVER = 0, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR };
+
+const char *level_name(enum level l);        /* "info", "warning", "error" */
+int level_parse(const char *s);              /* -1 if unknown; "never" ok */
+const char *role_name(enum rule_role r);     /* "cause", "symptom", "context" */
+
+/* correlate.by keys */
+enum {
+	CORR_CONNECTION = 1u << 0,
+	CORR_TRACE = 1u << 1,
+	CORR_INSTANCE = 1u << 2,
+	CORR_USER = 1u << 3,
+	CORR_SPAN = 1u << 4,
+};
+
+struct cond;   /* opaque condition tree */
+
+struct rule_example {
+	char *text;
+	long line;   /* where it stands in the rule file */
+};
+
+struct rule {
+	char *id;
+	char *title;
+	char *category;
+	enum rule_role role;
+	enum level level;
+	struct cond *match;
+	char *message;           /* template: {capture}, {field.path} */
+	char **why;              /* templates, symptom first */
+	size_t nwhy;
+	char *fix;               /* template */
+	char **explains;         /* rule ids */
+	size_t nexplains;
+	struct rule **explains_rule;   /* resolved by ruleset_finish */
+	long within_ms;          /* correlate.within; 0 when no correlate */
+	unsigned correlate_by;   /* CORR_* mask */
+	struct rule_example *ex_match, *ex_nomatch;
+	size_t nex_match, nex_nomatch;
+	char *file;              /* where the rule was defined */
+	long line, col;
+	size_t index;            /* position in the ruleset (sorted by id) */
+};
+
+struct ruleset {
+	struct rule **rules;     /* sorted by id after ruleset_finish */
+	size_t n;
+	char **paths;            /* files loaded, in order */
+	size_t npaths;
+};
+
+struct ruleset *ruleset_new(void);
+/* Load a rule file, or every *.yml / *.yaml in a directory (sorted by
+ * name). -1 with d = file:line:col of the first problem. */
+int ruleset_load(struct ruleset *rs, const char *path, struct diag *d);
+/* Load one rule file from memory (name is for messages). */
+int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
+		     size_t len, struct diag *d);
+/* Check ids unique, resolve explains, sort. Call once after loading. */
+int ruleset_finish(struct ruleset *rs, struct diag *d);
+const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
+void ruleset_free(struct ruleset *rs);      /* NULL-safe */
+
+/*
+ * Matching. A struct match holds the per-caller scratch (PCRE2 match data,
+ * captured values), so one ruleset can be matched from several threads,
+ * each with its own struct match. Captures are valid until the next
+ * rule_match on the same struct match.
+ */
+#define MATCH_MAX_CAPS 32
+
+struct match_cap {
+	const char *name;    /* borrowed from the compiled pattern */
+	const char *value;   /* into m->store */
+};
+
+struct match {
+	void *md;            /* pcre2_match_data_8 * */
+	struct match_cap caps[MATCH_MAX_CAPS];
+	size_t ncaps;
+	struct buf store;
+	struct buf scratch;
+};
+
+void match_init(struct match *m);
+void match_clear(struct match *m);           /* frees; NULL-safe */
+
+/* Regex limits: a pattern that runs past them counts as no match, and the
+ * sink gets one warning naming the rule and the event's source:line. */
+#define RULE_MATCH_LIMIT 1000000u
+#define RULE_DEPTH_LIMIT 10000u
+#define RULE_HEAP_LIMIT_KIB 20480u
+
+/* 1 when ev matches r (captures in m), 0 when not. */
+int rule_match(const struct rule *r, const struct event *ev, struct match *m,
+	       const struct warn_sink *w);
+
+/* Expand a template: "{name}" is a capture, "{a.b}" an event field
+ * (event_field); "{{" / "}}" are literal braces; an unknown name stays as
+ * written. Appends to out. */
+int rule_render(const char *tmpl, const struct event *ev,
+		const struct match *m, struct buf *out);
+
+#endif

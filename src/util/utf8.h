@@ -1,0 +1,24 @@
+#ifndef LOGWHY_UTF8_H
+#define LOGWHY_UTF8_H
+
+#include <stddef.h>
+
+/*
+ * Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past
+ * U+10FFFF. Shared by the sanitizer, terminal output and the WebSocket
+ * text-frame checks.
+ */
+
+/* Decode one code point at p: its length (1-4), or 0 when the bytes are
+ * not valid UTF-8 (or the sequence is cut by n). */
+size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp);
+
+/* 1 when all n bytes are valid UTF-8. */
+int utf8_valid(const unsigned char *p, size_t n);
+
+/* Incremental validation across fragments: state starts at 0; feed bytes;
+ * returns -1 as soon as a byte makes the text invalid, else 0. At the end,
+ * the text is complete and valid when the state is back to 0. */
+int utf8_feed(unsigned *state, const unsigned char *p, size_t n);
+
+#endif

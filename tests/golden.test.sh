@@ -1,0 +1,48 @@
+#!/bin/sh
+# Golden cases: every fixtures/<case>/ with a file `cmd` is one case.
+#   cmd            one shell command line; `logwhy` is the binary under test
+#   expected.out   exact stdout
+#   expected.err   exact stderr (optional: only checked when present)
+#   expected.exit  exit status (optional, default 0)
+# The command runs inside the case folder. UPDATE=1 rewrites the expected
+# files from what the command does now (review the diff before committing).
+set -u
+cd "$(dirname "$0")/.."
+LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+root=$PWD
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for dir in fixtures/*/; do
+	case=${dir%/}
+	[ -f "$case/cmd" ] || continue
+	want_exit=0
+	[ -f "$case/expected.exit" ] && want_exit=$(cat "$case/expected.exit")
+	(
+		cd "$case" || exit 99
+		logwhy() { "$LOGWHY" "$@"; }
+		export NO_COLOR=1 LOGWHY_RULES="$root/rules"
+		. ./cmd
+	) >"$tmp/out" 2>"$tmp/err" </dev/null
+	got_exit=$?
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$tmp/out" "$case/expected.out"
+		[ -f "$case/expected.err" ] && cp "$tmp/err" "$case/expected.err"
+		if [ "$got_exit" -ne 0 ]; then echo "$got_exit" >"$case/expected.exit"; else rm -f "$case/expected.exit"; fi
+	fi
+	ok=1
+	if [ "$got_exit" != "$want_exit" ]; then
+		echo "FAIL $case: exit $got_exit, want $want_exit"; ok=0
+	fi
+	if ! diff -u "$case/expected.out" "$tmp/out" >"$tmp/diff"; then
+		echo "FAIL $case: stdout differs"; head -n 40 "$tmp/diff"; ok=0
+	fi
+	if [ -f "$case/expected.err" ] && ! diff -u "$case/expected.err" "$tmp/err" >"$tmp/diff"; then
+		echo "FAIL $case: stderr differs"; head -n 40 "$tmp/diff"; ok=0
+	fi
+	if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
