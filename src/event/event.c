@@ -1,0 +1,162 @@
+#include "event/event.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <strings.h>
+
+static const char *const sev_names[] = {
+	"DEFAULT", "DEBUG", "INFO", "NOTICE", "WARNING",
+	"ERROR", "CRITICAL", "ALERT", "EMERGENCY",
+};
+
+const char *sev_name(enum sev s)
+{
+	return (unsigned)s < sizeof sev_names / sizeof *sev_names ? sev_names[s] : "DEFAULT";
+}
+
+int sev_parse(const char *s, size_t n)
+{
+	static const struct { const char *name; enum sev sev; } alias[] = {
+		{ "WARN", SEV_WARNING }, { "FATAL", SEV_CRITICAL },
+		{ "EXCEPTION", SEV_ERROR }, { "ERR", SEV_ERROR },
+		{ "TRACE", SEV_DEBUG }, { "CRIT", SEV_CRITICAL },
+		{ "EMERG", SEV_EMERGENCY }, { "INFORMATION", SEV_INFO },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof sev_names / sizeof *sev_names; i++)
+		if (strlen(sev_names[i]) == n && strncasecmp(s, sev_names[i], n) == 0)
+			return (int)i;
+	for (i = 0; i < sizeof alias / sizeof *alias; i++)
+		if (strlen(alias[i].name) == n && strncasecmp(s, alias[i].name, n) == 0)
+			return (int)alias[i].sev;
+	return -1;
+}
+
+void event_init(struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->msg = "";
+	ev->close.elapsed_ms = -1;
+	ev->close.clean = -1;
+	ev->store.max = BUF_DEFAULT_MAX;
+}
+
+void event_clear(struct event *ev)
+{
+	struct buf keep;
+
+	if (!ev)
+		return;
+	json_decref(ev->entry);
+	keep = ev->store;
+	event_init(ev);
+	/* keep the storage: events are reused record after record */
+	buf_reset(&keep);
+	ev->store = keep;
+}
+
+/*
+ * Keys may themselves contain dots ("logging.googleapis.com/trace"), so at
+ * each level try every dot as the split point, shortest key first.
+ */
+static json_t *lookup(json_t *obj, const char *path, size_t n)
+{
+	size_t i;
+
+	if (!json_is_object(obj))
+		return NULL;
+	for (i = 0; i <= n; i++) {
+		json_t *v;
+
+		if (i < n && path[i] != '.')
+			continue;
+		v = json_object_getn(obj, path, i);
+		if (!v)
+			continue;
+		if (i == n)
+			return v;
+		v = lookup(v, path + i + 1, n - i - 1);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static int put_json(json_t *v, struct buf *out)
+{
+	char *s;
+	int rc;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return buf_add(out, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return buf_addf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL:
+		return buf_addf(out, "%.17g", json_real_value(v));
+	case JSON_TRUE:
+		return buf_adds(out, "true");
+	case JSON_FALSE:
+		return buf_adds(out, "false");
+	case JSON_NULL:
+		return buf_adds(out, "null");
+	default:
+		s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!s)
+			return -1;
+		rc = buf_adds(out, s);
+		free(s);
+		return rc;
+	}
+}
+
+static int put_str(const char *s, struct buf *out)
+{
+	if (!s)
+		return 0;
+	buf_adds(out, s);
+	return 1;
+}
+
+int event_field(const struct event *ev, const char *path, struct buf *out)
+{
+	size_t n = strlen(path);
+	json_t *v = NULL;
+
+	if (ev->payload)
+		v = lookup(ev->payload, path, n);
+	if (!v && ev->entry && ev->entry != ev->payload)
+		v = lookup(ev->entry, path, n);
+	if (v)
+		return put_json(v, out) == 0;
+
+	if (!strcmp(path, "severity"))
+		return put_str(sev_name(ev->sev), out);
+	if (!strcmp(path, "message"))
+		return buf_add(out, ev->msg, ev->msg_len) == 0;
+	if (!strcmp(path, "trace"))
+		return put_str(ev->trace, out);
+	if (!strcmp(path, "span") || !strcmp(path, "spanId"))
+		return put_str(ev->span, out);
+	if (!strcmp(path, "instance"))
+		return put_str(ev->instance, out);
+	if (!strcmp(path, "connection_id") || !strcmp(path, "connection"))
+		return put_str(ev->conn, out);
+	if (!strcmp(path, "user_id") || !strcmp(path, "user"))
+		return put_str(ev->user, out);
+	if (!strcmp(path, "source"))
+		return put_str(ev->source, out);
+	if (ev->close.present) {
+		if (!strcmp(path, "close.code") && ev->close.code)
+			return buf_addf(out, "%d", ev->close.code) == 0;
+		if (!strcmp(path, "close.reason"))
+			return put_str(ev->close.reason, out);
+		if (!strcmp(path, "close.elapsed_ms") && ev->close.elapsed_ms >= 0)
+			return buf_addf(out, "%ld", ev->close.elapsed_ms) == 0;
+		if (!strcmp(path, "close.http_status") && ev->close.http_status)
+			return buf_addf(out, "%d", ev->close.http_status) == 0;
+	}
+	return 0;
+}
