@@ -160,3 +160,40 @@ int event_field(const struct event *ev, const char *path, struct buf *out)
 	}
 	return 0;
 }
+
+int event_copy(struct event *dst, const struct event *src)
+{
+	const char *const from[] = { src->source, src->msg, src->text, src->trace,
+				     src->span, src->instance, src->conn, src->user };
+	const size_t len[] = { src->source ? strlen(src->source) : 0, src->msg_len,
+			       src->text_len, 0, 0, 0, 0, 0 };
+	size_t off[8], i;
+	struct buf store;
+
+	event_clear(dst);
+	store = dst->store;
+	for (i = 0; i < 8; i++) {
+		size_t n = i < 3 ? len[i] : (from[i] ? strlen(from[i]) : 0);
+
+		off[i] = store.len;
+		if (from[i] && (buf_add(&store, from[i], n) < 0 || buf_addc(&store, '\0') < 0)) {
+			dst->store = store;
+			return -1;
+		}
+	}
+	*dst = *src;
+	dst->store = store;
+	if (dst->entry)
+		json_incref(dst->entry);
+	dst->source = src->source ? store.p + off[0] : NULL;
+	dst->msg = store.p + off[1];
+	dst->text = src->text ? store.p + off[2] : NULL;
+	dst->trace = src->trace ? store.p + off[3] : NULL;
+	dst->span = src->span ? store.p + off[4] : NULL;
+	dst->instance = src->instance ? store.p + off[5] : NULL;
+	dst->conn = src->conn ? store.p + off[6] : NULL;
+	dst->user = src->user ? store.p + off[7] : NULL;
+	if (!src->msg)
+		dst->msg = "";
+	return 0;
+}

@@ -66,6 +66,9 @@ struct event {
 
 void event_init(struct event *ev);
 void event_clear(struct event *ev);   /* NULL-safe; frees what ev owns */
+/* Deep copy: dst owns copies of every string and a new reference to the
+ * entry, so it outlives src's stream. -1 on allocation failure. */
+int event_copy(struct event *dst, const struct event *src);
 
 /*
  * Normalize one record into ev (cleared first). Returns 0; -1 with d set
