@@ -197,3 +197,11 @@ int event_copy(struct event *dst, const struct event *src)
 		dst->msg = "";
 	return 0;
 }
+
+void event_free(struct event *ev)
+{
+	if (!ev)
+		return;
+	event_clear(ev);
+	buf_free(&ev->store);
+}

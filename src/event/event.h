@@ -65,7 +65,10 @@ struct event {
 };
 
 void event_init(struct event *ev);
-void event_clear(struct event *ev);   /* NULL-safe; frees what ev owns */
+/* event_clear drops what the event refers to but keeps its storage for
+ * reuse; event_free also releases the storage. Both NULL-safe. */
+void event_clear(struct event *ev);
+void event_free(struct event *ev);
 /* Deep copy: dst owns copies of every string and a new reference to the
  * entry, so it outlives src's stream. -1 on allocation failure. */
 int event_copy(struct event *dst, const struct event *src);
