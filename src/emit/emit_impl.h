@@ -1,0 +1,60 @@
+#ifndef LOGWHY_EMIT_IMPL_H
+#define LOGWHY_EMIT_IMPL_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "emit/emit.h"
+#include "util/buf.h"
+
+/*
+ * Private to src/emit/: the emitter object every format shares, the
+ * per-format operations, and helpers more than one format needs.
+ */
+struct emitter_ops {
+	int (*open)(struct emitter *e);
+	int (*finding)(struct emitter *e, const struct finding *f);
+	int (*close)(struct emitter *e, const struct emit_stats *s);
+};
+
+struct emitter {
+	const struct emitter_ops *ops;
+	enum emit_format fmt;
+	FILE *out;                    /* borrowed */
+	struct emit_opts opts;        /* copied; what it points to is borrowed */
+	struct buf b;                 /* scratch, reset per finding */
+	long nfindings;
+	FILE *spool;                  /* junit: testcases until the counts are known */
+};
+
+extern const struct emitter_ops emit_text_ops, emit_json_ops, emit_sarif_ops,
+	emit_junit_ops, emit_github_ops;
+
+/* Severity as text/JSON/JUnit say it: "error", "warning", "info". */
+const char *emit_level_name(int level);
+const char *emit_role_name(int role);
+
+/* The finding's message: the rendered one, else the rule's title or id. */
+const char *emit_message(const struct finding *f);
+/* The event's input name; "<stdin>" when it has none. */
+const char *emit_source(const struct finding *f);
+
+/*
+ * A JSON string (new reference) from log-derived bytes: invalid UTF-8 is
+ * replaced by U+FFFD so jansson accepts it. At most limit input bytes are
+ * used, cut back to a whole code point. s may be NULL (gives JSON null).
+ * NULL on allocation failure.
+ */
+json_t *emit_json_stringn(const char *s, size_t n, size_t limit);
+json_t *emit_json_string(const char *s);
+
+/* The finding's captures as a JSON object (new reference), {} when none. */
+json_t *emit_json_captures(const struct finding *f);
+
+/* Write v compactly (no newline). -1 on a write or allocation error. */
+int emit_json_write(FILE *out, const json_t *v);
+
+/* 0, or -1 with errno set when out has seen a write error. */
+int emit_check(FILE *out);
+
+#endif

@@ -1,0 +1,86 @@
+#include <string.h>
+
+#include "emit/emit_impl.h"
+#include "util/term.h"
+
+/*
+ * GitHub Actions workflow commands. The runner only defines %, CR and LF
+ * escapes (plus ':' and ',' inside properties); a raw newline would let a
+ * log line start a command of its own. Other controls and invalid UTF-8 go
+ * through term_escape so an ESC from the logs cannot reach the log viewer.
+ */
+static int gh_escape(struct buf *b, const char *s, int property)
+{
+	size_t i, start = 0, n = strlen(s);
+
+	for (i = 0; i < n; i++) {
+		const char *rep;
+
+		switch (s[i]) {
+		case '%':
+			rep = "%25";
+			break;
+		case '\r':
+			rep = "%0D";
+			break;
+		case '\n':
+			rep = "%0A";
+			break;
+		case ':':
+			rep = property ? "%3A" : NULL;
+			break;
+		case ',':
+			rep = property ? "%2C" : NULL;
+			break;
+		default:
+			rep = NULL;
+		}
+		if (!rep)
+			continue;
+		if (term_escape(b, s + start, i - start) < 0 || buf_adds(b, rep) < 0)
+			return -1;
+		start = i + 1;
+	}
+	return term_escape(b, s + start, n - start);
+}
+
+static const char *gh_command(int level)
+{
+	switch (level) {
+	case LEVEL_ERROR:
+		return "error";
+	case LEVEL_WARNING:
+		return "warning";
+	default:
+		return "notice";
+	}
+}
+
+static int github_finding(struct emitter *e, const struct finding *f)
+{
+	struct buf *b = &e->b;
+	const char *id = f->rule->id ? f->rule->id : "";
+	int has_file = f->ev->source && f->ev->source[0] &&
+		       strcmp(f->ev->source, "<stdin>") != 0 &&
+		       strcmp(f->ev->source, "-") != 0;
+
+	if (buf_addf(b, "::%s ", gh_command(f->rule->level)) < 0)
+		return -1;
+	/* An annotation on a file that is not in the repository (stdin) is
+	 * dropped by GitHub; without file= it still shows on the run. */
+	if (has_file) {
+		if (buf_adds(b, "file=") < 0 || gh_escape(b, f->ev->source, 1) < 0)
+			return -1;
+		if (f->ev->line > 0 && buf_addf(b, ",line=%ld", f->ev->line) < 0)
+			return -1;
+		if (buf_addc(b, ',') < 0)
+			return -1;
+	}
+	if (buf_adds(b, "title=") < 0 || gh_escape(b, id, 1) < 0 ||
+	    buf_add(b, "::", 2) < 0 || gh_escape(b, emit_message(f), 0) < 0 ||
+	    buf_addc(b, '\n') < 0)
+		return -1;
+	return fwrite(b->p, 1, b->len, e->out) == b->len ? 0 : -1;
+}
+
+const struct emitter_ops emit_github_ops = { NULL, github_finding, NULL };
