@@ -1,0 +1,75 @@
+#ifndef LOGWHY_CLI_H
+#define LOGWHY_CLI_H
+
+#include <stdio.h>
+
+#include "cli/opt.h"
+#include "read/frame.h"
+#include "rules/rule.h"
+#include "util/diag.h"
+
+/* Option ids shared by every command's table (commands use ids >= 100). */
+enum {
+	OPT_RULES = 1,
+	OPT_COLOR,
+	OPT_INPUT_FORMAT,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_VERSION,
+	OPT_MAX_RECORD,
+};
+
+#define OPT_COMMON_RULES \
+	{ "rules", 0, "PATH", NULL, "load rules from PATH (file or directory; repeatable; replaces the shipped rules)", OPT_RULES }
+#define OPT_COMMON_COLOR \
+	{ "color", 0, "WHEN", "auto|always|never", "colour output: auto (a terminal, unless NO_COLOR is set), always, never", OPT_COLOR }
+#define OPT_COMMON_INPUT \
+	{ "input-format", 0, "FORMAT", "auto|json|ndjson|jsonl|yaml|text", "input format (default auto: detected per input)", OPT_INPUT_FORMAT }
+#define OPT_COMMON_QUIET \
+	{ "quiet", 'q', NULL, NULL, "no warnings or summary on stderr", OPT_QUIET }
+#define OPT_COMMON_VERSION \
+	{ "version", 0, NULL, NULL, "print the version and where rules load from", OPT_VERSION }
+#define OPT_COMMON_MAX_RECORD \
+	{ "max-record", 0, "BYTES", NULL, "cut records longer than BYTES (default 8 MiB; a warning names each)", OPT_MAX_RECORD }
+
+struct common {
+	const char *rules[64];
+	int nrules;
+	int color;                 /* -1 auto, 0 never, 1 always */
+	enum input_format format;
+	size_t max_record;
+	int quiet;
+	int verbose;
+	long warnings;
+};
+
+void common_init(struct common *c);
+/* Handle a shared option; 1 when id was one, 0 when not, -1 on a bad value
+ * (message printed). */
+int common_option(struct common *c, int id, const char *value);
+/* Resolve colour for a stream. */
+int common_color(const struct common *c, FILE *stream);
+
+/* Load the ruleset: --rules, else $LOGWHY_RULES (':'-separated), else the
+ * source tree next to the binary, else the installed directory. NULL after
+ * printing the located error. */
+struct ruleset *cli_load_rules(const struct common *c);
+/* Where rules would be loaded from (for --version). */
+void cli_rules_origin(const struct common *c, char *out, size_t n);
+
+/* Printing, the only place the program writes diagnostics. */
+void cli_error(const struct diag *d);
+void cli_errorf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+/* A warn_sink that prints "logwhy: file:line:col: warning: ..." unless quiet. */
+struct warn_sink cli_warn_sink(struct common *c);
+
+int cli_version(const struct common *c);
+
+int cmd_lint(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+#endif

@@ -1,0 +1,55 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "lint", cmd_lint, "one finding per matching record; a CI gate" },
+	{ "rules", cmd_rules, "list, show, check and test rules" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: logwhy COMMAND [OPTIONS] [ARGS...]\n\n"
+		     "logwhy finds the error behind the error in WebSocket service logs.\n\n"
+		     "commands:\n");
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'logwhy COMMAND --help' describes a command's options.\n"
+		     "Exit status: 0 ok, 1 findings at or above --fail-on (lint) or failed\n"
+		     "rule examples (rules test), 2 usage, input or rule error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		struct common c;
+
+		common_init(&c);
+		return cli_version(&c);
+	}
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "logwhy: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,151 @@
+#include "cli/opt.h"
+
+#include <string.h>
+
+#define OPT_HELP_ID (-1000)
+
+int opt_value_ok(const struct opt *o, const char *value)
+{
+	const char *p = o->values;
+	size_t n = strlen(value);
+
+	if (!p)
+		return 1;
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t k = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (k == n && memcmp(p, value, n) == 0)
+			return 1;
+		p += k + (bar != NULL);
+	}
+	return 0;
+}
+
+static const struct opt *find_long(const struct opt *t, const char *name, size_t n)
+{
+	for (; t->name; t++)
+		if (strlen(t->name) == n && memcmp(t->name, name, n) == 0)
+			return t;
+	return NULL;
+}
+
+static const struct opt *find_short(const struct opt *t, char c)
+{
+	for (; t->name; t++)
+		if (t->short_name == c)
+			return t;
+	return NULL;
+}
+
+static int usage_error(const struct cmd_spec *spec, const char *fmt, const char *what)
+{
+	fprintf(stderr, "logwhy %s: ", spec->name);
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nTry 'logwhy %s --help'.\n", spec->name);
+	return 2;
+}
+
+static int apply(const struct cmd_spec *spec, const struct opt *o, const char *value,
+		 int (*on_opt)(void *, int, const char *), void *ctx)
+{
+	if (o->arg && o->values && !opt_value_ok(o, value)) {
+		fprintf(stderr, "logwhy %s: invalid value '%s' for --%s (expected %s)\n",
+			spec->name, value, o->name, o->values);
+		fprintf(stderr, "Try 'logwhy %s --help'.\n", spec->name);
+		return 2;
+	}
+	return on_opt(ctx, o->id, value) ? 2 : 0;
+}
+
+int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
+	      int (*on_opt)(void *ctx, int id, const char *value), void *ctx)
+{
+	int i, n = 0, only_pos = 0, rc;
+
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i];
+
+		if (only_pos || a[0] != '-' || a[1] == '\0') {
+			argv[1 + n++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = 1;
+			continue;
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			opt_help(spec, stdout);
+			return -1;
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct opt *o = find_long(spec->opts, name, len);
+			const char *value = NULL;
+
+			if (!o)
+				return usage_error(spec, "unknown option '%s'", a);
+			if (o->arg) {
+				if (eq)
+					value = eq + 1;
+				else if (i + 1 < argc)
+					value = argv[++i];
+				else
+					return usage_error(spec, "option '--%s' needs a value", o->name);
+			} else if (eq) {
+				return usage_error(spec, "option '--%s' takes no value", o->name);
+			}
+			if ((rc = apply(spec, o, value, on_opt, ctx)))
+				return rc;
+			continue;
+		}
+		/* bundled short options: -qv, -oJSON, -o json */
+		for (a++; *a; a++) {
+			const struct opt *o = find_short(spec->opts, *a);
+			char flag[3] = { '-', *a, 0 };
+
+			if (!o)
+				return usage_error(spec, "unknown option '%s'", flag);
+			if (!o->arg) {
+				if ((rc = apply(spec, o, NULL, on_opt, ctx)))
+					return rc;
+				continue;
+			}
+			if (a[1]) {
+				rc = apply(spec, o, a + 1, on_opt, ctx);
+			} else if (i + 1 < argc) {
+				rc = apply(spec, o, argv[++i], on_opt, ctx);
+			} else {
+				return usage_error(spec, "option '%s' needs a value", flag);
+			}
+			if (rc)
+				return rc;
+			break;
+		}
+	}
+	*npos = n;
+	return 0;
+}
+
+void opt_help(const struct cmd_spec *spec, FILE *out)
+{
+	const struct opt *o;
+
+	fprintf(out, "usage: logwhy %s %s\n\n%s\n\noptions:\n", spec->name, spec->usage,
+		spec->summary);
+	for (o = spec->opts; o->name; o++) {
+		char left[64];
+
+		if (o->short_name)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
+				 o->arg ? "=" : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? "=" : "",
+				 o->arg ? o->arg : "");
+		fprintf(out, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help and exit");
+	if (spec->details)
+		fprintf(out, "\n%s", spec->details);
+}
