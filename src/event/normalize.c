@@ -1,0 +1,939 @@
+#include "event/event.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/diag.h"
+
+/*
+ * Records -> events. Every input shape ends up in the same struct event so
+ * rules never see a format. Strings are either borrowed from ev->entry
+ * (which the event owns) or copied into ev->store; while the store grows it
+ * may move, so store-resident fields are remembered as offsets and turned
+ * into pointers once, at the end.
+ */
+
+enum nf {
+	NF_MSG, NF_TEXT, NF_TRACE, NF_SPAN, NF_INSTANCE, NF_CONN, NF_USER, NF_COUNT,
+};
+
+struct norm {
+	struct event *ev;
+	const char *ptr[NF_COUNT];   /* borrowed pointer, or NULL */
+	size_t off[NF_COUNT];        /* offset into ev->store when in_store */
+	size_t len[NF_COUNT];
+	unsigned in_store;           /* bit per field */
+	unsigned set;                /* bit per field */
+	int oom;                     /* the store hit its limit: keep what fits */
+};
+
+/* Only keys at most this far into a text message are looked for. */
+#define KEY_SCAN_MAX ((size_t)64 << 10)
+
+static int nf_isset(const struct norm *n, enum nf f)
+{
+	return (n->set >> f) & 1u;
+}
+
+static void nf_borrow(struct norm *n, enum nf f, const char *s, size_t len)
+{
+	n->ptr[f] = s;
+	n->len[f] = len;
+	n->set |= 1u << f;
+	n->in_store &= ~(1u << f);
+}
+
+/* Copy into the store (NUL-terminated) and remember the offset. */
+static int nf_copy(struct norm *n, enum nf f, const char *s, size_t len)
+{
+	struct buf *b = &n->ev->store;
+	size_t off = b->len;
+
+	if (buf_add(b, s, len) < 0 || buf_addc(b, '\0') < 0) {
+		b->len = off;
+		if (b->p)
+			b->p[off] = '\0';
+		n->oom = 1;
+		return -1;
+	}
+	n->off[f] = off;
+	n->len[f] = len;
+	n->set |= 1u << f;
+	n->in_store |= 1u << f;
+	return 0;
+}
+
+/* A field that is a substring of one already in the store (text -> msg). */
+static void nf_sub(struct norm *n, enum nf f, enum nf of, size_t skip, size_t len)
+{
+	n->off[f] = n->off[of] + skip;
+	n->len[f] = len;
+	n->set |= 1u << f;
+	n->in_store |= 1u << f;
+}
+
+static void nf_resolve(struct norm *n)
+{
+	struct event *ev = n->ev;
+	const char *v[NF_COUNT];
+	int f;
+
+	for (f = 0; f < NF_COUNT; f++) {
+		if (!nf_isset(n, f))
+			v[f] = NULL;
+		else if ((n->in_store >> f) & 1u)
+			v[f] = ev->store.p + n->off[f];
+		else
+			v[f] = n->ptr[f];
+	}
+	if (v[NF_MSG]) {
+		ev->msg = v[NF_MSG];
+		ev->msg_len = n->len[NF_MSG];
+	}
+	if (v[NF_TEXT]) {
+		ev->text = v[NF_TEXT];
+		ev->text_len = n->len[NF_TEXT];
+	}
+	ev->trace = v[NF_TRACE];
+	ev->span = v[NF_SPAN];
+	ev->instance = v[NF_INSTANCE];
+	ev->conn = v[NF_CONN];
+	ev->user = v[NF_USER];
+}
+
+/* ---- time ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm:
+ * no timegm, no TZ, same answer everywhere). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, size_t n, size_t at, size_t k, int *out)
+{
+	int v = 0;
+	size_t i;
+
+	if (at + k > n)
+		return 0;
+	for (i = 0; i < k; i++) {
+		if (s[at + i] < '0' || s[at + i] > '9')
+			return 0;
+		v = v * 10 + (s[at + i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/*
+ * "2025-09-08T04:33:37.537294Z", "2025-09-08 04:33:37,537",
+ * "2025-09-08T04:33:37+02:00", "...+0200"; any number of fraction digits.
+ * No offset means UTC. Returns the bytes consumed, 0 if s does not start
+ * with a timestamp.
+ */
+static size_t parse_ts(const char *s, size_t n, int64_t *us)
+{
+	int y, mo, d, h, mi, sec, oh, om;
+	int64_t frac = 0, scale = 1000000, t;
+	size_t i;
+
+	if (!digits(s, n, 0, 4, &y) || n < 19 || s[4] != '-' ||
+	    !digits(s, n, 5, 2, &mo) || s[7] != '-' || !digits(s, n, 8, 2, &d) ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    !digits(s, n, 11, 2, &h) || s[13] != ':' || !digits(s, n, 14, 2, &mi) ||
+	    s[16] != ':' || !digits(s, n, 17, 2, &sec))
+		return 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return 0;
+	i = 19;
+	if (i < n && (s[i] == '.' || s[i] == ',') && i + 1 < n &&
+	    s[i + 1] >= '0' && s[i + 1] <= '9') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (s[i] - '0') * scale;
+			}
+		}
+	}
+	t = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+	     h * 3600 + mi * 60 + sec) * 1000000 + frac;
+	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i < n && (s[i] == '+' || s[i] == '-') && digits(s, n, i + 1, 2, &oh)) {
+		int sign = s[i] == '-' ? -1 : 1;
+		size_t j = i + 3;
+
+		if (j < n && s[j] == ':')
+			j++;
+		if (digits(s, n, j, 2, &om)) {
+			t -= sign * (int64_t)(oh * 3600 + om * 60) * 1000000;
+			i = j + 2;
+		}
+	}
+	*us = t;
+	return i;
+}
+
+/* A timestamp given as a JSON value: RFC 3339 string, epoch number (s, ms,
+ * us or ns by magnitude), or {"seconds":S,"nanos":N}. */
+static int json_ts(json_t *v, int64_t *us)
+{
+	if (json_is_string(v)) {
+		size_t n = json_string_length(v);
+
+		return parse_ts(json_string_value(v), n, us) > 0;
+	}
+	if (json_is_number(v)) {
+		double x = json_number_value(v);
+
+		if (x < 0 || x > 9.2e18)
+			return 0;
+		if (x < 1e11)
+			*us = (int64_t)(x * 1e6);
+		else if (x < 1e14)
+			*us = (int64_t)(x * 1e3);
+		else if (x < 1e17)
+			*us = (int64_t)x;
+		else
+			*us = (int64_t)(x / 1e3);
+		return 1;
+	}
+	if (json_is_object(v)) {
+		json_t *s = json_object_get(v, "seconds");
+		json_t *ns = json_object_get(v, "nanos");
+
+		if (!json_is_integer(s))
+			return 0;
+		*us = (int64_t)json_integer_value(s) * 1000000 +
+		      (json_is_integer(ns) ? (int64_t)json_integer_value(ns) / 1000 : 0);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- severity ---- */
+
+static int json_sev(json_t *v, int pino)
+{
+	if (json_is_string(v))
+		return sev_parse(json_string_value(v), json_string_length(v));
+	if (json_is_integer(v)) {
+		json_int_t x = json_integer_value(v);
+
+		/* pino/bunyan levels: 10 trace .. 60 fatal */
+		if (pino && x > 0 && x < 100)
+			return x >= 60 ? SEV_CRITICAL : x >= 50 ? SEV_ERROR :
+			       x >= 40 ? SEV_WARNING : x >= 30 ? SEV_INFO : SEV_DEBUG;
+		/* Cloud Logging's numeric LogSeverity: 100 DEBUG .. 800 EMERGENCY */
+		if (x >= 100 && x <= 800 && x % 100 == 0)
+			return (int)(x / 100);
+		if (x == 0)
+			return SEV_DEFAULT;
+	}
+	return -1;
+}
+
+/* ---- JSON helpers ---- */
+
+static json_t *first_key(json_t *obj, const char *const *keys)
+{
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	for (; *keys; keys++)
+		if ((v = json_object_get(obj, *keys)) && !json_is_null(v))
+			return v;
+	return NULL;
+}
+
+static json_t *first_string(json_t *obj, const char *const *keys)
+{
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	for (; *keys; keys++)
+		if ((v = json_object_get(obj, *keys)) && json_is_string(v))
+			return v;
+	return NULL;
+}
+
+/* Keep the trace ID only, so "projects/P/traces/ID" (LogEntry.trace),
+ * Cloud Run's "logging.googleapis.com/trace" and a bare ID correlate. */
+static void trace_id(const char **s, size_t *n)
+{
+	const char *p = *s, *end = *s + *n, *q;
+
+	for (q = p; q + 8 <= end; q++)
+		if (memcmp(q, "/traces/", 8) == 0)
+			p = q + 8;
+	*n = (size_t)(end - p);
+	*s = p;
+}
+
+/* A string or number as a correlation key. Strings are borrowed from the
+ * tree; numbers are written into the store. */
+static void set_key(struct norm *n, enum nf f, json_t *v)
+{
+	char tmp[32];
+	const char *s;
+	size_t len;
+
+	if (nf_isset(n, f) || !v)
+		return;
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		len = json_string_length(v);
+		if (f == NF_TRACE)
+			trace_id(&s, &len);
+		if (len)
+			nf_borrow(n, f, s, len);
+	} else if (json_is_integer(v)) {
+		int k = snprintf(tmp, sizeof tmp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+
+		if (k > 0)
+			nf_copy(n, f, tmp, (size_t)k);
+	}
+}
+
+static const char *const keys_conn[] = {
+	"connection_id", "connectionId", "conn_id", "connId", NULL,
+};
+static const char *const keys_user[] = { "user_id", "userId", NULL };
+static const char *const keys_msg[] = {
+	"message", "msg", "error", "event", "err", NULL,
+};
+static const char *const keys_trace[] = {
+	"logging.googleapis.com/trace", "trace", "trace_id", "traceId", NULL,
+};
+static const char *const keys_span[] = {
+	"logging.googleapis.com/spanId", "spanId", "span_id", NULL,
+};
+static const char *const keys_instance[] = {
+	"instanceId", "instance_id", "instance", NULL,
+};
+static const char *const keys_sev[] = {
+	"severity", "level", "levelname", "lvl", "log.level", NULL,
+};
+static const char *const keys_time[] = {
+	"timestamp", "time", "ts", "@timestamp", "asctime", "datetime", NULL,
+};
+
+/* ---- text key=value ---- */
+
+static int is_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static int value_end(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' ||
+	       c == ';' || c == ')' || c == ']' || c == '}' || c == '>' ||
+	       c == '"' || c == '\'' || c == '&';
+}
+
+static const struct {
+	const char *key;
+	enum nf field;
+} text_key_names[] = {
+	{ "connection_id", NF_CONN }, { "connectionId", NF_CONN },
+	{ "conn_id", NF_CONN }, { "user_id", NF_USER }, { "userId", NF_USER },
+	{ "trace", NF_TRACE }, { "trace_id", NF_TRACE }, { "traceId", NF_TRACE },
+	{ "span_id", NF_SPAN }, { "spanId", NF_SPAN },
+	{ "instance", NF_INSTANCE }, { "instance_id", NF_INSTANCE },
+	{ "instanceId", NF_INSTANCE },
+};
+
+struct key_hit {
+	enum nf field;
+	size_t off, len;   /* the value, relative to the scanned text */
+};
+
+/*
+ * "connection_id=abc", "trace=projects/p/traces/T", "user_id='u1'", and the
+ * quoted-key forms a logged dict or JSON text shows ('conn_id': 'x',
+ * "user_id": "u"). A bare "key: value" is not taken: prose ("stack trace:
+ * ...") would match. Only finds (the text may live in the store, which
+ * copying would move); returns the number of hits, at most one per field.
+ */
+static size_t text_keys_scan(const struct norm *n, const char *s, size_t len,
+			     struct key_hit *hit)
+{
+	unsigned found = n->set;
+	size_t i, k, nhit = 0;
+
+	if (len > KEY_SCAN_MAX)
+		len = KEY_SCAN_MAX;
+	for (i = 1; i < len; i++) {
+		size_t kend, vstart, vend, klen;
+		int quoted_key = 0;
+		char q = 0;
+
+		if (s[i] == '=') {
+			kend = i;
+		} else if (s[i] == ':' && (s[i - 1] == '"' || s[i - 1] == '\'')) {
+			kend = i - 1;
+			quoted_key = 1;
+		} else {
+			continue;
+		}
+		for (k = 0; k < sizeof text_key_names / sizeof *text_key_names; k++) {
+			enum nf f = text_key_names[k].field;
+			size_t kstart;
+
+			klen = strlen(text_key_names[k].key);
+			if (((found >> f) & 1u) || kend < klen)
+				continue;
+			kstart = kend - klen;
+			if (memcmp(s + kstart, text_key_names[k].key, klen) != 0)
+				continue;
+			if (quoted_key) {
+				if (kstart == 0 || s[kstart - 1] != s[kend])
+					continue;
+				kstart--;
+			}
+			if (kstart > 0 && (is_word(s[kstart - 1]) || s[kstart - 1] == '.'))
+				continue;
+			vstart = i + 1;
+			while (quoted_key && vstart < len && s[vstart] == ' ')
+				vstart++;
+			if (vstart < len && (s[vstart] == '"' || s[vstart] == '\''))
+				q = s[vstart++];
+			for (vend = vstart; vend < len; vend++)
+				if (q ? s[vend] == q : value_end(s[vend]))
+					break;
+			if (vend > vstart &&
+			    !(vend - vstart == 4 && !memcmp(s + vstart, "None", 4)) &&
+			    !(vend - vstart == 4 && !memcmp(s + vstart, "null", 4))) {
+				const char *v = s + vstart;
+				size_t vl = vend - vstart;
+
+				if (f == NF_TRACE)
+					trace_id(&v, &vl);
+				if (vl) {
+					hit[nhit].field = f;
+					hit[nhit].off = (size_t)(v - s);
+					hit[nhit].len = vl;
+					nhit++;
+					found |= 1u << f;
+				}
+			}
+			break;
+		}
+	}
+	return nhit;
+}
+
+/* ---- text prefixes ---- */
+
+static size_t skip_blank(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+static size_t word_len(const char *s, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j < n && ((s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= 'a' && s[j] <= 'z')))
+		j++;
+	return j - i;
+}
+
+static int all_upper(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 'A' || s[i] > 'Z')
+			return 0;
+	return 1;
+}
+
+/* A Python logger name: "netra_backend.app.routes.websocket", "root". */
+static size_t logger_name_len(const char *s, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j < n && (is_word(s[j]) || s[j] == '.' || s[j] == '-'))
+		j++;
+	return j - i;
+}
+
+/*
+ * Severity at s[i]: "ERROR", "[ERROR]", "ERROR:", "<ERROR>"; only upper case
+ * unless after a timestamp (a message may start with "Error handling ...").
+ * Returns the severity and sets *next past it and the separator that
+ * follows; -1 when there is none.
+ */
+static int text_sev(const char *s, size_t n, size_t i, int any_case, size_t *next)
+{
+	size_t wl, j;
+	char close = 0;
+	int sev;
+
+	if (i < n && (s[i] == '[' || s[i] == '<')) {
+		close = s[i] == '[' ? ']' : '>';
+		i++;
+	}
+	wl = word_len(s, n, i);
+	if (wl < 3 || wl > 11)
+		return -1;
+	if (!any_case && !close && !all_upper(s + i, wl))
+		return -1;
+	sev = sev_parse(s + i, wl);
+	if (sev < 0)
+		return -1;
+	j = i + wl;
+	if (close) {
+		if (j >= n || s[j] != close)
+			return -1;
+		j++;
+		if (j < n && s[j] == ':')
+			j++;
+	} else if (j < n && s[j] == ':') {
+		j++;
+		/* "ERROR:netra_backend.app.routes.websocket:WebSocket error: ..." */
+		if (j < n && s[j] != ' ' && s[j] != '\t') {
+			size_t ln = logger_name_len(s, n, j);
+
+			if (ln && j + ln < n && s[j + ln] == ':')
+				j += ln + 1;
+		}
+	} else if (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '|') {
+		return -1;
+	}
+	*next = j;
+	return sev;
+}
+
+/* Skip the separators between prefix fields: spaces, tabs, "|", " - ". */
+static size_t skip_sep(const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		i = skip_blank(s, n, i);
+		if (i < n && s[i] == '|') {
+			i++;
+			continue;
+		}
+		if (i + 1 < n && s[i] == '-' && (s[i + 1] == ' ' || s[i + 1] == '\t')) {
+			i++;
+			continue;
+		}
+		return i;
+	}
+}
+
+/*
+ * Parse a text record's first line: timestamp, severity, and what is left
+ * is the message. Returns the message's offset into s.
+ */
+static size_t text_prefix(struct event *ev, const char *s, size_t n)
+{
+	size_t eol, i = 0, t, j;
+	int64_t us;
+	int sev, bracket = 0;
+
+	for (eol = 0; eol < n && s[eol] != '\n'; eol++)
+		;
+	if (eol && s[0] == '[' && (t = parse_ts(s + 1, eol - 1, &us)) && 1 + t < eol &&
+	    s[1 + t] == ']')
+		bracket = 1;
+	else
+		t = parse_ts(s, eol, &us);
+	if (t) {
+		ev->has_ts = 1;
+		ev->ts_us = us;
+		i = skip_sep(s, eol, t + (bracket ? 2 : 0));
+		sev = text_sev(s, eol, i, 1, &j);
+		if (sev < 0) {
+			/* "ts - logger.name - LEVEL - message" */
+			size_t ln = logger_name_len(s, eol, i);
+
+			if (ln && i + ln + 3 < eol && !memcmp(s + i + ln, " - ", 3)) {
+				size_t k = i + ln + 3;
+
+				sev = text_sev(s, eol, k, 1, &j);
+			}
+		}
+		if (sev >= 0) {
+			ev->sev = sev;
+			i = skip_sep(s, eol, j);
+		}
+		return i;
+	}
+	/* "[ERROR] CONNECTION CLOSED after 0.063s" from an indented script */
+	i = skip_blank(s, eol, 0);
+	sev = text_sev(s, eol, i, 0, &j);
+	if (sev < 0 || (s[i] != '[' && s[i] != '<' && i > 0))
+		return 0;
+	ev->sev = sev;
+	j = skip_sep(s, eol, j);
+	/* a record that is only "ERROR" keeps its word as the message */
+	return j < eol || eol < n ? j : 0;
+}
+
+/* ---- probe close traces ---- */
+
+/*
+ * logwhy probe's trace, one JSON object per connection:
+ *   {"probe":"logwhy","url":"wss://host/ws","close":{"code":1011,
+ *    "reason":"Internal error","direction":"received","clean":true},
+ *    "elapsed_ms":63, "http_status":500 (handshake refused), ...}
+ * Also accepted: {"type":"close","code":1011,"reason":...} with the same
+ * keys at the top level. elapsed_ms/http_status may sit in either object.
+ */
+static int probe_close(json_t *obj, struct ws_close *c)
+{
+	json_t *cl = json_object_get(obj, "close"), *v;
+	json_t *type = json_object_get(obj, "type");
+
+	if (!json_is_object(cl)) {
+		if (!json_is_string(type) || strcmp(json_string_value(type), "close") != 0)
+			return 0;
+		cl = obj;
+	}
+	v = json_object_get(cl, "code");
+	if (!json_is_integer(v) && !json_is_integer(json_object_get(cl, "http_status")) &&
+	    !json_is_integer(json_object_get(obj, "http_status")))
+		return 0;
+	memset(c, 0, sizeof *c);
+	c->present = 1;
+	c->clean = -1;
+	c->elapsed_ms = -1;
+	c->client = "probe";
+	if (json_is_integer(v))
+		c->code = (int)json_integer_value(v);
+	v = json_object_get(cl, "reason");
+	if (json_is_string(v))
+		snprintf(c->reason, sizeof c->reason, "%s", json_string_value(v));
+	v = json_object_get(cl, "direction");
+	if (json_is_string(v)) {
+		if (!strcmp(json_string_value(v), "received"))
+			c->direction = CLOSE_DIR_RECEIVED;
+		else if (!strcmp(json_string_value(v), "sent"))
+			c->direction = CLOSE_DIR_SENT;
+	}
+	v = json_object_get(cl, "clean");
+	if (json_is_boolean(v))
+		c->clean = json_is_true(v);
+	v = json_object_get(cl, "elapsed_ms");
+	if (!json_is_number(v))
+		v = json_object_get(obj, "elapsed_ms");
+	if (json_is_number(v))
+		c->elapsed_ms = (long)json_number_value(v);
+	v = json_object_get(cl, "http_status");
+	if (!json_is_integer(v))
+		v = json_object_get(obj, "http_status");
+	if (json_is_integer(v))
+		c->http_status = (int)json_integer_value(v);
+	return 1;
+}
+
+static void probe_message(struct norm *n, const struct ws_close *c)
+{
+	struct buf *b = &n->ev->store;
+	size_t off = b->len;
+	int rc;
+
+	if (c->http_status && !c->code)
+		rc = buf_addf(b, "server rejected WebSocket connection: HTTP %d", c->http_status);
+	else
+		rc = buf_addf(b, "WebSocket closed: code=%d reason=\"%s\"%s%s%s", c->code,
+			      c->reason,
+			      c->direction == CLOSE_DIR_RECEIVED ? " direction=received" :
+			      c->direction == CLOSE_DIR_SENT ? " direction=sent" : "",
+			      c->clean == 1 ? " clean=true" : c->clean == 0 ? " clean=false" : "",
+			      "");
+	if (rc == 0 && c->elapsed_ms >= 0)
+		rc = buf_addf(b, " elapsed_ms=%ld", c->elapsed_ms);
+	if (rc < 0 || buf_addc(b, '\0') < 0) {
+		b->len = off;
+		if (b->p)
+			b->p[off] = '\0';
+		return;
+	}
+	n->off[NF_MSG] = off;
+	n->len[NF_MSG] = b->len - off - 1;
+	n->set |= 1u << NF_MSG;
+	n->in_store |= 1u << NF_MSG;
+}
+
+/* ---- JSON shapes ---- */
+
+static int is_logentry(json_t *o)
+{
+	if (json_object_get(o, "textPayload") || json_object_get(o, "jsonPayload") ||
+	    json_object_get(o, "protoPayload"))
+		return 1;
+	if (json_object_get(o, "logName") &&
+	    (json_object_get(o, "resource") || json_object_get(o, "insertId")))
+		return 1;
+	return json_object_get(o, "insertId") && json_object_get(o, "receiveTimestamp");
+}
+
+/* "GET https://api.staging.netrasystems.ai/ws 500": lets a rule see a
+ * refused upgrade in a request log that has no payload. */
+static void http_message(struct norm *n, json_t *req)
+{
+	json_t *m = json_object_get(req, "requestMethod");
+	json_t *u = json_object_get(req, "requestUrl");
+	json_t *st = json_object_get(req, "status");
+	struct buf *b = &n->ev->store;
+	size_t off = b->len;
+	int rc = 0;
+
+	if (json_is_string(m))
+		rc |= buf_adds(b, json_string_value(m));
+	if (json_is_string(u))
+		rc |= buf_addf(b, "%s%s", b->len > off ? " " : "", json_string_value(u));
+	if (json_is_integer(st))
+		rc |= buf_addf(b, "%s%" JSON_INTEGER_FORMAT, b->len > off ? " " : "",
+			       json_integer_value(st));
+	if (rc || buf_addc(b, '\0') < 0) {
+		b->len = off;
+		if (b->p)
+			b->p[off] = '\0';
+		return;
+	}
+	n->off[NF_MSG] = off;
+	n->len[NF_MSG] = b->len - off - 1;
+	n->set |= 1u << NF_MSG;
+	n->in_store |= 1u << NF_MSG;
+}
+
+/*
+ * A structured logger that keeps the traceback apart from the message
+ * (python-json-logger's exc_info, stack_trace): the rules look at the
+ * message, so the traceback is appended to it after a newline.
+ */
+static void message_with_trace(struct norm *n, json_t *obj, json_t *msg)
+{
+	static const char *const keys_exc[] = { "exc_info", "stack_trace", "stacktrace", NULL };
+	json_t *exc = first_string(obj, keys_exc);
+	struct buf *b = &n->ev->store;
+	size_t off = b->len;
+
+	if (!exc || !json_string_length(exc)) {
+		nf_borrow(n, NF_MSG, json_string_value(msg), json_string_length(msg));
+		return;
+	}
+	if (buf_add(b, json_string_value(msg), json_string_length(msg)) < 0 ||
+	    buf_addc(b, '\n') < 0 ||
+	    buf_add(b, json_string_value(exc), json_string_length(exc)) < 0 ||
+	    buf_addc(b, '\0') < 0) {
+		b->len = off;
+		if (b->p)
+			b->p[off] = '\0';
+		nf_borrow(n, NF_MSG, json_string_value(msg), json_string_length(msg));
+		return;
+	}
+	n->off[NF_MSG] = off;
+	n->len[NF_MSG] = b->len - off - 1;
+	n->set |= 1u << NF_MSG;
+	n->in_store |= 1u << NF_MSG;
+}
+
+/* The application's own fields: message, severity, time, correlation keys.
+ * Used on a LogEntry's jsonPayload and on a bare (Cloud Run stdout) object. */
+static void app_fields(struct norm *n, json_t *o)
+{
+	struct event *ev = n->ev;
+	json_t *v, *labels;
+	int s;
+
+	if (!nf_isset(n, NF_MSG)) {
+		v = first_string(o, keys_msg);
+		if (!v)
+			v = json_object_get(o, "textPayload");
+		if (json_is_string(v))
+			message_with_trace(n, o, v);
+	}
+	if (ev->sev == SEV_DEFAULT) {
+		v = first_key(o, keys_sev);
+		s = v ? json_sev(v, json_object_get(o, "level") == v) : -1;
+		if (s > 0)
+			ev->sev = s;
+	}
+	if (!ev->has_ts) {
+		if ((v = first_key(o, keys_time)) && json_ts(v, &ev->ts_us)) {
+			ev->has_ts = 1;
+		} else if (json_is_integer(v = json_object_get(o, "timestampSeconds"))) {
+			json_t *ns = json_object_get(o, "timestampNanos");
+
+			ev->ts_us = (int64_t)json_integer_value(v) * 1000000 +
+				    (json_is_integer(ns) ? (int64_t)json_integer_value(ns) / 1000 : 0);
+			ev->has_ts = 1;
+		}
+	}
+	set_key(n, NF_TRACE, first_key(o, keys_trace));
+	set_key(n, NF_SPAN, first_key(o, keys_span));
+	labels = json_object_get(o, "logging.googleapis.com/labels");
+	set_key(n, NF_INSTANCE, first_key(labels, keys_instance));
+	set_key(n, NF_INSTANCE, first_key(o, keys_instance));
+	set_key(n, NF_CONN, first_key(o, keys_conn));
+	set_key(n, NF_USER, first_key(o, keys_user));
+	set_key(n, NF_CONN, first_key(labels, keys_conn));
+	set_key(n, NF_USER, first_key(labels, keys_user));
+}
+
+static void logentry_fields(struct norm *n, json_t *o)
+{
+	struct event *ev = n->ev;
+	json_t *text = json_object_get(o, "textPayload");
+	json_t *jp = json_object_get(o, "jsonPayload");
+	json_t *pp = json_object_get(o, "protoPayload");
+	json_t *req = json_object_get(o, "httpRequest");
+	json_t *labels = json_object_get(o, "labels");
+	json_t *res_labels = json_object_get(json_object_get(o, "resource"), "labels");
+	json_t *v;
+	int s;
+
+	if (json_is_string(text))
+		nf_borrow(n, NF_MSG, json_string_value(text), json_string_length(text));
+	if (json_is_object(jp))
+		ev->payload = jp;
+
+	if ((v = json_object_get(o, "severity")) && (s = json_sev(v, 0)) > 0)
+		ev->sev = s;
+	if (json_ts(json_object_get(o, "timestamp"), &ev->ts_us) ||
+	    json_ts(json_object_get(o, "receiveTimestamp"), &ev->ts_us))
+		ev->has_ts = 1;
+	set_key(n, NF_TRACE, json_object_get(o, "trace"));
+	set_key(n, NF_SPAN, json_object_get(o, "spanId"));
+	set_key(n, NF_INSTANCE, first_key(labels, keys_instance));
+	set_key(n, NF_INSTANCE, first_key(res_labels, keys_instance));
+
+	if (json_is_object(jp))
+		app_fields(n, jp);
+	if (!nf_isset(n, NF_MSG) && json_is_object(req))
+		http_message(n, req);
+	if (!nf_isset(n, NF_MSG) && json_is_object(pp)) {
+		v = json_object_get(json_object_get(pp, "status"), "message");
+		if (!json_is_string(v))
+			v = json_object_get(pp, "methodName");
+		if (json_is_string(v))
+			nf_borrow(n, NF_MSG, json_string_value(v), json_string_length(v));
+	}
+	set_key(n, NF_CONN, first_key(labels, keys_conn));
+	set_key(n, NF_USER, first_key(labels, keys_user));
+}
+
+static void json_fields(struct norm *n, json_t *root)
+{
+	struct event *ev = n->ev;
+
+	if (json_is_string(root)) {
+		nf_borrow(n, NF_MSG, json_string_value(root), json_string_length(root));
+		return;
+	}
+	if (!json_is_object(root))
+		return;
+	if (probe_close(root, &ev->close)) {
+		ev->payload = root;
+		app_fields(n, root);
+		if (!nf_isset(n, NF_MSG))
+			probe_message(n, &ev->close);
+		return;
+	}
+	if (is_logentry(root)) {
+		logentry_fields(n, root);
+		return;
+	}
+	ev->payload = root;
+	app_fields(n, root);
+}
+
+/* Correlation keys written in the message text, for whatever the
+ * structured fields did not give. */
+static void text_keys(struct norm *n)
+{
+	struct key_hit hit[NF_COUNT];
+	struct buf *b = &n->ev->store;
+	int in_store = (n->in_store >> NF_MSG) & 1u;
+	size_t base = n->off[NF_MSG], i, nhit;
+
+	nhit = text_keys_scan(n, in_store ? b->p + base : n->ptr[NF_MSG],
+			      n->len[NF_MSG], hit);
+	for (i = 0; i < nhit; i++) {
+		const char *src;
+
+		/* reserve before taking the source pointer: the source may
+		 * itself be in the store, which reserving can move */
+		if (buf_reserve(b, hit[i].len + 1) < 0)
+			break;
+		src = (in_store ? b->p + base : n->ptr[NF_MSG]) + hit[i].off;
+		nf_copy(n, hit[i].field, src, hit[i].len);
+	}
+}
+
+int event_from_record(struct event *ev, const struct record *rec, struct diag *d)
+{
+	struct norm n;
+	json_error_t err;
+	size_t skip;
+
+	event_clear(ev);
+	memset(&n, 0, sizeof n);
+	n.ev = ev;
+	ev->source = rec->source;
+	ev->line = ev->last_line = rec->line;
+	ev->truncated = rec->truncated;
+	ev->joined = rec->joined;
+
+	if (rec->kind == RECORD_JSON) {
+		ev->entry = json_loadb(rec->text, rec->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+		if (!ev->entry) {
+			long line = rec->line, col = 0;
+
+			/* jansson counts from the record's first byte */
+			if (err.line > 0) {
+				line = rec->line + err.line - 1;
+				col = err.column > 0 ? err.column : 0;
+			}
+			return diag_set(d, rec->source, line, col, "invalid JSON: %s", err.text);
+		}
+	} else if (rec->kind == RECORD_YAML && rec->json) {
+		ev->entry = json_incref(rec->json);
+	}
+
+	if (nf_copy(&n, NF_TEXT, rec->text, rec->len) < 0)
+		nf_borrow(&n, NF_TEXT, "", 0);
+
+	if (ev->entry) {
+		json_fields(&n, ev->entry);
+	} else if ((n.in_store >> NF_TEXT) & 1u) {
+		skip = text_prefix(ev, rec->text, rec->len);
+		nf_sub(&n, NF_MSG, NF_TEXT, skip, rec->len - skip);
+	}
+
+	if (!nf_isset(&n, NF_MSG) && !ev->entry)
+		nf_sub(&n, NF_MSG, NF_TEXT, 0, n.len[NF_TEXT]);
+	if (nf_isset(&n, NF_MSG))
+		text_keys(&n);
+	nf_resolve(&n);
+
+	if (!ev->close.present) {
+		struct ws_close c;
+
+		/* into a copy: a miss must leave the event's "unknown" defaults */
+		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
+			ev->close = c;
+	}
+	return 0;
+}
