@@ -81,7 +81,7 @@ static json_t *sarif_rule(const struct rule *r)
 			buf_free(&why);
 			return NULL;
 		}
-	full = sarif_message(r->nwhy ? why.p : (r->message ? r->message : title));
+	full = sarif_message(r->nwhy ? why.p : title);
 	buf_free(&why);
 	o = json_pack("{s:o, s:o, s:o, s:o, s:{s:s}, s:{s:o, s:s}}",
 		      "id", emit_json_string(r->id ? r->id : ""),
