@@ -8,7 +8,7 @@
 #include "util/diag.h"
 
 /*
- * Rules: YAML data, validated completely when loaded (rules/*.yml, one rule
+ * Rules: YAML data, validated completely when loaded (rules/NAME.yml, one rule
  * per document). A ruleset owns its rules; ruleset_free releases all.
  */
 enum rule_role { ROLE_CAUSE = 0, ROLE_SYMPTOM, ROLE_CONTEXT };
@@ -36,6 +36,10 @@ struct rule_example {
 	long line;   /* where it stands in the rule file */
 };
 
+struct rule_loc {
+	long line, col;
+};
+
 struct rule {
 	char *id;
 	char *title;
@@ -50,6 +54,7 @@ struct rule {
 	char **explains;         /* rule ids */
 	size_t nexplains;
 	struct rule **explains_rule;   /* resolved by ruleset_finish */
+	struct rule_loc *explains_loc; /* where each explains entry stands */
 	long within_ms;          /* correlate.within; 0 when no correlate */
 	unsigned correlate_by;   /* CORR_* mask */
 	struct rule_example *ex_match, *ex_nomatch;
@@ -89,6 +94,7 @@ void ruleset_free(struct ruleset *rs);      /* NULL-safe */
 struct match_cap {
 	const char *name;    /* borrowed from the compiled pattern */
 	const char *value;   /* into m->store */
+	size_t voff;         /* private: value's offset while matching */
 };
 
 struct match {
@@ -97,6 +103,8 @@ struct match {
 	size_t ncaps;
 	struct buf store;
 	struct buf scratch;
+	void *mctx;          /* pcre2_match_context_8 *, with the limits */
+	void *jit_stack;     /* pcre2_jit_stack_8 *, bounded */
 };
 
 void match_init(struct match *m);

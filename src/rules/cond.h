@@ -1,0 +1,73 @@
+#ifndef LOGWHY_COND_H
+#define LOGWHY_COND_H
+
+#include <stddef.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "rules/rule.h"
+
+/*
+ * Private to src/rules: the compiled condition tree behind rule->match.
+ * Built by the loader (ruleset.c), evaluated by rule_match (rule.c).
+ */
+enum cond_kind {
+	COND_ALL,        /* every kid */
+	COND_ANY,        /* some kid */
+	COND_NOT,        /* kid[0] does not match */
+	COND_MESSAGE,    /* re on ev->msg */
+	COND_TEXT,       /* re on ev->text */
+	COND_FIELD,      /* re on event_field(path) */
+	COND_CLOSE,      /* ev->close.present and every given part */
+	COND_SEVERITY,   /* ev->sev >= sev */
+};
+
+/* Conditions nest at most this deep (any/not inside any/not ...). */
+#define COND_MAX_DEPTH 16
+/* Capture groups per pattern: the match data is sized for this many. */
+#define COND_MAX_GROUPS 99
+
+struct cond_re {
+	pcre2_code *code;
+	PCRE2_SPTR names;        /* name table, borrowed from code */
+	uint32_t nnames, name_size;
+};
+
+struct cond {
+	enum cond_kind kind;
+	struct cond **kid;       /* ALL, ANY, NOT (owned) */
+	size_t nkid;
+	struct cond_re re;       /* MESSAGE, TEXT, FIELD, CLOSE reason (code may be NULL) */
+	char *path;              /* FIELD */
+	int *codes;              /* CLOSE: allowed codes, NULL = any */
+	size_t ncodes;
+	int *statuses;           /* CLOSE: allowed http_status, NULL = any */
+	size_t nstatuses;
+	int direction;           /* CLOSE: enum close_dir, CLOSE_DIR_UNKNOWN = any */
+	int clean;               /* CLOSE: 0/1, -1 = any */
+	int sev;                 /* SEVERITY: minimum enum sev */
+};
+
+struct cond *cond_new(enum cond_kind kind);
+int cond_add(struct cond *parent, struct cond *kid);   /* -1 on ENOMEM */
+void cond_free(struct cond *c);                          /* NULL-safe */
+
+/* Compile pat (UTF-8, invalid subjects tolerated) into re, with JIT when the
+ * platform has it. On error returns -1 with PCRE2's message in err and the
+ * byte offset of the problem in *erroff. */
+int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
+		    char *err, size_t errsize, size_t *erroff);
+
+/* Put cheap conditions first in every ALL so regexes run only when needed. */
+void cond_optimize(struct cond *c);
+
+/* 1 match, 0 no match, -1 a regex gave up (limit): *why names the limit.
+ * m must be ready (match data allocated). */
+int cond_eval(const struct cond *c, const struct event *ev, struct match *m,
+	      const char **why);
+
+/* Free one rule and everything it owns (NULL-safe); ruleset_free uses it. */
+void rule_free(struct rule *r);
+
+#endif

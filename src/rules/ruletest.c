@@ -1,0 +1,39 @@
+#include "rules/ruletest.h"
+
+int rule_test_examples(const struct ruleset *rs, const struct rule *r,
+		       int (*to_event)(void *ctx, const char *text, struct event *ev),
+		       void *ctx,
+		       void (*report)(void *rctx, const struct rule *r,
+				      const struct rule_example *ex, int want_match,
+				      int got_match),
+		       void *rctx)
+{
+	struct event ev;
+	struct match m;
+	int fails = 0, want;
+
+	(void)rs;
+	event_init(&ev);
+	match_init(&m);
+	for (want = 1; want >= 0; want--) {
+		const struct rule_example *ex = want ? r->ex_match : r->ex_nomatch;
+		size_t n = want ? r->nex_match : r->nex_nomatch, i;
+
+		for (i = 0; i < n; i++) {
+			int got = -1;
+
+			/* no warning sink: a regex that gives up shows as a wrong answer */
+			if (to_event(ctx, ex[i].text, &ev) == 0)
+				got = rule_match(r, &ev, &m, NULL);
+			if (got != want)
+				fails++;
+			if (report)
+				report(rctx, r, &ex[i], want, got);
+			event_clear(&ev);
+		}
+	}
+	match_clear(&m);
+	event_clear(&ev);
+	buf_free(&ev.store);
+	return fails;
+}
