@@ -1,0 +1,1128 @@
+#include "read/frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/multiline.h"
+#include "read/yamldoc.h"
+#include "util/buf.h"
+
+/* One read buffer of this size is all the input a framer holds. */
+#define FRAME_READ_SIZE ((size_t)256 << 10)
+/* Whitespace run before the first token of a line we look past when
+ * classifying it; longer runs are text. */
+#define FRAME_PEEK_MAX ((size_t)4096)
+#define FRAME_MAX_BLOCK_LINES 10000
+
+enum { REL_REC = 1, REL_BLK = 2 };
+
+enum jtop { J_LINE_START, J_MID };
+
+enum vkind { V_CONT, V_STR, V_BARE };
+
+enum scan_rc { SCAN_ERR = -1, SCAN_DONE, SCAN_BROKEN_LINE, SCAN_BROKEN_EOF };
+
+/* How a line (or the rest of one) starts, as far as JSON framing cares. */
+enum lclass { L_EOF, L_BLANK, L_TEXT, L_OBJ, L_ARR, L_BAD_OBJ };
+
+struct jvalue {
+	int active;
+	enum vkind kind;
+	int depth;
+	int in_str, esc;
+	int cut;
+	size_t total;
+	long line, col;
+};
+
+struct framer {
+	struct source *src;
+	const char *name;
+	enum input_format fmt;
+	int detected;
+	size_t max;
+	struct warn_sink warn;
+
+	char *rb;
+	size_t pos, end;
+	int eof;
+	long long abs;          /* input offset of rb[0] */
+	char prev;              /* the byte before rb[0], for CRLF across refills */
+	long line;              /* line of rb[pos] */
+	long long line_off;     /* input offset where that line starts */
+	long prev_line_len;
+	int err;
+	struct diag errd;
+
+	struct buf rec;         /* a text line or a JSON value */
+	struct buf blk;         /* an open text block, or a YAML document */
+	struct buf lbuf;        /* YAML: the line being read */
+	int release;
+	struct record out;
+	json_t *yjson;
+
+	struct multiline ml;
+	int blk_open;
+	long blk_line;
+	long blk_lines;
+	int blk_cut;
+	int pend;               /* rec holds a line the block's end left over */
+	enum ml_class pend_class;
+	long pend_line;
+	int pend_cut;
+
+	enum jtop jtop;
+	int jarr;               /* inside a top-level array */
+	long jarr_kept;
+	struct jvalue jv;
+
+	long doc_line;          /* YAML: line of the document's first byte */
+	int doc_cut;
+	size_t doc_total;
+	int ypend;              /* lbuf holds a "--- content" line for the next doc */
+	long ypend_line;
+	int done;
+};
+
+const char *input_format_name(enum input_format f)
+{
+	switch (f) {
+	case INPUT_AUTO: return "auto";
+	case INPUT_JSON: return "json";
+	case INPUT_YAML: return "yaml";
+	case INPUT_TEXT: return "text";
+	}
+	return "?";
+}
+
+int input_format_parse(const char *s)
+{
+	static const struct { const char *name; enum input_format f; } names[] = {
+		{ "auto", INPUT_AUTO }, { "json", INPUT_JSON },
+		{ "ndjson", INPUT_JSON }, { "jsonl", INPUT_JSON },
+		{ "yaml", INPUT_YAML }, { "text", INPUT_TEXT },
+	};
+	size_t i;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i].name) == 0)
+			return (int)names[i].f;
+	return -1;
+}
+
+struct framer *framer_open(struct source *src, const struct framer_opts *o)
+{
+	struct framer *f = calloc(1, sizeof *f);
+
+	if (!f || !(f->rb = malloc(FRAME_READ_SIZE))) {
+		free(f);
+		source_close(src);
+		return NULL;
+	}
+	f->src = src;
+	f->name = source_name(src);
+	f->fmt = o ? o->format : INPUT_AUTO;
+	f->max = o && o->max_record ? o->max_record : FRAME_MAX_RECORD;
+	if (o && o->warn)
+		f->warn = *o->warn;
+	f->line = 1;
+	f->rec.max = f->max;
+	f->blk.max = f->max;
+	f->lbuf.max = f->max;
+	multiline_init(&f->ml);
+	return f;
+}
+
+void framer_close(struct framer *f)
+{
+	if (!f)
+		return;
+	json_decref(f->yjson);
+	buf_free(&f->rec);
+	buf_free(&f->blk);
+	buf_free(&f->lbuf);
+	source_close(f->src);
+	free(f->rb);
+	free(f);
+}
+
+enum input_format framer_format(const struct framer *f)
+{
+	return f->fmt;
+}
+
+const struct source *framer_source(const struct framer *f)
+{
+	return f->src;
+}
+
+/* ---- input ---- */
+
+/* Make at least k bytes available at rb[pos] unless the input ends first.
+ * Returns the bytes available (may be < k), -1 on a read error. Moves the
+ * unread bytes to the front, so pointers into rb do not survive it. */
+static long want(struct framer *f, size_t k)
+{
+	if (k > FRAME_READ_SIZE)
+		k = FRAME_READ_SIZE;
+	if (f->end - f->pos >= k)
+		return (long)(f->end - f->pos);
+	if (f->pos > 0) {
+		f->prev = f->rb[f->pos - 1];
+		memmove(f->rb, f->rb + f->pos, f->end - f->pos);
+		f->abs += (long long)f->pos;
+		f->end -= f->pos;
+		f->pos = 0;
+	}
+	while (f->end < k && !f->eof) {
+		long n = source_read(f->src, f->rb + f->end, FRAME_READ_SIZE - f->end,
+				     &f->errd);
+
+		if (n < 0) {
+			f->err = 1;
+			return -1;
+		}
+		if (n == 0)
+			f->eof = 1;
+		f->end += (size_t)n;
+	}
+	return (long)(f->end - f->pos);
+}
+
+static char byte_before(const struct framer *f, size_t i)
+{
+	return i > 0 ? f->rb[i - 1] : f->prev;
+}
+
+/* The line terminator at rb[i] has been consumed (pos is past it). */
+static void count_newline(struct framer *f, size_t i)
+{
+	if (f->rb[i] == '\n' && byte_before(f, i) == '\r') {
+		f->line_off = f->abs + (long long)i + 1;  /* second half of CRLF */
+		return;
+	}
+	f->prev_line_len = (long)(f->abs + (long long)i - f->line_off);
+	f->line++;
+	f->line_off = f->abs + (long long)i + 1;
+}
+
+static long col_at(const struct framer *f, size_t i)
+{
+	return (long)(f->abs + (long long)i - f->line_off) + 1;
+}
+
+/* At a line start, the LF of a CRLF whose CR ended the last line. */
+static int skip_crlf_tail(struct framer *f)
+{
+	long n = want(f, 1);
+
+	if (n < 0)
+		return -1;
+	if (n > 0 && f->rb[f->pos] == '\n' && byte_before(f, f->pos) == '\r') {
+		f->pos++;
+		count_newline(f, f->pos - 1);
+	}
+	return 0;
+}
+
+/* Append the rest of the current line (LF, CRLF or lone CR ends it) to b,
+ * up to its max; the terminator is consumed, not stored. 1: a line (maybe
+ * empty) was read; 0: the input had ended; -1: read error. */
+static int read_line(struct framer *f, struct buf *b, int *cut, size_t *total)
+{
+	int got = 0;
+
+	*cut = 0;
+	*total = 0;
+	if (skip_crlf_tail(f) < 0)
+		return -1;
+	for (;;) {
+		const char *p, *nl, *cr;
+		size_t n, lim;
+
+		if (f->pos == f->end) {
+			long r = want(f, 1);
+
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				return got;
+		}
+		got = 1;
+		p = f->rb + f->pos;
+		n = f->end - f->pos;
+		nl = memchr(p, '\n', n);
+		lim = nl ? (size_t)(nl - p) : n;
+		cr = lim ? memchr(p, '\r', lim) : NULL;
+		if (cr) {
+			lim = (size_t)(cr - p);
+			nl = cr;
+		}
+		if (buf_add_upto(b, p, lim) < lim)
+			*cut = 1;
+		*total += lim;
+		f->pos += lim;
+		if (nl) {
+			f->pos++;
+			count_newline(f, f->pos - 1);
+			if (f->rb[f->pos - 1] == '\r' && f->pos < f->end &&
+			    f->rb[f->pos] == '\n') {
+				f->pos++;
+				count_newline(f, f->pos - 1);
+			}
+			return 1;
+		}
+	}
+}
+
+/* ---- output ---- */
+
+static int emit(struct framer *f, struct buf *b, int rel, long line,
+		enum record_kind kind, int cut, int joined)
+{
+	if (!b->p)
+		buf_reserve(b, 0);
+	f->out.source = f->name;
+	f->out.line = line;
+	f->out.kind = kind;
+	f->out.text = b->p ? b->p : "";
+	f->out.len = b->len;
+	f->out.json = NULL;
+	f->out.truncated = cut ? 1 : 0;
+	f->out.joined = joined ? 1 : 0;
+	f->release |= rel;
+	return 1;
+}
+
+static void warn_cut(struct framer *f, long line, size_t total)
+{
+	warn_emit(&f->warn, f->name, line, 0,
+		  "record of %zu bytes cut to the %zu-byte limit", total, f->max);
+}
+
+static int is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* ---- text lines and Python blocks ---- */
+
+static int emit_block(struct framer *f)
+{
+	struct buf *b = &f->blk;
+
+	/* A blank line may continue a block (before a chained exception);
+	 * when nothing follows it, it is not part of the record. */
+	for (;;) {
+		size_t i = b->len;
+
+		while (i > 0 && b->p[i - 1] != '\n')
+			i--;
+		if (i == 0 || !is_blank(b->p + i, b->len - i))
+			break;
+		b->len = i - 1;
+		b->p[b->len] = '\0';
+	}
+	f->blk_open = 0;
+	return emit(f, b, REL_BLK, f->blk_line, RECORD_TEXT, f->blk_cut,
+		    memchr(b->p, '\n', b->len) != NULL);
+}
+
+/* A line in rec, with no block open. */
+static int text_fresh(struct framer *f, enum ml_class c, long line, int cut)
+{
+	if (c == ML_START) {
+		buf_reset(&f->blk);
+		buf_add(&f->blk, f->rec.p, f->rec.len);
+		buf_reset(&f->rec);
+		f->blk_open = 1;
+		f->blk_line = line;
+		f->blk_lines = 1;
+		f->blk_cut = cut;
+		return 0;
+	}
+	if (is_blank(f->rec.p, f->rec.len)) {
+		buf_reset(&f->rec);
+		return 0;
+	}
+	return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, cut, 0);
+}
+
+/* A complete text line is in rec. 1: a record is ready; 0: the line was
+ * absorbed (into a block, or blank). */
+static int text_line(struct framer *f, long line, int cut)
+{
+	enum ml_class c = multiline_feed(&f->ml, f->rec.p ? f->rec.p : "",
+					 f->rec.len);
+
+	if (!f->blk_open)
+		return text_fresh(f, c, line, cut);
+	if (c == ML_CONT) {
+		if (f->blk_lines < FRAME_MAX_BLOCK_LINES &&
+		    buf_reserve(&f->blk, f->rec.len + 1) == 0) {
+			buf_addc(&f->blk, '\n');
+			buf_add(&f->blk, f->rec.p, f->rec.len);
+			buf_reset(&f->rec);
+			f->blk_lines++;
+			f->blk_cut |= cut;
+			return multiline_done(&f->ml) ? emit_block(f) : 0;
+		}
+		/* the block is full: end it, this line stands alone */
+		multiline_init(&f->ml);
+		c = ML_NONE;
+	}
+	f->pend = 1;
+	f->pend_class = c;
+	f->pend_line = line;
+	f->pend_cut = cut;
+	return emit_block(f);
+}
+
+static int take_pending(struct framer *f)
+{
+	f->pend = 0;
+	return text_fresh(f, f->pend_class, f->pend_line, f->pend_cut);
+}
+
+/* Read one text line into rec and route it. */
+static int text_read(struct framer *f)
+{
+	long line;
+	size_t total;
+	int cut, r;
+
+	buf_reset(&f->rec);
+	line = f->line;
+	r = read_line(f, &f->rec, &cut, &total);
+	if (r <= 0)
+		return r < 0 ? -1 : 0;
+	if (cut)
+		warn_cut(f, line, total);
+	return text_line(f, line, cut);
+}
+
+static int text_next(struct framer *f)
+{
+	for (;;) {
+		int r;
+
+		if (f->pend && take_pending(f))
+			return 1;
+		if (f->done)
+			return f->blk_open ? emit_block(f) : 0;
+		if (want(f, 1) < 0)
+			return -1;
+		if (f->pos == f->end && f->eof) {
+			f->done = 1;
+			continue;
+		}
+		r = text_read(f);
+		if (r != 0)
+			return r;
+	}
+}
+
+/* ---- JSON ---- */
+
+/* What starts at rb[pos] (not consumed): the first byte after blanks, and
+ * for '{' / '[' the byte after that, on the same line. */
+static enum lclass classify(struct framer *f, int at_line_start)
+{
+	size_t i = 0;
+	long n;
+	char c;
+
+	for (;;) {
+		n = want(f, i + 2);
+		if (n < 0)
+			return L_EOF;
+		if ((size_t)n <= i)
+			return i == 0 ? L_EOF : L_BLANK;
+		c = f->rb[f->pos + i];
+		if (c != ' ' && c != '\t')
+			break;
+		if (++i >= FRAME_PEEK_MAX)
+			return L_TEXT;
+	}
+	if (c == '\n' || c == '\r')
+		return L_BLANK;
+	/* Inside a Python block an indented line is block text even when
+	 * it holds a JSON-looking value. */
+	if (at_line_start && i > 0 && f->blk_open)
+		return L_TEXT;
+	if (c != '{' && c != '[')
+		return L_TEXT;
+	for (i++;; i++) {
+		char d;
+
+		if (i >= FRAME_PEEK_MAX)
+			return L_TEXT;
+		n = want(f, i + 1);
+		if (n < 0)
+			return L_EOF;
+		if ((size_t)n <= i)
+			return c == '{' ? L_OBJ : L_ARR;
+		d = f->rb[f->pos + i];
+		if (d == ' ' || d == '\t')
+			continue;
+		if (d == '\n' || d == '\r')
+			return c == '{' ? L_OBJ : L_ARR;
+		if (c == '{')
+			return d == '"' || d == '}' ? L_OBJ : L_BAD_OBJ;
+		/* "[INFO] ..." and "[2025-09-08 ...]" are text, not arrays */
+		return d == '{' || d == '[' || d == ']' || d == '"' ? L_ARR : L_TEXT;
+	}
+}
+
+static void value_start(struct framer *f, enum vkind kind)
+{
+	memset(&f->jv, 0, sizeof f->jv);
+	f->jv.active = 1;
+	f->jv.kind = kind;
+	f->jv.line = f->line;
+	f->jv.col = col_at(f, f->pos);
+	buf_reset(&f->rec);
+}
+
+static void value_add(struct framer *f, const char *p, size_t n)
+{
+	if (buf_add_upto(&f->rec, p, n) < n)
+		f->jv.cut = 1;
+	f->jv.total += n;
+}
+
+/* After a line break inside a value: does the next line carry on a
+ * pretty-printed value? Indented lines and closers do; a line at column 0
+ * starting anything else is a new record, so the value was broken. */
+static int continues(char c, int between_elements)
+{
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '}' ||
+	    c == ']' || c == '"' || c == ',')
+		return 1;
+	return between_elements && (c == '{' || c == '[');
+}
+
+static enum scan_rc scan_value(struct framer *f)
+{
+	struct jvalue *v = &f->jv;
+
+	for (;;) {
+		const char *s, *p, *e;
+		int nl = 0;
+
+		if (f->pos == f->end) {
+			long r = want(f, 1);
+
+			if (r < 0)
+				return SCAN_ERR;
+			if (r == 0)
+				return v->kind == V_BARE ? SCAN_DONE : SCAN_BROKEN_EOF;
+		}
+		s = p = f->rb + f->pos;
+		e = f->rb + f->end;
+		while (p < e) {
+			char c = *p;
+
+			if (v->in_str) {
+				if (v->esc) {
+					if (c == '\n' || c == '\r')
+						goto broken;
+					v->esc = 0;
+					p++;
+					continue;
+				}
+				while (p < e && *p != '"' && *p != '\\' && *p != '\n' &&
+				       *p != '\r')
+					p++;
+				if (p == e)
+					break;
+				c = *p;
+				if (c == '"') {
+					v->in_str = 0;
+					p++;
+					if (v->kind == V_STR)
+						goto done;
+				} else if (c == '\\') {
+					v->esc = 1;
+					p++;
+				} else {
+					goto broken;   /* raw line break in a string */
+				}
+				continue;
+			}
+			switch (c) {
+			case '"':
+				v->in_str = 1;
+				p++;
+				break;
+			case '{':
+			case '[':
+				v->depth++;
+				p++;
+				break;
+			case '}':
+			case ']':
+				if (v->kind == V_BARE)
+					goto done;   /* the terminator is not part of it */
+				p++;
+				if (--v->depth <= 0)
+					goto done;
+				break;
+			case '\n':
+			case '\r':
+				if (v->kind == V_BARE)
+					goto done;   /* the terminator is not part of it */
+				nl = 1;
+				p++;
+				goto line_end;
+			case ',':
+			case ' ':
+			case '\t':
+				if (v->kind == V_BARE)
+					goto done;   /* the terminator is not part of it */
+				p++;
+				break;
+			default:
+				p++;
+				break;
+			}
+		}
+line_end:
+		value_add(f, s, (size_t)(p - s));
+		f->pos = (size_t)(p - f->rb);
+		if (nl) {
+			long n;
+
+			count_newline(f, f->pos - 1);
+			if (f->rb[f->pos - 1] == '\r') {
+				n = want(f, 1);
+				if (n < 0)
+					return SCAN_ERR;
+				if (n > 0 && f->rb[f->pos] == '\n') {
+					value_add(f, "\n", 1);
+					f->pos++;
+					count_newline(f, f->pos - 1);
+				}
+			}
+			n = want(f, 1);
+			if (n < 0)
+				return SCAN_ERR;
+			if (n == 0)
+				return SCAN_BROKEN_EOF;
+			if (!continues(f->rb[f->pos], 0))
+				return SCAN_BROKEN_LINE;
+		}
+		continue;
+done:
+		value_add(f, s, (size_t)(p - s));
+		f->pos = (size_t)(p - f->rb);
+		v->active = 0;
+		return SCAN_DONE;
+broken:
+		/* stop before the line break: the next line is a new record */
+		value_add(f, s, (size_t)(p - s));
+		f->pos = (size_t)(p - f->rb);
+		v->active = 0;
+		return SCAN_BROKEN_LINE;
+	}
+}
+
+static void strip_line_ends(struct buf *b)
+{
+	while (b->len && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == '\r'))
+		b->len--;
+	if (b->p)
+		b->p[b->len] = '\0';
+}
+
+/* Where the input ended, as a place in the last line that has bytes. */
+static void eof_place(const struct framer *f, long *line, long *col)
+{
+	*line = f->line;
+	*col = col_at(f, f->pos);
+	if (*col == 1 && f->line > 1) {
+		*line = f->line - 1;
+		*col = f->prev_line_len + 1;
+	}
+}
+
+static void array_cut(struct framer *f, int at_eof)
+{
+	long line = f->line, col = col_at(f, f->pos);
+
+	if (at_eof) {
+		eof_place(f, &line, &col);
+		warn_emit(&f->warn, f->name, line, col,
+			  "input ends inside a JSON array (interrupted?); kept %ld records",
+			  f->jarr_kept);
+	} else {
+		warn_emit(&f->warn, f->name, line, col,
+			  "JSON array cut off (interrupted?); kept %ld records",
+			  f->jarr_kept);
+	}
+	f->jarr = 0;
+	f->jv.active = 0;
+	buf_reset(&f->rec);
+	f->jtop = J_LINE_START;
+}
+
+static int value_finish(struct framer *f, enum scan_rc rc)
+{
+	struct jvalue *v = &f->jv;
+
+	v->active = 0;
+	if (rc == SCAN_DONE) {
+		if (f->jarr)
+			f->jarr_kept++;
+		if (v->cut)
+			warn_cut(f, v->line, v->total);
+		f->jtop = J_MID;
+		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, v->cut, 0);
+	}
+	if (f->jarr) {
+		array_cut(f, rc == SCAN_BROKEN_EOF);
+		return 0;
+	}
+	/* Never drop it: what was read of the value is kept as text. */
+	strip_line_ends(&f->rec);
+	if (rc == SCAN_BROKEN_EOF)
+		warn_emit(&f->warn, f->name, v->line, v->col,
+			  "input ends inside a JSON value, kept as text");
+	else
+		warn_emit(&f->warn, f->name, v->line, v->col,
+			  "invalid JSON, kept as text");
+	if (v->cut)
+		warn_cut(f, v->line, v->total);
+	f->jtop = J_LINE_START;
+	return emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
+		    memchr(f->rec.p, '\n', f->rec.len) != NULL);
+}
+
+/* Between the elements of a top-level array. 1: an element or the end of
+ * the array was found; 0: the array was cut off; -1: read error. */
+static int array_gap(struct framer *f)
+{
+	for (;;) {
+		long n = want(f, 1);
+		char c;
+
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			array_cut(f, 1);
+			return 0;
+		}
+		c = f->rb[f->pos];
+		if (c == ' ' || c == '\t' || c == ',') {
+			f->pos++;
+			continue;
+		}
+		if (c == '\n' || c == '\r') {
+			f->pos++;
+			count_newline(f, f->pos - 1);
+			n = want(f, 1);
+			if (n < 0)
+				return -1;
+			if (n > 0 && !continues(f->rb[f->pos], 1)) {
+				array_cut(f, 0);
+				return 0;
+			}
+			continue;
+		}
+		if (c == ']') {
+			f->pos++;
+			f->jarr = 0;
+			f->jtop = J_MID;
+			return 1;
+		}
+		value_start(f, c == '{' || c == '[' ? V_CONT : c == '"' ? V_STR : V_BARE);
+		return 1;
+	}
+}
+
+/* A Python block must not swallow what follows a JSON record. */
+static int close_block_for_json(struct framer *f)
+{
+	if (!f->blk_open)
+		return 0;
+	multiline_init(&f->ml);
+	return emit_block(f);
+}
+
+static void skip_blanks(struct framer *f)
+{
+	while (f->pos < f->end && (f->rb[f->pos] == ' ' || f->rb[f->pos] == '\t'))
+		f->pos++;
+}
+
+static int json_next(struct framer *f)
+{
+	for (;;) {
+		enum lclass lc;
+		int at_start;
+
+		if (f->pend && take_pending(f))
+			return 1;
+		if (f->jv.active) {
+			enum scan_rc rc = scan_value(f);
+
+			if (rc == SCAN_ERR)
+				return -1;
+			if (value_finish(f, rc))
+				return 1;
+			continue;
+		}
+		if (f->jarr) {
+			int r = array_gap(f);
+
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		at_start = f->jtop == J_LINE_START;
+		if (at_start && skip_crlf_tail(f) < 0)
+			return -1;
+		if (!at_start) {
+			/* after a value on the same line: "}{", "} {", "},", "}\n" */
+			while (want(f, 1) > 0 &&
+			       (f->rb[f->pos] == ' ' || f->rb[f->pos] == '\t' ||
+				f->rb[f->pos] == ','))
+				f->pos++;
+			if (f->err)
+				return -1;
+			if (f->pos < f->end &&
+			    (f->rb[f->pos] == '\n' || f->rb[f->pos] == '\r')) {
+				f->pos++;
+				count_newline(f, f->pos - 1);
+				f->jtop = J_LINE_START;
+				continue;
+			}
+		}
+		lc = classify(f, at_start);
+		if (f->err)
+			return -1;
+		switch (lc) {
+		case L_EOF:
+			f->jtop = J_LINE_START;
+			return f->blk_open ? emit_block(f) : 0;
+		case L_OBJ:
+		case L_ARR:
+			if (close_block_for_json(f))
+				return 1;
+			skip_blanks(f);
+			if (lc == L_ARR) {
+				f->pos++;
+				f->jarr = 1;
+				f->jarr_kept = 0;
+			} else {
+				value_start(f, V_CONT);
+			}
+			continue;
+		case L_BAD_OBJ:
+			if (close_block_for_json(f))
+				return 1;
+			{
+				long line = f->line;
+				size_t total, i = f->pos;
+				int cut, r;
+				long col;
+
+				while (f->rb[i] == ' ' || f->rb[i] == '\t')
+					i++;   /* classify saw the '{' */
+				col = col_at(f, i);
+				buf_reset(&f->rec);
+				r = read_line(f, &f->rec, &cut, &total);
+				if (r < 0)
+					return -1;
+				f->jtop = J_LINE_START;
+				warn_emit(&f->warn, f->name, line, col,
+					  "invalid JSON, kept as text");
+				if (cut)
+					warn_cut(f, line, total);
+				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, cut, 0);
+			}
+		case L_BLANK:
+		case L_TEXT:
+			f->jtop = J_LINE_START;
+			if (at_start) {
+				int r = text_read(f);
+
+				if (r != 0)
+					return r;
+				continue;
+			}
+			/* the rest of a line after a JSON value: its own record */
+			{
+				long line = f->line;
+				size_t total;
+				int cut, r;
+
+				if (close_block_for_json(f))
+					return 1;
+				buf_reset(&f->rec);
+				r = read_line(f, &f->rec, &cut, &total);
+				if (r < 0)
+					return -1;
+				if (cut)
+					warn_cut(f, line, total);
+				if (is_blank(f->rec.p, f->rec.len))
+					continue;
+				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, cut, 0);
+			}
+		}
+	}
+}
+
+/* ---- YAML ---- */
+
+static int yaml_is_sep(const char *s, size_t n, int *content)
+{
+	*content = 0;
+	if (n < 3 || memcmp(s, "---", 3) != 0)
+		return 0;
+	if (n == 3 || is_blank(s + 3, n - 3))
+		return 1;
+	if (s[3] == ' ' || s[3] == '\t') {
+		*content = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int yaml_is_end(const char *s, size_t n)
+{
+	return n >= 3 && memcmp(s, "...", 3) == 0 && is_blank(s + 3, n - 3);
+}
+
+/* The document in blk is complete. 1: a record is ready; 0: it was empty. */
+static int yaml_finish(struct framer *f)
+{
+	struct buf *b = &f->blk;
+	struct diag yd;
+	json_t *root = NULL;
+	int r;
+
+	while (b->len && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == '\r' ||
+			  b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\t'))
+		b->len--;
+	if (b->p)
+		b->p[b->len] = '\0';
+	if (!b->len) {
+		buf_reset(b);
+		return 0;
+	}
+	if (f->doc_cut) {
+		warn_cut(f, f->doc_line, f->doc_total);
+		return emit(f, b, REL_BLK, f->doc_line, RECORD_TEXT, 1, 1);
+	}
+	memset(&yd, 0, sizeof yd);
+	r = yamldoc_parse(b->p, b->len, &root, &yd);
+	if (r == 0) {
+		buf_reset(b);
+		return 0;
+	}
+	if (r < 0) {
+		long line = yd.line ? f->doc_line + yd.line - 1 : f->doc_line;
+
+		warn_emit(&f->warn, f->name, line, yd.col, "%s; kept as text", yd.msg);
+		return emit(f, b, REL_BLK, f->doc_line, RECORD_TEXT, 0,
+			    memchr(b->p, '\n', b->len) != NULL);
+	}
+	emit(f, b, REL_BLK, f->doc_line, RECORD_YAML, 0, 0);
+	f->yjson = root;
+	f->out.json = root;
+	return 1;
+}
+
+static void yaml_add_line(struct framer *f, long line, const struct buf *l,
+			  int cut, size_t total)
+{
+	if (f->blk.len == 0) {
+		if (is_blank(l->p, l->len))
+			return;   /* the record starts at its first real line */
+		f->doc_line = line;
+		f->doc_cut = 0;
+		f->doc_total = 0;
+	}
+	f->doc_total += total + 1;
+	if (cut || buf_reserve(&f->blk, l->len + 1) < 0) {
+		f->doc_cut = 1;
+		buf_add_upto(&f->blk, l->p, l->len);
+		buf_add_upto(&f->blk, "\n", 1);
+		return;
+	}
+	buf_add(&f->blk, l->p, l->len);
+	buf_addc(&f->blk, '\n');
+}
+
+static int yaml_next(struct framer *f)
+{
+	for (;;) {
+		long line;
+		size_t total;
+		int cut, r, content;
+
+		if (f->ypend) {
+			f->ypend = 0;
+			yaml_add_line(f, f->ypend_line, &f->lbuf, 0, f->lbuf.len);
+		}
+		if (f->done)
+			return 0;
+		buf_reset(&f->lbuf);
+		line = f->line;
+		r = read_line(f, &f->lbuf, &cut, &total);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			f->done = 1;
+			if (yaml_finish(f))
+				return 1;
+			continue;
+		}
+		if (!cut && yaml_is_sep(f->lbuf.p, f->lbuf.len, &content)) {
+			if (content) {
+				f->ypend = 1;
+				f->ypend_line = line;
+			}
+			if (yaml_finish(f))
+				return 1;
+			continue;
+		}
+		if (!cut && yaml_is_end(f->lbuf.p, f->lbuf.len)) {
+			if (yaml_finish(f))
+				return 1;
+			continue;
+		}
+		yaml_add_line(f, line, &f->lbuf, cut, total);
+	}
+}
+
+/* ---- detection ---- */
+
+static int has_key_prefix(const char *s, size_t n)
+{
+	static const char *const keys[] = {
+		"insertId:", "httpRequest:", "jsonPayload:", "labels:", "logName:",
+		"protoPayload:", "receiveTimestamp:", "resource:", "severity:",
+		"textPayload:", "timestamp:", "trace:", "spanId:", NULL,
+	};
+	const char *const *k;
+
+	for (k = keys; *k; k++) {
+		size_t kl = strlen(*k);
+
+		if (n >= kl && memcmp(s, *k, kl) == 0 &&
+		    (n == kl || s[kl] == ' ' || s[kl] == '\t' || s[kl] == '\n' ||
+		     s[kl] == '\r'))
+			return 1;
+	}
+	return 0;
+}
+
+static int skip_bom(struct framer *f)
+{
+	long n = want(f, 3);
+
+	if (n < 0)
+		return -1;
+	if (n >= 3 && memcmp(f->rb + f->pos, "\xEF\xBB\xBF", 3) == 0) {
+		f->pos += 3;
+		f->line_off = f->abs + (long long)f->pos;
+	}
+	return 0;
+}
+
+static enum input_format detect(struct framer *f)
+{
+	size_t i = 0, n;
+	long got = want(f, FRAME_PEEK_MAX);
+	const char *p = f->rb + f->pos;
+	int dummy;
+
+	if (got <= 0)
+		return INPUT_TEXT;
+	n = (size_t)got;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+		i++;
+	if (i == n)
+		return INPUT_TEXT;
+	if (p[i] == '{')
+		return INPUT_JSON;
+	if (p[i] == '[') {
+		for (i++; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
+				   p[i] == '\r'); i++)
+			;
+		if (i == n || p[i] == '{' || p[i] == '[' || p[i] == ']' || p[i] == '"')
+			return INPUT_JSON;
+		return INPUT_TEXT;
+	}
+	{
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t ll = nl ? (size_t)(nl - (p + i)) : n - i;
+
+		if (ll && p[i + ll - 1] == '\r')
+			ll--;
+		/* only a line at column 0 counts: find where it begins */
+		if (i > 0 && p[i - 1] != '\n' && p[i - 1] != '\r')
+			return INPUT_TEXT;
+		if (yaml_is_sep(p + i, ll, &dummy) || has_key_prefix(p + i, ll))
+			return INPUT_YAML;
+	}
+	return INPUT_TEXT;
+}
+
+int framer_next(struct framer *f, const struct record **out, struct diag *d)
+{
+	int r;
+
+	if (f->release & REL_REC)
+		buf_reset(&f->rec);
+	if (f->release & REL_BLK)
+		buf_reset(&f->blk);
+	f->release = 0;
+	json_decref(f->yjson);
+	f->yjson = NULL;
+	*out = NULL;
+	if (f->err) {
+		if (d)
+			*d = f->errd;
+		return -1;
+	}
+	if (!f->detected) {
+		if (skip_bom(f) < 0)
+			goto fail;
+		if (f->fmt == INPUT_AUTO)
+			f->fmt = detect(f);
+		if (f->err)
+			goto fail;
+		f->detected = 1;
+	}
+	switch (f->fmt) {
+	case INPUT_JSON:
+		r = json_next(f);
+		break;
+	case INPUT_YAML:
+		r = yaml_next(f);
+		break;
+	default:
+		r = text_next(f);
+		break;
+	}
+	if (r < 0 || f->err)
+		goto fail;
+	if (r > 0)
+		*out = &f->out;
+	return r;
+fail:
+	f->err = 1;
+	if (d)
+		*d = f->errd;
+	return -1;
+}

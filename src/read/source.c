@@ -1,0 +1,325 @@
+#include "read/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Raw reads this large keep syscalls and inflate calls well amortised. */
+#define SOURCE_CHUNK ((size_t)256 << 10)
+
+struct source {
+	char *name;
+	int fd;              /* -1 for memory */
+	int own_fd;
+	const char *mem;
+	size_t mem_len, mem_pos;
+	long long size;
+	long long consumed;
+	struct warn_sink warn;
+
+	/* Raw bytes read ahead: the magic-byte sniff and the inflate input. */
+	unsigned char *in;
+	size_t in_pos, in_len;
+	int raw_eof;
+	int sniffed;
+
+	int gzip;
+	z_stream z;
+	int z_live;          /* inflateInit2 done */
+	int member_open;     /* a gzip member started and has not ended */
+	int done;            /* gzip: nothing more will be produced */
+};
+
+static struct source *source_new(const char *name, const struct warn_sink *w)
+{
+	struct source *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->name = strdup(name);
+	s->in = malloc(SOURCE_CHUNK);
+	if (!s->name || !s->in) {
+		free(s->name);
+		free(s->in);
+		free(s);
+		return NULL;
+	}
+	s->fd = -1;
+	s->size = -1;
+	if (w)
+		s->warn = *w;
+	return s;
+}
+
+struct source *source_open(const char *path, const struct warn_sink *w,
+			   struct diag *d)
+{
+	struct source *s;
+	struct stat st;
+	int is_stdin = strcmp(path, "-") == 0;
+	int fd;
+
+	if (is_stdin) {
+		fd = STDIN_FILENO;
+	} else {
+		do
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0) {
+			diag_set(d, NULL, 0, 0, "cannot open '%s': %s", path,
+				 strerror(errno));
+			return NULL;
+		}
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!is_stdin)
+			close(fd);
+		diag_set(d, NULL, 0, 0, "'%s': is a directory", path);
+		return NULL;
+	}
+	s = source_new(is_stdin ? "<stdin>" : path, w);
+	if (!s) {
+		if (!is_stdin)
+			close(fd);
+		diag_set(d, NULL, 0, 0, "cannot open '%s': %s", path,
+			 strerror(ENOMEM));
+		return NULL;
+	}
+	s->fd = fd;
+	s->own_fd = !is_stdin;
+	if (S_ISREG(st.st_mode)) {
+		s->size = (long long)st.st_size;
+#ifdef POSIX_FADV_SEQUENTIAL
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	}
+	return s;
+}
+
+struct source *source_open_mem(const char *name, const char *data, size_t len,
+			       const struct warn_sink *w)
+{
+	struct source *s = source_new(name ? name : "<memory>", w);
+
+	if (!s)
+		return NULL;
+	s->mem = data;
+	s->mem_len = len;
+	s->size = (long long)len;
+	return s;
+}
+
+/* Fill s->in from the underlying stream, keeping unread bytes. Returns bytes
+ * added, 0 at end of input, -1 on a read error. */
+static long raw_fill(struct source *s, struct diag *d)
+{
+	size_t room;
+	ssize_t n;
+
+	if (s->raw_eof)
+		return 0;
+	if (s->in_pos > 0) {
+		memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
+		s->in_len -= s->in_pos;
+		s->in_pos = 0;
+	}
+	room = SOURCE_CHUNK - s->in_len;
+	if (room == 0)
+		return 0;
+	if (s->fd < 0) {
+		n = (ssize_t)(s->mem_len - s->mem_pos);
+		if ((size_t)n > room)
+			n = (ssize_t)room;
+		memcpy(s->in + s->in_len, s->mem + s->mem_pos, (size_t)n);
+		s->mem_pos += (size_t)n;
+	} else {
+		do
+			n = read(s->fd, s->in + s->in_len, room);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return diag_set(d, NULL, 0, 0, "cannot read '%s': %s",
+					s->name, strerror(errno));
+	}
+	if (n == 0)
+		s->raw_eof = 1;
+	s->in_len += (size_t)n;
+	s->consumed += n;
+	return (long)n;
+}
+
+/* Decide gzip or plain from the first two bytes. A pipe may deliver them
+ * one at a time, so keep reading until two are here or the input ends. */
+static int sniff(struct source *s, struct diag *d)
+{
+	while (s->in_len - s->in_pos < 2 && !s->raw_eof)
+		if (raw_fill(s, d) < 0)
+			return -1;
+	s->sniffed = 1;
+	if (s->in_len - s->in_pos >= 2 && s->in[s->in_pos] == 0x1f &&
+	    s->in[s->in_pos + 1] == 0x8b) {
+		memset(&s->z, 0, sizeof s->z);
+		/* 15+32: zlib or gzip header, detected */
+		if (inflateInit2(&s->z, 15 + 32) != Z_OK)
+			return diag_set(d, NULL, 0, 0, "cannot read '%s': %s",
+					s->name, "zlib initialisation failed");
+		s->z_live = 1;
+		s->gzip = 1;
+	}
+	return 0;
+}
+
+static void gz_stop(struct source *s, const char *what, const char *why)
+{
+	s->done = 1;
+	warn_emit(&s->warn, s->name, 0, 0, "gzip stream %s after %lld bytes%s%s%s",
+		  what, s->consumed - (long long)(s->in_len - s->in_pos),
+		  why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+static long gz_read(struct source *s, char *buf, size_t n, struct diag *d)
+{
+	size_t produced = 0;
+
+	while (produced < n && !s->done) {
+		int rc;
+		size_t before_in;
+
+		if (s->in_pos == s->in_len) {
+			long r = raw_fill(s, d);
+
+			if (r < 0)
+				return produced ? (long)produced : -1;
+			if (r == 0) {
+				if (s->member_open)
+					gz_stop(s, "truncated", NULL);
+				s->done = 1;
+				break;
+			}
+		}
+		s->z.next_in = s->in + s->in_pos;
+		s->z.avail_in = (uInt)(s->in_len - s->in_pos);
+		s->z.next_out = (unsigned char *)buf + produced;
+		s->z.avail_out = (uInt)(n - produced > UINT_MAX ? UINT_MAX
+							    : n - produced);
+		before_in = s->z.avail_in;
+		rc = inflate(&s->z, Z_NO_FLUSH);
+		if (s->z.avail_in != before_in)
+			s->member_open = 1;
+		produced = (size_t)((char *)s->z.next_out - buf);
+		s->in_pos = s->in_len - s->z.avail_in;
+		if (rc == Z_STREAM_END) {
+			s->member_open = 0;
+			inflateReset(&s->z);
+			/* Padding zeros after the last member (tape archives,
+			 * some uploaders) are not a new member. */
+			while (1) {
+				while (s->in_pos < s->in_len && s->in[s->in_pos] == 0)
+					s->in_pos++;
+				if (s->in_pos < s->in_len)
+					break;
+				if (raw_fill(s, d) <= 0)
+					break;
+			}
+			if (s->in_pos < s->in_len && s->in[s->in_pos] != 0x1f) {
+				s->done = 1;
+				warn_emit(&s->warn, s->name, 0, 0,
+					  "trailing garbage after gzip stream ignored");
+			}
+			continue;
+		}
+		if (rc == Z_OK)
+			continue;
+		/* Z_BUF_ERROR only means "no progress": fine when input ran
+		 * out (refilled above), a stuck stream otherwise. */
+		if (rc == Z_BUF_ERROR && (s->in_pos == s->in_len || produced == n))
+			continue;
+		gz_stop(s, "corrupt", s->z.msg ? s->z.msg : "inflate failed");
+	}
+	return (long)produced;
+}
+
+long source_read(struct source *s, char *buf, size_t n, struct diag *d)
+{
+	size_t have;
+
+	if (n == 0)
+		return 0;
+	if (!s->sniffed && sniff(s, d) < 0)
+		return -1;
+	if (s->gzip)
+		return gz_read(s, buf, n, d);
+	have = s->in_len - s->in_pos;
+	if (have) {
+		if (have > n)
+			have = n;
+		memcpy(buf, s->in + s->in_pos, have);
+		s->in_pos += have;
+		return (long)have;
+	}
+	if (s->raw_eof)
+		return 0;
+	if (s->fd < 0) {
+		have = s->mem_len - s->mem_pos;
+		if (have > n)
+			have = n;
+		memcpy(buf, s->mem + s->mem_pos, have);
+		s->mem_pos += have;
+		s->consumed += (long long)have;
+		if (!have)
+			s->raw_eof = 1;
+		return (long)have;
+	} else {
+		ssize_t r;
+
+		if (n > (size_t)LONG_MAX)
+			n = (size_t)LONG_MAX;
+		do
+			r = read(s->fd, buf, n);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return diag_set(d, NULL, 0, 0, "cannot read '%s': %s",
+					s->name, strerror(errno));
+		if (r == 0)
+			s->raw_eof = 1;
+		s->consumed += r;
+		return (long)r;
+	}
+}
+
+const char *source_name(const struct source *s)
+{
+	return s->name;
+}
+
+long long source_size(const struct source *s)
+{
+	return s->size;
+}
+
+long long source_consumed(const struct source *s)
+{
+	return s->consumed;
+}
+
+int source_is_gzip(const struct source *s)
+{
+	return s->gzip;
+}
+
+void source_close(struct source *s)
+{
+	if (!s)
+		return;
+	if (s->z_live)
+		inflateEnd(&s->z);
+	if (s->own_fd && s->fd >= 0)
+		close(s->fd);
+	free(s->in);
+	free(s->name);
+	free(s);
+}
