@@ -1,0 +1,135 @@
+#include "event/stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/source.h"
+
+struct evstream {
+	struct framer *fr;
+	struct evjoin *join;
+	struct evstream_opts o;
+	long records;
+	int eof;
+	int failed;           /* a read error waits until held events are out */
+	struct diag err;
+};
+
+static struct evstream *stream_new(struct source *src, const struct evstream_opts *o)
+{
+	struct evstream *s;
+	struct framer_opts fo;
+
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		source_close(src);
+		return NULL;
+	}
+	if (o)
+		s->o = *o;
+	memset(&fo, 0, sizeof fo);
+	fo.format = s->o.format;
+	fo.max_record = s->o.max_record;
+	fo.warn = s->o.warn;
+	s->fr = framer_open(src, &fo);   /* owns src from here, also on failure */
+	s->join = evjoin_new();
+	if (!s->fr || !s->join) {
+		evstream_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
+			       struct diag *d)
+{
+	struct source *src = source_open(path, o ? o->warn : NULL, d);
+	struct evstream *s;
+
+	if (!src)
+		return NULL;
+	s = stream_new(src, o);
+	if (!s)
+		diag_set(d, path, 0, 0, "out of memory");
+	return s;
+}
+
+struct evstream *evstream_open_mem(const char *name, const char *data, size_t len,
+				   const struct evstream_opts *o)
+{
+	struct source *src = source_open_mem(name, data, len, o ? o->warn : NULL);
+
+	return src ? stream_new(src, o) : NULL;
+}
+
+/* A record that did not normalize is kept as a text event of its bytes. */
+static void fill(struct evstream *s, struct event *ev, const struct record *rec)
+{
+	struct record text;
+	struct diag d;
+
+	if (event_from_record(ev, rec, &d) == 0)
+		return;
+	warn_emit(s->o.warn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
+	text = *rec;
+	text.kind = RECORD_TEXT;
+	text.json = NULL;
+	event_from_record(ev, &text, NULL);
+}
+
+int evstream_next(struct evstream *s, struct event **out, struct diag *d)
+{
+	const struct record *rec;
+	struct event *ev;
+	int rc;
+
+	for (;;) {
+		if ((ev = evjoin_pop(s->join))) {
+			*out = ev;
+			return 1;
+		}
+		if (s->failed) {
+			if (d)
+				*d = s->err;
+			return -1;
+		}
+		if (s->eof)
+			return 0;
+		rc = framer_next(s->fr, &rec, &s->err);
+		if (rc <= 0) {
+			/* hand out what is held before the end or the error */
+			evjoin_end(s->join);
+			s->eof = 1;
+			s->failed = rc < 0;
+			continue;
+		}
+		s->records++;
+		ev = evjoin_slot(s->join);
+		if (!ev)
+			return diag_set(d, rec->source, rec->line, 0, "out of memory");
+		fill(s, ev, rec);
+		if (evjoin_push(s->join) < 0)
+			return diag_set(d, rec->source, rec->line, 0, "out of memory");
+		if (s->o.no_join)
+			evjoin_end(s->join);   /* a run never outlives its entry */
+	}
+}
+
+enum input_format evstream_format(const struct evstream *s)
+{
+	return framer_format(s->fr);
+}
+
+long evstream_records(const struct evstream *s)
+{
+	return s->records;
+}
+
+void evstream_close(struct evstream *s)
+{
+	if (!s)
+		return;
+	framer_close(s->fr);
+	evjoin_free(s->join);
+	free(s);
+}

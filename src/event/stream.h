@@ -1,0 +1,88 @@
+#ifndef LOGWHY_STREAM_H
+#define LOGWHY_STREAM_H
+
+#include <stddef.h>
+
+#include "event/event.h"
+#include "read/frame.h"
+#include "util/diag.h"
+
+/*
+ * The event stream: one input, bytes -> records -> normalized events, in
+ * constant memory. Composes source_open, framer_open, event_from_record and
+ * the joiner below.
+ *
+ * A record that cannot be normalized (invalid JSON in a JSON stream, a cut
+ * record) is never dropped: it is reported through opts->warn, located, and
+ * becomes a text event of its raw bytes.
+ */
+struct evstream_opts {
+	enum input_format format;        /* INPUT_AUTO: detected per input */
+	size_t max_record;               /* 0 = FRAME_MAX_RECORD */
+	const struct warn_sink *warn;    /* borrowed, must outlive the stream;
+					    NULL drops warnings (tests only) */
+	int no_join;                     /* 1: per-line entries stay apart */
+};
+
+struct evstream;
+
+/* path "-" is stdin. NULL with d set when the input cannot be opened.
+ * o may be NULL (all defaults). */
+struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
+			       struct diag *d);
+/* From memory (not copied: data must outlive the stream); rule examples and
+ * tests. NULL only when out of memory. */
+struct evstream *evstream_open_mem(const char *name, const char *data, size_t len,
+				   const struct evstream_opts *o);
+
+/*
+ * 1: *ev is the next event, owned by the stream and valid until the next
+ * evstream_next or evstream_close (the caller may read and modify it, not
+ * free or keep it); 0: end of input; -1: fatal read error (d set), after
+ * every event read before it has been returned.
+ */
+int evstream_next(struct evstream *s, struct event **ev, struct diag *d);
+
+enum input_format evstream_format(const struct evstream *s);  /* once read */
+long evstream_records(const struct evstream *s);   /* records framed so far */
+void evstream_close(struct evstream *s);           /* NULL-safe */
+
+/*
+ * The joiner, under the stream (exposed for tests): Cloud Run writes each
+ * stderr line of a Python traceback or "--- Logging error ---" block as
+ * its own LogEntry. Entries from one instance and log (logName, "stream")
+ * whose single-line message could belong to a block are collected in a
+ * run; when the run ends (another kind of entry from the same instance and
+ * log, a gap of more than EVJOIN_GAP_US, a limit, the end of input) its
+ * lines are fed to the multi-line state machine in ascending time order,
+ * and every block becomes one event (message: the lines joined with '\n';
+ * time: its oldest line's; severity: the highest; line..last_line: the
+ * span of its parts; joined = 1). That event takes the place in the stream
+ * of the part that came first in the input, so a newest-first gcloud array
+ * stays newest first, and everything else passes through in input order.
+ * Only events with a JSON object entry take part; text events pass through.
+ */
+#define EVJOIN_MAX_ENTRIES 10000              /* per run, and held at once */
+#define EVJOIN_MAX_BYTES ((size_t)8 << 20)     /* idem, in record bytes */
+#define EVJOIN_MAX_RUNS 64                     /* open runs (instance x log) */
+#define EVJOIN_GAP_US ((long long)2000000)     /* lines of one block are close */
+
+struct evjoin;
+
+struct evjoin *evjoin_new(void);                    /* NULL: out of memory */
+/* An empty event (owned by the joiner) to fill, then hand in with
+ * evjoin_push. Filling it again without pushing is allowed. NULL: OOM. */
+struct event *evjoin_slot(struct evjoin *j);
+/* Hand in the event last returned by evjoin_slot. 0, or -1 when out of
+ * memory (the event stays the slot's, not handed in). */
+int evjoin_push(struct evjoin *j);
+/* Input is over: every held event becomes ready. */
+void evjoin_end(struct evjoin *j);
+/* The next event ready to go out, or NULL when the next one in order is
+ * still held (or nothing is left). Owned by the joiner, valid until the
+ * next evjoin_pop or evjoin_free. */
+struct event *evjoin_pop(struct evjoin *j);
+size_t evjoin_held(const struct evjoin *j);         /* events held now */
+void evjoin_free(struct evjoin *j);                 /* NULL-safe */
+
+#endif
