@@ -595,6 +595,7 @@ static size_t text_prefix(struct event *ev, const char *s, size_t n)
  *   {"probe":"logwhy","url":"wss://host/ws","close":{"code":1011,
  *    "reason":"Internal error","direction":"received","clean":true},
  *    "elapsed_ms":63, "http_status":500 (handshake refused), ...}
+ * A refused handshake has no "close": {"probe":"logwhy",...,"http_status":500}.
  * Also accepted: {"type":"close","code":1011,"reason":...} with the same
  * keys at the top level. elapsed_ms/http_status may sit in either object.
  */
@@ -604,7 +605,12 @@ static int probe_close(json_t *obj, struct ws_close *c)
 	json_t *type = json_object_get(obj, "type");
 
 	if (!json_is_object(cl)) {
-		if (!json_is_string(type) || strcmp(json_string_value(type), "close") != 0)
+		int is_type = json_is_string(type) && !strcmp(json_string_value(type), "close");
+		/* a refused handshake: the probe's trace has no close frame */
+		int refused = json_is_string(json_object_get(obj, "probe")) &&
+			      json_is_integer(json_object_get(obj, "http_status"));
+
+		if (!is_type && !refused)
 			return 0;
 		cl = obj;
 	}
@@ -922,7 +928,7 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 		nf_sub(&n, NF_MSG, NF_TEXT, skip, rec->len - skip);
 	}
 
-	if (!nf_isset(&n, NF_MSG) && !ev->entry)
+	if (!nf_isset(&n, NF_MSG) && !ev->entry && ((n.in_store >> NF_TEXT) & 1u))
 		nf_sub(&n, NF_MSG, NF_TEXT, 0, n.len[NF_TEXT]);
 	if (nf_isset(&n, NF_MSG))
 		text_keys(&n);
