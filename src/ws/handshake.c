@@ -128,8 +128,8 @@ static int bad(int *status, int code, struct diag *d, const char *msg)
 int ws_hs_request_parse(const char *buf, size_t len, size_t max,
 			struct ws_hs_request *req, int *status, struct diag *d)
 {
-	size_t end, off = 0, llen, i, fields = 0;
-	const char *line, *sp1, *sp2;
+	size_t end, off = 0, llen = 0, i, fields = 0;
+	const char *line = buf, *sp1, *sp2;
 
 	memset(req, 0, sizeof *req);
 	req->version = -1;
@@ -309,8 +309,8 @@ int ws_hs_client_request_build(struct buf *b, const char *host, const char *path
 int ws_hs_client_response_parse(const char *buf, size_t len, size_t max, const char *key,
 				int *status, size_t *head_len, struct diag *d)
 {
-	size_t end, off = 0, llen, i;
-	const char *line, *v;
+	size_t end, off = 0, llen = 0, i;
+	const char *line = buf, *v;
 	char want[WS_ACCEPT_LEN + 1];
 
 	*status = 0;

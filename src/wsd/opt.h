@@ -1,0 +1,22 @@
+#ifndef LOGWHY_WSD_OPT_H
+#define LOGWHY_WSD_OPT_H
+
+#include <stdio.h>
+
+/*
+ * One table drives parsing and --help, so they cannot drift. An option
+ * with arg == NULL is a flag; its setter gets NULL.
+ */
+struct wsd_opt {
+	const char *name;        /* long name without "--" */
+	const char *arg;         /* metavariable, NULL for a flag */
+	const char *help;
+	int (*set)(const char *value);   /* -1 when the value is invalid */
+};
+
+/* Parse argv ("--name VALUE" or "--name=VALUE"); prints the usage error on
+ * stderr and returns -1 on a bad or unknown option or a stray argument. */
+int wsd_opt_parse(const struct wsd_opt *opts, int argc, char **argv);
+void wsd_opt_help(const struct wsd_opt *opts, FILE *out);
+
+#endif

@@ -1,0 +1,799 @@
+#include "wsd/wsd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/diag.h"
+
+#define WSD_READ_CHUNK 65536
+#define WSD_PAUSE_AT ((size_t)1 << 20)        /* stop reading past this much unsent */
+#define WSD_RESUME_AT ((size_t)256 << 10)
+#define WSD_CLOSE_TIMEOUT_MS 1000             /* peer's close reply, or EOF when draining */
+#define WSD_SHUTDOWN_GRACE_MS 2000
+#define WSD_MSG_KEEP ((size_t)64 << 10)       /* keep message memory up to this between messages */
+
+/* Tags for epoll data; connections are looked up by fd. */
+#define TAG_LISTEN (-1)
+#define TAG_SIGNAL (-2)
+
+struct wsd_server {
+	int ep, lfd, sfd;
+	struct wsd_conn **conns;      /* by fd */
+	size_t cap;                   /* size of conns: the fd limit */
+	size_t count;
+	int max_fd;
+	uint64_t next_id;
+	int64_t next_timer;           /* earliest deadline of any connection, 0 = none */
+	int shutting_down;
+	int64_t shutdown_at;
+	int accept_paused;
+	unsigned char rbuf[WSD_READ_CHUNK];
+};
+
+static struct wsd_server srv;
+
+int64_t wsd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t wsd_conn_count(void)
+{
+	return srv.count;
+}
+
+void wsd_set_timer(struct wsd_conn *c, int64_t *slot, int64_t at)
+{
+	(void)c;
+	*slot = at;
+	if (at && (!srv.next_timer || at < srv.next_timer))
+		srv.next_timer = at;
+}
+
+static size_t pending(const struct wsd_conn *c)
+{
+	return c->out.len - c->out_off;
+}
+
+static void conn_kill(struct wsd_conn *c)
+{
+	c->dead = 1;
+}
+
+static void conn_destroy(struct wsd_conn *c)
+{
+	srv.conns[c->fd] = NULL;
+	srv.count--;
+	close(c->fd);
+	free(c->hs);
+	buf_free(&c->out);
+	buf_free(&c->msg);
+	free(c);
+}
+
+static void conn_events(struct wsd_conn *c)
+{
+	struct epoll_event ev;
+	unsigned want = 0;
+
+	if (c->dead)
+		return;
+	if (!c->paused)
+		want |= EPOLLIN;
+	if (pending(c))
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.events = want;
+	ev.data.fd = c->fd;
+	if (epoll_ctl(srv.ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
+		wsd_log(c, WSD_ERROR, "epoll_ctl: %s", strerror(errno));
+		conn_kill(c);
+		return;
+	}
+	c->events = want;
+}
+
+/* What to do once everything queued has reached the kernel. */
+static void conn_flushed(struct wsd_conn *c)
+{
+	if (c->state == WSD_ST_FLUSH_CLOSE) {
+		conn_kill(c);
+	} else if (c->state == WSD_ST_DRAIN && !c->shut_wr) {
+		/* FIN after our close frame; keep reading so unread input
+		 * cannot turn our close() into a RST that eats the frame. */
+		shutdown(c->fd, SHUT_WR);
+		c->shut_wr = 1;
+	}
+}
+
+static void conn_flush(struct wsd_conn *c)
+{
+	while (!c->dead && pending(c)) {
+		ssize_t n = send(c->fd, c->out.p + c->out_off, pending(c), MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			/* The peer is gone: nothing left to say to it. */
+			conn_kill(c);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	if (!pending(c)) {
+		buf_reset(&c->out);
+		c->out_off = 0;
+		if (c->out.cap > WSD_MSG_KEEP)
+			buf_free(&c->out);
+		conn_flushed(c);
+	}
+	if (c->paused && pending(c) < WSD_RESUME_AT)
+		c->paused = 0;
+	else if (!c->paused && pending(c) > WSD_PAUSE_AT)
+		c->paused = 1;
+	conn_events(c);
+}
+
+static void conn_queue(struct wsd_conn *c, const void *p, size_t n)
+{
+	if (c->dead)
+		return;
+	if (buf_add(&c->out, p, n) < 0) {
+		wsd_log(c, WSD_ERROR, "output buffer limit reached; dropping connection");
+		conn_kill(c);
+	}
+}
+
+void wsd_send_frame(struct wsd_conn *c, unsigned opcode, const void *p, size_t n)
+{
+	unsigned char hdr[WS_FRAME_HEADER_MAX];
+	size_t h = ws_frame_header_build(hdr, 1, opcode, n, NULL);
+
+	if (c->state != WSD_ST_OPEN && opcode != WS_OP_CLOSE)
+		return;
+	conn_queue(c, hdr, h);
+	conn_queue(c, p, n);
+	conn_flush(c);
+}
+
+void wsd_send_text(struct wsd_conn *c, const char *s, size_t n)
+{
+	wsd_send_frame(c, WS_OP_TEXT, s, n);
+}
+
+static void log_close(struct wsd_conn *c, enum wsd_sev sev, const char *dir, int code,
+		      const char *reason, size_t rlen)
+{
+	wsd_log(c, sev, "WebSocket close %s: code=%d (%s) reason=\"%.*s\" after %lldms", dir,
+		code, ws_close_code_name(code), (int)rlen, reason,
+		(long long)(wsd_now_ms() - c->opened_ms));
+}
+
+/* Send a close frame; next is the state to wait in. */
+static void conn_send_close(struct wsd_conn *c, int code, const char *reason,
+			    enum wsd_state next)
+{
+	unsigned char pl[WS_CONTROL_MAX];
+	struct diag d;
+	long n;
+
+	if (c->close_sent || c->dead)
+		return;
+	n = ws_close_build(pl, code, reason, &d);
+	if (n < 0) {
+		/* Our own bug (a code we may not send): never put 1005/1006/1015
+		 * on the wire, use 1011 instead. */
+		wsd_log(c, WSD_ERROR, "refusing to send close: %s", d.msg);
+		n = ws_close_build(pl, WS_CLOSE_INTERNAL, "Internal error", &d);
+	}
+	c->close_sent = 1;
+	c->state = next;
+	wsd_send_frame(c, WS_OP_CLOSE, pl, (size_t)n);
+	wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
+	c->t_fault = 0;
+}
+
+void wsd_close(struct wsd_conn *c, int code, const char *reason)
+{
+	if (c->state != WSD_ST_OPEN || c->dead)
+		return;
+	log_close(c, code == WS_CLOSE_INTERNAL ? WSD_ERROR : WSD_INFO, "sent", code, reason,
+		  strlen(reason));
+	conn_send_close(c, code, reason, WSD_ST_CLOSING);
+}
+
+void wsd_abort(struct wsd_conn *c)
+{
+	wsd_log(c, WSD_WARNING, "TCP connection closed without a close frame "
+		"(peer sees 1006) after %lldms", (long long)(wsd_now_ms() - c->opened_ms));
+	conn_kill(c);
+}
+
+/* The peer broke the protocol: close frame with code, then FIN, then drop. */
+static void conn_fail(struct wsd_conn *c, int code, const char *why)
+{
+	if (c->state == WSD_ST_OPEN) {
+		wsd_log(c, WSD_WARNING, "WebSocket protocol error: %s; closing with %d (%s)",
+			why, code, ws_close_code_name(code));
+		conn_send_close(c, code, ws_close_code_name(code), WSD_ST_DRAIN);
+	} else {
+		c->state = WSD_ST_DRAIN;
+	}
+	if (!c->dead && !pending(c))
+		conn_flushed(c);
+	wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
+}
+
+static void http_reply(struct wsd_conn *c, int status, const char *body, enum wsd_sev sev)
+{
+	wsd_log(c, sev, "%s - \"%s\" %d %s", c->peer, c->path[0] ? c->path : "-", status,
+		status == 101 ? "" : body);
+	ws_hs_error_build(&c->out, status, body);
+	c->state = WSD_ST_FLUSH_CLOSE;
+	conn_flush(c);
+}
+
+static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n);
+
+static void peer_close(struct wsd_conn *c, const unsigned char *p, size_t n)
+{
+	int code, fail_code;
+	const char *reason;
+	size_t rlen;
+	struct diag d;
+
+	if (ws_close_parse(p, n, &code, &reason, &rlen, &fail_code, &d) < 0) {
+		conn_fail(c, fail_code, d.msg);
+		return;
+	}
+	if (c->state == WSD_ST_CLOSING) {
+		/* Handshake complete: the server closes TCP first (RFC 6455 §7.1.1). */
+		log_close(c, WSD_INFO, "received (handshake complete)", code, reason, rlen);
+		conn_kill(c);
+		return;
+	}
+	log_close(c, WSD_INFO, "received", code, reason, rlen);
+	{
+		unsigned char pl[WS_CONTROL_MAX];
+		size_t k = 0;
+
+		/* Echo the status; an empty close (1005) is answered empty. */
+		if (code != WS_CLOSE_NO_STATUS) {
+			pl[0] = p[0];
+			pl[1] = p[1];
+			memcpy(pl + 2, reason, rlen);
+			k = 2 + rlen;
+		}
+		c->close_sent = 1;
+		c->state = WSD_ST_FLUSH_CLOSE;
+		wsd_send_frame(c, WS_OP_CLOSE, pl, k);
+	}
+}
+
+static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n && !c->dead &&
+	       (c->state == WSD_ST_OPEN || c->state == WSD_ST_CLOSING)) {
+		struct ws_event ev;
+		struct diag d;
+
+		off += ws_parser_feed(&c->parser, p + off, n - off, &ev, &d);
+		switch (ev.type) {
+		case WS_EV_NONE:
+			return;
+		case WS_EV_ERROR:
+			conn_fail(c, ev.close_code, d.msg);
+			return;
+		case WS_EV_DATA:
+			if (c->state != WSD_ST_OPEN)
+				break;
+			if (ev.msg_first)
+				buf_reset(&c->msg);
+			if (buf_add(&c->msg, ev.data, ev.len) < 0) {
+				conn_fail(c, WS_CLOSE_TOO_BIG, "message over the size limit");
+				return;
+			}
+			if (ev.msg_done) {
+				wsd_app_message(c, ev.opcode, c->msg.p, c->msg.len);
+				buf_reset(&c->msg);
+				if (c->msg.cap > WSD_MSG_KEEP)
+					buf_free(&c->msg);
+			}
+			break;
+		case WS_EV_CONTROL:
+			if (ev.opcode == WS_OP_PING)
+				wsd_send_frame(c, WS_OP_PONG, ev.data, ev.len);
+			else if (ev.opcode == WS_OP_CLOSE)
+				peer_close(c, ev.data, ev.len);
+			break;
+		}
+	}
+}
+
+static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
+{
+	struct ws_hs_request req;
+	struct diag d;
+	int status = 0, r;
+	size_t take = WS_HS_MAX - c->hs_len;
+
+	if (take > n)
+		take = n;
+	memcpy(c->hs + c->hs_len, p, take);
+	c->hs_len += take;
+	r = ws_hs_request_parse(c->hs, c->hs_len, WS_HS_MAX, &req, &status, &d);
+	if (r == 0)
+		return;
+	if (r < 0) {
+		snprintf(c->path, sizeof c->path, "-");
+		http_reply(c, status, d.msg, WSD_WARNING);
+		return;
+	}
+	snprintf(c->path, sizeof c->path, "%s %.100s HTTP/1.%d", req.method, req.path,
+		 req.http_minor);
+	c->t_handshake = 0;
+	if (!req.upgrade_websocket && strcmp(req.method, "GET") == 0 &&
+	    (strcmp(req.path, "/health") == 0 || strncmp(req.path, "/health?", 8) == 0)) {
+		struct buf body = BUF_INIT(4096);
+
+		wsd_app_health(&body);
+		wsd_log(c, WSD_INFO, "%s - \"%s\" 200", c->peer, c->path);
+		buf_addf(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			 body.len, body.p ? body.p : "");
+		buf_free(&body);
+		c->state = WSD_ST_FLUSH_CLOSE;
+		conn_flush(c);
+		return;
+	}
+	if (ws_hs_request_check(&req, &status, &d) < 0) {
+		http_reply(c, status, d.msg, WSD_WARNING);
+		return;
+	}
+	ws_hs_response_build(&c->out, req.key);
+	c->e2e_header = req.e2e_header;
+	c->state = WSD_ST_OPEN;
+	c->opened_ms = c->last_rx_ms = wsd_now_ms();
+	ws_parser_init(&c->parser, WS_ROLE_SERVER, wsd_cfg.max_message);
+	conn_flush(c);
+	{
+		/* Bytes after the header are the client's first frames. */
+		size_t rest = c->hs_len - req.head_len;
+		unsigned char *extra = (unsigned char *)c->hs;
+
+		memmove(extra, c->hs + req.head_len, rest);
+		wsd_log(c, WSD_INFO, "%s - \"WebSocket %.100s\" [accepted]", c->peer, req.path);
+		wsd_app_open(c);
+		if (rest && !c->dead)
+			ws_input(c, extra, rest);
+	}
+	free(c->hs);
+	c->hs = NULL;
+}
+
+static void conn_readable(struct wsd_conn *c)
+{
+	int rounds;
+
+	/* A few reads per wakeup, then let other clients have the loop. */
+	for (rounds = 0; rounds < 4 && !c->dead && !c->paused; rounds++) {
+		ssize_t n = recv(c->fd, srv.rbuf, sizeof srv.rbuf, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				conn_kill(c);
+			return;
+		}
+		if (n == 0) {
+			if (c->state == WSD_ST_OPEN)
+				wsd_log(c, WSD_INFO, "WebSocket client went away without a close "
+					"frame (1006) after %lldms",
+					(long long)(wsd_now_ms() - c->opened_ms));
+			conn_kill(c);
+			return;
+		}
+		c->last_rx_ms = wsd_now_ms();
+		switch (c->state) {
+		case WSD_ST_HANDSHAKE:
+			hs_input(c, srv.rbuf, (size_t)n);
+			break;
+		case WSD_ST_OPEN:
+		case WSD_ST_CLOSING:
+			ws_input(c, srv.rbuf, (size_t)n);
+			break;
+		default:
+			break;   /* draining or done: input is discarded */
+		}
+	}
+}
+
+static void conn_timers(struct wsd_conn *c, int64_t now)
+{
+	if (c->t_handshake && now >= c->t_handshake && c->state == WSD_ST_HANDSHAKE) {
+		c->t_handshake = 0;
+		snprintf(c->path, sizeof c->path, "-");
+		http_reply(c, 408, "handshake timed out", WSD_WARNING);
+		return;
+	}
+	if (c->t_close && now >= c->t_close &&
+	    (c->state == WSD_ST_CLOSING || c->state == WSD_ST_DRAIN ||
+	     c->state == WSD_ST_FLUSH_CLOSE)) {
+		wsd_log(c, WSD_WARNING, "close handshake timed out after %dms; closing TCP",
+			WSD_CLOSE_TIMEOUT_MS);
+		conn_kill(c);
+		return;
+	}
+	if (c->t_fault && now >= c->t_fault && c->state == WSD_ST_OPEN) {
+		c->t_fault = 0;
+		wsd_app_fault_step(c);
+		return;
+	}
+	if (wsd_cfg.idle_timeout_ms > 0 && c->state == WSD_ST_OPEN &&
+	    now - c->last_rx_ms >= wsd_cfg.idle_timeout_ms) {
+		wsd_log(c, WSD_INFO, "WebSocket idle for %ldms", wsd_cfg.idle_timeout_ms);
+		wsd_close(c, WS_CLOSE_GOING_AWAY, "Idle timeout");
+	}
+}
+
+static int64_t conn_deadline(const struct wsd_conn *c)
+{
+	int64_t t = 0, cand[4];
+	int i;
+
+	cand[0] = c->state == WSD_ST_HANDSHAKE ? c->t_handshake : 0;
+	cand[1] = c->t_close;
+	cand[2] = c->state == WSD_ST_OPEN ? c->t_fault : 0;
+	cand[3] = (wsd_cfg.idle_timeout_ms > 0 && c->state == WSD_ST_OPEN)
+			  ? c->last_rx_ms + wsd_cfg.idle_timeout_ms : 0;
+	for (i = 0; i < 4; i++)
+		if (cand[i] && (!t || cand[i] < t))
+			t = cand[i];
+	return t;
+}
+
+static void run_timers(void)
+{
+	int64_t now = wsd_now_ms();
+	int fd;
+
+	if (!srv.next_timer || now < srv.next_timer)
+		return;
+	srv.next_timer = 0;
+	for (fd = 0; fd <= srv.max_fd; fd++) {
+		struct wsd_conn *c = srv.conns[fd];
+		int64_t t;
+
+		if (!c)
+			continue;
+		conn_timers(c, now);
+		if (c->dead) {
+			conn_destroy(c);
+			continue;
+		}
+		t = conn_deadline(c);
+		if (t && (!srv.next_timer || t < srv.next_timer))
+			srv.next_timer = t;
+	}
+}
+
+static void accept_clients(void)
+{
+	for (;;) {
+		struct sockaddr_storage sa;
+		socklen_t sl = sizeof sa;
+		struct epoll_event ev;
+		struct wsd_conn *c;
+		char host[INET6_ADDRSTRLEN] = "?";
+		int port = 0, one = 1;
+		int fd = accept(srv.lfd, (struct sockaddr *)&sa, &sl);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				wsd_log(NULL, WSD_ERROR, "accept: %s; pausing accepts", strerror(errno));
+				srv.accept_paused = 1;
+				memset(&ev, 0, sizeof ev);
+				ev.data.fd = TAG_LISTEN;
+				epoll_ctl(srv.ep, EPOLL_CTL_MOD, srv.lfd, &ev);
+			}
+			return;
+		}
+		/* accept4 would need _GNU_SOURCE; two fcntl calls are cheap. */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		if ((size_t)fd >= srv.cap || !(c = calloc(1, sizeof *c))) {
+			close(fd);
+			continue;
+		}
+		c->hs = malloc(WS_HS_MAX);
+		if (!c->hs) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		if (sa.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
+
+			inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+			port = ntohs(s4->sin_port);
+		} else if (sa.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+			port = ntohs(s6->sin6_port);
+		}
+		c->fd = fd;
+		c->id = ++srv.next_id;
+		snprintf(c->conn_id, sizeof c->conn_id, "conn_%llu", (unsigned long long)c->id);
+		{
+			char hex[33];
+
+			wsd_random_hex(hex, 32);
+			snprintf(c->trace, sizeof c->trace, "projects/netra-staging/traces/%s", hex);
+		}
+		snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
+		c->out.max = wsd_cfg.max_message + ((size_t)2 << 20);
+		c->msg.max = wsd_cfg.max_message;
+		c->opened_ms = c->last_rx_ms = wsd_now_ms();
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN;
+		ev.data.fd = fd;
+		if (epoll_ctl(srv.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			free(c->hs);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->events = EPOLLIN;
+		srv.conns[fd] = c;
+		srv.count++;
+		if (fd > srv.max_fd)
+			srv.max_fd = fd;
+		wsd_set_timer(c, &c->t_handshake, c->opened_ms + wsd_cfg.handshake_timeout_ms);
+	}
+}
+
+static void begin_shutdown(int sig)
+{
+	int fd;
+	size_t open_n = 0;
+
+	srv.shutting_down = 1;
+	srv.shutdown_at = wsd_now_ms() + WSD_SHUTDOWN_GRACE_MS;
+	epoll_ctl(srv.ep, EPOLL_CTL_DEL, srv.lfd, NULL);
+	close(srv.lfd);
+	srv.lfd = -1;
+	for (fd = 0; fd <= srv.max_fd; fd++)
+		if (srv.conns[fd] && srv.conns[fd]->state == WSD_ST_OPEN)
+			open_n++;
+	wsd_log(NULL, WSD_INFO, "Received %s: shutting down, closing %zu WebSocket connection(s) "
+		"with 1001", sig == SIGINT ? "SIGINT" : "SIGTERM", open_n);
+	for (fd = 0; fd <= srv.max_fd; fd++) {
+		struct wsd_conn *c = srv.conns[fd];
+
+		if (!c)
+			continue;
+		if (c->state == WSD_ST_OPEN)
+			wsd_close(c, WS_CLOSE_GOING_AWAY, "Server shutting down");
+		else if (c->state == WSD_ST_HANDSHAKE)
+			conn_kill(c);
+		if (c->dead)
+			conn_destroy(c);
+	}
+}
+
+static int setup_listener(void)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl;
+	int one = 1;
+
+	memset(&sa, 0, sizeof sa);
+	if (strchr(wsd_cfg.listen, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)wsd_cfg.port);
+		if (inet_pton(AF_INET6, wsd_cfg.listen, &s6->sin6_addr) != 1)
+			goto bad_addr;
+		sl = sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)wsd_cfg.port);
+		if (inet_pton(AF_INET, wsd_cfg.listen, &s4->sin_addr) != 1)
+			goto bad_addr;
+		sl = sizeof *s4;
+	}
+	srv.lfd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv.lfd < 0) {
+		fprintf(stderr, "logwhy-wsd: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	setsockopt(srv.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(srv.lfd, (struct sockaddr *)&sa, sl) < 0 || listen(srv.lfd, 4096) < 0) {
+		fprintf(stderr, "logwhy-wsd: cannot listen on '%s' port %d: %s\n", wsd_cfg.listen,
+			wsd_cfg.port, strerror(errno));
+		return -1;
+	}
+	sl = sizeof sa;
+	getsockname(srv.lfd, (struct sockaddr *)&sa, &sl);
+	wsd_cfg.port = ntohs(sa.ss_family == AF_INET ? ((struct sockaddr_in *)&sa)->sin_port
+						    : ((struct sockaddr_in6 *)&sa)->sin6_port);
+	return 0;
+bad_addr:
+	fprintf(stderr, "logwhy-wsd: '%s' is not a numeric IP address\n", wsd_cfg.listen);
+	return -1;
+}
+
+static int write_port_file(void)
+{
+	char tmp[4096];
+	FILE *f;
+
+	/* Write then rename, so a test polling the file never reads half. */
+	snprintf(tmp, sizeof tmp, "%s.tmp", wsd_cfg.port_file);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", wsd_cfg.port) < 0 || fclose(f) != 0 ||
+	    rename(tmp, wsd_cfg.port_file) != 0) {
+		fprintf(stderr, "logwhy-wsd: cannot write '%s': %s\n", wsd_cfg.port_file,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static size_t raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* The table is indexed by fd; cap it so an "unlimited" limit stays sane. */
+	return rl.rlim_cur > 1048576 ? 1048576 : (size_t)rl.rlim_cur;
+}
+
+int wsd_serve(void)
+{
+	struct epoll_event ev, evs[256];
+	sigset_t mask;
+	int fd, rc = 0;
+
+	srv.cap = raise_fd_limit();
+	srv.conns = calloc(srv.cap, sizeof *srv.conns);
+	srv.max_fd = -1;
+	if (!srv.conns) {
+		fprintf(stderr, "logwhy-wsd: out of memory\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	srv.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	srv.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (srv.sfd < 0 || srv.ep < 0) {
+		fprintf(stderr, "logwhy-wsd: signalfd/epoll: %s\n", strerror(errno));
+		return 1;
+	}
+	if (setup_listener() < 0)
+		return 1;
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.fd = TAG_LISTEN;
+	epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.lfd, &ev);
+	ev.data.fd = TAG_SIGNAL;
+	epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.sfd, &ev);
+	wsd_log(NULL, WSD_INFO, "logwhy-wsd %s listening on http://%s:%d (fault=%s%s, "
+		"max_message=%llu, fd_limit=%zu)", LOGWHY_VERSION, wsd_cfg.listen, wsd_cfg.port,
+		wsd_cfg.fault == WSD_FAULT_NONE ? "none" : "on",
+		wsd_cfg.safe_logging ? ", safe-logging" : "",
+		(unsigned long long)wsd_cfg.max_message, srv.cap);
+	if (wsd_cfg.port_file && write_port_file() < 0)
+		return 1;
+	for (;;) {
+		int64_t now = wsd_now_ms();
+		int timeout = -1, n, i;
+
+		if (srv.shutting_down && (srv.count == 0 || now >= srv.shutdown_at))
+			break;
+		if (srv.next_timer)
+			timeout = srv.next_timer <= now ? 0 : (int)(srv.next_timer - now);
+		if (srv.shutting_down) {
+			int left = (int)(srv.shutdown_at - now);
+
+			if (timeout < 0 || left < timeout)
+				timeout = left;
+		}
+		if (srv.accept_paused && (timeout < 0 || timeout > 100))
+			timeout = 100;
+		n = epoll_wait(srv.ep, evs, 256, timeout);
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "logwhy-wsd: epoll_wait: %s\n", strerror(errno));
+			rc = 1;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			struct wsd_conn *c;
+
+			if (evs[i].data.fd == TAG_LISTEN) {
+				if (!srv.shutting_down)
+					accept_clients();
+				continue;
+			}
+			if (evs[i].data.fd == TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				if (read(srv.sfd, &si, sizeof si) == (ssize_t)sizeof si &&
+				    !srv.shutting_down)
+					begin_shutdown((int)si.ssi_signo);
+				continue;
+			}
+			c = srv.conns[evs[i].data.fd];
+			if (!c)
+				continue;
+			if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN))
+				conn_kill(c);
+			if (!c->dead && (evs[i].events & EPOLLOUT))
+				conn_flush(c);
+			if (!c->dead && (evs[i].events & EPOLLIN))
+				conn_readable(c);
+			if (!c->dead)
+				conn_events(c);
+			if (c->dead)
+				conn_destroy(c);
+		}
+		if (srv.accept_paused && !srv.shutting_down && srv.count + 16 < srv.cap) {
+			srv.accept_paused = 0;
+			memset(&ev, 0, sizeof ev);
+			ev.events = EPOLLIN;
+			ev.data.fd = TAG_LISTEN;
+			epoll_ctl(srv.ep, EPOLL_CTL_MOD, srv.lfd, &ev);
+		}
+		run_timers();
+	}
+	for (fd = 0; fd <= srv.max_fd; fd++)
+		if (srv.conns[fd])
+			conn_destroy(srv.conns[fd]);
+	if (srv.shutting_down)
+		wsd_log(NULL, WSD_INFO, "Application shutdown complete.");
+	if (srv.lfd >= 0)
+		close(srv.lfd);
+	close(srv.sfd);
+	close(srv.ep);
+	free(srv.conns);
+	return rc;
+}
