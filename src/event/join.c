@@ -160,15 +160,16 @@ static int copy_key(struct buf *b, const char *s, size_t *off)
 
 /*
  * Replace the parts (run slots ord[0..n), in time order) with one event.
- * It goes in the slot of the part that came first in the input. On any
- * failure the parts simply stay separate events.
+ * It goes in the slot of its oldest part, whose time it takes, so a stream
+ * sorted by time (either way) stays sorted. On any failure the parts
+ * simply stay separate events.
  */
 static void join_block(struct evjoin *j, struct run *r, const struct order *ord, size_t n)
 {
 	enum { K_TRACE, K_SPAN, K_INSTANCE, K_CONN, K_USER, K_N };
 	struct event *e = ev_get(j), *p;
 	struct buf *b;
-	size_t i, first = SIZE_MAX, key_off[K_N] = { 0 };
+	size_t i, first = r->seq[ord[0].idx], key_off[K_N] = { 0 };
 	int have[K_N] = { 0 };
 	const char *key[K_N];
 	struct ws_close c;
@@ -191,8 +192,6 @@ static void join_block(struct evjoin *j, struct run *r, const struct order *ord,
 
 	for (i = 0; i < n && !fail; i++) {
 		p = slot_at(j, r->seq[ord[i].idx])->ev;
-		if (r->seq[ord[i].idx] < first)
-			first = r->seq[ord[i].idx];
 		if (p->line < e->line)
 			e->line = p->line;
 		if (p->last_line > e->last_line)

@@ -58,8 +58,9 @@ void evstream_close(struct evstream *s);           /* NULL-safe */
  * and every block becomes one event (message: the lines joined with '\n';
  * time: its oldest line's; severity: the highest; line..last_line: the
  * span of its parts; joined = 1). That event takes the place in the stream
- * of the part that came first in the input, so a newest-first gcloud array
- * stays newest first, and everything else passes through in input order.
+ * of its oldest line, whose time it carries, so a newest-first gcloud array
+ * stays sorted newest first (and an oldest-first stream oldest first);
+ * everything else passes through in input order.
  * Only events with a JSON object entry take part; text events pass through.
  */
 #define EVJOIN_MAX_ENTRIES 10000              /* per run, and held at once */
