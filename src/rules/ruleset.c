@@ -865,12 +865,18 @@ static int load_dir(struct ruleset *rs, const char *path, struct diag *d)
 			size_t plen = strlen(path);
 			char *full = malloc(plen + strlen(names[i]) + 2);
 
+			struct stat st;
+
 			if (!full) {
 				rc = diag_set(d, path, 0, 0, "out of memory");
 			} else {
 				sprintf(full, "%s%s%s", path,
 					plen && path[plen - 1] == '/' ? "" : "/", names[i]);
-				rc = load_file(rs, full, d);
+				/* not recursive: a directory named x.yml is skipped */
+				if (stat(full, &st) < 0)
+					rc = diag_set(d, full, 0, 0, "cannot open: %s", strerror(errno));
+				else if (!S_ISDIR(st.st_mode))
+					rc = load_file(rs, full, d);
 				free(full);
 			}
 		}
