@@ -58,12 +58,18 @@ size_t wsd_conn_count(void)
 	return srv.count;
 }
 
+/* Make the loop wake by at; waking early is harmless (the scan finds nothing). */
+static void arm(int64_t at)
+{
+	if (at && (!srv.next_timer || at < srv.next_timer))
+		srv.next_timer = at;
+}
+
 void wsd_set_timer(struct wsd_conn *c, int64_t *slot, int64_t at)
 {
 	(void)c;
 	*slot = at;
-	if (at && (!srv.next_timer || at < srv.next_timer))
-		srv.next_timer = at;
+	arm(at);
 }
 
 static size_t pending(const struct wsd_conn *c)
@@ -377,6 +383,8 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 	c->state = WSD_ST_OPEN;
 	c->opened_ms = c->last_rx_ms = wsd_now_ms();
 	ws_parser_init(&c->parser, WS_ROLE_SERVER, wsd_cfg.max_message);
+	if (wsd_cfg.idle_timeout_ms > 0)
+		arm(c->opened_ms + wsd_cfg.idle_timeout_ms);
 	conn_flush(c);
 	{
 		/* Bytes after the header are the client's first frames. */
