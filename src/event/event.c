@@ -157,6 +157,13 @@ int event_field(const struct event *ev, const char *path, struct buf *out)
 			return buf_addf(out, "%ld", ev->close.elapsed_ms) == 0;
 		if (!strcmp(path, "close.http_status") && ev->close.http_status)
 			return buf_addf(out, "%d", ev->close.http_status) == 0;
+		if (!strcmp(path, "close.direction") && ev->close.direction)
+			return put_str(ev->close.direction == CLOSE_DIR_RECEIVED ?
+				       "received" : "sent", out);
+		if (!strcmp(path, "close.clean") && ev->close.clean >= 0)
+			return put_str(ev->close.clean ? "true" : "false", out);
+		if (!strcmp(path, "close.client"))
+			return put_str(ev->close.client, out);
 	}
 	return 0;
 }

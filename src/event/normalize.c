@@ -918,6 +918,16 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 		ev->entry = json_incref(rec->json);
 	}
 
+	{
+		/* a multi-line record (pretty JSON, a joined traceback) ends
+		 * lines below where it starts */
+		const char *p = rec->text, *end = rec->text + rec->len;
+
+		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+			ev->last_line++;
+			p++;
+		}
+	}
 	if (nf_copy(&n, NF_TEXT, rec->text, rec->len) < 0)
 		nf_borrow(&n, NF_TEXT, "", 0);
 

@@ -229,6 +229,9 @@ Test(event, table)
 		cr_expect(ev.text && !memcmp(ev.text, w->text, ev.text_len), "%s: text", w->name);
 		cr_expect_str_eq(ev.source, "t.log");
 		cr_expect_eq(ev.line, 10);
+		cr_expect_geq(ev.last_line, 10);
+		if (i == 0)
+			cr_expect_eq(ev.last_line, 28, "pretty entry ends on line %ld", ev.last_line);
 		cr_expect_eq((ev.entry != NULL), w->kind == RECORD_JSON, "%s: entry", w->name);
 	}
 	event_clear(&ev);
@@ -308,6 +311,15 @@ Test(event, probe_trace)
 	cr_expect(strstr(ev.msg, "code=1011") != NULL, "msg: %s", ev.msg);
 	cr_expect_eq(event_field(&ev, "close.code", &b), 1);
 	cr_expect_str_eq(b.p, "1011");
+	buf_reset(&b);
+	cr_expect_eq(event_field(&ev, "close.direction", &b), 1);
+	cr_expect_str_eq(b.p, "received");
+	buf_reset(&b);
+	cr_expect_eq(event_field(&ev, "close.clean", &b), 1);
+	cr_expect_str_eq(b.p, "true");
+	buf_reset(&b);
+	cr_expect_eq(event_field(&ev, "url", &b), 1);
+	cr_expect_str_eq(b.p, "wss://api.staging.netrasystems.ai/ws");
 
 	r = rec_of(RECORD_JSON, "{\"probe\":\"logwhy\",\"url\":\"wss://h/ws\",\"http_status\":500}", 2);
 	cr_assert_eq(event_from_record(&ev, &r, NULL), 0);
@@ -373,6 +385,8 @@ Test(event, multiline_text_keeps_the_whole_record)
 	cr_expect(strncmp(ev.msg, "--- Logging error ---\nTraceback", 31) == 0, "%s", ev.msg);
 	cr_expect(strstr(ev.msg, "TypeError: Object of type WebSocketState") != NULL);
 	cr_expect_eq(ev.joined, 1);
+	cr_expect_eq(ev.line, 100);
+	cr_expect_eq(ev.last_line, 103);
 	event_clear(&ev);
 	buf_free(&ev.store);
 }
