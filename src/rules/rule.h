@@ -80,6 +80,7 @@ int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
 		     size_t len, struct diag *d);
 /* Check ids unique, resolve explains, sort. Call once after loading. */
 int ruleset_finish(struct ruleset *rs, struct diag *d);
+/* Binary search: only after ruleset_finish. NULL when no such rule. */
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 void ruleset_free(struct ruleset *rs);      /* NULL-safe */
 

@@ -738,6 +738,8 @@ int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
 	size_t first = rs->n;
 	int rc;
 
+	if (!name)
+		l.name = name = "<memory>";
 	if (len > RULE_FILE_MAX)
 		return diag_set(d, name, 0, 0, "rule file too large (max 1 MiB)");
 	if (rule_yaml_open(&y, name, yaml, len, d) < 0)

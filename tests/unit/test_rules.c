@@ -689,6 +689,31 @@ Test(rules_match, close_conditions)
 	ruleset_free(rs);
 }
 
+Test(rules_match, close_any_and_scalar_code)
+{
+	struct ruleset *rs = load_ok(HEAD "match:\n  close: {}\nmessage: m\n---\n"
+				     "id: a.c\ntitle: T\ncategory: a\nrole: cause\nseverity: error\n"
+				     "match:\n  close: { code: 1006, direction: sent, clean: true }\nmessage: m\n");
+	struct event ev;
+	struct match m;
+
+	match_init(&m);
+	ev_msg(&ev, "x");
+	cr_assert_eq(match1(rs, "a.b", &ev, &m), 0);
+	ev.close.present = 1;
+	cr_assert_eq(match1(rs, "a.b", &ev, &m), 1);
+	cr_assert_eq(match1(rs, "a.c", &ev, &m), 0);
+	ev.close.code = 1006;
+	ev.close.direction = CLOSE_DIR_SENT;
+	ev.close.clean = 1;
+	cr_assert_eq(match1(rs, "a.c", &ev, &m), 1);
+	ev.close.clean = 0;
+	cr_assert_eq(match1(rs, "a.c", &ev, &m), 0);
+	ev_free(&ev);
+	match_clear(&m);
+	ruleset_free(rs);
+}
+
 Test(rules_match, severity_minimum)
 {
 	struct ruleset *rs = load_ok(HEAD "match: {severity: warning}\nmessage: m\n");
