@@ -93,6 +93,32 @@
 #define EXPL_MAX 48     /* longest websockets/gorilla explanation is ~30 */
 #define NEAR 80         /* how far a close word may be from a code key */
 
+/* What anchors() saw; each family runs only when one of its own is set. */
+enum {
+	A_CLOS = 1 << 0,         /* a close word: close, Closed, CLOSED, closing */
+	A_CODE = 1 << 1,         /* code, Code */
+	A_THEN = 1 << 2,         /* "; then " */
+	A_FRAME = 1 << 3,        /* "received 1011 (" / "sent 1011 (" */
+	A_NO_FRAME = 1 << 4,     /* "no close frame" */
+	A_LEGACY = 1 << 5,       /* "code = " */
+	A_HTTP_REJECT = 1 << 6,  /* "server rejected WebSocket connection: HTTP " */
+	A_REJECTED = 1 << 7,     /* "connection rejected (" */
+	A_WSCAT = 1 << 8,        /* "isconnected (code: " */
+	A_GORILLA = 1 << 9,      /* "websocket: close " */
+	A_WASCLEAN = 1 << 10,
+	A_CONN_TO = 1 << 11,     /* "WebSocket connection to '" */
+	A_WS_LIB = 1 << 12,      /* "Invalid WebSocket frame: ", "Unsupported WebSocket
+				    frame: ", "Unexpected server response: ",
+				    "WebSocket was closed before" */
+	A_DEBUG = 1 << 13,       /* "Close code: ", "Close reason: ", "CONNECTION CLOSED" */
+	A_UVICORN = 1 << 14,     /* "\"WebSocket /", "connection closed" */
+};
+
+struct hints {
+	unsigned seen;           /* A_* */
+	size_t code_at;          /* first "code" in any case, or NPOS */
+};
+
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
@@ -100,36 +126,89 @@ static int is_ident(int c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 static int is_blank(int c) { return c == ' ' || c == '\t'; }
 static int lower(int c) { return is_upper(c) ? c + 32 : c; }
 
+/*
+ * How common a byte is in log text: memchr for a common byte returns every
+ * few bytes and each return costs a call, so find() looks for the needle's
+ * rarest byte instead of its first.
+ */
+static int byte_rank(unsigned char c)
+{
+	static const unsigned char rank[256] = {
+		[' '] = 2, ['0'] = 2, ['1'] = 2, ['2'] = 2, ['3'] = 2, ['4'] = 2, ['5'] = 2,
+		['6'] = 2, ['7'] = 2, ['8'] = 2, ['9'] = 2,
+		['e'] = 2, ['t'] = 2, ['a'] = 2, ['o'] = 2, ['i'] = 2, ['n'] = 2, ['s'] = 2,
+		['r'] = 2, ['h'] = 2, ['l'] = 2, ['d'] = 2, ['c'] = 2, ['u'] = 2,
+		['m'] = 1, ['f'] = 1, ['p'] = 1, ['g'] = 1, ['w'] = 1, ['y'] = 1, ['b'] = 1,
+		['v'] = 1, ['k'] = 1,
+	};
+
+	return rank[c];
+}
+
 static size_t find(const char *s, size_t n, size_t from, const char *needle, size_t m)
 {
-	while (from < n && n - from >= m) {
-		const char *p = memchr(s + from, needle[0], n - from - m + 1);
-		size_t i;
+	size_t r = 0, i, last;
+
+	if (from > n || n - from < m)
+		return NPOS;
+	for (size_t k = 1; k < m && byte_rank((unsigned char)needle[r]) > 0; k++)
+		if (byte_rank((unsigned char)needle[k]) < byte_rank((unsigned char)needle[r]))
+			r = k;
+	i = from + r;
+	last = n - m + r;
+	while (i <= last) {
+		const char *p = memchr(s + i, needle[r], last - i + 1);
+		size_t at;
 
 		if (!p)
 			return NPOS;
-		i = (size_t)(p - s);
-		if (memcmp(p + 1, needle + 1, m - 1) == 0)
-			return i;
-		from = i + 1;
+		at = (size_t)(p - s) - r;
+		if (memcmp(s + at, needle, m) == 0)
+			return at;
+		i = (size_t)(p - s) + 1;
 	}
 	return NPOS;
 }
 
 #define FIND(s, n, from, lit) find((s), (n), (from), (lit), sizeof(lit) - 1)
 
-/* needle is lower case ASCII */
+/* needle is lower case ASCII. Two memchr streams, one per case of the
+ * needle's rarest byte, each stopping at its first real match. */
 static size_t find_ci(const char *s, size_t n, size_t from, const char *needle, size_t m)
 {
-	for (size_t i = from; i < n && n - i >= m; i++) {
-		size_t j = 0;
+	size_t r = 0, best = NPOS;
+	char cases[2];
 
-		while (j < m && lower((unsigned char)s[i + j]) == needle[j])
-			j++;
-		if (j == m)
-			return i;
+	if (from > n || n - from < m)
+		return NPOS;
+	for (size_t k = 1; k < m && byte_rank((unsigned char)needle[r]) > 0; k++)
+		if (byte_rank((unsigned char)needle[k]) < byte_rank((unsigned char)needle[r]))
+			r = k;
+	cases[0] = needle[r];
+	cases[1] = needle[r] >= 'a' && needle[r] <= 'z' ? (char)(needle[r] - 32) : needle[r];
+	for (int c = 0; c < (cases[1] != cases[0] ? 2 : 1); c++) {
+		size_t i = from + r, last = n - m + r;
+
+		if (best != NPOS && best + r < last)
+			last = best + r;
+		while (i <= last) {
+			const char *p = memchr(s + i, cases[c], last - i + 1);
+			size_t at, j = 0;
+
+			if (!p)
+				break;
+			at = (size_t)(p - s) - r;
+			while (j < m && lower((unsigned char)s[at + j]) == needle[j])
+				j++;
+			if (j == m) {
+				if (at < best)
+					best = at;
+				break;
+			}
+			i = (size_t)(p - s) + 1;
+		}
 	}
-	return NPOS;
+	return best;
 }
 
 #define FIND_CI(s, n, from, lit) find_ci((s), (n), (from), (lit), sizeof(lit) - 1)
@@ -730,11 +809,12 @@ static size_t find_reason_key(const char *s, size_t n, size_t from, size_t *vi)
 	return NPOS;
 }
 
-static int try_server(const char *s, size_t n, struct ws_close *o)
+static int try_server(const char *s, size_t n, const struct hints *h, struct ws_close *o)
 {
+	int any_close_word = (h->seen & A_CLOS) != 0;
 	size_t rk, rv = 0;
 
-	for (size_t k = 0; (k = FIND_CI(s, n, k, "code")) != NPOS; k++) {
+	for (size_t k = h->code_at; k != NPOS && (k = FIND_CI(s, n, k, "code")) != NPOS; k++) {
 		int closey, code;
 		size_t v, i;
 
@@ -749,7 +829,7 @@ static int try_server(const char *s, size_t n, struct ws_close *o)
 		if (!parse_code(s, n, &i, &code))
 			continue;
 		rk = find_reason_key(s, n, i, &rv);
-		if (!closey && !close_word_near(s, n, k) && (rk == NPOS || rk - i > 40))
+		if (!closey && !(any_close_word && close_word_near(s, n, k)) && (rk == NPOS || rk - i > 40))
 			continue;
 		o->code = code;
 		o->client = "server";
@@ -759,6 +839,8 @@ static int try_server(const char *s, size_t n, struct ws_close *o)
 			set_value_reason(o, s, n, rv);
 		return 1;
 	}
+	if (!any_close_word)
+		return 0;
 	rk = find_reason_key(s, n, 0, &rv);
 	if (rk != NPOS && close_word_near(s, n, rk)) {
 		o->client = "server";
@@ -986,23 +1068,33 @@ static long parse_duration(const char *s, size_t n, size_t i, int unit_ms, size_
 
 static long find_elapsed(const char *s, size_t n)
 {
-	static const struct { const char *key; size_t len; int ms; } keys[] = {
-		{ "elapsed_ms", 10, 1 }, { "duration_ms", 11, 1 }, { "elapsedms", 9, 1 },
-		{ "elapsed", 7, 0 }, { "duration", 8, 0 },
+	static const struct { const char *key; size_t len; } stems[] = {
+		{ "elapsed", 7 }, { "duration", 8 },
 	};
 	size_t e;
 	long v;
 
-	for (size_t t = 0; t < sizeof(keys) / sizeof(keys[0]); t++) {
-		for (size_t k = 0; (k = find_ci(s, n, k, keys[t].key, keys[t].len)) != NPOS; k++) {
-			int closey;
-			size_t i;
+	/* elapsed_ms=63, elapsedMs: 63, elapsed=0.063s, duration_ms=63 */
+	for (size_t t = 0; t < sizeof(stems) / sizeof(stems[0]); t++) {
+		for (size_t k = 0; (k = find_ci(s, n, k, stems[t].key, stems[t].len)) != NPOS; k++) {
+			size_t m = stems[t].len, i;
+			int closey, ms = 0;
 
-			if (!key_start(s, k, &closey) || (i = key_value(s, n, k, keys[t].len, 0)) == NPOS)
+			if (!key_start(s, k, &closey))
+				continue;
+			if (k + m < n && s[k + m] == '_')
+				m++;
+			if (k + m + 2 <= n && lower((unsigned char)s[k + m]) == 'm' && lower((unsigned char)s[k + m + 1]) == 's') {
+				m += 2;
+				ms = 1;
+			} else if (m != stems[t].len) {
+				continue;
+			}
+			if ((i = key_value(s, n, k, m, 0)) == NPOS)
 				continue;
 			if (i < n && s[i] == '"')
 				i++;
-			if ((v = parse_duration(s, n, i, keys[t].ms, &e)) >= 0)
+			if ((v = parse_duration(s, n, i, ms, &e)) >= 0)
 				return v;
 		}
 	}
@@ -1019,78 +1111,179 @@ static long find_elapsed(const char *s, size_t n)
 	return -1;
 }
 
-/* "received NNNN (" / "sent NNNN (" ending at the '(' at s[p]: the only
- * trace of a websockets close whose "; then ..." was cut off. '(' is rare
- * in log text, so looking back from each one is cheap. */
-static int ws_frame_anchor(const char *s, size_t n)
+/* "received NNNN (" / "sent NNNN (" ending at the '(' at s[p] */
+static int frame_before(const char *s, size_t p)
 {
-	for (size_t p = 0; (p = FIND(s, n, p, "(")) != NPOS; p++) {
-		size_t d = p;
+	size_t d;
 
-		if (d < 6 || s[d - 1] != ' ')
-			continue;
-		d--;
-		while (d > 0 && is_digit((unsigned char)s[d - 1]) && p - d < 7)
-			d--;
-		if (p - 1 - d == 4 && ((d >= 9 && memcmp(s + d - 9, "received ", 9) == 0) ||
-				       (d >= 5 && memcmp(s + d - 5, "sent ", 5) == 0)))
-			return 1;
-	}
+	if (p < 10 || s[p - 1] != ' ')
+		return 0;
+	for (d = p - 1; d > p - 6 && is_digit((unsigned char)s[d - 1]); d--)
+		;
+	if (p - 1 - d != 4)
+		return 0;
+	return (d >= 9 && memcmp(s + d - 9, "received ", 9) == 0) ||
+	       (d >= 5 && memcmp(s + d - 5, "sent ", 5) == 0);
+}
+
+static int at_ci4(const char *s, size_t n, size_t i, const char *lit)
+{
+	return n - i >= 4 && lower((unsigned char)s[i]) == lit[0] &&
+	       lower((unsigned char)s[i + 1]) == lit[1] && lower((unsigned char)s[i + 2]) == lit[2] &&
+	       lower((unsigned char)s[i + 3]) == lit[3];
+}
+
+/* What the "WebSocket" at s[i] is part of. */
+static unsigned websocket_anchor(const char *s, size_t n, size_t i)
+{
+	if (i > 0 && s[i - 1] == '"' && AT(s, n, i + 9, " /"))
+		return A_UVICORN;
+	if (AT(s, n, i + 9, " connection to '"))
+		return A_CONN_TO;
+	if (AT(s, n, i + 9, " frame: ") || AT(s, n, i + 9, " was closed before"))
+		return A_WS_LIB;
+	if (i >= 16 && AT(s, n, i - 16, "server rejected WebSocket connection: HTTP "))
+		return A_HTTP_REJECT;
 	return 0;
 }
 
-/* Every wording contains one of these; most log lines contain none. */
-static int has_anchor(const char *s, size_t n)
+/* What the "clos" or "code" (any case), or the C of "wasClean", at s[i] is
+ * part of. Most c's in log text are neither: one look at the next byte
+ * tells. */
+static unsigned c_anchor(const char *s, size_t n, size_t i)
 {
-	static const struct { const char *s; size_t n; } anchors[] = {
-		{ "lose", 4 },            /* close, closed, CloseEvent, no close frame */
-		{ "code", 4 },            /* code=, code:, code = , (code: */
-		{ "WebSocket", 9 },       /* rejected WebSocket, Invalid WebSocket frame,
-					     WebSocket connection to, "WebSocket /ws" 403 */
-		{ "; then ", 7 },         /* sent 1000 (OK); then received 1000 (OK) */
-		{ "LOSED", 5 },           /* CONNECTION CLOSED */
-		{ "rejected (", 10 },     /* connection rejected (403 Forbidden) */
-		{ "server response", 15 },/* Unexpected server response: 500 */
-		{ "wasClean", 8 },
-	};
+	int next = i + 1 < n ? lower((unsigned char)s[i + 1]) : 0;
 
-	for (size_t t = 0; t < sizeof(anchors) / sizeof(anchors[0]); t++)
-		if (find(s, n, 0, anchors[t].s, anchors[t].n) != NPOS)
-			return 1;
-	return ws_frame_anchor(s, n);
+	if (next == 'l' && at_ci4(s, n, i, "clos")) {
+		unsigned m = A_CLOS;
+
+		if (i >= 3 && AT(s, n, i - 3, "no close frame"))
+			m |= A_NO_FRAME;
+		else if (i >= 11 && AT(s, n, i - 11, "websocket: close "))
+			m |= A_GORILLA;
+		else if (AT(s, n, i, "Close code: ") || AT(s, n, i, "Close reason: ") ||
+			 (i >= 11 && AT(s, n, i - 11, "CONNECTION CLOSED")))
+			m |= A_DEBUG;
+		else if (i >= 11 && AT(s, n, i - 11, "connection closed"))
+			m |= A_UVICORN;
+		return m;
+	}
+	if (next == 'l' && i >= 3 && AT(s, n, i - 3, "wasClean"))
+		return A_WASCLEAN;
+	if (next == 'o' && at_ci4(s, n, i, "code")) {
+		unsigned m = A_CODE;
+
+		if (AT(s, n, i, "code = "))
+			m |= A_LEGACY;
+		else if (i >= 13 && AT(s, n, i - 13, "isconnected (code: "))
+			m |= A_WSCAT;
+		return m;
+	}
+	if (next == 'o' && AT(s, n, i, "connection rejected ("))
+		return A_REJECTED;
+	return 0;
+}
+
+/*
+ * Which anchors the message holds. Every wording has at least one, and each
+ * family runs only when its own is there, so a line that merely says
+ * "WebSocket" or "code" costs little. One memchr pass per trigger byte is
+ * several times cheaper than a loop over the bytes; all triggers but 'c'
+ * are rare in log text.
+ */
+static void anchors(const char *s, size_t n, struct hints *h)
+{
+	static const char trig[] = "cCW;U(";
+	const char *e = s + n;
+	unsigned m = 0;
+
+	h->code_at = NPOS;
+
+	for (const char *t = trig; *t; t++) {
+		for (const char *p = s; p < e && (p = memchr(p, *t, (size_t)(e - p))); p++) {
+			size_t i = (size_t)(p - s);
+
+			switch (*t) {
+			case 'c':
+			case 'C': {
+				unsigned c = c_anchor(s, n, i);
+
+				if ((c & A_CODE) && i < h->code_at)
+					h->code_at = i;
+				m |= c;
+				break;
+			}
+			case 'W':
+				if (AT(s, n, i, "WebSocket"))
+					m |= websocket_anchor(s, n, i);
+				break;
+			case ';':
+				if (AT(s, n, i, "; then "))
+					m |= A_THEN;
+				break;
+			case 'U':
+				if (AT(s, n, i, "Unexpected server response: "))
+					m |= A_WS_LIB;
+				break;
+			case '(':
+				if (frame_before(s, i))
+					m |= A_FRAME;
+				break;
+			}
+		}
+	}
+	h->seen = m;
+}
+
+/* A family may have written fields before giving up. */
+static void reset(struct ws_close *o)
+{
+	o->present = 0;
+	o->code = 0;
+	o->reason[0] = '\0';
+	o->direction = CLOSE_DIR_UNKNOWN;
+	o->clean = -1;
+	o->elapsed_ms = -1;
+	o->http_status = 0;
+	o->client = NULL;
 }
 
 int close_parse(const char *msg, size_t len, struct ws_close *out)
 {
-	static int (*const families[])(const char *, size_t, struct ws_close *) = {
-		try_websockets, try_handshake, try_websockets_legacy, try_wscat,
-		try_gorilla, try_close_event, try_browser_failed, try_ws_lib,
-		try_debug_script, try_uvicorn, try_server,
+	static const struct {
+		int (*parse)(const char *, size_t, struct ws_close *);
+		unsigned need;   /* any of these anchors */
+	} families[] = {
+		{ try_websockets, A_THEN | A_FRAME | A_NO_FRAME },
+		{ try_handshake, A_HTTP_REJECT | A_REJECTED },
+		{ try_websockets_legacy, A_LEGACY },
+		{ try_wscat, A_WSCAT },
+		{ try_gorilla, A_GORILLA },
+		{ try_close_event, A_WASCLEAN },
+		{ try_browser_failed, A_CONN_TO },
+		{ try_ws_lib, A_WS_LIB },
+		{ try_debug_script, A_DEBUG },
+		{ try_uvicorn, A_UVICORN },
 	};
+	struct hints h;
 	int found = 0;
 
-	out->present = 0;
-	out->code = 0;
-	out->reason[0] = '\0';
-	out->direction = CLOSE_DIR_UNKNOWN;
-	out->clean = -1;
-	out->elapsed_ms = -1;
-	out->http_status = 0;
-	out->client = NULL;
-	if (!msg || len == 0 || !has_anchor(msg, len))
+	reset(out);
+	if (!msg || len == 0)
+		return 0;
+	anchors(msg, len, &h);
+	if (!h.seen)
 		return 0;
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]) && !found; f++) {
-		found = families[f](msg, len, out);
-		if (!found) {
-			/* a family may have written fields before giving up */
-			out->code = 0;
-			out->reason[0] = '\0';
-			out->direction = CLOSE_DIR_UNKNOWN;
-			out->clean = -1;
-			out->http_status = 0;
-			out->client = NULL;
-		}
+		if (!(families[f].need & h.seen))
+			continue;
+		found = families[f].parse(msg, len, out);
+		if (!found)
+			reset(out);
 	}
+	/* the loosest family last, once every exact wording has had its turn */
+	if (!found && (h.seen & (A_CODE | A_CLOS)) && !(found = try_server(msg, len, &h, out)))
+		reset(out);
 	if (!found)
 		return 0;
 	if (out->code == 1006 && out->clean < 0)
