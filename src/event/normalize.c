@@ -465,6 +465,16 @@ static int all_upper(const char *s, size_t n)
 	return 1;
 }
 
+static int all_lower(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return 0;
+	return 1;
+}
+
 /* A Python logger name: "netra_backend.app.routes.websocket", "root". */
 static size_t logger_name_len(const char *s, size_t n, size_t i)
 {
@@ -476,8 +486,8 @@ static size_t logger_name_len(const char *s, size_t n, size_t i)
 }
 
 /*
- * Severity at s[i]: "ERROR", "[ERROR]", "ERROR:", "<ERROR>"; only upper case
- * unless after a timestamp (a message may start with "Error handling ...").
+ * Severity at s[i]: "ERROR", "[ERROR]", "ERROR:", "<ERROR>", "[error]", and
+ * after a timestamp "error<TAB>"; a message may start with "Error: ...".
  * Returns the severity and sets *next past it and the separator that
  * follows; -1 when there is none.
  */
@@ -494,7 +504,11 @@ static int text_sev(const char *s, size_t n, size_t i, int any_case, size_t *nex
 	wl = word_len(s, n, i);
 	if (wl < 3 || wl > 11)
 		return -1;
-	if (!any_case && !close && !all_upper(s + i, wl))
+	/* Python's levelname is upper case; zap's console encoder writes
+	 * "error" then a tab. A capitalized word is prose ("Error: ..."),
+	 * unless bracketed. */
+	if (!close && !all_upper(s + i, wl) &&
+	    !(any_case && all_lower(s + i, wl) && i + wl < n && s[i + wl] == '\t'))
 		return -1;
 	sev = sev_parse(s + i, wl);
 	if (sev < 0)
