@@ -67,7 +67,7 @@
  *   closing connection_id=abc code=1011 reason="..."      "close code"; = or :, JSON quotes ok)
  *   safe_websocket_close(websocket, code=1011, reason=..) with a close word within 80 bytes or a
  *   WebSocket closed: code=1006 reason=""                 reason key right after it; or a reason
- *   close code 1011                                       key with a close word near it (code 0)
+ *   close code 1011, closed with code 1006                key with a close word near it (code 0)
  *
  * Elapsed time, for any family: elapsed_ms=63, duration_ms=63, elapsed=63ms,
  * "after 0.063s", "after 63ms", "(63 ms)". "Connected in 0.809s" is the
@@ -95,7 +95,8 @@
 
 /* What anchors() saw; each family runs only when one of its own is set. */
 enum {
-	A_CLOS = 1 << 0,         /* a close word: close, Closed, CLOSED, closing */
+	A_CLOS = 1 << 0,         /* a close word: close, Closed, CLOSED, closing,
+				    disconnect */
 	A_CODE = 1 << 1,         /* code, Code */
 	A_THEN = 1 << 2,         /* "; then " */
 	A_FRAME = 1 << 3,        /* "received 1011 (" / "sent 1011 (" */
@@ -820,7 +821,8 @@ static int try_server(const char *s, size_t n, const struct hints *h, struct ws_
 
 		if (!key_start(s, k, &closey))
 			continue;
-		v = key_value(s, n, k, 4, closey);
+		/* "close code 1011", "closed with code 1011" need no = or : */
+		v = key_value(s, n, k, 4, closey || (k >= 5 && memcmp(s + k - 5, "with ", 5) == 0));
 		if (v == NPOS)
 			continue;
 		i = v;
@@ -1181,6 +1183,9 @@ static unsigned c_anchor(const char *s, size_t n, size_t i)
 	}
 	if (next == 'o' && AT(s, n, i, "connection rejected ("))
 		return A_REJECTED;
+	/* close_word_in() counts "disconnect" too */
+	if (next == 'o' && i >= 3 && n - i >= 7 && find_ci(s, i + 7, i - 3, "disconnect", 10) == i - 3)
+		return A_CLOS;
 	return 0;
 }
 

@@ -25,7 +25,8 @@ struct ws_close {
 	int http_status;                 /* handshake refused with this status, else 0 */
 	const char *client;              /* static name of the wording matched:
 					    "websockets", "wscat", "ws", "browser",
-					    "gorilla", "debug-script", "server", "probe" */
+					    "gorilla", "debug-script", "uvicorn",
+					    "server", "probe" */
 };
 
 /*

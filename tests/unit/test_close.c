@@ -59,6 +59,8 @@ static const struct row rows[] = {
 	{ "websockets.exceptions.ConnectionClosedError: received 1011 (internal error) Internal error; then sent 1011 (internal error) Internal error",
 	  0, 1, 1011, "Internal error", RCV, 1, -1, 0, "websockets" },
 	{ "sent 1000 (OK); then received 1000 (OK)", 0, 1, 1000, "", SNT, 1, -1, 0, "websockets" },
+	{ "websockets.exceptions.ConnectionClosedOK: received 1000 (OK); then sent 1000 (OK)",
+	  0, 1, 1000, "", RCV, 1, -1, 0, "websockets" },
 	{ "ConnectionClosedError: sent 1011 (internal error) keepalive ping timeout; no close frame received",
 	  0, 1, 1011, "keepalive ping timeout", SNT, 0, -1, 0, "websockets" },
 	{ "received 1001 (going away); no close frame sent", 0, 1, 1001, "", RCV, 0, -1, 0, "websockets" },
@@ -151,6 +153,11 @@ static const struct row rows[] = {
 	{ "WebSocket closed code=1011 reason=\"He said \\\"no\\\"\" (63 ms)", 0, 1, 1011, "He said \"no\"", UNK, -1, 63, 0, "server" },
 	{ "closing websocket code=1011 reason=Service unavailable elapsed_ms=63", 0, 1, 1011, "Service unavailable", UNK, -1, 63, 0, "server" },
 	{ "ws closeCode: 4999 closeReason: 'bye'", 0, 1, 4999, "bye", UNK, -1, -1, 0, "server" },
+	{ "WebSocket closed with code 1011 (Internal error)", 0, 1, 1011, "", UNK, -1, -1, 0, "server" },
+	{ "Connection closed with code 1006", 0, 1, 1006, "", UNK, 0, -1, 0, "server" },
+	{ "WebSocket disconnected: code=1011", 0, 1, 1011, "", UNK, -1, -1, 0, "server" },
+	{ "{'type': 'websocket.close', 'code': 1011, 'reason': 'Internal error'}", 0, 1, 1011, "Internal error", UNK, -1, -1, 0, "server" },
+	{ "WebSocketDisconnect(code=1012, reason='Service restart')", 0, 1, 1012, "Service restart", UNK, -1, -1, 0, "server" },
 	{ "WebSocket closed code=999 reason=bad", 0, 1, 0, "bad", UNK, -1, -1, 0, "server" },
 	{ "WebSocket closed code=99999999999999999999", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	{ "WebSocket closed code=1011.5", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
@@ -159,10 +166,16 @@ static const struct row rows[] = {
 	{ "request closed status_code=1011", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	{ "exit code 1011 after close", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	{ "the report was disclosed code=1011", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
+	{ "finished with code 1011", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
+	{ "Error code: 1011 not found in table", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
+	{ "closing file descriptor code=3", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
+	{ "WebSocket is already in CLOSING or CLOSED state.", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	/* uvicorn */
 	{ "INFO:     127.0.0.1:51234 - \"WebSocket /ws\" [accepted]", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	{ "INFO:     127.0.0.1:51234 - \"WebSocket /ws\" 403", 0, 1, 0, "", UNK, 0, -1, 403, "uvicorn" },
 	{ "INFO:     connection closed", 0, 1, 0, "", UNK, -1, -1, 0, "uvicorn" },
+	{ "INFO:uvicorn.error:connection closed", 0, 1, 0, "", UNK, -1, -1, 0, "uvicorn" },
+	{ "2025-09-08 12:00:00,123 INFO connection closed", 0, 1, 0, "", UNK, -1, -1, 0, "uvicorn" },
 	{ "INFO:     connection open", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	{ "Database connection closed", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	/* mentions of 1011 that are not closes (seed headings and prose) */
@@ -173,7 +186,7 @@ static const struct row rows[] = {
 	{ "", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	/* control bytes are never stored raw */
 	{ "WebSocket closed code=1011 reason=\"bad\x1b[31m\"", 0, 1, 1011, "bad\xef\xbf\xbd[31m", UNK, -1, -1, 0, "server" },
-	{ "closing code=1011 reason=\"a\0b\"", 31, 1, 1011, "a\xef\xbf\xbd" "b", UNK, -1, -1, 0, "server" },
+	{ "closing code=1011 reason=\"a\0b\"", 30, 1, 1011, "a\xef\xbf\xbd" "b", UNK, -1, -1, 0, "server" },
 };
 
 static size_t row_len(const struct row *r)
