@@ -102,7 +102,6 @@ static void nf_resolve(struct norm *n)
 	ev->user = v[NF_USER];
 }
 
-/* ---- time ---- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm:
  * no timegm, no TZ, same answer everywhere). */
@@ -221,7 +220,6 @@ static int json_ts(json_t *v, int64_t *us)
 	return 0;
 }
 
-/* ---- severity ---- */
 
 static int json_sev(json_t *v, int pino)
 {
@@ -243,7 +241,6 @@ static int json_sev(json_t *v, int pino)
 	return -1;
 }
 
-/* ---- JSON helpers ---- */
 
 static json_t *first_key(json_t *obj, const char *const *keys)
 {
@@ -330,7 +327,6 @@ static const char *const keys_time[] = {
 	"timestamp", "time", "ts", "@timestamp", "asctime", "datetime", NULL,
 };
 
-/* ---- text key=value ---- */
 
 static int is_word(char c)
 {
@@ -437,7 +433,6 @@ static size_t text_keys_scan(const struct norm *n, const char *s, size_t len,
 	return nhit;
 }
 
-/* ---- text prefixes ---- */
 
 static size_t skip_blank(const char *s, size_t n, size_t i)
 {
@@ -602,7 +597,6 @@ static size_t text_prefix(struct event *ev, const char *s, size_t n)
 	return j < eol || eol < n ? j : 0;
 }
 
-/* ---- probe close traces ---- */
 
 /*
  * logwhy probe's trace, one JSON object per connection:
@@ -694,7 +688,6 @@ static void probe_message(struct norm *n, const struct ws_close *c)
 	n->in_store |= 1u << NF_MSG;
 }
 
-/* ---- JSON shapes ---- */
 
 static int is_logentry(json_t *o)
 {
