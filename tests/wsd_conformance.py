@@ -28,6 +28,9 @@ RFC_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 RFC_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 NEVER_SENT = (1005, 1006, 1015)
+# Slow wrappers (valgrind) need longer: WSD_START_TIMEOUT=60 WSD_WATCHDOG=600.
+START_TIMEOUT = float(os.environ.get("WSD_START_TIMEOUT", "5"))
+WATCHDOG = int(os.environ.get("WSD_WATCHDOG", "50"))
 
 servers = []
 
@@ -65,7 +68,7 @@ class Server:
         servers.append(self)
         with open(os.path.join(TMP, "pids"), "a") as f:
             f.write("%d\n" % self.proc.pid)
-        deadline = time.time() + 5
+        deadline = time.time() + START_TIMEOUT
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise Fail("server exited early: %s" % self.logs())
@@ -75,7 +78,7 @@ class Server:
                 return
             except (OSError, ValueError):
                 time.sleep(0.01)
-        raise Fail("no port file after 5s")
+        raise Fail("no port file after %gs" % START_TIMEOUT)
 
     def logs(self):
         self.log.flush()
@@ -988,8 +991,9 @@ class Ctx:
 
 def main():
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
-    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Fail("suite watchdog (50s)")))
-    signal.alarm(50)
+    signal.signal(signal.SIGALRM,
+                  lambda *a: (_ for _ in ()).throw(Fail("suite watchdog (%ds)" % WATCHDOG)))
+    signal.alarm(WATCHDOG)
     try:
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

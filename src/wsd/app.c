@@ -258,11 +258,9 @@ void wsd_app_message(struct wsd_conn *c, unsigned opcode, const char *p, size_t 
 
 void wsd_app_health(struct buf *b)
 {
-	static const char *const names[] = { "none", "enum-log", "missing-service",
-					     "startup-incomplete", "e2e-env", "abort" };
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:{s:b}}", "status", "healthy",
 			      "service", "netra-backend-staging", "version", LOGWHY_VERSION,
-			      "environment", "staging", "fault", names[wsd_cfg.fault],
+			      "environment", "staging", "fault", wsd_fault_names[wsd_cfg.fault],
 			      "connections", (int)wsd_conn_count(), "e2e_testing", "enabled",
 			      wsd_cfg.e2e_env);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);

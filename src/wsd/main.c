@@ -9,7 +9,7 @@
 
 struct wsd_config wsd_cfg;
 
-static const char *const fault_names[] = { "none", "enum-log", "missing-service",
+const char *const wsd_fault_names[] = { "none", "enum-log", "missing-service",
 					   "startup-incomplete", "e2e-env", "abort", NULL };
 static const char *const log_names[] = { "json", "gcloud", "text", NULL };
 
@@ -63,7 +63,7 @@ static int set_fault(const char *a)
 {
 	int v;
 
-	if (pick(a, fault_names, &v) < 0)
+	if (pick(a, wsd_fault_names, &v) < 0)
 		return -1;
 	wsd_cfg.fault = (enum wsd_fault)v;
 	return 0;

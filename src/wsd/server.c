@@ -727,7 +727,7 @@ int wsd_serve(void)
 	epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.sfd, &ev);
 	wsd_log(NULL, WSD_INFO, "logwhy-wsd %s listening on http://%s:%d (fault=%s%s, "
 		"max_message=%llu, fd_limit=%zu)", LOGWHY_VERSION, wsd_cfg.listen, wsd_cfg.port,
-		wsd_cfg.fault == WSD_FAULT_NONE ? "none" : "on",
+		wsd_fault_names[wsd_cfg.fault],
 		wsd_cfg.safe_logging ? ", safe-logging" : "",
 		(unsigned long long)wsd_cfg.max_message, srv.cap);
 	if (wsd_cfg.port_file && write_port_file() < 0)

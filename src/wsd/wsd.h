@@ -82,6 +82,7 @@ struct wsd_conn {
 };
 
 extern struct wsd_config wsd_cfg;
+extern const char *const wsd_fault_names[];   /* by enum wsd_fault, for logs */
 
 /* server.c */
 int64_t wsd_now_ms(void);
