@@ -402,6 +402,8 @@ static void value_span(const char *s, size_t n, size_t i, size_t *vs, size_t *ve
 				return;
 			}
 		}
+		/* what k passed over holds no other key start */
+		j = k - 1;
 	}
 	*ve = trim_end(s, i, le);
 }
@@ -510,7 +512,7 @@ static size_t ws_frame(const char *s, size_t n, size_t i, struct frame_str *f)
 static int try_websockets(const char *s, size_t n, struct ws_close *o)
 {
 	struct frame_str f1;
-	size_t from = 0, e, p;
+	size_t r, t, e, p;
 	int rcvd;
 
 	if (FIND(s, n, 0, "no close frame received or sent") != NPOS) {
@@ -519,16 +521,21 @@ static int try_websockets(const char *s, size_t n, struct ws_close *o)
 		o->client = "websockets";
 		return 1;
 	}
+	/* each search resumes past its own last hit, so a line full of
+	 * "sent " is read once, not once per hit */
+	r = FIND(s, n, 0, "received ");
+	t = FIND(s, n, 0, "sent ");
 	for (;;) {
-		size_t r = FIND(s, n, from, "received "), t = FIND(s, n, from, "sent ");
-
 		p = min_pos(r, t);
 		if (p == NPOS)
 			return 0;
 		rcvd = p == r;
 		if (word_start(s, p) && (e = ws_frame(s, n, p + (rcvd ? 9 : 5), &f1)) != NPOS)
 			break;
-		from = p + 1;
+		if (rcvd)
+			r = FIND(s, n, p + 1, "received ");
+		else
+			t = FIND(s, n, p + 1, "sent ");
 	}
 	o->client = "websockets";
 	o->direction = rcvd ? CLOSE_DIR_RECEIVED : CLOSE_DIR_SENT;
@@ -813,7 +820,7 @@ static size_t find_reason_key(const char *s, size_t n, size_t from, size_t *vi)
 static int try_server(const char *s, size_t n, const struct hints *h, struct ws_close *o)
 {
 	int any_close_word = (h->seen & A_CLOS) != 0;
-	size_t rk, rv = 0;
+	size_t rk = NPOS, rv = 0, rk_from = NPOS;
 
 	for (size_t k = h->code_at; k != NPOS && (k = FIND_CI(s, n, k, "code")) != NPOS; k++) {
 		int closey, code;
@@ -830,7 +837,13 @@ static int try_server(const char *s, size_t n, const struct hints *h, struct ws_
 			i++;
 		if (!parse_code(s, n, &i, &code))
 			continue;
-		rk = find_reason_key(s, n, i, &rv);
+		/* the first reason key after an earlier code is still the first
+		 * after this one unless it lies before it: searching again
+		 * only then keeps many code keys from costing n each */
+		if (rk_from == NPOS || (rk != NPOS && rk < i)) {
+			rk = find_reason_key(s, n, i, &rv);
+			rk_from = i;
+		}
 		if (!closey && !(any_close_word && close_word_near(s, n, k)) && (rk == NPOS || rk - i > 40))
 			continue;
 		o->code = code;

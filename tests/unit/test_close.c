@@ -368,3 +368,45 @@ Test(close, random_bytes_stay_in_bounds)
 		free(buf);
 	}
 }
+
+static char *repeat(const char *head, const char *unit, size_t total, size_t *len)
+{
+	size_t h = strlen(head), u = strlen(unit), n = h;
+	char *p = malloc(total);
+
+	cr_assert(p);
+	memcpy(p, head, h);
+	while (n + u <= total) {
+		memcpy(p + n, unit, u);
+		n += u;
+	}
+	*len = n;
+	return p;
+}
+
+/* Long hostile lines must cost time linear in their length: each of these
+ * was quadratic once, which at 256 KB is minutes, not milliseconds. */
+Test(close, long_lines_stay_linear, .timeout = 20)
+{
+	static const struct { const char *head, *unit; int present; } cases[] = {
+		{ "x; then ", "sent 12 ", 0 },
+		{ "x; then ", "received sent ", 0 },
+		{ "closed code=1011 reason=", " ", 1 },
+		{ "closed code=1011 reason=", ", ; ", 1 },
+		{ "", "code=1011 ", 0 },
+		{ "", "close code=99 ", 0 },
+		{ "", "(((( ", 0 },
+		{ "", "cccCCCcode", 0 },
+		{ "WebSocket closed ", "reason reason=", 1 },
+		{ "wasClean: false ", "code code ", 1 },
+	};
+	struct ws_close c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n;
+		char *p = repeat(cases[i].head, cases[i].unit, 256 * 1024, &n);
+
+		cr_expect_eq(close_parse(p, n, &c), cases[i].present, "case %zu", i);
+		free(p);
+	}
+}
