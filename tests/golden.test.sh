@@ -9,7 +9,6 @@
 set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-root=$PWD
 pass=0
 fail=0
 tmp=$(mktemp -d)
@@ -23,7 +22,7 @@ for dir in fixtures/*/; do
 	(
 		cd "$case" || exit 99
 		logwhy() { "$LOGWHY" "$@"; }
-		export NO_COLOR=1 LOGWHY_RULES="$root/rules"
+		export NO_COLOR=1 LOGWHY_RULES=../../rules
 		. ./cmd
 	) >"$tmp/out" 2>"$tmp/err" </dev/null
 	got_exit=$?
