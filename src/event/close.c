@@ -582,7 +582,7 @@ static int try_websockets_legacy(const char *s, size_t n, struct ws_close *o)
 static int try_handshake(const char *s, size_t n, struct ws_close *o)
 {
 	static const char rej[] = "server rejected WebSocket connection: HTTP ";
-	size_t p = FIND(s, n, 0, "server rejected WebSocket connection: HTTP ");
+	size_t p = FIND(s, n, 0, rej);
 	int st;
 
 	if (p != NPOS) {
@@ -733,9 +733,9 @@ static int try_gorilla(const char *s, size_t n, struct ws_close *o)
 }
 
 /*
- * Start of a key named like lit (lower case) at s[k]: not glued to a longer
- * identifier, except when that identifier is "close" ("close_code",
- * "closeCode", "close code"), which *closey reports.
+ * Whether the word at s[k] can be a key: not glued to a longer identifier
+ * ("status_code", "e.code"), except when that identifier is "close"
+ * ("close_code", "closeCode", "close code"), which *closey reports.
  */
 static int key_start(const char *s, size_t k, int *closey)
 {
