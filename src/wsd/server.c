@@ -256,6 +256,7 @@ static void http_reply(struct wsd_conn *c, int status, const char *body, enum ws
 		status == 101 ? "" : body);
 	ws_hs_error_build(&c->out, status, body);
 	c->state = WSD_ST_FLUSH_CLOSE;
+	wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
 	conn_flush(c);
 }
 
@@ -292,6 +293,8 @@ static void peer_close(struct wsd_conn *c, const unsigned char *p, size_t n)
 		}
 		c->close_sent = 1;
 		c->state = WSD_ST_FLUSH_CLOSE;
+		/* A peer that never reads our reply must not pin the connection. */
+		wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
 		wsd_send_frame(c, WS_OP_CLOSE, pl, k);
 	}
 }
@@ -371,6 +374,7 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 			 body.len, body.p ? body.p : "");
 		buf_free(&body);
 		c->state = WSD_ST_FLUSH_CLOSE;
+		wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
 		conn_flush(c);
 		return;
 	}
@@ -439,8 +443,21 @@ static void conn_readable(struct wsd_conn *c)
 	}
 }
 
+static void conn_readable(struct wsd_conn *c);
+
 static void conn_timers(struct wsd_conn *c, int64_t now)
 {
+	/* A busy loop may not have read bytes that arrived in time: read them
+	 * before blaming the peer for a timeout. */
+	if ((c->t_handshake && now >= c->t_handshake && c->state == WSD_ST_HANDSHAKE) ||
+	    (wsd_cfg.idle_timeout_ms > 0 && c->state == WSD_ST_OPEN &&
+	     now - c->last_rx_ms >= wsd_cfg.idle_timeout_ms)) {
+		conn_readable(c);
+		if (c->dead)
+			return;
+		if (pending(c) || c->paused)
+			conn_events(c);
+	}
 	if (c->t_handshake && now >= c->t_handshake && c->state == WSD_ST_HANDSHAKE) {
 		c->t_handshake = 0;
 		snprintf(c->path, sizeof c->path, "-");
