@@ -2,55 +2,17 @@
 #include <stdio.h>
 
 #include "emit/emit_impl.h"
+#include "util/timefmt.h"
 
 #define JSON_TEXT_MAX 4096
-
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian), so that
- * timestamps do not depend on the width of time_t or on gmtime. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	yoe = z - era * 146097;
-	yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
-	*y = yoe + era * 400;
-	doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	if (*m <= 2)
-		(*y)++;
-}
 
 /* RFC 3339 in UTC with microseconds, or null outside years 0000-9999. */
 static json_t *json_timestamp(const struct event *ev)
 {
-	int64_t sec, us, days, rem, y;
-	unsigned mo, d;
 	char s[40];
 
-	if (!ev->has_ts)
+	if (!ev->has_ts || timefmt_rfc3339(ev->ts_us, s, sizeof s) < 0)
 		return json_null();
-	/* Floor division: -1 us is 1969-12-31T23:59:59.999999Z. */
-	sec = ev->ts_us / 1000000;
-	us = ev->ts_us % 1000000;
-	if (us < 0) {
-		us += 1000000;
-		sec--;
-	}
-	days = sec / 86400;
-	rem = sec % 86400;
-	if (rem < 0) {
-		rem += 86400;
-		days--;
-	}
-	civil_from_days(days, &y, &mo, &d);
-	if (y < 0 || y > 9999)
-		return json_null();
-	snprintf(s, sizeof s, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", (int)y, mo, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)us);
 	return json_string(s);
 }
 

@@ -1,0 +1,647 @@
+#include "triage/triage.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triage/spool.h"
+
+#define MAX_WARNINGS 100
+
+struct triage {
+	const struct ruleset *rs;
+	const struct warn_sink *warn;
+	struct match m;
+	struct buf scratch;
+	struct spool *spool;
+	struct triage_group **groups;
+	size_t ngroups, capgroups;
+	size_t *table;              /* open addressing: group index + 1, 0 empty */
+	size_t tcap;
+	struct triage_group **overflow;   /* one per rule, after the cap */
+	unsigned char *rel;         /* rel[e * n + t]: rule e explains rule t */
+	int64_t *last_ts;           /* per input, for records without a time */
+	int nlast;
+	struct triage_report rep;
+};
+
+static uint64_t fnv(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h ? h : 1;
+}
+
+static uint64_t key_hash(const char *s)
+{
+	return s && *s ? fnv(s, strlen(s)) : 0;
+}
+
+struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
+{
+	struct triage *t = calloc(1, sizeof *t);
+	size_t i, j, n = rs->n;
+
+	if (!t)
+		return NULL;
+	t->rs = rs;
+	t->warn = w;
+	match_init(&t->m);
+	t->scratch.max = 64 << 10;
+	t->spool = spool_new();
+	t->rel = calloc(n ? n * n : 1, 1);
+	t->overflow = calloc(n ? n : 1, sizeof *t->overflow);
+	t->tcap = 1024;
+	t->table = calloc(t->tcap, sizeof *t->table);
+	if (!t->spool || !t->rel || !t->overflow || !t->table) {
+		triage_free(t);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < rs->rules[i]->nexplains; j++)
+			t->rel[i * n + rs->rules[i]->explains_rule[j]->index] = 1;
+	return t;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+static char *render(struct triage *t, const char *tmpl, const struct event *ev)
+{
+	buf_reset(&t->scratch);
+	if (!tmpl)
+		return NULL;
+	rule_render(tmpl, ev, &t->m, &t->scratch);
+	return dup_n(t->scratch.p ? t->scratch.p : "", t->scratch.len);
+}
+
+static void group_free(struct triage_group *g)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->ncaps; i++) {
+		free((char *)g->caps[i].name);
+		free((char *)g->caps[i].value);
+	}
+	for (i = 0; i < g->nwhy; i++)
+		free(g->why[i]);
+	free(g->caps);
+	free(g->why);
+	free(g->key);
+	free(g->message);
+	free(g->fix);
+	free(g->ex_source);
+	free(g->ex_text);
+	free(g);
+}
+
+static struct triage_group *group_new(struct triage *t, const struct rule *r,
+				      const struct event *ev, const char *key)
+{
+	struct triage_group *g = calloc(1, sizeof *g);
+	size_t i;
+
+	if (!g)
+		return NULL;
+	g->rule = r;
+	g->key = strdup(key);
+	g->caps = calloc(t->m.ncaps ? t->m.ncaps : 1, sizeof *g->caps);
+	g->why = calloc(r->nwhy ? r->nwhy : 1, sizeof *g->why);
+	if (!g->key || !g->caps || !g->why)
+		goto fail;
+	for (i = 0; i < t->m.ncaps; i++) {
+		g->caps[i].name = strdup(t->m.caps[i].name);
+		g->caps[i].value = strdup(t->m.caps[i].value);
+		g->ncaps++;
+		if (!g->caps[i].name || !g->caps[i].value)
+			goto fail;
+	}
+	g->message = render(t, r->message, ev);
+	g->fix = render(t, r->fix, ev);
+	for (i = 0; i < r->nwhy; i++, g->nwhy++)
+		if (!(g->why[i] = render(t, r->why[i], ev)))
+			goto fail;
+	g->ex_source = strdup(ev->source ? ev->source : "");
+	g->ex_line = ev->line;
+	g->ex_text = dup_n(ev->text ? ev->text : ev->msg,
+			   (ev->text ? ev->text_len : ev->msg_len) > TRIAGE_EXAMPLE_MAX
+				   ? TRIAGE_EXAMPLE_MAX
+				   : (ev->text ? ev->text_len : ev->msg_len));
+	if (!g->message || !g->ex_source || !g->ex_text)
+		goto fail;
+	return g;
+fail:
+	group_free(g);
+	return NULL;
+}
+
+static int table_grow(struct triage *t)
+{
+	size_t cap = t->tcap * 2, i;
+	size_t *tab = calloc(cap, sizeof *tab);
+
+	if (!tab)
+		return -1;
+	for (i = 0; i < t->ngroups; i++) {
+		const struct triage_group *g = t->groups[i];
+		size_t h = (size_t)(fnv(g->key, strlen(g->key)) ^ g->rule->index) & (cap - 1);
+
+		while (tab[h])
+			h = (h + 1) & (cap - 1);
+		tab[h] = i + 1;
+	}
+	free(t->table);
+	t->table = tab;
+	t->tcap = cap;
+	return 0;
+}
+
+/* The group of this finding: its rule and its captures' values. Symptoms
+ * group per rule only: a symptom is counted, its cause is what varies. */
+static long group_of(struct triage *t, const struct rule *r, const struct event *ev)
+{
+	struct buf *k = &t->scratch;
+	struct triage_group *g;
+	size_t i, h;
+
+	buf_reset(k);
+	if (r->role != ROLE_SYMPTOM)
+		for (i = 0; i < t->m.ncaps; i++) {
+			buf_adds(k, t->m.caps[i].name);
+			buf_addc(k, '=');
+			buf_add(k, t->m.caps[i].value, strnlen(t->m.caps[i].value, 200));
+			buf_addc(k, '\x1f');
+		}
+	if (!k->p)
+		buf_adds(k, "");
+	h = (size_t)(fnv(k->p, k->len) ^ r->index) & (t->tcap - 1);
+	while (t->table[h]) {
+		g = t->groups[t->table[h] - 1];
+		if (g->rule == r && !strcmp(g->key, k->p))
+			return (long)(t->table[h] - 1);
+		h = (h + 1) & (t->tcap - 1);
+	}
+	if (t->ngroups >= TRIAGE_MAX_GROUPS) {
+		/* past the cap, new capture values of a rule share one group */
+		t->rep.overflow++;
+		if (t->rep.overflow == 1)
+			warn_emit(t->warn, ev->source, ev->line, 0,
+				  "more than %d distinct causes; further ones are counted under their rule only",
+				  TRIAGE_MAX_GROUPS);
+		if (!t->overflow[r->index]) {
+			char *key = strdup("(overflow)");
+
+			if (!key)
+				return -1;
+			g = group_new(t, r, ev, key);
+			free(key);
+			if (!g)
+				return -1;
+			t->overflow[r->index] = g;
+		}
+		return -2 - (long)r->index;
+	}
+	{
+		char *key = dup_n(k->p, k->len);
+
+		if (!key)
+			return -1;
+		g = group_new(t, r, ev, key);
+		free(key);
+	}
+	if (!g)
+		return -1;
+	if (t->ngroups == t->capgroups) {
+		size_t cap = t->capgroups ? t->capgroups * 2 : 64;
+		struct triage_group **p = realloc(t->groups, cap * sizeof *p);
+
+		if (!p) {
+			group_free(g);
+			return -1;
+		}
+		t->groups = p;
+		t->capgroups = cap;
+	}
+	t->groups[t->ngroups++] = g;
+	t->table[h] = t->ngroups;
+	if (t->ngroups * 2 > t->tcap && table_grow(t) < 0)
+		return -1;
+	return (long)t->ngroups - 1;
+}
+
+static struct triage_group *group_at(struct triage *t, uint32_t id)
+{
+	/* ids past ngroups address the per-rule overflow groups */
+	return id < TRIAGE_MAX_GROUPS ? t->groups[id] : t->overflow[id - TRIAGE_MAX_GROUPS];
+}
+
+int triage_feed(struct triage *t, const struct event *ev, int input)
+{
+	int64_t ts;
+	size_t i;
+
+	t->rep.records++;
+	if (input >= t->nlast) {
+		int n = input + 8;
+		int64_t *p = realloc(t->last_ts, (size_t)n * sizeof *p);
+
+		if (!p)
+			return -1;
+		for (i = (size_t)t->nlast; i < (size_t)n; i++)
+			p[i] = INT64_MIN;
+		t->last_ts = p;
+		t->nlast = n;
+	}
+	if (ev->has_ts) {
+		t->last_ts[input] = ev->ts_us;
+		if (!t->rep.has_span || ev->ts_us < t->rep.first_us)
+			t->rep.first_us = ev->ts_us;
+		if (!t->rep.has_span || ev->ts_us > t->rep.last_us)
+			t->rep.last_us = ev->ts_us;
+		t->rep.has_span = 1;
+	}
+	/* a record without a time (a joined text block) takes its input's latest */
+	ts = ev->has_ts ? ev->ts_us : t->last_ts[input];
+
+	for (i = 0; i < t->rs->n; i++) {
+		const struct rule *r = t->rs->rules[i];
+		struct triage_group *g;
+		struct spot s;
+		long gid;
+
+		if (!rule_match(r, ev, &t->m, t->warn))
+			continue;
+		gid = group_of(t, r, ev);
+		if (gid == -1)
+			return -1;
+		g = gid >= 0 ? t->groups[gid] : t->overflow[r->index];
+		g->count++;
+		if (ts != INT64_MIN) {
+			if (!g->has_ts || ts < g->first_us)
+				g->first_us = ts;
+			if (!g->has_ts || ts > g->last_us)
+				g->last_us = ts;
+			g->has_ts = 1;
+		}
+		memset(&s, 0, sizeof s);
+		s.ts = ts;
+		s.rule = (uint16_t)r->index;
+		s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + r->index);
+		s.explainer = -1;
+		s.key[0] = key_hash(ev->conn);
+		s.key[1] = key_hash(ev->trace);
+		s.key[2] = key_hash(ev->instance);
+		s.key[3] = key_hash(ev->user);
+		s.key[4] = key_hash(ev->span);
+		if (spool_add(t->spool, &s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void triage_warning(struct triage *t, const char *text)
+{
+	char **p;
+
+	if (t->rep.nwarnings >= MAX_WARNINGS)
+		return;
+	p = realloc(t->rep.warnings, (t->rep.nwarnings + 1) * sizeof *p);
+	if (!p)
+		return;
+	t->rep.warnings = p;
+	if ((p[t->rep.nwarnings] = strdup(text)))
+		t->rep.nwarnings++;
+}
+
+static int64_t within_us(const struct rule *r)
+{
+	return (r->within_ms ? r->within_ms : 5000) * (int64_t)1000;
+}
+
+/*
+ * How well e explains x: -1 when it cannot; otherwise a score where lower
+ * is better. A shared correlation key beats time alone (used only when
+ * one side carries none of the keys the rule correlates by), then the
+ * nearer in time, then an explainer logged before what it explains.
+ */
+static int64_t fit(const struct triage *t, const struct spot *e, const struct spot *x)
+{
+	const struct rule *er = t->rs->rules[e->rule];
+	unsigned by = er->correlate_by ? er->correlate_by : 0x1f;
+	int64_t dt = e->ts - x->ts;
+	int e_has = 0, x_has = 0, shared = 0, k;
+
+	if (!t->rel[(size_t)e->rule * t->rs->n + x->rule])
+		return -1;
+	if (e->ts == INT64_MIN || x->ts == INT64_MIN)
+		return -1;
+	if (dt < 0)
+		dt = -dt;
+	if (dt > within_us(er))
+		return -1;
+	for (k = 0; k < SPOOL_KEYS; k++) {
+		if (!(by & (1u << k)))
+			continue;
+		e_has |= e->key[k] != 0;
+		x_has |= x->key[k] != 0;
+		if (e->key[k] && e->key[k] == x->key[k])
+			shared = 1;
+	}
+	if (!shared && e_has && x_has)
+		return -1;
+	return (shared ? 0 : ((int64_t)1 << 50)) + dt * 2 + (e->ts > x->ts);
+}
+
+/*
+ * Pass over the time-sorted findings: each finding's explainer is the best
+ * fitting one among the TRIAGE_SCAN findings on either side.
+ */
+static int correlate(struct triage *t)
+{
+	size_t n = spool_count(t->spool), i, j, k;
+	int64_t maxw = 0;
+	struct spot x, e;
+
+	for (i = 0; i < t->rs->n; i++)
+		if (t->rs->rules[i]->nexplains && within_us(t->rs->rules[i]) > maxw)
+			maxw = within_us(t->rs->rules[i]);
+	for (i = 0; i < n; i++) {
+		int64_t best = -1;
+		int32_t who = -1;
+		int dir;
+
+		if (spool_get(t->spool, i, &x) < 0)
+			return -1;
+		if (x.ts == INT64_MIN)
+			continue;
+		/* look outwards from x, no further than the widest window */
+		for (dir = -1; dir <= 1; dir += 2) {
+			for (k = 1; k <= TRIAGE_SCAN; k++) {
+				int64_t f;
+
+				if (dir < 0 ? k > i : i + k >= n)
+					break;
+				j = dir < 0 ? i - k : i + k;
+				if (spool_get(t->spool, j, &e) < 0)
+					return -1;
+				if (e.ts == INT64_MIN)
+					continue;
+				if ((dir < 0 ? x.ts - e.ts : e.ts - x.ts) > maxw)
+					break;
+				f = fit(t, &e, &x);
+				if (f >= 0 && (best < 0 || f < best)) {
+					best = f;
+					who = (int32_t)j;
+				}
+			}
+		}
+		if (who >= 0) {
+			x.explainer = who;
+			if (spool_put(t->spool, i, &x) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (c[i].rule == r) {
+			c[i].n++;
+			return;
+		}
+	if (*n < TRIAGE_MAX_LINKS) {
+		c[*n].rule = r;
+		c[*n].n = 1;
+		(*n)++;
+	}
+}
+
+static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < g->nchains; i++)
+		if (g->chains[i].len == len &&
+		    !memcmp(g->chains[i].rule, rules, len * sizeof *rules)) {
+			g->chains[i].n++;
+			return;
+		}
+	if (g->nchains < TRIAGE_MAX_CHAINS) {
+		memcpy(g->chains[g->nchains].rule, rules, len * sizeof *rules);
+		g->chains[g->nchains].len = len;
+		g->chains[g->nchains].n = 1;
+		g->nchains++;
+	}
+}
+
+int triage_bucket(const struct triage_report *r, int64_t us)
+{
+	int64_t span = r->last_us - r->first_us;
+	int64_t b;
+
+	if (!r->has_span || us == INT64_MIN || span <= 0)
+		return 0;
+	b = (us - r->first_us) * TRIAGE_BUCKETS / (span + 1);
+	return b < 0 ? 0 : b >= TRIAGE_BUCKETS ? TRIAGE_BUCKETS - 1 : (int)b;
+}
+
+/* Follow each symptom down its chain; count links, chains, verdicts. */
+static int aggregate(struct triage *t)
+{
+	size_t n = spool_count(t->spool), i;
+	struct spot x, e;
+
+	for (i = 0; i < n; i++) {
+		const struct rule *rules[TRIAGE_MAX_DEPTH + 1];
+		struct triage_group *path[TRIAGE_MAX_DEPTH + 1];
+		struct triage_group *g, *deepest = NULL;
+		size_t len = 0, p;
+		int32_t next;
+		int b;
+
+		if (spool_get(t->spool, i, &x) < 0)
+			return -1;
+		g = group_at(t, x.group);
+		b = triage_bucket(&t->rep, x.ts);
+		g->hist[b]++;
+		if (x.explainer >= 0) {
+			if (spool_get(t->spool, (size_t)x.explainer, &e) < 0)
+				return -1;
+			count_add(group_at(t, e.group)->explains, &group_at(t, e.group)->nexplains,
+				  t->rs->rules[x.rule]);
+		}
+		if (t->rs->rules[x.rule]->role != ROLE_SYMPTOM)
+			continue;
+
+		rules[len] = t->rs->rules[x.rule];
+		path[len++] = g;
+		for (next = x.explainer; next >= 0 && len <= TRIAGE_MAX_DEPTH; next = e.explainer) {
+			if (spool_get(t->spool, (size_t)next, &e) < 0)
+				return -1;
+			rules[len] = t->rs->rules[e.rule];
+			path[len++] = group_at(t, e.group);
+		}
+		for (p = 1; p < len; p++) {
+			struct triage_group *c = path[p];
+			size_t q;
+
+			if (c->rule->role == ROLE_CONTEXT) {
+				/* evidence for the nearest cause above it in the chain */
+				for (q = p; q-- > 1;)
+					if (path[q]->rule->role == ROLE_CAUSE) {
+						count_add(path[q]->evidence, &path[q]->nevidence, c->rule);
+						break;
+					}
+				continue;
+			}
+			if (c->rule->role != ROLE_CAUSE)
+				continue;
+			for (q = 1; q < p && path[q] != c; q++)
+				;
+			if (q < p)
+				continue;   /* the same group twice in one chain counts once */
+			c->explained_symptoms++;
+			c->shist[b]++;
+			chain_add(c, rules, p + 1);
+			deepest = c;
+		}
+		if (deepest) {
+			deepest->verdict_symptoms++;
+			g->explained++;
+		} else {
+			g->unexplained++;
+		}
+	}
+	return 0;
+}
+
+static int cause_cmp(const void *a, const void *b)
+{
+	const struct triage_group *x = *(struct triage_group *const *)a;
+	const struct triage_group *y = *(struct triage_group *const *)b;
+	int c;
+
+	if (x->explained_symptoms != y->explained_symptoms)
+		return x->explained_symptoms > y->explained_symptoms ? -1 : 1;
+	if (x->rule->level != y->rule->level)
+		return x->rule->level > y->rule->level ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	c = strcmp(x->rule->id, y->rule->id);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static int symptom_cmp(const void *a, const void *b)
+{
+	const struct triage_group *x = *(struct triage_group *const *)a;
+	const struct triage_group *y = *(struct triage_group *const *)b;
+
+	return strcmp(x->rule->id, y->rule->id);
+}
+
+static int chain_cmp(const void *a, const void *b)
+{
+	const struct triage_chain *x = a, *y = b;
+	size_t i;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	for (i = 0; i < x->len && i < y->len; i++) {
+		int c = strcmp(x->rule[i]->id, y->rule[i]->id);
+
+		if (c)
+			return c;
+	}
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int collect(struct triage *t)
+{
+	size_t i, total = t->ngroups + t->rs->n;
+	struct triage_report *r = &t->rep;
+	long best = 0;
+	int any_symptom = 0;
+
+	r->causes = calloc(total ? total : 1, sizeof *r->causes);
+	r->symptoms = calloc(total ? total : 1, sizeof *r->symptoms);
+	if (!r->causes || !r->symptoms)
+		return -1;
+	for (i = 0; i < total; i++) {
+		struct triage_group *g = i < t->ngroups ? t->groups[i] : t->overflow[i - t->ngroups];
+
+		if (!g)
+			continue;
+		qsort(g->chains, g->nchains, sizeof *g->chains, chain_cmp);
+		if (g->rule->role == ROLE_CAUSE)
+			r->causes[r->ncauses++] = g;
+		else if (g->rule->role == ROLE_SYMPTOM) {
+			r->symptoms[r->nsymptoms++] = g;
+			any_symptom = 1;
+		}
+	}
+	qsort(r->causes, r->ncauses, sizeof *r->causes, cause_cmp);
+	qsort(r->symptoms, r->nsymptoms, sizeof *r->symptoms, symptom_cmp);
+	/* the verdict: the deepest cause of the most symptoms, ties in rank
+	 * order; with no symptom at all, the top-ranked cause */
+	for (i = 0; i < r->ncauses; i++)
+		if (r->causes[i]->verdict_symptoms > best) {
+			best = r->causes[i]->verdict_symptoms;
+			r->verdict = r->causes[i];
+		}
+	if (!any_symptom && r->ncauses)
+		r->verdict = r->causes[0];
+	return 0;
+}
+
+const struct triage_report *triage_finish(struct triage *t)
+{
+	if (spool_sort(t->spool) < 0 || correlate(t) < 0 || aggregate(t) < 0 || collect(t) < 0)
+		return NULL;
+	return &t->rep;
+}
+
+void triage_free(struct triage *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->ngroups; i++)
+		group_free(t->groups[i]);
+	if (t->overflow)
+		for (i = 0; i < t->rs->n; i++)
+			group_free(t->overflow[i]);
+	for (i = 0; i < t->rep.nwarnings; i++)
+		free(t->rep.warnings[i]);
+	free(t->rep.warnings);
+	free(t->rep.causes);
+	free(t->rep.symptoms);
+	free(t->groups);
+	free(t->table);
+	free(t->overflow);
+	free(t->rel);
+	free(t->last_ts);
+	spool_free(t->spool);
+	match_clear(&t->m);
+	buf_free(&t->scratch);
+	free(t);
+}

@@ -1,0 +1,93 @@
+#ifndef LOGWHY_TRIAGE_H
+#define LOGWHY_TRIAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+#include "rules/rule.h"
+
+/*
+ * Triage: findings grouped by rule and captures, each symptom followed down
+ * its chain of explanations (rule `explains` + `correlate`) to the deepest
+ * cause. Feed events in any order from any number of inputs; triage_finish
+ * sorts the findings by time and correlates them. Memory is bounded by the
+ * number of groups (capped) plus a fixed spool buffer.
+ */
+#define TRIAGE_MAX_GROUPS 10000
+#define TRIAGE_MAX_DEPTH 8
+#define TRIAGE_BUCKETS 32
+#define TRIAGE_SCAN 4096        /* findings looked at, each way, for an explainer */
+#define TRIAGE_MAX_CHAINS 4
+#define TRIAGE_MAX_LINKS 16
+#define TRIAGE_EXAMPLE_MAX 2048
+
+struct triage_count {
+	const struct rule *rule;
+	long n;
+};
+
+struct triage_chain {
+	const struct rule *rule[TRIAGE_MAX_DEPTH + 1];   /* symptom first */
+	size_t len;
+	long n;
+};
+
+struct triage_group {
+	const struct rule *rule;
+	char *key;                 /* "name=value\x1f..." of the captures: the group's identity */
+	struct match_cap *caps;    /* name/value pairs, owned (both strings) */
+	size_t ncaps;
+	char *message, *fix;       /* rendered from the first finding */
+	char **why;
+	size_t nwhy;
+	long count;
+	int has_ts;
+	int64_t first_us, last_us;
+	char *ex_source, *ex_text; /* one example record */
+	long ex_line;
+	/* filled by triage_finish */
+	long explained_symptoms;   /* symptoms whose chain passes through this group */
+	long verdict_symptoms;     /* symptoms whose deepest cause is this group */
+	long explained, unexplained;   /* symptom groups: how many were explained */
+	struct triage_count explains[TRIAGE_MAX_LINKS];
+	size_t nexplains;
+	struct triage_count evidence[TRIAGE_MAX_LINKS];
+	size_t nevidence;
+	struct triage_chain chains[TRIAGE_MAX_CHAINS];
+	size_t nchains;
+	long hist[TRIAGE_BUCKETS];      /* findings per time bucket */
+	long shist[TRIAGE_BUCKETS];     /* symptoms it explains, per bucket */
+};
+
+struct triage_report {
+	long records;
+	int has_span;
+	int64_t first_us, last_us;
+	const struct triage_group *verdict;       /* NULL when nothing explains */
+	struct triage_group **causes;             /* role cause, ranked */
+	size_t ncauses;
+	struct triage_group **symptoms;           /* one per symptom rule, by id */
+	size_t nsymptoms;
+	char **warnings;
+	size_t nwarnings;
+	long overflow;                            /* findings that hit the group cap */
+};
+
+struct triage;
+
+/* rs is borrowed and must outlive t. w receives match-limit warnings. */
+struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w);
+/* Run every rule on ev; input numbers the input the event came from.
+ * -1 on an I/O or allocation error (errno). */
+int triage_feed(struct triage *t, const struct event *ev, int input);
+/* Keep a warning for the report (copied; at most 100 kept). */
+void triage_warning(struct triage *t, const char *text);
+/* Correlate and rank. The report stays owned by t. NULL on I/O error. */
+const struct triage_report *triage_finish(struct triage *t);
+void triage_free(struct triage *t);   /* NULL-safe */
+
+/* Bucket of a time for the report's histograms. */
+int triage_bucket(const struct triage_report *r, int64_t us);
+
+#endif
