@@ -28,7 +28,7 @@ enum lclass { L_EOF, L_BLANK, L_TEXT, L_OBJ, L_ARR, L_BAD_OBJ };
 struct jvalue {
 	int active;
 	enum vkind kind;
-	int depth;
+	long long depth;        /* a 2 GiB run of '{' must not overflow it */
 	int in_str, esc;
 	int cut;
 	size_t total;
@@ -559,11 +559,15 @@ static enum scan_rc scan_value(struct framer *f)
 			}
 			switch (c) {
 			case '"':
+				if (v->kind == V_BARE)
+					goto done;
 				v->in_str = 1;
 				p++;
 				break;
 			case '{':
 			case '[':
+				if (v->kind == V_BARE)
+					goto done;
 				v->depth++;
 				p++;
 				break;
@@ -585,6 +589,7 @@ static enum scan_rc scan_value(struct framer *f)
 			case ',':
 			case ' ':
 			case '\t':
+			case ':':
 				if (v->kind == V_BARE)
 					goto done;   /* the terminator is not part of it */
 				p++;
@@ -742,7 +747,21 @@ static int array_gap(struct framer *f)
 			f->jtop = J_MID;
 			return 1;
 		}
-		value_start(f, c == '{' || c == '[' ? V_CONT : c == '"' ? V_STR : V_BARE);
+		if (c == '{' || c == '[' || c == '"') {
+			value_start(f, c == '"' ? V_STR : V_CONT);
+			return 1;
+		}
+		if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' ||
+		    c == 'n') {
+			value_start(f, V_BARE);
+			return 1;
+		}
+		/* Not JSON after all: what is left of the line is text. */
+		warn_emit(&f->warn, f->name, f->line, col_at(f, f->pos),
+			  "invalid JSON array, rest of the line kept as text; kept %ld records",
+			  f->jarr_kept);
+		f->jarr = 0;
+		f->jtop = J_MID;
 		return 1;
 	}
 }

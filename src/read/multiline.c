@@ -113,7 +113,9 @@ enum ml_class multiline_feed(struct multiline *m, const char *line, size_t len)
 			return ML_CONT;
 		break;
 	case ST_CALLSTACK:
-		if (is_indented(line, n))
+		/* logging.Handler.handleError prints this instead of the
+		 * frames when it cannot find the caller's frame */
+		if (is_indented(line, n) || has_prefix(line, n, "Logged from file "))
 			return ML_CONT;
 		if (has_prefix(line, n, "Message: ")) {
 			m->state = ST_MESSAGE;

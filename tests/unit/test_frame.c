@@ -303,6 +303,25 @@ Test(json, arrays_back_to_back_and_compact)
 	run_free(g);
 }
 
+Test(json, garbage_in_array_kept_as_text)
+{
+	/* found by fuzzing: a stray '}' between elements once looped forever */
+	const char *data = "[{\"b\":2}, \"s\", 12, true x}\n{\"c\":3}\n";
+	struct run *g = frame_mem(data, INPUT_JSON);
+	static const long lines[] = { 1, 1, 1, 1, 1, 2 };
+
+	expect_lines(g, lines, 6);
+	cr_assert_str_eq(g->r[1].text, "\"s\"");
+	cr_assert_str_eq(g->r[2].text, "12");
+	cr_assert_str_eq(g->r[3].text, "true");
+	cr_assert_eq(g->r[4].kind, RECORD_TEXT);
+	cr_assert_str_eq(g->r[4].text, "x}");
+	cr_assert_str_eq(g->r[5].text, "{\"c\":3}");
+	cr_assert_eq(g->nw, 1);
+	cr_assert_str_eq(g->w[0], "t:1:25: invalid JSON array, rest of the line kept as text; kept 4 records");
+	run_free(g);
+}
+
 /* ---- NDJSON and concatenated objects ---- */
 
 Test(json, ndjson)
@@ -772,6 +791,30 @@ Test(text, logging_error_block_joined)
 	cr_assert_str_eq(g->r[1].text, logging_error_block);
 	cr_assert_eq(g->r[1].len, strlen(logging_error_block));
 	cr_assert_not(g->r[2].joined);
+	run_free(g);
+}
+
+Test(text, logging_error_without_caller_frame)
+{
+	/* handleError prints "Logged from file" when it finds no caller */
+	const char *block =
+		"--- Logging error ---\n"
+		"Traceback (most recent call last):\n"
+		"  File \"/usr/lib/python3.11/logging/__init__.py\", line 1110, in emit\n"
+		"TypeError: Object of type WebSocketState is not JSON serializable\n"
+		"Call stack:\n"
+		"Logged from file websocket.py, line 752\n"
+		"Message: 'WebSocket error: %s'\n"
+		"Arguments: (<WebSocketState.DISCONNECTED: 3>,)";
+	char data[1024];
+	struct run *g;
+
+	snprintf(data, sizeof data, "%s\nafter\n", block);
+	g = frame_mem(data, INPUT_TEXT);
+	cr_assert_eq(g->n, 2);
+	cr_assert_str_eq(g->r[0].text, block);
+	cr_assert_str_eq(g->r[1].text, "after");
+	cr_assert_eq(g->r[1].line, 9);
 	run_free(g);
 }
 
