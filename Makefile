@@ -81,7 +81,7 @@ unit: $(UNIT_BIN)
 # The bundled example: a staging incident as `gcloud logging read --format=json` printed it.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(BUILD)/logwhy lint --fail-on never examples/staging-1011.json
+	$(BUILD)/logwhy triage examples/staging-1011.json
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit

@@ -69,6 +69,7 @@ struct warn_sink cli_warn_sink(struct common *c);
 
 int cli_version(const struct common *c);
 
+int cmd_triage(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 

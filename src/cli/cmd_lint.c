@@ -64,7 +64,7 @@ static int lint_input(const char *path, struct lint_args *a, const struct rulese
 		      struct emitter *em, struct emit_stats *st, struct match *m)
 {
 	struct warn_sink warn = cli_warn_sink(&a->c);
-	struct evstream_opts eo = { a->c.format, a->c.max_record, &warn };
+	struct evstream_opts eo = { a->c.format, a->c.max_record, &warn, 0 };
 	struct diag d = { 0 };
 	struct buf msg = BUF_INIT(64 << 10);
 	struct evstream *s = evstream_open(path, &eo, &d);

@@ -112,8 +112,11 @@ static void warn_print(void *ctx, const struct diag *d)
 	c->warnings++;
 	if (c->quiet)
 		return;
-	snprintf(w.msg, sizeof w.msg, "warning: %s", d->msg);
-	diag_format(&w, line, sizeof line);
+	/* "file:line:col: warning: message", as compilers put it */
+	w.msg[0] = '\0';
+	diag_format(&w, line, sizeof line - sizeof d->msg - 16);
+	strcat(line, "warning: ");
+	strcat(line, d->msg);
 	fputs("logwhy: ", stderr);
 	print_escaped(stderr, line);
 	fputc('\n', stderr);

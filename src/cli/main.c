@@ -10,6 +10,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "triage", cmd_triage, "ranked root causes with why-chains, counts and fixes" },
 	{ "lint", cmd_lint, "one finding per matching record; a CI gate" },
 	{ "rules", cmd_rules, "list, show, check and test rules" },
 };

@@ -138,10 +138,15 @@ static struct triage_group *group_new(struct triage *t, const struct rule *r,
 			goto fail;
 	g->ex_source = strdup(ev->source ? ev->source : "");
 	g->ex_line = ev->line;
-	g->ex_text = dup_n(ev->text ? ev->text : ev->msg,
-			   (ev->text ? ev->text_len : ev->msg_len) > TRIAGE_EXAMPLE_MAX
-				   ? TRIAGE_EXAMPLE_MAX
-				   : (ev->text ? ev->text_len : ev->msg_len));
+	{
+		/* the log line as its writer wrote it: a JSON entry's message,
+		 * a text record's own bytes */
+		int raw = !ev->entry && ev->text;
+		const char *ex = raw ? ev->text : ev->msg;
+		size_t n = raw ? ev->text_len : ev->msg_len;
+
+		g->ex_text = dup_n(ex, n > TRIAGE_EXAMPLE_MAX ? TRIAGE_EXAMPLE_MAX : n);
+	}
 	if (!g->message || !g->ex_source || !g->ex_text)
 		goto fail;
 	return g;

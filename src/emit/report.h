@@ -1,0 +1,33 @@
+#ifndef LOGWHY_REPORT_H
+#define LOGWHY_REPORT_H
+
+#include <stdio.h>
+
+#include "triage/triage.h"
+
+/*
+ * triage's reports: the on-call text view, markdown for tickets and
+ * postmortems (chains as mermaid graphs), and the JSON summary whose
+ * schema product.md fixes. All log-derived text is escaped for its medium.
+ */
+enum report_format { REPORT_TEXT = 0, REPORT_JSON, REPORT_MARKDOWN };
+
+int report_format_parse(const char *s);   /* -1 if unknown */
+
+struct report_opts {
+	int color;   /* text: ANSI colour */
+};
+
+/* 0, or -1 on a write error (errno). */
+int report_write(enum report_format f, FILE *out, const struct triage_report *r,
+		 const struct report_opts *o);
+
+int report_text(FILE *out, const struct triage_report *r, const struct report_opts *o);
+int report_json(FILE *out, const struct triage_report *r);
+int report_markdown(FILE *out, const struct triage_report *r);
+
+/* The sparkline of a histogram: TRIAGE_BUCKETS cells of U+2581..U+2588,
+ * a space for an empty bucket. out needs 3 * TRIAGE_BUCKETS + 1 bytes. */
+void report_sparkline(const long *hist, char *out);
+
+#endif

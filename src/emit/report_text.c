@@ -1,0 +1,147 @@
+#include <string.h>
+
+#include "emit/report.h"
+#include "util/term.h"
+#include "util/timefmt.h"
+
+struct tctx {
+	FILE *out;
+	int color;
+};
+
+static void paint(struct tctx *c, const char *sgr, const char *s)
+{
+	if (c->color)
+		fprintf(c->out, "\033[%sm", sgr);
+	fputs(s, c->out);
+	if (c->color)
+		fputs("\033[0m", c->out);
+}
+
+/* log-derived or rule-rendered text: never raw */
+static void safe(struct tctx *c, const char *s)
+{
+	term_put(c->out, s, strlen(s));
+}
+
+static void when(char *out, size_t n, int has, int64_t us)
+{
+	if (!has || timefmt_rfc3339(us, out, n) < 0)
+		snprintf(out, n, "-");
+}
+
+static void example(struct tctx *c, const struct triage_group *g)
+{
+	const char *p = g->ex_text, *nl;
+	int lines = 0;
+
+	fprintf(c->out, "   example   ");
+	safe(c, g->ex_source);
+	fprintf(c->out, ":%ld\n", g->ex_line);
+	while (*p && lines < 8) {
+		nl = strchr(p, '\n');
+		fputs("             ", c->out);
+		term_put(c->out, p, nl ? (size_t)(nl - p) : strlen(p));
+		fputc('\n', c->out);
+		lines++;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	if (*p && lines == 8 && strchr(p, '\n'))
+		fputs("             ...\n", c->out);
+}
+
+static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
+		  const struct triage_report *r)
+{
+	char a[40], b[40], spark[3 * TRIAGE_BUCKETS + 1];
+	size_t i, j;
+
+	fprintf(c->out, "\n%zu. ", rank);
+	paint(c, "1;36", g->rule->id);
+	fprintf(c->out, "  [%s, %s]  x%ld", g->rule->category, level_name(g->rule->level), g->count);
+	if (g->explained_symptoms)
+		fprintf(c->out, ", explains %ld symptom%s", g->explained_symptoms,
+			g->explained_symptoms == 1 ? "" : "s");
+	fputs("\n   ", c->out);
+	safe(c, g->message);
+	fputc('\n', c->out);
+	when(a, sizeof a, g->has_ts, g->first_us);
+	when(b, sizeof b, g->has_ts, g->last_us);
+	fprintf(c->out, "   seen      %s .. %s\n", a, b);
+	if (r->has_span && r->last_us > r->first_us) {
+		report_sparkline(g->hist, spark);
+		fprintf(c->out, "   timeline  |%s| this cause\n", spark);
+		if (g->explained_symptoms) {
+			report_sparkline(g->shist, spark);
+			fprintf(c->out, "             |%s| symptoms it explains\n", spark);
+		}
+	}
+	for (i = 0; i < g->nchains; i++) {
+		fputs(i ? "             " : "   chain     ", c->out);
+		for (j = 0; j < g->chains[i].len; j++) {
+			if (j)
+				fputs(" <- ", c->out);
+			fputs(g->chains[i].rule[j]->id, c->out);
+		}
+		fprintf(c->out, "  (%ld)\n", g->chains[i].n);
+	}
+	for (i = 0; i < g->nevidence; i++)
+		fprintf(c->out, "%s%s (%ld)\n", i ? "             " : "   evidence  ",
+			g->evidence[i].rule->id, g->evidence[i].n);
+	if (g->nwhy) {
+		fputs("   why\n", c->out);
+		for (i = 0; i < g->nwhy; i++) {
+			fprintf(c->out, "     %zu. ", i + 1);
+			safe(c, g->why[i]);
+			fputc('\n', c->out);
+		}
+	}
+	if (g->fix) {
+		fputs("   fix       ", c->out);
+		safe(c, g->fix);
+		fputc('\n', c->out);
+	}
+	example(c, g);
+}
+
+int report_text(FILE *out, const struct triage_report *r, const struct report_opts *o)
+{
+	struct tctx c = { out, o && o->color };
+	char a[40], b[40], span[32];
+	size_t i;
+
+	fprintf(out, "logwhy triage: %ld record%s", r->records, r->records == 1 ? "" : "s");
+	if (r->has_span) {
+		when(a, sizeof a, 1, r->first_us);
+		when(b, sizeof b, 1, r->last_us);
+		timefmt_span(r->last_us - r->first_us, span, sizeof span);
+		fprintf(out, ", %s .. %s (%s)", a, b, span);
+	}
+	fputc('\n', out);
+	fputs("verdict: ", out);
+	if (r->verdict) {
+		paint(&c, "1;31", r->verdict->rule->id);
+		fputs(": ", out);
+		safe(&c, r->verdict->message);
+		fputc('\n', out);
+	} else {
+		fputs(r->ncauses ? "none: no cause explains the symptoms\n" : "none: no known cause found\n", out);
+	}
+	if (r->nsymptoms) {
+		fputs("\nsymptoms\n", out);
+		for (i = 0; i < r->nsymptoms; i++) {
+			const struct triage_group *g = r->symptoms[i];
+
+			fprintf(out, "   %-28s x%ld  (%ld explained, %ld unexplained)\n", g->rule->id,
+				g->count, g->explained, g->unexplained);
+		}
+	}
+	for (i = 0; i < r->ncauses; i++)
+		cause(&c, i + 1, r->causes[i], r);
+	if (r->nwarnings) {
+		fprintf(out, "\n%zu warning%s (see stderr)\n", r->nwarnings, r->nwarnings == 1 ? "" : "s");
+	}
+	return 0;
+}
