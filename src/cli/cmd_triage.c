@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "emit/report.h"
 #include "event/stream.h"
 #include "triage/triage.h"
@@ -43,6 +44,7 @@ struct triage_args {
 	int version;
 	struct triage *t;
 	struct warn_sink stderr_sink;
+	struct progress progress;
 };
 
 static int triage_option(void *ctx, int id, const char *value)
@@ -73,6 +75,7 @@ static void keep_warning(void *ctx, const struct diag *d)
 		diag_format(d, line, sizeof line);
 		triage_warning(a->t, line);
 	}
+	progress_done(&a->progress);
 	a->stderr_sink.fn(a->stderr_sink.ctx, d);
 }
 
@@ -89,12 +92,15 @@ static int triage_input(const char *path, int input, struct triage_args *a,
 		cli_error(&d);
 		return -1;
 	}
-	while ((rc = evstream_next(s, &ev, &d)) == 1)
+	while ((rc = evstream_next(s, &ev, &d)) == 1) {
+		progress_tick(&a->progress, s, path);
 		if (triage_feed(a->t, ev, input) < 0) {
 			cli_errorf("%s: %s", path, strerror(errno));
 			rc = -2;
 			break;
 		}
+	}
+	progress_done(&a->progress);
 	if (rc == -1)
 		cli_error(&d);
 	evstream_close(s);
@@ -132,6 +138,7 @@ int cmd_triage(int argc, char **argv)
 		ruleset_free(rs);
 		return 2;
 	}
+	progress_init(&a.progress, a.c.quiet);
 	inputs = npos ? argv + 1 : stdin_only;
 	if (!npos)
 		npos = 1;

@@ -133,3 +133,8 @@ void evstream_close(struct evstream *s)
 	evjoin_free(s->join);
 	free(s);
 }
+
+const struct source *evstream_source(const struct evstream *s)
+{
+	return framer_source(s->fr);
+}

@@ -340,16 +340,20 @@ static int64_t within_us(const struct rule *r)
 
 /*
  * How well e explains x: -1 when it cannot; otherwise a score where lower
- * is better. A shared correlation key beats time alone (used only when
- * one side carries none of the keys the rule correlates by), then the
- * nearer in time, then an explainer logged before what it explains.
+ * is better. A cause beats a context rule (context is evidence: the chain
+ * should go on through the cause, the context hangs below it). A key both carry with different values (another connection,
+ * another instance) rules the pair out. Then the most specific shared key
+ * wins (connection, trace, span, user, instance), time alone last (used
+ * only when one side carries none of the rule's keys), then the nearer in
+ * time, then an explainer logged before what it explains.
  */
 static int64_t fit(const struct triage *t, const struct spot *e, const struct spot *x)
 {
+	static const int order[SPOOL_KEYS] = { 0, 1, 4, 3, 2 };   /* conn, trace, span, user, instance */
 	const struct rule *er = t->rs->rules[e->rule];
 	unsigned by = er->correlate_by ? er->correlate_by : 0x1f;
 	int64_t dt = e->ts - x->ts;
-	int e_has = 0, x_has = 0, shared = 0, k;
+	int rank = SPOOL_KEYS, e_has = 0, x_has = 0, i;
 
 	if (!t->rel[(size_t)e->rule * t->rs->n + x->rule])
 		return -1;
@@ -359,17 +363,24 @@ static int64_t fit(const struct triage *t, const struct spot *e, const struct sp
 		dt = -dt;
 	if (dt > within_us(er))
 		return -1;
-	for (k = 0; k < SPOOL_KEYS; k++) {
+	for (i = 0; i < SPOOL_KEYS; i++) {
+		int k = order[i];
+
 		if (!(by & (1u << k)))
 			continue;
 		e_has |= e->key[k] != 0;
 		x_has |= x->key[k] != 0;
-		if (e->key[k] && e->key[k] == x->key[k])
-			shared = 1;
+		if (!e->key[k] || !x->key[k])
+			continue;
+		if (e->key[k] != x->key[k])
+			return -1;
+		if (i < rank)
+			rank = i;
 	}
-	if (!shared && e_has && x_has)
+	if (rank == SPOOL_KEYS && e_has && x_has)
 		return -1;
-	return (shared ? 0 : ((int64_t)1 << 50)) + dt * 2 + (e->ts > x->ts);
+	return ((int64_t)(er->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + dt * 2 +
+	       (e->ts > x->ts);
 }
 
 /*
