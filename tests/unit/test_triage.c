@@ -1,0 +1,173 @@
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/stream.h"
+#include "rules/rule.h"
+#include "triage/spool.h"
+#include "triage/triage.h"
+
+Test(spool, sorts_in_memory_and_after_spilling)
+{
+	size_t sizes[] = { 1000, SPOOL_RUN * 2 + 77 };
+	size_t k, i;
+
+	for (k = 0; k < 2; k++) {
+		struct spool *s = spool_new();
+		struct spot f, prev;
+
+		cr_assert(s);
+		srand(7);
+		for (i = 0; i < sizes[k]; i++) {
+			memset(&f, 0, sizeof f);
+			f.ts = rand() % 100000;
+			f.group = (uint32_t)i;
+			f.explainer = -1;
+			cr_assert_eq(spool_add(s, &f), 0);
+		}
+		cr_assert_eq(spool_sort(s), 0);
+		cr_assert_eq(spool_count(s), sizes[k]);
+		for (i = 0; i < sizes[k]; i++) {
+			cr_assert_eq(spool_get(s, i, &f), 0);
+			if (i) {
+				cr_assert(prev.ts < f.ts || (prev.ts == f.ts && prev.seq < f.seq));
+			}
+			prev = f;
+		}
+		/* write back through the block cache, far apart, then read again */
+		for (i = 0; i < sizes[k]; i += 997) {
+			spool_get(s, i, &f);
+			f.explainer = (int32_t)i;
+			cr_assert_eq(spool_put(s, i, &f), 0);
+		}
+		for (i = 0; i < sizes[k]; i += 997) {
+			spool_get(s, i, &f);
+			cr_assert_eq(f.explainer, (int32_t)i);
+		}
+		spool_free(s);
+	}
+}
+
+static const char rules_yaml[] =
+	"id: ws.close-1011\ntitle: t\ncategory: websocket\nrole: symptom\nseverity: error\n"
+	"match: { close: { code: 1011 } }\nmessage: closed\n"
+	"---\n"
+	"id: cause.handler\ntitle: t\ncategory: cause\nrole: cause\nseverity: error\n"
+	"match: { message: 'handler failed: (?<what>\\w+)' }\nmessage: 'handler {what}'\n"
+	"explains: [ws.close-1011]\ncorrelate: { within: 5s, by: [connection] }\n"
+	"---\n"
+	"id: cause.deeper\ntitle: t\ncategory: cause\nrole: cause\nseverity: warning\n"
+	"match: { message: 'config missing' }\nmessage: deeper\n"
+	"explains: [cause.handler]\ncorrelate: { within: 5s, by: [connection] }\n"
+	"---\n"
+	"id: context.trigger\ntitle: t\ncategory: context\nrole: context\nseverity: info\n"
+	"match: { message: 'state check' }\nmessage: trigger\n"
+	"explains: [cause.deeper, cause.handler]\ncorrelate: { within: 5s, by: [connection] }\n";
+
+static struct ruleset *load(void)
+{
+	struct ruleset *rs = ruleset_new();
+	struct diag d;
+
+	cr_assert_eq(ruleset_load_mem(rs, "t.yml", rules_yaml, strlen(rules_yaml), &d), 0, "%s", d.msg);
+	cr_assert_eq(ruleset_finish(rs, &d), 0, "%s", d.msg);
+	return rs;
+}
+
+static const struct triage_report *run(struct triage **t, struct ruleset *rs, const char *text)
+{
+	struct evstream_opts o = { INPUT_AUTO, 0, NULL, 0 };
+	struct evstream *s = evstream_open_mem("in.log", text, strlen(text), &o);
+	struct event *ev;
+	struct diag d;
+
+	*t = triage_new(rs, NULL);
+	cr_assert(*t);
+	while (evstream_next(s, &ev, &d) == 1)
+		cr_assert_eq(triage_feed(*t, ev, 0), 0);
+	evstream_close(s);
+	return triage_finish(*t);
+}
+
+static const struct triage_group *cause(const struct triage_report *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncauses; i++)
+		if (!strcmp(r->causes[i]->rule->id, id))
+			return r->causes[i];
+	return NULL;
+}
+
+Test(triage, follows_the_chain_to_the_deepest_cause)
+{
+	struct ruleset *rs = load();
+	struct triage *t;
+	const struct triage_report *r = run(&t, rs,
+		"2025-09-08T04:33:03.100Z INFO state check connection_id=a\n"
+		"2025-09-08T04:33:03.110Z ERROR config missing connection_id=a\n"
+		"2025-09-08T04:33:03.120Z ERROR handler failed: Boom connection_id=a\n"
+		"2025-09-08T04:33:03.130Z WARNING closing connection_id=a code=1011 reason=\"Internal error\"\n");
+	const struct triage_group *deep = cause(r, "cause.deeper");
+
+	cr_assert(r->verdict);
+	cr_assert_str_eq(r->verdict->rule->id, "cause.deeper");
+	cr_assert_eq(r->nsymptoms, 1);
+	cr_assert_eq(r->symptoms[0]->explained, 1);
+	cr_assert(deep);
+	cr_assert_eq(deep->nchains, 1);
+	cr_assert_eq(deep->chains[0].len, 3);
+	cr_assert_str_eq(deep->chains[0].rule[1]->id, "cause.handler");
+	cr_assert_eq(deep->nevidence, 1);
+	cr_assert_str_eq(deep->evidence[0].rule->id, "context.trigger");
+	triage_free(t);
+	ruleset_free(rs);
+}
+
+Test(triage, another_connection_explains_nothing)
+{
+	struct ruleset *rs = load();
+	struct triage *t;
+	const struct triage_report *r = run(&t, rs,
+		"2025-09-08T04:33:03.120Z ERROR handler failed: Boom connection_id=a\n"
+		"2025-09-08T04:33:03.130Z WARNING closing connection_id=b code=1011 reason=\"Internal error\"\n");
+
+	cr_assert_null(r->verdict);
+	cr_assert_eq(r->symptoms[0]->unexplained, 1);
+	triage_free(t);
+	ruleset_free(rs);
+}
+
+Test(triage, out_of_window_explains_nothing_and_order_does_not_matter)
+{
+	struct ruleset *rs = load();
+	struct triage *t;
+	/* newest first, as gcloud prints: the cause comes after the close */
+	const struct triage_report *r = run(&t, rs,
+		"2025-09-08T04:40:00.000Z WARNING closing connection_id=c code=1011 reason=x\n"
+		"2025-09-08T04:33:03.130Z WARNING closing connection_id=a code=1011 reason=x\n"
+		"2025-09-08T04:33:03.120Z ERROR handler failed: Boom connection_id=a\n"
+		"2025-09-08T04:33:00.000Z ERROR handler failed: Bang connection_id=c\n");
+
+	cr_assert(r->verdict);
+	cr_assert_eq(r->symptoms[0]->explained, 1);
+	cr_assert_eq(r->symptoms[0]->unexplained, 1);
+	/* grouped by capture: Boom and Bang are two causes */
+	cr_assert_eq(r->ncauses, 2);
+	cr_assert_str_eq(r->causes[0]->caps[0].value, "Boom");
+	cr_assert_eq(r->causes[0]->explained_symptoms, 1);
+	triage_free(t);
+	ruleset_free(rs);
+}
+
+Test(triage, context_is_never_the_verdict)
+{
+	struct ruleset *rs = load();
+	struct triage *t;
+	const struct triage_report *r = run(&t, rs, "2025-09-08T04:33:03.100Z INFO state check connection_id=a\n");
+
+	cr_assert_null(r->verdict);
+	cr_assert_eq(r->ncauses, 0);
+	triage_free(t);
+	ruleset_free(rs);
+}
