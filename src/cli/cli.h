@@ -40,6 +40,7 @@ struct common {
 	size_t max_record;
 	int quiet;
 	int verbose;
+	int version;
 	long warnings;
 };
 
@@ -68,6 +69,22 @@ void cli_errorf(const char *fmt, ...)
 struct warn_sink cli_warn_sink(struct common *c);
 
 int cli_version(const struct common *c);
+
+struct event;
+struct evstream;
+
+/*
+ * Read every input ("-" is stdin; none means stdin) and call fn on each
+ * event, in input order. An input that cannot be opened or read is
+ * reported and skipped; the rest are still read. fn returns 0 to go on, -1
+ * to stop (errno says why; it is reported). The progress line runs when
+ * progress is set and stderr is a terminal. Returns 0, or -1 when anything
+ * failed.
+ */
+int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
+		    int progress, int (*fn)(void *ctx, struct event *ev, int input), void *ctx);
+/* The progress line is erased before a warning is printed. */
+void cli_progress_pause(void);
 
 int cmd_triage(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

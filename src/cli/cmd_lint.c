@@ -1,9 +1,9 @@
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "emit/emit.h"
-#include "event/stream.h"
 
 enum { OPT_OUTPUT = 100, OPT_FAIL_ON };
 
@@ -35,7 +35,12 @@ struct lint_args {
 	struct common c;
 	enum emit_format format;
 	enum level fail_on;
-	int version;
+	const struct ruleset *rs;
+	struct emitter *em;
+	struct emit_stats st;
+	struct match m;
+	struct buf msg;
+	struct warn_sink warn;
 };
 
 static int lint_option(void *ctx, int id, const char *value)
@@ -52,74 +57,43 @@ static int lint_option(void *ctx, int id, const char *value)
 	case OPT_FAIL_ON:
 		a->fail_on = (enum level)level_parse(value);
 		return 0;
-	case OPT_VERSION:
-		a->version = 1;
-		return 0;
 	}
 	return 1;
 }
 
-/* Lint one input; returns -1 when it could not be read (error printed). */
-static int lint_input(const char *path, struct lint_args *a, const struct ruleset *rs,
-		      struct emitter *em, struct emit_stats *st, struct match *m)
+/* One finding per rule that matches the event. */
+static int lint_event(void *ctx, struct event *ev, int input)
 {
-	struct warn_sink warn = cli_warn_sink(&a->c);
-	struct evstream_opts eo = { a->c.format, a->c.max_record, &warn, 0 };
-	struct diag d = { 0 };
-	struct buf msg = BUF_INIT(64 << 10);
-	struct evstream *s = evstream_open(path, &eo, &d);
-	struct event *ev;
-	int rc;
+	struct lint_args *a = ctx;
+	size_t i;
 
-	if (!s) {
-		cli_error(&d);
-		return -1;
+	(void)input;
+	a->st.records++;
+	for (i = 0; i < a->rs->n; i++) {
+		const struct rule *r = a->rs->rules[i];
+		struct finding f;
+
+		if (!rule_match(r, ev, &a->m, &a->warn))
+			continue;
+		buf_reset(&a->msg);
+		rule_render(r->message, ev, &a->m, &a->msg);
+		f.rule = r;
+		f.ev = ev;
+		f.m = &a->m;
+		f.message = a->msg.p ? a->msg.p : "";
+		if (emitter_finding(a->em, &f) < 0)
+			return -1;
+		a->st.findings++;
+		a->st.by_level[r->level]++;
 	}
-	while ((rc = evstream_next(s, &ev, &d)) == 1) {
-		size_t i;
-
-		st->records++;
-		for (i = 0; i < rs->n; i++) {
-			const struct rule *r = rs->rules[i];
-			struct finding f;
-
-			if (!rule_match(r, ev, m, &warn))
-				continue;
-			buf_reset(&msg);
-			rule_render(r->message, ev, m, &msg);
-			f.rule = r;
-			f.ev = ev;
-			f.m = m;
-			f.message = msg.p ? msg.p : "";
-			if (emitter_finding(em, &f) < 0) {
-				rc = -2;
-				break;
-			}
-			st->findings++;
-			st->by_level[r->level]++;
-		}
-		if (rc == -2)
-			break;
-	}
-	if (rc == -1)
-		cli_error(&d);
-	else if (rc == -2)
-		cli_errorf("write error: %s", strerror(errno));
-	evstream_close(s);
-	buf_free(&msg);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 int cmd_lint(int argc, char **argv)
 {
-	static char *stdin_only[] = { "-" };
 	struct lint_args a;
 	struct ruleset *rs;
-	struct emitter *em;
 	struct emit_opts eo = { 0 };
-	struct emit_stats st = { 0 };
-	struct match m;
-	char **inputs;
 	int npos, rc, i, bad = 0;
 	enum level worst = LEVEL_NEVER;
 
@@ -127,47 +101,48 @@ int cmd_lint(int argc, char **argv)
 	common_init(&a.c);
 	a.format = EMIT_TEXT;
 	a.fail_on = LEVEL_ERROR;
+	a.msg.max = 64 << 10;
 	rc = opt_parse(&lint_spec, argc, argv, &npos, lint_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.version)
+	if (a.c.version)
 		return cli_version(&a.c);
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
 
-	inputs = npos ? argv + 1 : stdin_only;
-	if (!npos)
-		npos = 1;
 	eo.color = common_color(&a.c, stdout);
 	eo.rules = rs;
 	eo.version = LOGWHY_VERSION;
-	eo.inputs = (const char *const *)inputs;
+	eo.inputs = (const char *const *)(argv + 1);
 	eo.ninputs = (size_t)npos;
-	em = emitter_open(a.format, stdout, &eo);
-	if (!em) {
+	a.em = emitter_open(a.format, stdout, &eo);
+	if (!a.em) {
 		cli_errorf("out of memory");
 		ruleset_free(rs);
 		return 2;
 	}
-	match_init(&m);
-	for (i = 0; i < npos; i++)
-		if (lint_input(inputs[i], &a, rs, em, &st, &m) < 0)
-			bad = 1;
-	if (emitter_close(em, &st) < 0) {
+	a.rs = rs;
+	a.warn = cli_warn_sink(&a.c);
+	match_init(&a.m);
+	/* findings stream to stdout; a progress line only when that is not the terminal */
+	if (cli_read_inputs(argv + 1, npos, &a.c, &a.warn, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
+		bad = 1;
+	if (emitter_close(a.em, &a.st) < 0) {
 		cli_errorf("write error: %s", strerror(errno));
 		bad = 1;
 	}
-	match_clear(&m);
+	match_clear(&a.m);
+	buf_free(&a.msg);
 	ruleset_free(rs);
 
 	for (i = LEVEL_INFO; i <= LEVEL_ERROR; i++)
-		if (st.by_level[i])
+		if (a.st.by_level[i])
 			worst = (enum level)i;
 	if (!a.c.quiet)
 		fprintf(stderr, "logwhy: %ld records, %ld findings (%ld error, %ld warning, %ld info)\n",
-			st.records, st.findings, st.by_level[LEVEL_ERROR],
-			st.by_level[LEVEL_WARNING], st.by_level[LEVEL_INFO]);
+			a.st.records, a.st.findings, a.st.by_level[LEVEL_ERROR],
+			a.st.by_level[LEVEL_WARNING], a.st.by_level[LEVEL_INFO]);
 	if (bad)
 		return 2;
 	return a.fail_on != LEVEL_NEVER && worst >= a.fail_on && worst != LEVEL_NEVER ? 1 : 0;

@@ -25,7 +25,6 @@ static const struct cmd_spec rules_spec = {
 
 struct rules_args {
 	struct common c;
-	int version;
 };
 
 static int rules_option(void *ctx, int id, const char *value)
@@ -33,13 +32,7 @@ static int rules_option(void *ctx, int id, const char *value)
 	struct rules_args *a = ctx;
 	int r = common_option(&a->c, id, value);
 
-	if (r)
-		return r < 0;
-	if (id == OPT_VERSION) {
-		a->version = 1;
-		return 0;
-	}
-	return 1;
+	return r ? r < 0 : 1;
 }
 
 static void put(const char *s)
@@ -193,7 +186,7 @@ int cmd_rules(int argc, char **argv)
 	rc = opt_parse(&rules_spec, argc, argv, &npos, rules_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.version)
+	if (a.c.version)
 		return cli_version(&a.c);
 	if (npos < 1) {
 		fprintf(stderr, "logwhy rules: missing subcommand (list, show, check, test)\n"

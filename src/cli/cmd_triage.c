@@ -2,9 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/progress.h"
 #include "emit/report.h"
-#include "event/stream.h"
 #include "triage/triage.h"
 
 enum { OPT_OUTPUT = 100 };
@@ -41,10 +39,8 @@ static const struct cmd_spec triage_spec = {
 struct triage_args {
 	struct common c;
 	enum report_format format;
-	int version;
 	struct triage *t;
 	struct warn_sink stderr_sink;
-	struct progress progress;
 };
 
 static int triage_option(void *ctx, int id, const char *value)
@@ -54,12 +50,8 @@ static int triage_option(void *ctx, int id, const char *value)
 
 	if (r)
 		return r < 0;
-	switch (id) {
-	case OPT_OUTPUT:
+	if (id == OPT_OUTPUT) {
 		a->format = (enum report_format)report_format_parse(value);
-		return 0;
-	case OPT_VERSION:
-		a->version = 1;
 		return 0;
 	}
 	return 1;
@@ -75,48 +67,24 @@ static void keep_warning(void *ctx, const struct diag *d)
 		diag_format(d, line, sizeof line);
 		triage_warning(a->t, line);
 	}
-	progress_done(&a->progress);
 	a->stderr_sink.fn(a->stderr_sink.ctx, d);
 }
 
-static int triage_input(const char *path, int input, struct triage_args *a,
-			const struct warn_sink *warn)
+static int triage_event(void *ctx, struct event *ev, int input)
 {
-	struct evstream_opts eo = { a->c.format, a->c.max_record, warn, 0 };
-	struct diag d = { 0 };
-	struct evstream *s = evstream_open(path, &eo, &d);
-	struct event *ev;
-	int rc;
+	struct triage_args *a = ctx;
 
-	if (!s) {
-		cli_error(&d);
-		return -1;
-	}
-	while ((rc = evstream_next(s, &ev, &d)) == 1) {
-		progress_tick(&a->progress, s, path);
-		if (triage_feed(a->t, ev, input) < 0) {
-			cli_errorf("%s: %s", path, strerror(errno));
-			rc = -2;
-			break;
-		}
-	}
-	progress_done(&a->progress);
-	if (rc == -1)
-		cli_error(&d);
-	evstream_close(s);
-	return rc < 0 ? -1 : 0;
+	return triage_feed(a->t, ev, input);
 }
 
 int cmd_triage(int argc, char **argv)
 {
-	static char *stdin_only[] = { "-" };
 	struct triage_args a;
 	struct report_opts ro;
 	const struct triage_report *rep;
 	struct ruleset *rs;
 	struct warn_sink warn;
-	char **inputs;
-	int npos, rc, i, bad = 0;
+	int npos, rc, bad = 0;
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
@@ -124,7 +92,7 @@ int cmd_triage(int argc, char **argv)
 	rc = opt_parse(&triage_spec, argc, argv, &npos, triage_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.version)
+	if (a.c.version)
 		return cli_version(&a.c);
 	rs = cli_load_rules(&a.c);
 	if (!rs)
@@ -138,13 +106,8 @@ int cmd_triage(int argc, char **argv)
 		ruleset_free(rs);
 		return 2;
 	}
-	progress_init(&a.progress, a.c.quiet);
-	inputs = npos ? argv + 1 : stdin_only;
-	if (!npos)
-		npos = 1;
-	for (i = 0; i < npos; i++)
-		if (triage_input(inputs[i], i, &a, &warn) < 0)
-			bad = 1;
+	if (cli_read_inputs(argv + 1, npos, &a.c, &warn, 1, triage_event, &a) < 0)
+		bad = 1;
 	rep = triage_finish(a.t);
 	if (!rep) {
 		cli_errorf("cannot correlate findings: %s", strerror(errno));

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/progress.h"
+#include "event/stream.h"
 #include "util/term.h"
 
 #ifndef LOGWHY_RULES_DIR
@@ -46,6 +48,9 @@ int common_option(struct common *c, int id, const char *value)
 		return 1;
 	case OPT_VERBOSE:
 		c->verbose++;
+		return 1;
+	case OPT_VERSION:
+		c->version = 1;
 		return 1;
 	case OPT_MAX_RECORD:
 		errno = 0;
@@ -112,6 +117,7 @@ static void warn_print(void *ctx, const struct diag *d)
 	c->warnings++;
 	if (c->quiet)
 		return;
+	cli_progress_pause();
 	/* "file:line:col: warning: message", as compilers put it */
 	w.msg[0] = '\0';
 	diag_format(&w, line, sizeof line - sizeof d->msg - 16);
@@ -236,4 +242,60 @@ int cli_version(const struct common *c)
 	cli_rules_origin(c, origin, sizeof origin);
 	printf("logwhy %s\nrules: %s\n", LOGWHY_VERSION, origin);
 	return 0;
+}
+
+static struct progress *active_progress;
+
+void cli_progress_pause(void)
+{
+	if (active_progress)
+		progress_done(active_progress);
+}
+
+int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
+		    int progress, int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
+{
+	static char *stdin_only[] = { "-" };
+	struct evstream_opts eo = { c->format, c->max_record, w, 0 };
+	struct progress pr;
+	int i, bad = 0;
+
+	if (n == 0) {
+		inputs = stdin_only;
+		n = 1;
+	}
+	progress_init(&pr, c->quiet || !progress);
+	active_progress = &pr;
+	for (i = 0; i < n; i++) {
+		struct diag d = { 0 };
+		struct evstream *s = evstream_open(inputs[i], &eo, &d);
+		struct event *ev;
+		int rc;
+
+		if (!s) {
+			cli_progress_pause();
+			cli_error(&d);
+			bad = 1;
+			continue;
+		}
+		while ((rc = evstream_next(s, &ev, &d)) == 1) {
+			progress_tick(&pr, s, inputs[i]);
+			if (fn(ctx, ev, i) < 0) {
+				rc = -2;
+				break;
+			}
+		}
+		cli_progress_pause();
+		if (rc == -1)
+			cli_error(&d);
+		else if (rc == -2)
+			cli_errorf("%s: %s", inputs[i], strerror(errno));
+		if (rc < 0)
+			bad = 1;
+		evstream_close(s);
+		if (rc == -2)
+			break;
+	}
+	active_progress = NULL;
+	return bad ? -1 : 0;
 }
