@@ -1,14 +1,29 @@
 #!/usr/bin/env python3
-"""Render one staging incident (seeds 000/001/003: a WebSocketState enum in a
-structured log call, the endpoint's exception handler failing, 1011 closes)
-in every input shape logwhy reads. The same records in each shape let a test
-check that findings do not depend on the format.
+"""Render one staging incident from the seeds in every input shape logwhy
+reads. The same records in each shape let a test check that findings do not
+depend on the format.
 
-usage: gen-incident.py OUTDIR
+  enum-log         seeds 000/001/003: a WebSocketState enum in a structured
+                   log call, the endpoint's exception handler failing, 1011
+                   closes (the default)
+  missing-service  seed 002: the debug script's run, agent_supervisor and
+                   thread_service None on app.state, 1011 "Service
+                   unavailable" ~63 ms after accept, no welcome message
+  e2e-env          seed 004: health JSON with e2e_testing disabled, E2E
+                   detection false, strict JWT validation failing, 1011
+                   "Factory SSOT validation failed" / "Critical factory failure"
+
+usage: gen-incident.py [INCIDENT] OUTDIR
 writes gcloud.json (gcloud --format=json: pretty array, keys sorted, newest
 first), gcloud.yaml (gcloud's default output), entries.ndjson (LogEntries one
 per line), cloudrun.ndjson (the container's stdout+stderr as Cloud Run sees
 it) and app.log (the same run as plain Python-logging text).
+
+Streams: "stdout" records are the service's structured JSON logs, "stderr"
+lines are unstructured text from the service (the --- Logging error ---
+block), "client" lines come from a test client run next to the service (the
+seed 002 debug script): plain text in every shape, as a textPayload of its
+own log in the gcloud shapes.
 """
 import datetime
 import hashlib
@@ -51,7 +66,7 @@ def pyts(t):
     return t.strftime("%Y-%m-%d %H:%M:%S,") + "%03d" % (t.microsecond // 1000)
 
 
-def events():
+def events_enum_log():
     """(time, severity, message, fields, stream) in time order."""
     out = []
     t = BASE
@@ -82,6 +97,118 @@ def events():
     return out
 
 
+# seed 002's debug script, as it printed its run (the connection it opened
+# is the first of the incident's three)
+DEBUG_SCRIPT = [
+    "WEBSOCKET DEBUG - FIVE WHYS ANALYSIS",
+    "Backend URL: https://api.staging.netrasystems.ai",
+    "WebSocket URL: wss://api.staging.netrasystems.ai/ws",
+    "1. BACKEND HEALTH CHECK:",
+    "   Status: 200",
+    "   [OK] Backend is healthy",
+    "2. WEBSOCKET CONNECTION TEST:",
+    "   Auth headers: 10 headers",
+    "   Has Authorization: True",
+    "   Connecting to WebSocket...",
+    "   [OK] Connected in 0.809s",
+    "   Waiting for welcome message...",
+    "   [ERROR] CONNECTION CLOSED after 0.063s",
+    "   Close code: 1011",
+    "   Close reason: Internal error",
+    "   Analysis: 1011 = Internal server error",
+    "Result: FAILED",
+]
+
+
+def conn_fields(conn, user):
+    return {"connection_id": conn, "user_id": user,
+            "trace": hashlib.md5(conn.encode()).hexdigest()}
+
+
+def events_missing_service():
+    """Seed 002: services missing from app.state in staging."""
+    out = []
+    out.append((BASE, "INFO", "Backend health check passed: 200 OK", {}, "stdout"))
+    conns = ["ws_5e02a9c4", "ws_71b3d8e0", "ws_a4c96f15"]
+    for i, conn in enumerate(conns):
+        t0 = BASE + datetime.timedelta(seconds=3 + 17 * i)
+        f = conn_fields(conn, "staging-e2e-user-00%d" % (i + 1))
+        if i == 0:
+            # the script connects (0.809 s), then waits for the welcome
+            for k, line in enumerate(DEBUG_SCRIPT[:11]):
+                out.append((t0 - datetime.timedelta(milliseconds=900 - 10 * k), "INFO",
+                            line, {}, "client"))
+        out.append((t0, "INFO", "WebSocket connection accepted", f, "stdout"))
+        out.append((t0 + datetime.timedelta(milliseconds=12), "INFO",
+                    "JWT authentication succeeded for user %s" % f["user_id"], f, "stdout"))
+        t1 = t0 + datetime.timedelta(milliseconds=61)
+        out.append((t1, "ERROR",
+                    "CRITICAL: agent_supervisor is None in staging "
+                    "(app.state.agent_supervisor=None) - WebSocket cannot process messages",
+                    f, "stdout"))
+        out.append((t1 + datetime.timedelta(microseconds=400), "ERROR",
+                    "CRITICAL: thread_service is None in staging (app.state.thread_service=None)",
+                    f, "stdout"))
+        t2 = t0 + datetime.timedelta(milliseconds=63)
+        out.append((t2, "WARNING",
+                    'WebSocket closed connection_id=%s code=1011 reason="Service unavailable" '
+                    'after 63ms' % conn, f, "stdout"))
+        if i == 0:
+            for k, line in enumerate(DEBUG_SCRIPT[11:]):
+                out.append((t2 + datetime.timedelta(milliseconds=40 + 10 * k), "INFO",
+                            line, {}, "client"))
+    out.append((BASE + datetime.timedelta(seconds=60), "INFO",
+                "Backend health check passed: 200 OK", {}, "stdout"))
+    return out
+
+
+def events_e2e_env():
+    """Seed 004: E2E variables set on the test runner only, not the service."""
+    out = []
+    health = {"status": "healthy", "service": SERVICE, "environment": "staging",
+              "e2e_testing": {"enabled": False}}
+    out.append((BASE, "INFO", "WebSocket health check response", {"health": health}, "stdout"))
+    reasons = ["Factory SSOT validation failed", "Factory SSOT validation failed",
+               "Critical factory failure"]
+    for i, conn in enumerate(["ws_0d7e4b21", "ws_93f1c6a8", "ws_e6285b3d"]):
+        t0 = BASE + datetime.timedelta(seconds=2 + 8 * i, milliseconds=120)
+        f = conn_fields(conn, "anonymous")
+        out.append((t0, "INFO", "WebSocket connection accepted", f, "stdout"))
+        out.append((t0 + datetime.timedelta(milliseconds=1), "INFO",
+                    "E2E detection: is_e2e_testing=False (E2E_TESTING=None, PYTEST_RUNNING=None, "
+                    "STAGING_E2E_TEST=None, E2E_OAUTH_SIMULATION_KEY=None, E2E_TEST_ENV=None)",
+                    f, "stdout"))
+        out.append((t0 + datetime.timedelta(milliseconds=2), "WARNING",
+                    "No E2E context (bypass_enabled=False) - using strict JWT validation",
+                    f, "stdout"))
+        out.append((t0 + datetime.timedelta(milliseconds=9), "ERROR",
+                    "Strict JWT validation failed: No valid JWT (authentication failed for WebSocket)",
+                    f, "stdout"))
+        if reasons[i] == "Critical factory failure":
+            msg = ("Critical factory failure: FactoryInitializationError while creating the "
+                   "WebSocket manager for an unauthenticated user context")
+        else:
+            msg = ("WebSocket factory SSOT validation failed: FactoryInitializationError: "
+                   "SSOT user context validation failed in staging")
+        out.append((t0 + datetime.timedelta(milliseconds=11), "ERROR", msg, f, "stdout"))
+        out.append((t0 + datetime.timedelta(milliseconds=12), "WARNING",
+                    'WebSocket closed connection_id=%s code=1011 reason="%s"' % (conn, reasons[i]),
+                    f, "stdout"))
+    out.append((BASE + datetime.timedelta(seconds=40), "INFO",
+                "Backend health check passed: 200 OK", {}, "stdout"))
+    return out
+
+
+INCIDENTS = {
+    "enum-log": events_enum_log,
+    "missing-service": events_missing_service,
+    "e2e-env": events_e2e_env,
+}
+
+# structured fields a record may carry besides its message, in this order
+PAYLOAD_KEYS = ("connection_id", "user_id", "health")
+
+
 def log_entry(n, ev):
     t, sev, msg, f, stream = ev
     e = {
@@ -95,11 +222,15 @@ def log_entry(n, ev):
                      "type": "cloud_run_revision"},
         "timestamp": ts(t),
     }
+    if stream == "client":  # a test client's output, shipped to its own log
+        e["labels"] = {"runner": "websocket-debug"}
+        e["logName"] = "projects/%s/logs/websocket-debug" % PROJECT
+        e["resource"] = {"labels": {"project_id": PROJECT}, "type": "global"}
     if stream == "stdout":  # unstructured stderr lines carry no severity (DEFAULT)
         e["severity"] = sev
     if stream == "stdout":
         payload = {"message": msg, "logger": "netra_backend.app.routes.websocket"}
-        for k in ("connection_id", "user_id"):
+        for k in PAYLOAD_KEYS:
             if k in f:
                 payload[k] = f[k]
         e["jsonPayload"] = payload
@@ -124,15 +255,22 @@ def to_yaml(obj, indent=0):
         if isinstance(v, dict):
             lines.append("%s%s:" % (pad, k))
             lines.extend(to_yaml(v, indent + 1))
+        elif isinstance(v, bool):
+            lines.append("%s%s: %s" % (pad, k, "true" if v else "false"))
         else:
             lines.append("%s%s: %s" % (pad, k, yaml_scalar(str(v))))
     return lines
 
 
 def main():
-    outdir = sys.argv[1]
+    args = sys.argv[1:]
+    if len(args) == 1:
+        args = ["enum-log"] + args
+    if len(args) != 2 or args[0] not in INCIDENTS:
+        sys.exit("usage: gen-incident.py [%s] OUTDIR" % "|".join(INCIDENTS))
+    outdir = args[1]
     os.makedirs(outdir, exist_ok=True)
-    evs = events()
+    evs = INCIDENTS[args[0]]()
     entries = [log_entry(n, ev) for n, ev in enumerate(evs)]
     newest_first = list(reversed(entries))
 
@@ -148,24 +286,26 @@ def main():
             fp.write(json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n")
     with open(os.path.join(outdir, "cloudrun.ndjson"), "w") as fp:
         for t, sev, msg, f, stream in evs:
-            if stream == "stderr":
+            if stream != "stdout":
                 fp.write(msg + "\n")
                 continue
             o = {"severity": sev, "message": msg, "time": ts(t),
                  "logger": "netra_backend.app.routes.websocket"}
             if "trace" in f:
                 o["logging.googleapis.com/trace"] = "projects/%s/traces/%s" % (PROJECT, f["trace"])
-            for k in ("connection_id", "user_id"):
+            for k in PAYLOAD_KEYS:
                 if k in f:
                     o[k] = f[k]
             fp.write(json.dumps(o, separators=(",", ":")) + "\n")
     with open(os.path.join(outdir, "app.log"), "w") as fp:
         for t, sev, msg, f, stream in evs:
-            if stream == "stderr":
+            if stream != "stdout":
                 fp.write(msg + "\n")
                 continue
             extra = "".join(" %s=%s" % (k, f[k]) for k in ("connection_id", "trace") if k in f
                             and ("connection_id=" not in msg or k != "connection_id"))
+            if "health" in f:
+                extra += ": " + json.dumps(f["health"])
             fp.write("%s - netra_backend.app.routes.websocket - %s - %s%s\n"
                      % (pyts(t), sev, msg, extra))
 

@@ -1,12 +1,13 @@
 #!/bin/sh
-# One incident, five input shapes: gcloud JSON (newest first), gcloud YAML,
-# LogEntry NDJSON, Cloud Run stdout+stderr, Python-logging text. Each must
-# give the same findings (rule, message) for the same records, and the same
-# number of records once multi-line blocks are joined.
+# Each incident (fixtures/incident-*/, rendered by scripts/gen-incident.py),
+# five input shapes: gcloud JSON (newest first), gcloud YAML, LogEntry
+# NDJSON, Cloud Run stdout+stderr, Python-logging text. Each shape must give
+# the same findings (rule, message) for the same records, and the same
+# number of records once multi-line blocks are joined; gcloud.json must hold
+# the findings the incident is about.
 set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-dir=fixtures/incident-enum-log
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -21,33 +22,74 @@ records() {
 		sed -n 's/^logwhy: \([0-9]*\) records.*/\1/p'
 }
 
-summarize "$dir/gcloud.json" >"$tmp/want"
-want_records=$(records "$dir/gcloud.json")
-# the incident has three failed connections: each a 1011 close, the failed
-# log call and the handler's serialization error
-for r in ws.close-1011 serialization.object-not-serializable serialization.logging-error; do
-	n=$(grep -c "^$r	" "$tmp/want")
-	if [ "$n" -eq 3 ]; then
-		pass=$((pass + 1))
-	else
-		echo "FAIL gcloud.json: $n findings of $r, want 3"; fail=$((fail + 1))
-	fi
-done
-for f in gcloud.yaml entries.ndjson cloudrun.ndjson app.log; do
-	summarize "$dir/$f" >"$tmp/got"
-	if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
-		pass=$((pass + 1))
-	else
-		echo "FAIL $f: findings differ from gcloud.json"; head -n 20 "$tmp/diff"
+# "rule count" pairs each incident's gcloud.json must show
+expected() {
+	case $1 in
+	# three failed connections: each a 1011 close, the handler's
+	# serialization error, the failed log call and the state check behind it
+	enum-log) echo "ws.close-1011 3
+serialization.object-not-serializable 3
+serialization.logging-error 3
+context.cloud-run-state-check 3" ;;
+	# three connections closed ~63 ms after accept, two services None on
+	# each; the debug script's own trace adds one close and one early close
+	missing-service) echo "ws.close-1011 4
+ws.closed-before-welcome 4
+missing-service.app-state-none 6" ;;
+	# three connections: E2E detection false, no bypass, strict JWT fails,
+	# the factory rejects the context; one health JSON with e2e disabled
+	e2e-env) echo "ws.close-1011 3
+e2e-env.variables-unset 3
+e2e-env.bypass-disabled 3
+auth.jwt-strict-validation-failed 3
+auth.factory-ssot-validation-failed 3
+context.e2e-health-disabled 1" ;;
+	esac
+}
+
+ndirs=0
+for dir in fixtures/incident-*/; do
+	dir=${dir%/}
+	name=${dir#fixtures/incident-}
+	ndirs=$((ndirs + 1))
+	summarize "$dir/gcloud.json" >"$tmp/want"
+	want_records=$(records "$dir/gcloud.json")
+	exp=$(expected "$name")
+	if [ -z "$exp" ]; then
+		echo "FAIL $dir: no expected findings for incident '$name' in $0"
 		fail=$((fail + 1))
 	fi
-	got_records=$(records "$dir/$f")
-	if [ "$got_records" = "$want_records" ]; then
-		pass=$((pass + 1))
-	else
-		echo "FAIL $f: $got_records records, gcloud.json has $want_records"
-		fail=$((fail + 1))
-	fi
+	printf '%s\n' "$exp" | while read -r r want; do
+		[ -n "$r" ] || continue
+		n=$(grep -c "^$r	" "$tmp/want")
+		if [ "$n" -eq "$want" ]; then
+			echo pass
+		else
+			echo "FAIL $dir/gcloud.json: $n findings of $r, want $want"
+		fi
+	done >"$tmp/checks"
+	grep -v '^pass$' "$tmp/checks"
+	pass=$((pass + $(grep -c '^pass$' "$tmp/checks")))
+	fail=$((fail + $(grep -vc '^pass$' "$tmp/checks")))
+	for f in gcloud.yaml entries.ndjson cloudrun.ndjson app.log; do
+		summarize "$dir/$f" >"$tmp/got"
+		if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL $dir/$f: findings differ from gcloud.json"; head -n 20 "$tmp/diff"
+			fail=$((fail + 1))
+		fi
+		got_records=$(records "$dir/$f")
+		if [ -n "$got_records" ] && [ "$got_records" = "$want_records" ]; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL $dir/$f: $got_records records, gcloud.json has $want_records"
+			fail=$((fail + 1))
+		fi
+	done
 done
+if [ "$ndirs" -eq 0 ]; then
+	echo "FAIL no fixtures/incident-*/ folders"; fail=$((fail + 1))
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
