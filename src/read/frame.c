@@ -440,7 +440,7 @@ static enum lclass classify(struct framer *f, int at_line_start)
 	char c;
 
 	for (;;) {
-		n = want(f, i + 2);
+		n = want(f, i + 1);
 		if (n < 0)
 			return L_EOF;
 		if ((size_t)n <= i)
@@ -509,6 +509,15 @@ static int continues(char c, int between_elements)
 	return between_elements && (c == '{' || c == '[');
 }
 
+/* Bytes the value scanner must look at; everything else is skipped in a
+ * tight loop (most of a record is string contents and indentation). */
+static const unsigned char stop_in_string[256] = {
+	['"'] = 1, ['\\'] = 1, ['\n'] = 1, ['\r'] = 1,
+};
+static const unsigned char stop_in_value[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1, ['\r'] = 1,
+};
+
 static enum scan_rc scan_value(struct framer *f)
 {
 	struct jvalue *v = &f->jv;
@@ -538,8 +547,7 @@ static enum scan_rc scan_value(struct framer *f)
 					p++;
 					continue;
 				}
-				while (p < e && *p != '"' && *p != '\\' && *p != '\n' &&
-				       *p != '\r')
+				while (p < e && !stop_in_string[(unsigned char)*p])
 					p++;
 				if (p == e)
 					break;
@@ -556,6 +564,13 @@ static enum scan_rc scan_value(struct framer *f)
 					goto broken;   /* raw line break in a string */
 				}
 				continue;
+			}
+			if (v->kind == V_CONT) {
+				while (p < e && !stop_in_value[(unsigned char)*p])
+					p++;
+				if (p == e)
+					break;
+				c = *p;
 			}
 			switch (c) {
 			case '"':
@@ -583,6 +598,14 @@ static enum scan_rc scan_value(struct framer *f)
 			case '\r':
 				if (v->kind == V_BARE)
 					goto done;   /* the terminator is not part of it */
+				/* the common pretty-printed case, without leaving
+				 * the loop: LF, then an indented line */
+				if (c == '\n' && p + 1 < e &&
+				    (p[1] == ' ' || p[1] == '\t' || p[1] == '}' || p[1] == ']')) {
+					count_newline(f, (size_t)(p - f->rb));
+					p++;
+					break;
+				}
 				nl = 1;
 				p++;
 				goto line_end;
@@ -1058,43 +1081,64 @@ static int skip_bom(struct framer *f)
 	return 0;
 }
 
-static enum input_format detect(struct framer *f)
+static int is_ws(char c)
 {
-	size_t i = 0, n;
-	long got = want(f, FRAME_PEEK_MAX);
-	const char *p = f->rb + f->pos;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Decide from the n bytes at rb[pos]; INPUT_AUTO when more are needed. */
+static enum input_format detect_from(const char *p, size_t n, int at_eof)
+{
+	size_t i = 0, j, ll;
+	const char *nl;
 	int dummy;
 
-	if (got <= 0)
-		return INPUT_TEXT;
-	n = (size_t)got;
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+	while (i < n && is_ws(p[i]))
 		i++;
 	if (i == n)
-		return INPUT_TEXT;
+		return at_eof ? INPUT_TEXT : INPUT_AUTO;
 	if (p[i] == '{')
 		return INPUT_JSON;
 	if (p[i] == '[') {
-		for (i++; i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-				   p[i] == '\r'); i++)
+		for (j = i + 1; j < n && is_ws(p[j]); j++)
 			;
-		if (i == n || p[i] == '{' || p[i] == '[' || p[i] == ']' || p[i] == '"')
-			return INPUT_JSON;
+		if (j == n)
+			return at_eof ? INPUT_JSON : INPUT_AUTO;
+		return p[j] == '{' || p[j] == '[' || p[j] == ']' || p[j] == '"'
+			? INPUT_JSON : INPUT_TEXT;
+	}
+	/* YAML keys and "---" count only at column 0 */
+	if (i > 0 && p[i - 1] != '\n' && p[i - 1] != '\r')
 		return INPUT_TEXT;
-	}
-	{
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t ll = nl ? (size_t)(nl - (p + i)) : n - i;
-
-		if (ll && p[i + ll - 1] == '\r')
-			ll--;
-		/* only a line at column 0 counts: find where it begins */
-		if (i > 0 && p[i - 1] != '\n' && p[i - 1] != '\r')
-			return INPUT_TEXT;
-		if (yaml_is_sep(p + i, ll, &dummy) || has_key_prefix(p + i, ll))
-			return INPUT_YAML;
-	}
+	nl = memchr(p + i, '\n', n - i);
+	if (!nl && !at_eof)
+		return INPUT_AUTO;
+	ll = nl ? (size_t)(nl - (p + i)) : n - i;
+	if (ll && p[i + ll - 1] == '\r')
+		ll--;
+	if (yaml_is_sep(p + i, ll, &dummy) || has_key_prefix(p + i, ll))
+		return INPUT_YAML;
 	return INPUT_TEXT;
+}
+
+/* Reads only as far as the first line that decides, so a slow pipe
+ * (gcloud logging tail) is not held up waiting for a full buffer. */
+static enum input_format detect(struct framer *f)
+{
+	size_t k = 1;
+
+	for (;;) {
+		long got = want(f, k);
+		enum input_format r;
+
+		if (got < 0)
+			return INPUT_TEXT;
+		r = detect_from(f->rb + f->pos, (size_t)got,
+				(size_t)got < k || (size_t)got >= FRAME_PEEK_MAX);
+		if (r != INPUT_AUTO)
+			return r;
+		k = (size_t)got + 1;
+	}
 }
 
 int framer_next(struct framer *f, const struct record **out, struct diag *d)
