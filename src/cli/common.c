@@ -142,11 +142,15 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The rules/ folder of the source tree, when this binary was built there
- * (build/logwhy or build/san/logwhy): lets `build/logwhy` work uninstalled. */
-static int tree_rules(char *out, size_t n)
+/*
+ * Rules next to the binary: the source tree's rules/ when it was built
+ * there (build/logwhy, build/san/logwhy), else PREFIX/share/logwhy/rules
+ * relative to PREFIX/bin, so an installed copy finds its rules whatever
+ * PREFIX or DESTDIR it went to.
+ */
+static int local_rules(char *out, size_t n)
 {
-	static const char *const up[] = { "/../rules", "/../../rules" };
+	static const char *const up[] = { "/../rules", "/../../rules", "/../share/logwhy/rules" };
 	char exe[PATH_MAX];
 	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	size_t i;
@@ -160,17 +164,19 @@ static int tree_rules(char *out, size_t n)
 		return 0;
 	*slash = '\0';
 	for (i = 0; i < sizeof up / sizeof *up; i++) {
-		char cand[PATH_MAX + 16], mk[PATH_MAX + 32];
+		char cand[PATH_MAX + 32], mk[PATH_MAX + 48];
 
 		snprintf(cand, sizeof cand, "%s%s", exe, up[i]);
 		snprintf(mk, sizeof mk, "%s/../Makefile", cand);
-		if (is_dir(cand) && access(mk, R_OK) == 0) {
+		if (!is_dir(cand) || (i < 2 && access(mk, R_OK) != 0))
+			continue;
+		{
 			char *real = realpath(cand, NULL);
 
 			snprintf(out, n, "%s", real ? real : cand);
 			free(real);
-			return 1;
 		}
+		return 1;
 	}
 	return 0;
 }
@@ -183,7 +189,7 @@ void cli_rules_origin(const struct common *c, char *out, size_t n)
 		snprintf(out, n, "--rules");
 	else if (env && *env)
 		snprintf(out, n, "%s (LOGWHY_RULES)", env);
-	else if (!tree_rules(out, n))
+	else if (!local_rules(out, n))
 		snprintf(out, n, "%s", LOGWHY_RULES_DIR);
 }
 
@@ -220,7 +226,7 @@ struct ruleset *cli_load_rules(const struct common *c)
 			bad = load_one(rs, p) < 0;
 		free(copy);
 	} else {
-		if (!tree_rules(dir, sizeof dir))
+		if (!local_rules(dir, sizeof dir))
 			snprintf(dir, sizeof dir, "%s", LOGWHY_RULES_DIR);
 		bad = load_one(rs, dir) < 0;
 	}
