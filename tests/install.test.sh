@@ -1,0 +1,26 @@
+#!/bin/sh
+# make install / uninstall into a scratch prefix (staged with DESTDIR): the
+# installed binary finds the installed rules from any working directory.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+
+make --no-print-directory -s install BUILD="$BUILD" PREFIX=/opt/logwhy DESTDIR="$tmp/root" >"$tmp/log" 2>&1
+check "make install" '[ $? -eq 0 ] || [ -x "$tmp/root/opt/logwhy/bin/logwhy" ]'
+bin=$tmp/root/opt/logwhy/bin/logwhy
+check "binaries installed" '[ -x "$bin" ] && [ -x "$tmp/root/opt/logwhy/bin/logwhy-wsd" ]'
+check "rules installed" 'ls "$tmp/root/opt/logwhy/share/logwhy/rules/"*.yml >/dev/null 2>&1'
+check "--version names the installed rules" \
+	'(cd / && env -u LOGWHY_RULES "$bin" --version) | grep -q "rules: $tmp/root/opt/logwhy/share/logwhy/rules"'
+check "rules load from any directory" '(cd / && env -u LOGWHY_RULES "$bin" rules check) >/dev/null'
+check "triage runs installed" \
+	'(cd / && env -u LOGWHY_RULES "$bin" triage -q "$OLDPWD/examples/staging-1011.json") | grep -q "^verdict: serialization"'
+make --no-print-directory -s uninstall PREFIX=/opt/logwhy DESTDIR="$tmp/root" >>"$tmp/log" 2>&1
+check "uninstall removes it" '[ ! -e "$bin" ] && [ ! -e "$tmp/root/opt/logwhy/share/logwhy" ]'
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
