@@ -17,6 +17,7 @@ enum {
 	OPT_VERBOSE,
 	OPT_VERSION,
 	OPT_MAX_RECORD,
+	OPT_FOLLOW,
 };
 
 #define OPT_COMMON_RULES \
@@ -29,6 +30,8 @@ enum {
 	{ "quiet", 'q', NULL, NULL, "no warnings or summary on stderr", OPT_QUIET }
 #define OPT_COMMON_VERSION \
 	{ "version", 0, NULL, NULL, "print the version and where rules load from", OPT_VERSION }
+#define OPT_COMMON_FOLLOW \
+	{ "follow", 'f', NULL, NULL, "keep reading a growing file (or a pipe such as gcloud logging tail) and write each finding as it is made", OPT_FOLLOW }
 #define OPT_COMMON_MAX_RECORD \
 	{ "max-record", 0, "BYTES", NULL, "cut records longer than BYTES (default 8 MiB; a warning names each)", OPT_MAX_RECORD }
 
@@ -41,6 +44,7 @@ struct common {
 	int quiet;
 	int verbose;
 	int version;
+	int follow;
 	long warnings;
 };
 

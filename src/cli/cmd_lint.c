@@ -15,6 +15,7 @@ static const struct opt lint_opts[] = {
 	OPT_COMMON_RULES,
 	OPT_COMMON_INPUT,
 	OPT_COMMON_COLOR,
+	OPT_COMMON_FOLLOW,
 	OPT_COMMON_MAX_RECORD,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
@@ -85,6 +86,8 @@ static int lint_event(void *ctx, struct event *ev, int input)
 			return -1;
 		a->st.findings++;
 		a->st.by_level[r->level]++;
+		if (a->c.follow && fflush(stdout) != 0)
+			return -1;
 	}
 	return 0;
 }

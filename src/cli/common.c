@@ -52,6 +52,9 @@ int common_option(struct common *c, int id, const char *value)
 	case OPT_VERSION:
 		c->version = 1;
 		return 1;
+	case OPT_FOLLOW:
+		c->follow = 1;
+		return 1;
 	case OPT_MAX_RECORD:
 		errno = 0;
 		v = strtoull(value, &end, 10);
@@ -262,7 +265,7 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 		    int progress, int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
 {
 	static char *stdin_only[] = { "-" };
-	struct evstream_opts eo = { c->format, c->max_record, w, 0 };
+	struct evstream_opts eo = { c->format, c->max_record, w, 0, c->follow };
 	struct progress pr;
 	int i, bad = 0;
 

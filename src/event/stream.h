@@ -22,6 +22,7 @@ struct evstream_opts {
 	const struct warn_sink *warn;    /* borrowed, must outlive the stream;
 					    NULL drops warnings (tests only) */
 	int no_join;                     /* 1: per-line entries stay apart */
+	int follow;                      /* 1: wait at the end of a regular file */
 };
 
 struct evstream;

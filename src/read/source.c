@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -33,6 +34,8 @@ struct source {
 	int z_live;          /* inflateInit2 done */
 	int member_open;     /* a gzip member started and has not ended */
 	int done;            /* gzip: nothing more will be produced */
+	int follow;          /* at the end of a regular file, wait for more */
+	int regular;
 };
 
 static struct source *source_new(const char *name, const struct warn_sink *w)
@@ -93,6 +96,7 @@ struct source *source_open(const char *path, const struct warn_sink *w,
 	s->fd = fd;
 	s->own_fd = !is_stdin;
 	if (S_ISREG(st.st_mode)) {
+		s->regular = 1;
 		s->size = (long long)st.st_size;
 #ifdef POSIX_FADV_SEQUENTIAL
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -112,6 +116,33 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
 	s->mem_len = len;
 	s->size = (long long)len;
 	return s;
+}
+
+/*
+ * read(2) that retries on EINTR and, when following a regular file, waits
+ * at its end for the writer to append (as tail -f does). A pipe's end is
+ * final: its writer has gone.
+ */
+static ssize_t fd_read(struct source *s, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(s->fd, buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 && s->follow && s->regular) {
+			struct timespec ts = { 0, 250 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		return r;
+	}
+}
+
+void source_follow(struct source *s, int on)
+{
+	s->follow = on;
 }
 
 /* Fill s->in from the underlying stream, keeping unread bytes. Returns bytes
@@ -138,9 +169,7 @@ static long raw_fill(struct source *s, struct diag *d)
 		memcpy(s->in + s->in_len, s->mem + s->mem_pos, (size_t)n);
 		s->mem_pos += (size_t)n;
 	} else {
-		do
-			n = read(s->fd, s->in + s->in_len, room);
-		while (n < 0 && errno == EINTR);
+		n = fd_read(s, s->in + s->in_len, room);
 		if (n < 0)
 			return diag_set(d, NULL, 0, 0, "cannot read '%s': %s",
 					s->name, strerror(errno));
@@ -278,9 +307,7 @@ long source_read(struct source *s, char *buf, size_t n, struct diag *d)
 
 		if (n > (size_t)LONG_MAX)
 			n = (size_t)LONG_MAX;
-		do
-			r = read(s->fd, buf, n);
-		while (r < 0 && errno == EINTR);
+		r = fd_read(s, buf, n);
 		if (r < 0)
 			return diag_set(d, NULL, 0, 0, "cannot read '%s': %s",
 					s->name, strerror(errno));

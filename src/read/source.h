@@ -26,6 +26,10 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
  * returned normally, then 0. */
 long source_read(struct source *s, char *buf, size_t n, struct diag *d);
 
+/* Follow: at the end of a regular file, wait for more instead of ending
+ * (tail -f). No effect on pipes, whose end is final. */
+void source_follow(struct source *s, int on);
+
 const char *source_name(const struct source *s);
 long long source_size(const struct source *s);      /* -1 unless a regular file */
 long long source_consumed(const struct source *s);  /* raw (compressed) bytes read */
