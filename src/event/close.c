@@ -1062,7 +1062,9 @@ static long parse_duration(const char *s, size_t n, size_t i, int unit_ms, size_
 	} else if (u < n && s[u] == 's' && (u + 1 == n || !is_alpha((unsigned char)s[u + 1]))) {
 		secs = 1;
 		u += 1;
-	} else if (unit_ms && (u == n || !is_alpha((unsigned char)s[u]))) {
+	} else if (unit_ms && (i == n || !is_alpha((unsigned char)s[i]))) {
+		/* a unit-less "_ms" value ends at the number: what follows a
+		 * blank is the next key ("elapsed_ms=63 trace=abc") */
 		secs = 0;
 		u = i;
 	} else {
@@ -1302,8 +1304,27 @@ int close_parse(const char *msg, size_t len, struct ws_close *out)
 	/* the loosest family last, once every exact wording has had its turn */
 	if (!found && (h.seen & (A_CODE | A_CLOS)) && !(found = try_server(msg, len, &h, out)))
 		reset(out);
+	/* a server saying the TCP connection ended with no close frame: what
+	 * its client reports as 1006 */
+	if (!found && (h.seen & A_CLOS) &&
+	    (FIND_CI(msg, len, 0, "without a close frame") != NPOS ||
+	     FIND_CI(msg, len, 0, "without close frame") != NPOS)) {
+		out->code = 1006;
+		out->clean = 0;
+		out->client = "server";
+		found = 1;
+	}
 	if (!found)
 		return 0;
+	/* a server's own line saying which way the close frame went */
+	if (out->direction == CLOSE_DIR_UNKNOWN && !strcmp(out->client, "server")) {
+		if (FIND_CI(msg, len, 0, "close sent") != NPOS || FIND_CI(msg, len, 0, "sent close") != NPOS ||
+		    FIND_CI(msg, len, 0, "sending close") != NPOS)
+			out->direction = CLOSE_DIR_SENT;
+		else if (FIND_CI(msg, len, 0, "close received") != NPOS ||
+			 FIND_CI(msg, len, 0, "received close") != NPOS)
+			out->direction = CLOSE_DIR_RECEIVED;
+	}
 	if (out->code == 1006 && out->clean < 0)
 		out->clean = 0;
 	out->elapsed_ms = find_elapsed(msg, len);

@@ -178,9 +178,11 @@ void wsd_log(const struct wsd_conn *c, enum wsd_sev sev, const char *fmt, ...)
 		char line[2400];
 
 		text_prefix(&ts, t, sizeof t);
-		if (c)
-			snprintf(line, sizeof line, "%s - %s - %s - [%s] %s", t, WSD_LOGGER,
-				 sev_name(sev), c->conn_id, msg);
+		/* key=value, as the app's text logs carry it, so a reader can
+		 * correlate the text shape by connection too */
+		if (c && !strstr(msg, "connection_id="))
+			snprintf(line, sizeof line, "%s - %s - %s - %s connection_id=%s", t, WSD_LOGGER,
+				 sev_name(sev), msg, c->conn_id);
 		else
 			snprintf(line, sizeof line, "%s - %s - %s - %s", t, WSD_LOGGER,
 				 sev_name(sev), msg);
