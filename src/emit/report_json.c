@@ -60,6 +60,7 @@ static json_t *jcause(const struct triage_group *g)
 	json_object_set_new(o, "fix", g->fix ? emit_json_string(g->fix) : json_null());
 	/* beyond the fixed schema: what a reader of the JSON also needs */
 	json_object_set_new(o, "message", emit_json_string(g->message));
+	json_object_set_new(o, "root_of", json_integer(g->verdict_symptoms));
 	json_object_set_new(o, "explained_symptoms", json_integer(g->explained_symptoms));
 	json_object_set_new(o, "evidence", jcounts(g->evidence, g->nevidence));
 	return o;

@@ -127,8 +127,8 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	md_inline(out, g->message);
 	fprintf(out, "\n\n- **category:** %s, **severity:** %s\n", g->rule->category,
 		level_name(g->rule->level));
-	fprintf(out, "- **count:** %ld, explains %ld symptom%s\n", g->count, g->explained_symptoms,
-		g->explained_symptoms == 1 ? "" : "s");
+	fprintf(out, "- **count:** %ld, root cause of %ld symptom%s, a link behind %ld\n", g->count,
+		g->verdict_symptoms, g->verdict_symptoms == 1 ? "" : "s", g->explained_symptoms);
 	when(a, sizeof a, g->has_ts, g->first_us);
 	when(b, sizeof b, g->has_ts, g->last_us);
 	fprintf(out, "- **first seen:** %s, **last seen:** %s\n", a, b);

@@ -61,8 +61,11 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	fprintf(c->out, "\n%zu. ", rank);
 	paint(c, "1;36", g->rule->id);
 	fprintf(c->out, "  [%s, %s]  x%ld", g->rule->category, level_name(g->rule->level), g->count);
-	if (g->explained_symptoms)
-		fprintf(c->out, ", explains %ld symptom%s", g->explained_symptoms,
+	if (g->verdict_symptoms)
+		fprintf(c->out, ", root cause of %ld symptom%s", g->verdict_symptoms,
+			g->verdict_symptoms == 1 ? "" : "s");
+	else if (g->explained_symptoms)
+		fprintf(c->out, ", a link behind %ld symptom%s", g->explained_symptoms,
 			g->explained_symptoms == 1 ? "" : "s");
 	fputs("\n   ", c->out);
 	safe(c, g->message);

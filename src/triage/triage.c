@@ -556,6 +556,11 @@ static int cause_cmp(const void *a, const void *b)
 	const struct triage_group *y = *(struct triage_group *const *)b;
 	int c;
 
+	/* "explained" first in its strongest sense: the symptoms this cause is
+	 * the deepest answer for, so the root ranks above the links that lead
+	 * to it; then the symptoms whose chain passes through it */
+	if (x->verdict_symptoms != y->verdict_symptoms)
+		return x->verdict_symptoms > y->verdict_symptoms ? -1 : 1;
 	if (x->explained_symptoms != y->explained_symptoms)
 		return x->explained_symptoms > y->explained_symptoms ? -1 : 1;
 	if (x->rule->level != y->rule->level)
