@@ -30,26 +30,37 @@ static void when(char *out, size_t n, int has, int64_t us)
 		snprintf(out, n, "-");
 }
 
+/* The example record: all of it up to 10 lines, else its first 3 and last
+ * 6 lines, since a traceback's last lines say what went wrong. */
 static void example(struct tctx *c, const struct triage_group *g)
 {
-	const char *p = g->ex_text, *nl;
-	int lines = 0;
+	const char *starts[2048];
+	size_t n = 0, i;
+	const char *p = g->ex_text;
 
 	fprintf(c->out, "   example   ");
 	safe(c, g->ex_source);
 	fprintf(c->out, ":%ld\n", g->ex_line);
-	while (*p && lines < 8) {
-		nl = strchr(p, '\n');
-		fputs("             ", c->out);
-		term_put(c->out, p, nl ? (size_t)(nl - p) : strlen(p));
-		fputc('\n', c->out);
-		lines++;
-		if (!nl)
+	for (;;) {
+		if (n < sizeof starts / sizeof *starts)
+			starts[n++] = p;
+		p = strchr(p, '\n');
+		if (!p)
 			break;
-		p = nl + 1;
+		p++;
 	}
-	if (*p && lines == 8 && strchr(p, '\n'))
-		fputs("             ...\n", c->out);
+	for (i = 0; i < n; i++) {
+		const char *end;
+
+		if (n > 10 && i == 3) {
+			fprintf(c->out, "             ... (%zu lines)\n", n - 9);
+			i = n - 6;
+		}
+		end = strchr(starts[i], '\n');
+		fputs("             ", c->out);
+		term_put(c->out, starts[i], end ? (size_t)(end - starts[i]) : strlen(starts[i]));
+		fputc('\n', c->out);
+	}
 }
 
 static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
