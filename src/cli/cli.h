@@ -93,5 +93,6 @@ void cli_progress_pause(void);
 int cmd_triage(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_sanitize(int argc, char **argv);
 
 #endif

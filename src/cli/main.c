@@ -13,6 +13,7 @@ static const struct command commands[] = {
 	{ "triage", cmd_triage, "ranked root causes with why-chains, counts and fixes" },
 	{ "lint", cmd_lint, "one finding per matching record; a CI gate" },
 	{ "rules", cmd_rules, "list, show, check and test rules" },
+	{ "sanitize", cmd_sanitize, "every record as one line of strict JSON, secrets redacted" },
 };
 
 static void usage(FILE *out)

@@ -68,6 +68,11 @@ void rule_free(struct rule *r)
 	for (i = 0; i < r->nex_nomatch; i++)
 		free(r->ex_nomatch[i].text);
 	free(r->ex_nomatch);
+	for (i = 0; i < r->nredact; i++) {
+		free(r->redact[i].kind);
+		pcre2_code_free((pcre2_code *)r->redact[i].code);
+	}
+	free(r->redact);
 	free(r->file);
 	free(r);
 }

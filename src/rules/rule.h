@@ -40,6 +40,18 @@ struct rule_loc {
 	long line, col;
 };
 
+/* A redaction pattern (the rule's `redact:` action, used by sanitize):
+ * every match inside a string value becomes "[REDACTED:kind]". It applies
+ * to every record sanitize sees, whatever `match` says. */
+#define RULE_MAX_REDACT 64
+#define RULE_REDACT_KIND_MAX 32
+
+struct rule_redact {
+	char *kind;              /* lower-case word, owned */
+	void *code;              /* pcre2_code_8 *, owned, JIT-compiled */
+	long line, col;          /* where the pattern stands */
+};
+
 struct rule {
 	char *id;
 	char *title;
@@ -59,6 +71,8 @@ struct rule {
 	unsigned correlate_by;   /* CORR_* mask */
 	struct rule_example *ex_match, *ex_nomatch;
 	size_t nex_match, nex_nomatch;
+	struct rule_redact *redact;   /* NULL when the rule has no redact: */
+	size_t nredact;
 	char *file;              /* where the rule was defined */
 	long line, col;
 	size_t index;            /* position in the ruleset (sorted by id) */

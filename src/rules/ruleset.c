@@ -613,13 +613,61 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 	return 0;
 }
 
+/* redact: { pattern: REGEX, kind: NAME }, or a list of them. */
+static int load_redact_one(const struct ld *l, const struct rule_ynode *n,
+			   struct rule_redact *rd)
+{
+	static const char *const keys[] = { "pattern", "kind", NULL };
+	const struct rule_ynode *v[2] = { 0 };
+	struct cond_re re;
+
+	if (n->kind != RULE_YMAP)
+		return err_at(l, n, "expected a mapping with 'pattern' and 'kind' in 'redact'");
+	if (map_keys(l, n, keys, "redact", v) < 0)
+		return -1;
+	if (!v[0] || !v[1])
+		return err_at(l, n, "missing required key '%s' in 'redact'", v[0] ? "kind" : "pattern");
+	if (get_str(l, v[1], "redact.kind", &rd->kind) < 0)
+		return -1;
+	if (!word_ok(rd->kind) || strlen(rd->kind) > RULE_REDACT_KIND_MAX)
+		return err_at(l, v[1], "'redact.kind' must be lower-case letters, digits and '-' (at most %d)",
+			      RULE_REDACT_KIND_MAX);
+	memset(&re, 0, sizeof re);
+	if (compile_re(l, v[0], "redact.pattern", &re) < 0)
+		return -1;
+	rd->code = re.code;
+	rd->line = v[0]->line;
+	rd->col = v[0]->col;
+	return 0;
+}
+
+static int load_redact(const struct ld *l, const struct rule_ynode *n, struct rule *r)
+{
+	size_t i, count = n->kind == RULE_YSEQ ? n->nkid : 1;
+
+	if (n->kind == RULE_YSCALAR)
+		return err_at(l, n, "expected a mapping or a list of mappings for 'redact'");
+	if (!count)
+		return err_at(l, n, "'redact' must not be empty");
+	if (count > RULE_MAX_REDACT)
+		return err_at(l, n, "too many 'redact' patterns (at most %d)", RULE_MAX_REDACT);
+	if (!(r->redact = calloc(count, sizeof *r->redact)))
+		return oom(l);
+	for (i = 0; i < count; i++) {
+		r->nredact = i + 1;   /* rule_free releases what was loaded */
+		if (load_redact_one(l, n->kind == RULE_YSEQ ? n->kid[i] : n, &r->redact[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 enum {
 	K_ID, K_TITLE, K_CATEGORY, K_ROLE, K_SEVERITY, K_MATCH, K_MESSAGE,
-	K_WHY, K_FIX, K_EXPLAINS, K_CORRELATE, K_EXAMPLES, K_COUNT
+	K_WHY, K_FIX, K_EXPLAINS, K_CORRELATE, K_EXAMPLES, K_REDACT, K_COUNT
 };
 static const char *const rule_keys[] = {
 	"id", "title", "category", "role", "severity", "match", "message",
-	"why", "fix", "explains", "correlate", "examples", NULL
+	"why", "fix", "explains", "correlate", "examples", "redact", NULL
 };
 #define K_REQUIRED K_WHY   /* keys before this one are required */
 
@@ -677,6 +725,8 @@ static int load_rule(const struct ld *l, const struct rule_ynode *root,
 	if (v[K_CORRELATE] && load_correlate(l, v[K_CORRELATE], r) < 0)
 		return -1;
 	if (v[K_EXAMPLES] && load_examples(l, v[K_EXAMPLES], r) < 0)
+		return -1;
+	if (v[K_REDACT] && load_redact(l, v[K_REDACT], r) < 0)
 		return -1;
 	return 0;
 }

@@ -1,0 +1,264 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "read/frame.h"
+#include "rules/rule.h"
+#include "sanitize/sanitize_impl.h"
+
+/* Rewrites can grow a record (escapes, markers, renamed keys): an output
+ * line may be this many times the record limit before it is refused. */
+#define SANITIZE_GROWTH 8
+
+static const char *const kind_names[SAN_NKINDS] = {
+	"enum-repr", "datetime-repr", "uuid-repr", "decimal-repr", "bytes-repr",
+	"object-repr", "python-literal", "nan", "invalid-utf8", "lone-surrogate",
+	"control-char", "invalid-escape", "duplicate-key", "big-integer",
+	"multiline-json", "wrapped", "yaml", "text-line", "invalid-json",
+	"truncated", "redacted-jwt", "redacted-bearer", "redacted-field",
+	"redacted-rule",
+};
+
+const char *sanitize_kind_name(enum sanitize_kind k)
+{
+	return (unsigned)k < SAN_NKINDS ? kind_names[k] : "?";
+}
+
+int sanitize_enum_parse(const char *s)
+{
+	static const char *const names[] = { "lower", "name", "value", "repr" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+struct sanitizer *sanitizer_new(const struct sanitize_opts *o)
+{
+	struct sanitizer *z = calloc(1, sizeof *z);
+	size_t max;
+	struct buf *bufs[11];
+	size_t i;
+
+	if (!z)
+		return NULL;
+	z->o = *o;
+	max = o->max_record ? o->max_record : FRAME_MAX_RECORD;
+	z->max_out = max * SANITIZE_GROWTH + ((size_t)64 << 10);
+	bufs[0] = &z->out;
+	bufs[1] = &z->dec;
+	bufs[2] = &z->rw1;
+	bufs[3] = &z->rw2;
+	bufs[4] = &z->rw3;
+	bufs[5] = &z->enc;
+	bufs[6] = &z->key;
+	bufs[7] = &z->atom;
+	bufs[8] = &z->atomv;
+	bufs[9] = &z->yaml;
+	bufs[10] = &z->wrap;
+	for (i = 0; i < sizeof bufs / sizeof *bufs; i++)
+		bufs[i]->max = z->max_out;
+	keyset_init(&z->keys, z->max_out);
+	event_init(&z->ev);
+	if (o->npatterns) {
+		z->md = pcre2_match_data_create(1, NULL);
+		z->mctx = pcre2_match_context_create(NULL);
+		if (!z->md || !z->mctx) {
+			sanitizer_free(z);
+			return NULL;
+		}
+		pcre2_set_match_limit(z->mctx, RULE_MATCH_LIMIT);
+		pcre2_set_depth_limit(z->mctx, RULE_DEPTH_LIMIT);
+		pcre2_set_heap_limit(z->mctx, RULE_HEAP_LIMIT_KIB);
+	}
+	return z;
+}
+
+void sanitizer_free(struct sanitizer *z)
+{
+	if (!z)
+		return;
+	buf_free(&z->out);
+	buf_free(&z->dec);
+	buf_free(&z->rw1);
+	buf_free(&z->rw2);
+	buf_free(&z->rw3);
+	buf_free(&z->enc);
+	buf_free(&z->key);
+	buf_free(&z->atom);
+	buf_free(&z->atomv);
+	buf_free(&z->yaml);
+	buf_free(&z->wrap);
+	keyset_free(&z->keys);
+	event_free(&z->ev);
+	pcre2_match_data_free(z->md);
+	pcre2_match_context_free(z->mctx);
+	free(z);
+}
+
+static int put_ts(struct buf *b, int64_t us)
+{
+	time_t t = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+	long frac = (long)(us - (int64_t)t * 1000000);
+	struct tm tm;
+	char s[40];
+
+	if (!gmtime_r(&t, &tm) || !strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm))
+		return -1;
+	if (frac % 1000 == 0)
+		return buf_addf(b, ",\"timestamp\":\"%s.%03ldZ\"", s, frac / 1000);
+	return buf_addf(b, ",\"timestamp\":\"%s.%06ldZ\"", s, frac);
+}
+
+/* The record as a message: {"message": "...", "severity", "timestamp",
+ * "logwhy_truncated"}. The whole text is kept (prefix included): nothing
+ * the line said is lost. */
+static int text_record(struct sanitizer *z, const struct record *rec, size_t cut,
+		       enum sanitize_kind why)
+{
+	const char *t;
+	size_t tn;
+	int fixed = 0, r;
+
+	z->cnt[why]++;
+	buf_reset(&z->out);
+	buf_reset(&z->dec);
+	if (jsonfix_decode(rec->text, rec->len, JF_RAW, &z->dec, z->cnt, &fixed) < 0)
+		return -1;
+	r = rewrite_text(z, z->dec.p ? z->dec.p : "", z->dec.len, &t, &tn);
+	if (r < 0 || buf_adds(&z->out, "{\"message\":") < 0 || jsonfix_encode(&z->out, t, tn) < 0)
+		return -1;
+	if (rec->kind == RECORD_TEXT && event_from_record(&z->ev, rec, NULL) == 0) {
+		if (z->ev.sev != SEV_DEFAULT &&
+		    buf_addf(&z->out, ",\"severity\":\"%s\"", sev_name(z->ev.sev)) < 0)
+			return -1;
+		if (z->ev.has_ts && put_ts(&z->out, z->ev.ts_us) < 0)
+			return -1;
+	}
+	if (rec->truncated && buf_addf(&z->out, ",\"logwhy_truncated\":%zu", cut) < 0)
+		return -1;
+	return buf_addc(&z->out, '}');
+}
+
+/* Last resort when even the message form is over the output limit. */
+static void too_large(struct sanitizer *z, const struct record *rec)
+{
+	buf_reset(&z->out);
+	z->cnt[SAN_TRUNCATED]++;
+	buf_addf(&z->out, "{\"message\":\"[logwhy: record too large to rewrite]\","
+		 "\"logwhy_truncated\":%zu}", rec->len);
+}
+
+static int wrap(struct sanitizer *z, const char *v, size_t n)
+{
+	z->cnt[SAN_WRAPPED]++;
+	buf_reset(&z->wrap);
+	if (buf_adds(&z->wrap, "{\"message\":") < 0 || buf_add(&z->wrap, v, n) < 0 ||
+	    buf_addc(&z->wrap, '}') < 0)
+		return -1;
+	return 0;
+}
+
+/* Could this text line be a Python literal payload ({'a': 1}, [...],
+ * OrderedDict(...))? Only then is it worth parsing as a value. */
+static int literal_like(const char *s, size_t n)
+{
+	static const char *const calls[] = { "OrderedDict(", "defaultdict(", "Counter(", NULL };
+	const char *const *c;
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && (s[i] == '{' || s[i] == '[' || s[i] == '('))
+		return 1;
+	for (c = calls; *c; c++)
+		if (n - i > strlen(*c) && !memcmp(s + i, *c, strlen(*c)))
+			return 1;
+	return 0;
+}
+
+int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
+		    const char **line, size_t *len, struct sanitize_result *res,
+		    struct diag *d)
+{
+	const char *src = rec->text;
+	size_t n = rec->len, i;
+	int r = REWRITE_FAIL, dirty = 0, is_obj = 0;
+	enum sanitize_kind why = SAN_TEXT_LINE;
+
+	(void)d;
+	memset(res, 0, sizeof *res);
+	z->cnt = res->count;
+	z->next_obj = 0;
+	keyset_reset(&z->keys);
+	buf_reset(&z->out);
+
+	if (rec->truncated) {
+		why = SAN_TRUNCATED;
+		goto text;
+	}
+	if (rec->kind == RECORD_YAML && rec->json) {
+		char *t = json_dumps(rec->json, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		buf_reset(&z->yaml);
+		if (t && buf_adds(&z->yaml, t) == 0) {
+			free(t);
+			src = z->yaml.p;
+			n = z->yaml.len;
+			z->cnt[SAN_YAML]++;
+			r = rewrite_value(z, src, n, &z->out, &dirty, &is_obj);
+		} else {
+			free(t);
+		}
+	} else if (rec->kind == RECORD_JSON) {
+		why = SAN_INVALID_JSON;
+		r = rewrite_value(z, src, n, &z->out, &dirty, &is_obj);
+	} else if (literal_like(src, n)) {
+		r = rewrite_value(z, src, n, &z->out, &dirty, &is_obj);
+	}
+	if (r != REWRITE_OK) {
+		/* a half-done rewrite may have counted kinds: start over */
+		memset(res->count, 0, sizeof res->count);
+		goto text;
+	}
+	{
+		const char *v = z->out.p;
+		size_t vn = z->out.len;
+
+		if (!dirty) {
+			v = src;
+			vn = n;
+		}
+		if (!is_obj) {
+			if (wrap(z, v, vn) < 0)
+				goto large;
+			v = z->wrap.p;
+			vn = z->wrap.len;
+		}
+		*line = v;
+		*len = vn;
+	}
+	goto done;
+text:
+	if (text_record(z, rec, cut, why) < 0)
+		goto large;
+	*line = z->out.p;
+	*len = z->out.len;
+	goto done;
+large:
+	too_large(z, rec);
+	*line = z->out.p;
+	*len = z->out.len;
+done:
+	for (i = 0; i < SAN_NKINDS; i++)
+		if (res->count[i])
+			res->changed = 1;
+	if (*line != rec->text || *len != rec->len)
+		res->changed = 1;
+	return 0;
+}
