@@ -525,9 +525,9 @@ static int name_in(const char *s, size_t n, const char *const *names)
 static int dict_call(struct rw *p, size_t st, size_t paren)
 {
 	count(p, SAN_PYTHON_LITERAL);
-	if (put(p, st, paren + 1, "", 0) < 0)
+	if (put(p, st, skip_ws(p, paren + 1), "", 0) < 0)
 		return -1;
-	p->i = paren + 1;
+	p->i = skip_ws(p, paren + 1);
 	for (;;) {
 		size_t e;
 
@@ -551,9 +551,10 @@ static int dict_call(struct rw *p, size_t st, size_t paren)
 		e = pyrepr_skip(p->s, p->n, p->i);
 		if (!e || e >= p->n || p->s[e] != ',')
 			return fail(p);
-		if (put(p, p->i, e + 1, "", 0) < 0)
+		/* the blanks after it go too: the mapping must come out first */
+		if (put(p, p->i, skip_ws(p, e + 1), "", 0) < 0)
 			return -1;
-		p->i = e + 1;
+		p->i = skip_ws(p, e + 1);
 	}
 }
 
@@ -569,10 +570,10 @@ static int seq_call(struct rw *p, size_t st, size_t paren)
 		p->i = j + 1;
 		return 0;
 	}
-	if (put(p, st, paren + 1, "", 0) < 0)
+	if (put(p, st, j, "", 0) < 0)
 		return -1;
-	p->i = paren + 1;
-	if (ws(p) < 0 || value(p) < 0 || ws(p) < 0)
+	p->i = j;
+	if (value(p) < 0 || ws(p) < 0)
 		return -1;
 	if (p->i >= p->n || p->s[p->i] != ')')
 		return fail(p);
