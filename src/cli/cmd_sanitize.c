@@ -28,7 +28,8 @@ static const struct cmd_spec sanitize_spec = {
 	"sanitize", "[OPTIONS] [FILE...]",
 	"Write every record as one line of strict JSON (an object), for a log agent.\n"
 	"FILE may be gzip-compressed; no FILE or '-' reads standard input.",
-	"One line out per record in. A record that is already a one-line strict JSON\n"
+	"One line out per record in (records as the framer sees them: a pretty JSON\n"
+	"object is one record, '{..} {..}' on one line two). A record that is already a one-line strict JSON\n"
 	"object, valid UTF-8, with no Python repr, secret or duplicate key, is written\n"
 	"byte for byte. Otherwise, counted by kind (-v):\n"
 	"  Python reprs in strings and in Python-literal lines: enums (--enum),\n"
