@@ -35,6 +35,11 @@ enum {
 #define OPT_COMMON_MAX_RECORD \
 	{ "max-record", 0, "BYTES", NULL, "cut records longer than BYTES (default 8 MiB; a warning names each)", OPT_MAX_RECORD }
 
+/* what every command that reads logs takes */
+#define OPT_COMMON_READING \
+	OPT_COMMON_RULES, OPT_COMMON_INPUT, OPT_COMMON_COLOR, OPT_COMMON_MAX_RECORD, \
+	OPT_COMMON_QUIET, OPT_COMMON_VERSION
+
 struct common {
 	const char *rules[64];
 	int nrules;

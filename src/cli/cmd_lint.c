@@ -12,13 +12,8 @@ static const struct opt lint_opts[] = {
 	  "findings as text (file:line: severity: rule-id: message), json (one object per line), sarif, junit or github", OPT_OUTPUT },
 	{ "fail-on", 0, "LEVEL", "error|warning|info|never",
 	  "exit 1 when a finding is at or above LEVEL (default error)", OPT_FAIL_ON },
-	OPT_COMMON_RULES,
-	OPT_COMMON_INPUT,
-	OPT_COMMON_COLOR,
 	OPT_COMMON_FOLLOW,
-	OPT_COMMON_MAX_RECORD,
-	OPT_COMMON_QUIET,
-	OPT_COMMON_VERSION,
+	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
 

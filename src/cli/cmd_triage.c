@@ -10,12 +10,7 @@ enum { OPT_OUTPUT = 100 };
 static const struct opt triage_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
 	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_OUTPUT },
-	OPT_COMMON_RULES,
-	OPT_COMMON_INPUT,
-	OPT_COMMON_COLOR,
-	OPT_COMMON_MAX_RECORD,
-	OPT_COMMON_QUIET,
-	OPT_COMMON_VERSION,
+	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
 

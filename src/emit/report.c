@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/timefmt.h"
+
 int report_format_parse(const char *s)
 {
 	if (!strcmp(s, "text"))
@@ -57,4 +59,25 @@ int report_write(enum report_format f, FILE *out, const struct triage_report *r,
 		return -1;
 	}
 	return rc;
+}
+
+void report_when(char *out, size_t n, int has, int64_t us)
+{
+	if (!has || timefmt_rfc3339(us, out, n) < 0)
+		snprintf(out, n, "-");
+}
+
+void report_span(const struct triage_report *r, const char *sep, char *out, size_t n)
+{
+	char a[40], b[40], len[32];
+
+	if (!r->has_span) {
+		if (n)
+			out[0] = '\0';
+		return;
+	}
+	report_when(a, sizeof a, 1, r->first_us);
+	report_when(b, sizeof b, 1, r->last_us);
+	timefmt_span(r->last_us - r->first_us, len, sizeof len);
+	snprintf(out, n, "%s%s%s (%s)", a, sep, b, len);
 }

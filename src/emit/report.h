@@ -26,6 +26,11 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 int report_json(FILE *out, const struct triage_report *r);
 int report_markdown(FILE *out, const struct triage_report *r);
 
+/* A time for a human report ("-" when unknown), and the report's span:
+ * "<first><sep><last> (<length>)", or "" without timestamps. */
+void report_when(char *out, size_t n, int has, int64_t us);
+void report_span(const struct triage_report *r, const char *sep, char *out, size_t n);
+
 /* The sparkline of a histogram: TRIAGE_BUCKETS cells of U+2581..U+2588,
  * a space for an empty bucket. out needs 3 * TRIAGE_BUCKETS + 1 bytes. */
 void report_sparkline(const long *hist, char *out);

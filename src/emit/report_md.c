@@ -111,11 +111,6 @@ static void fenced(FILE *out, const char *text)
 	fputc('\n', out);
 }
 
-static void when(char *out, size_t n, int has, int64_t us)
-{
-	if (!has || timefmt_rfc3339(us, out, n) < 0)
-		snprintf(out, n, "-");
-}
 
 static void cause(FILE *out, const struct triage_report *r, size_t rank,
 		  const struct triage_group *g)
@@ -129,8 +124,8 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 		level_name(g->rule->level));
 	fprintf(out, "- **count:** %ld, root cause of %ld symptom%s, a link behind %ld\n", g->count,
 		g->verdict_symptoms, g->verdict_symptoms == 1 ? "" : "s", g->explained_symptoms);
-	when(a, sizeof a, g->has_ts, g->first_us);
-	when(b, sizeof b, g->has_ts, g->last_us);
+	report_when(a, sizeof a, g->has_ts, g->first_us);
+	report_when(b, sizeof b, g->has_ts, g->last_us);
 	fprintf(out, "- **first seen:** %s, **last seen:** %s\n", a, b);
 	if (r->has_span && r->last_us > r->first_us) {
 		report_sparkline(g->hist, spark);
@@ -164,7 +159,7 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 
 int report_markdown(FILE *out, const struct triage_report *r)
 {
-	char a[40], b[40], span[32];
+	char span[128];
 	size_t i;
 
 	fputs("# logwhy triage\n\n", out);
@@ -176,12 +171,9 @@ int report_markdown(FILE *out, const struct triage_report *r)
 		fputs("**Verdict:** none: no cause explains the symptoms\n\n", out);
 	}
 	fprintf(out, "%ld records", r->records);
-	if (r->has_span) {
-		when(a, sizeof a, 1, r->first_us);
-		when(b, sizeof b, 1, r->last_us);
-		timefmt_span(r->last_us - r->first_us, span, sizeof span);
-		fprintf(out, ", %s to %s (%s)", a, b, span);
-	}
+	report_span(r, " to ", span, sizeof span);
+	if (span[0])
+		fprintf(out, ", %s", span);
 	fputs(".\n", out);
 	if (r->nsymptoms) {
 		fputs("\n| symptom | count | explained | unexplained |\n|---|---:|---:|---:|\n", out);

@@ -24,11 +24,6 @@ static void safe(struct tctx *c, const char *s)
 	term_put(c->out, s, strlen(s));
 }
 
-static void when(char *out, size_t n, int has, int64_t us)
-{
-	if (!has || timefmt_rfc3339(us, out, n) < 0)
-		snprintf(out, n, "-");
-}
 
 /* The example record: all of it up to 10 lines, else its first 3 and last
  * 6 lines, since a traceback's last lines say what went wrong. */
@@ -81,8 +76,8 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	fputs("\n   ", c->out);
 	safe(c, g->message);
 	fputc('\n', c->out);
-	when(a, sizeof a, g->has_ts, g->first_us);
-	when(b, sizeof b, g->has_ts, g->last_us);
+	report_when(a, sizeof a, g->has_ts, g->first_us);
+	report_when(b, sizeof b, g->has_ts, g->last_us);
 	fprintf(c->out, "   seen      %s .. %s\n", a, b);
 	if (r->has_span && r->last_us > r->first_us) {
 		report_sparkline(g->hist, spark);
@@ -123,16 +118,13 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 int report_text(FILE *out, const struct triage_report *r, const struct report_opts *o)
 {
 	struct tctx c = { out, o && o->color };
-	char a[40], b[40], span[32];
+	char span[128];
 	size_t i;
 
 	fprintf(out, "logwhy triage: %ld record%s", r->records, r->records == 1 ? "" : "s");
-	if (r->has_span) {
-		when(a, sizeof a, 1, r->first_us);
-		when(b, sizeof b, 1, r->last_us);
-		timefmt_span(r->last_us - r->first_us, span, sizeof span);
-		fprintf(out, ", %s .. %s (%s)", a, b, span);
-	}
+	report_span(r, " .. ", span, sizeof span);
+	if (span[0])
+		fprintf(out, ", %s", span);
 	fputc('\n', out);
 	fputs("verdict: ", out);
 	if (r->verdict) {
