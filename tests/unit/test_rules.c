@@ -997,3 +997,50 @@ Test(rules_test, good_rules_examples_pass)
 	cr_assert_eq(rule_test_examples(rs, r, text_event, NULL, NULL, NULL), 0);
 	ruleset_free(rs);
 }
+
+#define REDACT_HEAD HEAD "match: { message: 'x' }\nmessage: m\n"
+
+Test(rules_redact, loads_map_and_list)
+{
+	struct ruleset *rs = load_ok(REDACT_HEAD "redact: { pattern: 'acct-\\d+', kind: account }\n");
+	const struct rule *r = ruleset_find(rs, "a.b");
+
+	cr_assert_not_null(r);
+	cr_assert_eq(r->nredact, 1);
+	cr_expect_str_eq(r->redact[0].kind, "account");
+	cr_expect_not_null(r->redact[0].code);
+	cr_expect_eq(r->redact[0].line, 8);
+	ruleset_free(rs);
+
+	rs = load_ok(REDACT_HEAD "redact:\n  - pattern: 'a+'\n    kind: aa\n  - { pattern: 'b', kind: b-2 }\n");
+	r = ruleset_find(rs, "a.b");
+	cr_assert_eq(r->nredact, 2);
+	cr_expect_str_eq(r->redact[1].kind, "b-2");
+	ruleset_free(rs);
+
+	rs = load_ok(REDACT_HEAD);
+	cr_expect_eq(ruleset_find(rs, "a.b")->nredact, 0);
+	ruleset_free(rs);
+}
+
+Test(rules_redact, errors_are_located)
+{
+	static const struct { const char *yaml, *err; } t[] = {
+		{ REDACT_HEAD "redact: 'x'\n", "t.yml:8:9: expected a mapping or a list of mappings for 'redact'" },
+		{ REDACT_HEAD "redact: []\n", "t.yml:8:9: 'redact' must not be empty" },
+		{ REDACT_HEAD "redact: { pattern: 'x' }\n", "t.yml:8:9: missing required key 'kind' in 'redact'" },
+		{ REDACT_HEAD "redact: { kind: k }\n", "t.yml:8:9: missing required key 'pattern' in 'redact'" },
+		{ REDACT_HEAD "redact: { pattern: 'x', kind: k, why: y }\n", "t.yml:8:34: unknown key 'why' in 'redact'" },
+		{ REDACT_HEAD "redact: { pattern: '(x', kind: k }\n", "t.yml:8:23: bad regex in 'redact.pattern': missing closing parenthesis at offset 2" },
+		{ REDACT_HEAD "redact: { pattern: 'x', kind: Big }\n", "t.yml:8:31: 'redact.kind' must be lower-case letters, digits and '-' (at most 32)" },
+		{ REDACT_HEAD "redact:\n  - { pattern: 'x', kind: k }\n  - just-a-string\n", "t.yml:10:5: expected a mapping with 'pattern' and 'kind' in 'redact'" },
+		{ REDACT_HEAD "redakt: { pattern: 'x', kind: k }\n", "t.yml:8:1: unknown key 'redakt' (did you mean 'redact'?)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof *t; i++) {
+		const char *got = load_err(t[i].yaml, strlen(t[i].yaml));
+
+		cr_expect_str_eq(got, t[i].err, "case %zu", i);
+	}
+}
