@@ -2,9 +2,10 @@
 # Each incident (fixtures/incident-*/, rendered by scripts/gen-incident.py),
 # five input shapes: gcloud JSON (newest first), gcloud YAML, LogEntry
 # NDJSON, Cloud Run stdout+stderr, Python-logging text. Each shape must give
-# the same findings (rule, message) for the same records, and the same
-# number of records once multi-line blocks are joined; gcloud.json must hold
-# the findings the incident is about.
+# the same findings (rule, message) for the same records, the same number
+# of records once multi-line blocks are joined, and the same triage (verdict,
+# causes, chains, counts, times); gcloud.json must hold the findings the
+# incident is about, and triage must give the same bytes run after run.
 set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
@@ -16,6 +17,15 @@ fail=0
 summarize() {
 	"$LOGWHY" lint --rules rules --fail-on never --output json "$1" 2>"$tmp/err" |
 		jq -r '[.rule, .message] | @tsv' | sort
+}
+# triage's summary without what names the input itself (the example's
+# source, line and raw text), times to the millisecond (Python's text
+# logging has no finer, and stderr lines in a Cloud Run capture carry no
+# time of their own): the rest must not depend on the shape
+verdict() {
+	"$LOGWHY" triage --rules rules -q --output json "$1" |
+		jq -S 'del(.causes[].example) | del(.warnings) |
+			(.. | strings) |= (if test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T") then .[0:23] else . end)'
 }
 records() {
 	"$LOGWHY" lint --rules rules --fail-on never "$1" 2>&1 >/dev/null |
@@ -71,7 +81,19 @@ for dir in fixtures/incident-*/; do
 	grep -v '^pass$' "$tmp/checks"
 	pass=$((pass + $(grep -c '^pass$' "$tmp/checks")))
 	fail=$((fail + $(grep -vc '^pass$' "$tmp/checks")))
+	# the same bytes from run to run
+	"$LOGWHY" triage --rules rules -q "$dir/gcloud.json" >"$tmp/t1"
+	"$LOGWHY" triage --rules rules -q "$dir/gcloud.json" >"$tmp/t2"
+	if cmp -s "$tmp/t1" "$tmp/t2"; then pass=$((pass + 1)); else echo "FAIL $dir: triage differs between runs"; fail=$((fail + 1)); fi
+	verdict "$dir/gcloud.json" >"$tmp/vwant"
 	for f in gcloud.yaml entries.ndjson cloudrun.ndjson app.log; do
+		verdict "$dir/$f" >"$tmp/vgot"
+		if diff -u "$tmp/vwant" "$tmp/vgot" >"$tmp/diff"; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL $dir/$f: triage differs from gcloud.json"; head -n 20 "$tmp/diff"
+			fail=$((fail + 1))
+		fi
 		summarize "$dir/$f" >"$tmp/got"
 		if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
 			pass=$((pass + 1))
