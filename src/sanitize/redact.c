@@ -65,11 +65,42 @@ static int in_list(const char *s, const char *const *list)
 	return 0;
 }
 
+/* Every secret name ends in one of these (case aside): most keys fail
+ * this test, so the lists below are only read for candidates. */
+#define E(s) { s, sizeof s - 1 }
+static const struct { const char *s; size_t n; } endings[] = {
+	E("password"), E("passwd"), E("pwd"), E("secret"), E("token"), E("key"),
+	E("jwt"), E("authorization"), E("cookie"), E("bearer"), E("credentials"),
+};
+#undef E
+
+static int candidate(const char *name, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof endings / sizeof *endings; k++) {
+		const char *e = endings[k].s;
+		size_t l = endings[k].n, i;
+
+		if (n < l || (name[n - 1] | 0x20) != e[l - 1])
+			continue;
+		for (i = 0; i < l && tolower((unsigned char)name[n - l + i]) == e[i]; i++)
+			;
+		if (i == l)
+			return 1;
+	}
+	return 0;
+}
+
 int redact_field(const char *name, size_t n)
 {
 	char s[2 * REDACT_NAME_MAX];
-	size_t k = snake(name, n, s);
+	size_t k;
 	const char *const *suf;
+
+	if (!candidate(name, n))
+		return 0;
+	k = snake(name, n, s);
 
 	if (in_list(s, secret_names))
 		return 1;
@@ -101,16 +132,25 @@ static int ci_word(const char *s, size_t n, size_t i, const char *w)
 	return 1;
 }
 
+/* Cheap and never missing a real one: a hit is confirmed later. Only the
+ * bytes e, b and B can start a JWT or a Bearer/Basic credential. */
 int redact_suspect(const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i + 3 <= n; i++) {
-		char c = s[i];
+		unsigned char c = (unsigned char)s[i], c1, c2;
 
-		if (c == 'e' && s[i + 1] == 'y' && s[i + 2] == 'J')
+		if (c != 'e' && (c | 0x20) != 'b')
+			continue;
+		c1 = (unsigned char)s[i + 1];
+		c2 = (unsigned char)s[i + 2];
+		if (c == 'e' && c1 == 'y' && c2 == 'J')
 			return 1;
-		if ((c == 'b' || c == 'B') && (ci_word(s, n, i, "bearer") || ci_word(s, n, i, "basic")))
+		if ((c | 0x20) == 'b' &&
+		    ((((c1 | 0x20) == 'e') && ((c2 | 0x20) == 'a')) ||
+		     (((c1 | 0x20) == 'a') && ((c2 | 0x20) == 's'))) &&
+		    (ci_word(s, n, i, "bearer") || ci_word(s, n, i, "basic")))
 			return 1;
 	}
 	return 0;
