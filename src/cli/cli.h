@@ -99,5 +99,6 @@ int cmd_triage(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 #endif

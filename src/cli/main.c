@@ -14,6 +14,7 @@ static const struct command commands[] = {
 	{ "lint", cmd_lint, "one finding per matching record; a CI gate" },
 	{ "rules", cmd_rules, "list, show, check and test rules" },
 	{ "sanitize", cmd_sanitize, "every record as one line of strict JSON, secrets redacted" },
+	{ "probe", cmd_probe, "connect to a WebSocket URL and record its close trace" },
 };
 
 static void usage(FILE *out)
