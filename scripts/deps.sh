@@ -11,6 +11,12 @@ for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
+# node and npm run npm's ws against logwhy-wsd (tests/wsd_node.test.sh).
+# NodeSource's nodejs carries npm itself, so look for the commands rather
+# than the Debian packages.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends$missing"

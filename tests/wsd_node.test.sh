@@ -1,0 +1,54 @@
+#!/bin/sh
+# npm's ws, a real third-party WebSocket client, against logwhy-wsd
+# (tests/node/wsd_ws_client.js). ws is pinned in tests/node/package-lock.json
+# and installed there with `npm ci` the first time (scripts/deps.sh installs
+# node and npm). Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/wsd-node.XXXXXX")
+
+# The client kills its servers itself; this catches the case where it is
+# itself killed. Only the pids it recorded are signalled.
+cleanup() {
+	if [ -f "$tmp/pids" ]; then
+		while read -r pid; do
+			kill -9 "$pid" 2>/dev/null
+		done <"$tmp/pids"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+die() {
+	echo "FAIL $1"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+[ -x "$WSD" ] || die "logwhy-wsd not built: $WSD"
+command -v node >/dev/null 2>&1 || die "node not found (scripts/deps.sh installs nodejs and npm)"
+if [ ! -f tests/node/node_modules/ws/package.json ]; then
+	command -v npm >/dev/null 2>&1 || die "npm not found (scripts/deps.sh installs nodejs and npm)"
+	if ! (cd tests/node && timeout 300 npm ci --no-audit --no-fund --loglevel=error) \
+		>"$tmp/npm.log" 2>&1; then
+		cat "$tmp/npm.log"
+		die "npm ci in tests/node failed"
+	fi
+fi
+
+out=$(timeout 120 node tests/node/wsd_ws_client.js "$WSD" "$tmp" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed '$d'
+last=$(printf '%s\n' "$out" | tail -n 1)
+p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+if [ -z "$p" ]; then
+	echo "FAIL wsd_ws_client.js ended abnormally (status $rc): $last"
+	p=0
+	f=1
+fi
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
