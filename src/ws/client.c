@@ -369,28 +369,30 @@ static void rng_seed(struct session *s)
 		s->rng = 0x9e3779b97f4a7c15ull;
 }
 
-/* One masked frame, payload masked in chunks so a big --send needs no copy of its size. */
+/* One masked frame: the header goes out with the first payload chunk (one
+ * segment for a small frame), the rest is masked chunk by chunk so a big
+ * --send needs no copy of its size. */
 static int send_frame(struct session *s, unsigned opcode, const void *data, size_t n,
 		      double deadline)
 {
-	unsigned char hdr[WS_FRAME_HEADER_MAX], chunk[SEND_CHUNK], mask[4];
+	unsigned char out[WS_FRAME_HEADER_MAX + SEND_CHUNK], mask[4];
 	uint64_t m = rng_next(s);
-	size_t off = 0, hl;
+	size_t off = 0, fill;
 
 	memcpy(mask, &m, 4);
-	hl = ws_frame_header_build(hdr, 1, opcode, n, mask);
-	if (write_all(s->fd, hdr, hl, deadline) < 0)
-		return -1;
-	while (off < n) {
-		size_t k = n - off < sizeof chunk ? n - off : sizeof chunk;
+	fill = ws_frame_header_build(out, 1, opcode, n, mask);
+	for (;;) {
+		size_t k = n - off < sizeof out - fill ? n - off : sizeof out - fill;
 
-		memcpy(chunk, (const char *)data + off, k);
-		ws_mask(chunk, k, mask, off);
-		if (write_all(s->fd, chunk, k, deadline) < 0)
+		memcpy(out + fill, (const char *)data + off, k);
+		ws_mask(out + fill, k, mask, off);
+		if (write_all(s->fd, out, fill + k, deadline) < 0)
 			return -1;
 		off += k;
+		fill = 0;
+		if (off >= n)
+			return 0;
 	}
-	return 0;
 }
 
 static int send_close(struct session *s, int code, const char *reason, double deadline)
@@ -573,7 +575,9 @@ static void session(struct session *s, unsigned char *in, size_t n, const struct
 				on_event(s, &ev, o, r, &deadline);
 				snprintf(r->error, sizeof r->error, "server broke the protocol: %s",
 					 d.msg);
-				break;
+				/* failing the connection (RFC 6455 7.1.7): our close is
+				 * sent, its reply could not be read anyway */
+				return;
 			}
 			if (ev.type == WS_EV_NONE)
 				break;
