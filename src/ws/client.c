@@ -213,9 +213,15 @@ static ssize_t read_some(int fd, void *p, size_t n, double deadline)
 {
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		ssize_t k = recv(fd, p, n, 0);
+		ssize_t k;
 		int rc;
 
+		/* a peer that never stops sending must not outlive the deadline either */
+		if (now_ms() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		k = recv(fd, p, n, 0);
 		if (k >= 0)
 			return k;
 		if (errno == EINTR)
