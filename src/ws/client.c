@@ -575,7 +575,8 @@ static void session(struct session *s, unsigned char *in, size_t n, const struct
 		size_t off = 0;
 		ssize_t k;
 
-		while (off < n && !p.failed) {
+		/* nothing after the server's close frame is a frame (RFC 6455 5.5.1) */
+		while (off < n && !p.failed && !s->close_received) {
 			off += ws_parser_feed(&p, in + off, n - off, &ev, &d);
 			if (ev.type == WS_EV_ERROR) {
 				on_event(s, &ev, o, r, &deadline);
