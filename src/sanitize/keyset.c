@@ -10,6 +10,7 @@ struct keyslot {
 	uint32_t obj;
 	uint64_t hash;
 	size_t off, len;
+	unsigned long next;     /* the suffix its next duplicate tries first */
 };
 
 void keyset_init(struct keyset *k, size_t max_bytes)
@@ -66,6 +67,30 @@ static int grow(struct keyset *k)
 	return 0;
 }
 
+static struct keyslot *find(const struct keyset *k, uint32_t obj, const char *key,
+			    size_t len, uint64_t h, size_t *at)
+{
+	size_t j;
+
+	for (j = h & (k->cap - 1); k->slot[j].gen == k->gen; j = (j + 1) & (k->cap - 1)) {
+		struct keyslot *s = &k->slot[j];
+
+		if (s->hash == h && s->obj == obj && s->len == len &&
+		    (len == 0 || memcmp(k->arena.p + s->off, key, len) == 0))
+			return s;
+	}
+	*at = j;
+	return NULL;
+}
+
+unsigned long keyset_next(struct keyset *k, uint32_t obj, const char *key, size_t len)
+{
+	size_t at;
+	struct keyslot *s = k->cap ? find(k, obj, key, len, key_hash(obj, key, len), &at) : NULL;
+
+	return s ? s->next++ : 2;
+}
+
 int keyset_add(struct keyset *k, uint32_t obj, const char *key, size_t len)
 {
 	uint64_t h = key_hash(obj, key, len);
@@ -73,13 +98,8 @@ int keyset_add(struct keyset *k, uint32_t obj, const char *key, size_t len)
 
 	if ((k->used + 1) * 2 > k->cap && grow(k) < 0)
 		return -1;
-	for (j = h & (k->cap - 1); k->slot[j].gen == k->gen; j = (j + 1) & (k->cap - 1)) {
-		struct keyslot *s = &k->slot[j];
-
-		if (s->hash == h && s->obj == obj && s->len == len &&
-		    (len == 0 || memcmp(k->arena.p + s->off, key, len) == 0))
-			return 0;
-	}
+	if (find(k, obj, key, len, h, &j))
+		return 0;
 	if (len && buf_add(&k->arena, key, len) < 0)
 		return -1;
 	k->slot[j].gen = k->gen;
@@ -87,6 +107,7 @@ int keyset_add(struct keyset *k, uint32_t obj, const char *key, size_t len)
 	k->slot[j].hash = h;
 	k->slot[j].off = k->arena.len - len;
 	k->slot[j].len = len;
+	k->slot[j].next = 2;
 	k->used++;
 	return 1;
 }

@@ -150,7 +150,7 @@ static int unique_key(struct rw *p, uint32_t obj, const char *t, size_t tn)
 		return p->err = REWRITE_FULL, -1;
 	if (r)
 		return 0;
-	for (k = 2;; k++) {
+	for (k = keyset_next(&z->keys, obj, t, tn);; k++) {
 		z->key.len = tn;
 		if (buf_addf(&z->key, "#%lu", k) < 0)
 			return p->err = REWRITE_FULL, -1;

@@ -53,6 +53,9 @@ void keyset_init(struct keyset *k, size_t max_bytes);
 void keyset_reset(struct keyset *k);          /* forget every key: next record */
 /* 1 added, 0 already in object obj, -1 out of memory */
 int keyset_add(struct keyset *k, uint32_t obj, const char *key, size_t len);
+/* The suffix a duplicate of key should try first (2, then what follows the
+ * last one given out), so n duplicates cost O(n), not O(n^2). */
+unsigned long keyset_next(struct keyset *k, uint32_t obj, const char *key, size_t len);
 void keyset_free(struct keyset *k);
 
 /* pyrepr.c: Python reprs */
