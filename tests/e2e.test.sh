@@ -110,13 +110,19 @@ run_case() {
 		timeout 30 "$LOGWHY" probe --timeout 1000 "$@" "ws://127.0.0.1:$port/ws" >>"$traces" 2>"$tmp/probe.err"
 		rcs="$rcs$?"
 	done
+	# and one session of a real third-party client, python3-websockets
+	client_headers=
+	[ "${1:-}" = "--header" ] && client_headers=$2
+	timeout 30 /usr/bin/python3 tests/e2e_client.py "ws://127.0.0.1:$port/ws" ${client_headers:+"$client_headers"} \
+		>"$tmp/$name.client" 2>"$tmp/client.err"
+	check "$name: python client ran" "$?" 0
 	stop_server
 	check "$name: probe exit status, two connections" "$rcs" "$want_rc$want_rc"
 	check "$name: two trace lines" "$(wc -l <"$traces" | tr -d ' ')" 2
 	check "$name: close codes in the traces" \
 		"$(json "$traces" '",".join(str(o.get("close", {}).get("code")) for o in t)')" \
 		"$want_code,$want_code"
-	timeout 60 "$LOGWHY" triage --output json "$log" "$traces" >"$tmp/$name.triage" 2>"$tmp/triage.err"
+	timeout 60 "$LOGWHY" triage --output json "$log" "$traces" "$tmp/$name.client" >"$tmp/$name.triage" 2>"$tmp/triage.err"
 	check "$name: triage exit status" "$?" 0
 	case $want in
 	none)
@@ -125,16 +131,17 @@ run_case() {
 			"$(json "$tmp/$name.triage" 'sum(s["count"] for s in d["symptoms"] if s["rule"] in ("ws.close-1011", "ws.close-1006"))')" 0
 		;;
 	1006)
-		# the server logs its abort and each probe saw 1006: 2 + 2
+		# the server logs its abort for each of 3 sessions; two probes and
+		# the python client saw 1006: 3 + 3
 		check "$name: 1006 symptoms shown" \
-			"$(json "$tmp/$name.triage" '[s["count"] for s in d["symptoms"] if s["rule"] == "ws.close-1006"]')" "[4]"
+			"$(json "$tmp/$name.triage" '[s["count"] for s in d["symptoms"] if s["rule"] == "ws.close-1006"]')" "[6]"
 		;;
 	*)
 		check "$name: verdict category" "$(json "$tmp/$name.triage" '(d["verdict"] or {}).get("category")')" "$want"
-		# the server's two closes and the probe's two: all explained
+		# the server's three closes, the probe's two, the python client's one: all explained
 		check "$name: 1011 symptoms explained" \
 			"$(json "$tmp/$name.triage" '[(s["count"], s["explained"]) for s in d["symptoms"] if s["rule"] == "ws.close-1011"]')" \
-			"[(4, 4)]"
+			"[(6, 6)]"
 		;;
 	esac
 }
