@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
-libcriterion-dev python3 python3-jsonschema jq python3-websockets"
+libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind"
 
 missing=""
 for p in $pkgs; do
