@@ -659,6 +659,28 @@ static int probe_close(json_t *obj, struct ws_close *c)
 	return 1;
 }
 
+/*
+ * The message was just written into the event's store from off on: end it
+ * with a NUL and make it the message. When writing failed (rc < 0, or no
+ * room for the NUL), drop what was written and return -1.
+ */
+static int msg_from_store(struct norm *n, size_t off, int rc)
+{
+	struct buf *b = &n->ev->store;
+
+	if (rc < 0 || buf_addc(b, '\0') < 0) {
+		b->len = off;
+		if (b->p)
+			b->p[off] = '\0';
+		return -1;
+	}
+	n->off[NF_MSG] = off;
+	n->len[NF_MSG] = b->len - off - 1;
+	n->set |= 1u << NF_MSG;
+	n->in_store |= 1u << NF_MSG;
+	return 0;
+}
+
 static void probe_message(struct norm *n, const struct ws_close *c)
 {
 	struct buf *b = &n->ev->store;
@@ -676,16 +698,7 @@ static void probe_message(struct norm *n, const struct ws_close *c)
 			      "");
 	if (rc == 0 && c->elapsed_ms >= 0)
 		rc = buf_addf(b, " elapsed_ms=%ld", c->elapsed_ms);
-	if (rc < 0 || buf_addc(b, '\0') < 0) {
-		b->len = off;
-		if (b->p)
-			b->p[off] = '\0';
-		return;
-	}
-	n->off[NF_MSG] = off;
-	n->len[NF_MSG] = b->len - off - 1;
-	n->set |= 1u << NF_MSG;
-	n->in_store |= 1u << NF_MSG;
+	msg_from_store(n, off, rc);
 }
 
 
@@ -718,16 +731,7 @@ static void http_message(struct norm *n, json_t *req)
 	if (json_is_integer(st))
 		rc |= buf_addf(b, "%s%" JSON_INTEGER_FORMAT, b->len > off ? " " : "",
 			       json_integer_value(st));
-	if (rc || buf_addc(b, '\0') < 0) {
-		b->len = off;
-		if (b->p)
-			b->p[off] = '\0';
-		return;
-	}
-	n->off[NF_MSG] = off;
-	n->len[NF_MSG] = b->len - off - 1;
-	n->set |= 1u << NF_MSG;
-	n->in_store |= 1u << NF_MSG;
+	msg_from_store(n, off, rc ? -1 : 0);
 }
 
 /*
@@ -746,20 +750,12 @@ static void message_with_trace(struct norm *n, json_t *obj, json_t *msg)
 		nf_borrow(n, NF_MSG, json_string_value(msg), json_string_length(msg));
 		return;
 	}
-	if (buf_add(b, json_string_value(msg), json_string_length(msg)) < 0 ||
-	    buf_addc(b, '\n') < 0 ||
-	    buf_add(b, json_string_value(exc), json_string_length(exc)) < 0 ||
-	    buf_addc(b, '\0') < 0) {
-		b->len = off;
-		if (b->p)
-			b->p[off] = '\0';
+	if (msg_from_store(n, off,
+			   buf_add(b, json_string_value(msg), json_string_length(msg)) < 0 ||
+				   buf_addc(b, '\n') < 0 ||
+				   buf_add(b, json_string_value(exc), json_string_length(exc)) < 0
+			   ? -1 : 0) < 0)
 		nf_borrow(n, NF_MSG, json_string_value(msg), json_string_length(msg));
-		return;
-	}
-	n->off[NF_MSG] = off;
-	n->len[NF_MSG] = b->len - off - 1;
-	n->set |= 1u << NF_MSG;
-	n->in_store |= 1u << NF_MSG;
 }
 
 /* The application's own fields: message, severity, time, correlation keys.
