@@ -78,6 +78,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 
 unit: $(UNIT_BIN)
 
+# A benchmark, not a test: never part of `make test`, never fails on timing.
+# BENCH_MB, BENCH_RUNS, BENCH_DIR, BENCH_JQ_MB, BENCH_RSS_MB: see bench/README.md.
+$(BUILD)/jansson_loop: bench/jansson_loop.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=c11 -Wall -Wextra -D_POSIX_C_SOURCE=200809L $(OPT) \
+		$(shell pkg-config --cflags jansson) -o $@ $< $(shell pkg-config --libs jansson)
+
+bench: $(BUILD)/logwhy $(BUILD)/jansson_loop
+	$(Q)BUILD=$(BUILD) bench/run.sh
+
 # The bundled example: a staging incident as `gcloud logging read --format=json` printed it.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
