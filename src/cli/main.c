@@ -31,6 +31,29 @@ static void usage(FILE *out)
 		     "rule examples (rules test), 2 usage, input or rule error.\n");
 }
 
+/*
+ * Hidden: every command and its option table as tab-separated lines (see
+ * opt_dump), so completions and man pages can be checked against the code.
+ */
+static int dump_options(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof commands / sizeof *commands; i++)
+		printf("command\t%s\t%s\n", commands[i].name, commands[i].summary);
+	printf("option\t-\t--help\t-h\t-\t-\noption\t-\t--version\t-\t-\t-\n");
+	for (i = 0; i < sizeof commands / sizeof *commands; i++) {
+		char name[16], flag[] = "--options";
+		char *av[] = { name, flag, NULL };
+
+		snprintf(name, sizeof name, "%s", commands[i].name);
+		fflush(stdout);
+		if (commands[i].run(2, av) != 0)
+			return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -43,6 +66,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--options"))
+		return dump_options();
 	if (!strcmp(argv[1], "--version")) {
 		struct common c;
 

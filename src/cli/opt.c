@@ -78,6 +78,10 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
 			opt_help(spec, stdout);
 			return -1;
 		}
+		if (!strcmp(a, "--options")) {
+			opt_dump(spec, stdout);
+			return -1;
+		}
 		if (a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -148,4 +152,47 @@ void opt_help(const struct cmd_spec *spec, FILE *out)
 	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help and exit");
 	if (spec->details)
 		fprintf(out, "\n%s", spec->details);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* "list | show ID | check [PATH...]": one line per alternative. */
+static void dump_subcommands(const struct cmd_spec *spec, FILE *out)
+{
+	const char *p = spec->usage;
+
+	if (!strstr(p, " | "))
+		return;
+	while (*p) {
+		const char *bar = strstr(p, " | ");
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		size_t w = strcspn(p, " ");
+
+		if (w > n)
+			w = n;
+		fprintf(out, "subcommand\t%s\t%.*s\t", spec->name, (int)w, p);
+		if (n > w + 1)
+			fprintf(out, "%.*s\n", (int)(n - w - 1), p + w + 1);
+		else
+			fputs("-\n", out);
+		p += n + (bar ? 3 : 0);
+	}
+}
+
+void opt_dump(const struct cmd_spec *spec, FILE *out)
+{
+	const struct opt *o;
+
+	fprintf(out, "usage\t%s\t%s\n", spec->name, spec->usage);
+	dump_subcommands(spec, out);
+	for (o = spec->opts; o->name; o++) {
+		char s[3] = { '-', o->short_name, 0 };
+
+		fprintf(out, "option\t%s\t--%s\t%s\t%s\t%s\n", spec->name, o->name,
+			o->short_name ? s : "-", or_dash(o->arg), or_dash(o->values));
+	}
+	fprintf(out, "option\t%s\t--help\t-h\t-\t-\n", spec->name);
 }

@@ -39,4 +39,15 @@ int opt_value_ok(const struct opt *o, const char *value);
 
 void opt_help(const struct cmd_spec *spec, FILE *out);
 
+/*
+ * The table as data, for the completion scripts and the drift test
+ * (tests/docs.test.sh): one tab-separated line per fact, '-' for an empty
+ * field, so shells can read it without quoting:
+ *   usage       CMD  USAGE
+ *   subcommand  CMD  NAME  ARGS       (from a "a | b ARG | c" usage)
+ *   option      CMD  --LONG  -S  METAVAR  VALUES
+ * --help is listed too. Hidden: "logwhy CMD --options" prints it.
+ */
+void opt_dump(const struct cmd_spec *spec, FILE *out);
+
 #endif

@@ -163,6 +163,15 @@ static int show_version(const char *a)
 	exit(0);
 }
 
+static const char *const *values_of(const char *name)
+{
+	if (strcmp(name, "fault") == 0)
+		return wsd_fault_names;
+	if (strcmp(name, "log") == 0)
+		return log_names;
+	return NULL;
+}
+
 /* The seed 004 variables, as the staging service checked them. */
 static void detect_e2e_env(void)
 {
@@ -189,6 +198,11 @@ int main(int argc, char **argv)
 	wsd_cfg.startup_wait_ms = 2000;
 	wsd_cfg.handshake_timeout_ms = 10000;
 	wsd_cfg.idle_timeout_ms = 0;
+	/* Hidden, for the completion scripts and the drift test. */
+	if (argc == 2 && strcmp(argv[1], "--options") == 0) {
+		wsd_opt_dump(options, stdout, values_of);
+		return 0;
+	}
 	if (wsd_opt_parse(options, argc, argv) < 0)
 		return 2;
 	detect_e2e_env();

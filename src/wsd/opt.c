@@ -61,3 +61,19 @@ void wsd_opt_help(const struct wsd_opt *opts, FILE *out)
 		fprintf(out, "  %-26s %s\n", lhs, opts->help);
 	}
 }
+
+void wsd_opt_dump(const struct wsd_opt *opts, FILE *out,
+		  const char *const *(*values_of)(const char *name))
+{
+	for (; opts->name; opts++) {
+		const char *const *v = values_of(opts->name);
+
+		fprintf(out, "option\tlogwhy-wsd\t--%s\t-\t%s\t", opts->name,
+			opts->arg ? opts->arg : "-");
+		if (!v || !*v)
+			fputc('-', out);
+		for (; v && *v; v++)
+			fprintf(out, "%s%s", *v, v[1] ? "|" : "");
+		fputc('\n', out);
+	}
+}

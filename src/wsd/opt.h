@@ -18,5 +18,13 @@ struct wsd_opt {
  * stderr and returns -1 on a bad or unknown option or a stray argument. */
 int wsd_opt_parse(const struct wsd_opt *opts, int argc, char **argv);
 void wsd_opt_help(const struct wsd_opt *opts, FILE *out);
+/*
+ * The table as tab-separated lines, the format of "logwhy --options":
+ *   option  logwhy-wsd  --LONG  -  METAVAR  VALUES
+ * ('-' for an empty field); values_of(name) gives an option's allowed
+ * values as a NULL-ended list, or NULL when any value goes.
+ */
+void wsd_opt_dump(const struct wsd_opt *opts, FILE *out,
+		  const char *const *(*values_of)(const char *name));
 
 #endif
