@@ -97,14 +97,32 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all unit
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logwhy/rules
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 rules/*.yml $(DESTDIR)$(PREFIX)/share/logwhy/rules/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/logwhy.1 man/logwhy-wsd.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/logwhy-rules.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 644 completions/logwhy.bash $(DESTDIR)$(BASHCOMPDIR)/logwhy
+	# bash-completion loads a file named for the command: logwhy-wsd's is the same file
+	ln -sf logwhy $(DESTDIR)$(BASHCOMPDIR)/logwhy-wsd
+	install -m 644 completions/_logwhy $(DESTDIR)$(ZSHCOMPDIR)/_logwhy
+	install -m 644 completions/logwhy.fish $(DESTDIR)$(FISHCOMPDIR)/logwhy.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/logwhy $(DESTDIR)$(PREFIX)/bin/logwhy-wsd
 	rm -rf $(DESTDIR)$(PREFIX)/share/logwhy
+	rm -f $(DESTDIR)$(MANDIR)/man1/logwhy.1 $(DESTDIR)$(MANDIR)/man1/logwhy-wsd.1 \
+		$(DESTDIR)$(MANDIR)/man5/logwhy-rules.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/logwhy $(DESTDIR)$(BASHCOMPDIR)/logwhy-wsd \
+		$(DESTDIR)$(ZSHCOMPDIR)/_logwhy $(DESTDIR)$(FISHCOMPDIR)/logwhy.fish
 
 clean:
 	rm -rf build

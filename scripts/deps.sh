@@ -3,8 +3,10 @@
 # As root: apt-get installs it. Otherwise: print the exact command and fail.
 set -eu
 
+# mandoc, zsh and fish lint the man pages and check the completions (tests/docs.test.sh).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
-libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind"
+libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind
+mandoc zsh fish"
 
 missing=""
 for p in $pkgs; do
