@@ -1,0 +1,87 @@
+#!/bin/sh
+# The integration recipes in docs/recipes/ run as written: their logwhy
+# commands are taken from the files themselves and run against fixtures.
+set -u
+cd "$(dirname "$0")/.."
+root=$PWD
+BUILD=${BUILD:-build}
+PATH=$root/$BUILD:$PATH
+export PATH
+r=docs/recipes
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+
+# logs/: one incident (error-level findings) and one healthy text log
+mkdir -p "$tmp/w/logs"
+cp examples/staging-1011.json "$tmp/w/logs/staging.json"
+printf '%s\n' '2025-09-08 04:30:00,001 - app - INFO - started' \
+	'2025-09-08 04:30:01,002 - app - INFO - GET /health 200' >"$tmp/w/logs/app.log"
+
+# the command of a CI step: the line that runs logwhy, YAML prefix removed
+cmd_of() { sed -n 's/^ *\(- \|run: \)\{0,1\}\(logwhy .*\)$/\2/p' "$1" | head -n 1; }
+
+c=$(cmd_of $r/github-code-scanning.yml)
+check "github: a logwhy step" '[ -n "$c" ]'
+(cd "$tmp/w" && sh -c "$c" 2>/dev/null)
+check "github: lint fails the job on the incident (exit 1)" '[ $? -eq 1 ]'
+check "github: the SARIF is valid for upload-sarif" 'python3 tests/validate_sarif.py "$tmp/w/logwhy.sarif"'
+check "github: uploads the file the step wrote" 'grep -q "sarif_file: logwhy.sarif" $r/github-code-scanning.yml && grep -q "if: always()" $r/github-code-scanning.yml'
+
+c=$(cmd_of $r/gitlab-ci.yml)
+check "gitlab: a logwhy script line" '[ -n "$c" ]'
+(cd "$tmp/w" && sh -c "$c" 2>/dev/null)
+check "gitlab: lint fails the job on the incident (exit 1)" '[ $? -eq 1 ]'
+check "gitlab: the JUnit report parses and has failures" \
+	'python3 -c "import sys, xml.etree.ElementTree as E; t = E.parse(sys.argv[1]); sys.exit(0 if t.getroot().iter(\"failure\") and list(t.getroot().iter(\"failure\")) else 1)" "$tmp/w/logwhy-junit.xml"'
+check "gitlab: the report is the artifact" 'grep -q "junit: logwhy-junit.xml" $r/gitlab-ci.yml'
+
+entry=$(sed -n 's/^ *entry: //p' $r/pre-commit-config.yaml)
+check "pre-commit framework: healthy log passes" '(cd "$tmp/w" && $entry logs/app.log >/dev/null 2>&1)'
+(cd "$tmp/w" && $entry logs/staging.json >/dev/null 2>&1)
+check "pre-commit framework: incident log is refused" '[ $? -eq 1 ]'
+files=$(sed -n "s/^ *files: '\(.*\)'\$/\1/p" $r/pre-commit-config.yaml)
+check "pre-commit framework: files pattern takes logs" \
+	'printf "logs/a.json\nfixtures/x/b.log\n" | grep -Ecq "$files" && ! printf "src/a.c\n" | grep -Eq "$files"'
+
+# the plain git hook, in a scratch repository
+g=$tmp/repo
+git init -q "$g"
+cp $r/pre-commit.sh "$g/.git/hooks/pre-commit"
+mkdir "$g/logs"
+gc() { git -C "$g" -c user.name=t -c user.email=t@example.com -c commit.gpgsign=false commit -q -m "$1" >/dev/null 2>&1; }
+cp "$tmp/w/logs/app.log" "$g/logs/app.log"
+git -C "$g" add logs/app.log
+check "git hook: a healthy log commits" 'gc healthy'
+cp "$tmp/w/logs/staging.json" "$g/logs/staging.json"
+git -C "$g" add logs/staging.json
+check "git hook: an incident log is refused" '! gc incident'
+# what is staged counts, not the working tree
+printf '{"message":"ok"}\n' >"$g/logs/staging.json"
+check "git hook: lints the staged content" '! gc incident-still-staged'
+git -C "$g" add logs/staging.json
+check "git hook: commits once the staged log is healthy" 'gc fixed'
+
+# the Cloud Run entrypoint
+app='echo "{\"state\": \"<WebSocketState.CONNECTED: 1>\"}"; echo "plain text line" >&2; echo "{\"token\": \"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\"}"; exit 3'
+$r/entrypoint.sh sh -c "$app" >"$tmp/ep.out" 2>"$tmp/ep.err"
+rc=$?
+check "entrypoint: keeps the app's exit status" '[ $rc -eq 3 ]'
+check "entrypoint: every line is one JSON object" \
+	'[ "$(wc -l <"$tmp/ep.out")" -eq 3 ] && jq -e "type == \"object\"" "$tmp/ep.out" >/dev/null'
+check "entrypoint: reprs rewritten, secrets redacted" \
+	'grep -Eq "\"state\": ?\"connected\"" "$tmp/ep.out" && grep -q "REDACTED:" "$tmp/ep.out" && ! grep -q eyJhbGci "$tmp/ep.out"'
+$r/entrypoint.sh sh -c 'echo "{\"message\": \"up\"}"; trap "echo \"{\\\"message\\\": \\\"shutting down\\\"}\"; exit 0" TERM; while :; do sleep 0.05; done' >"$tmp/term.out" 2>&1 &
+ep=$!
+i=0
+while ! grep -q up "$tmp/term.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -TERM $ep
+wait $ep
+rc=$?
+check "entrypoint: SIGTERM reaches the app, which shuts down cleanly" \
+	'[ $rc -eq 0 ] && grep -q "shutting down" "$tmp/term.out"'
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
