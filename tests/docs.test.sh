@@ -2,7 +2,7 @@
 # Drift tests: the option tables (as `logwhy --options` and `logwhy-wsd
 # --options` dump them) against the completions, the man pages and --help.
 # An option added to a table and missing anywhere fails here. Also runs the
-# bash and fish completions for real, mandoc -Tlint, and the man pages'
+# bash, zsh and fish completions for real, mandoc -Tlint, and the man pages'
 # EXAMPLES sections.
 set -u
 cd "$(dirname "$0")/.."
@@ -124,6 +124,23 @@ for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump"); do
 	check "bash: logwhy $cmd --" '[ "$(comp _logwhy "$bin" "$cmd" --)" = "$want" ]'
 done
 
+# zsh, for real, when it is installed: a pty, compinit, and the matches
+if command -v zsh >/dev/null 2>&1; then
+	zcomp() { PATH=$root/$BUILD:$PATH timeout 30 zsh tests/zcomp.zsh "$1" | tr '\n' ' '; }
+	check "zsh: logwhy tri" '[ "$(zcomp "logwhy tri")" = "triage " ]'
+	check "zsh: logwhy lint --output" '[ "$(zcomp "logwhy lint --output ")" = "github json junit sarif text " ]'
+	check "zsh: logwhy lint --output=" '[ "$(zcomp "logwhy lint --output=")" = "github json junit sarif text " ]'
+	check "zsh: logwhy rules show ser" '[ "$(zcomp "logwhy rules show ser")" = "$ids" ]'
+	check "zsh: logwhy rules" '[ "$(zcomp "logwhy rules ")" = "check list show test " ]'
+	check "zsh: logwhy-wsd --fault" '[ "$(zcomp "logwhy-wsd --fault ")" = "abort e2e-env enum-log missing-service none startup-incomplete " ]'
+	for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump") logwhy-wsd; do
+		want=$(awk -F "$tab" -v c="$cmd" '$1 == "option" && $2 == c { print $3 }' "$tmp/dump" | sort | tr '\n' ' ')
+		line="logwhy $cmd --"
+		[ "$cmd" = logwhy-wsd ] && line="logwhy-wsd --"
+		check "zsh: $line" '[ "$(zcomp "$line")" = "$want" ]'
+	done
+fi
+
 # fish, for real, when it is installed
 if command -v fish >/dev/null 2>&1; then
 	fcomp() {
@@ -134,6 +151,12 @@ if command -v fish >/dev/null 2>&1; then
 	check "fish: logwhy rules show ser" '[ "$(fcomp "logwhy rules show ser")" = "$ids" ]'
 	check "fish: logwhy-wsd --fault" '[ "$(fcomp "logwhy-wsd --fault ")" = "abort e2e-env enum-log missing-service none startup-incomplete " ]'
 	check "fish: logwhy tri" '[ "$(fcomp "logwhy tri")" = "triage " ]'
+	for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump") logwhy-wsd; do
+		want=$(awk -F "$tab" -v c="$cmd" '$1 == "option" && $2 == c { print $3 }' "$tmp/dump" | sort | tr '\n' ' ')
+		line="logwhy $cmd --"
+		[ "$cmd" = logwhy-wsd ] && line="logwhy-wsd --"
+		check "fish: $line" '[ "$(fcomp "$line")" = "$want" ]'
+	done
 fi
 
 # the EXAMPLES sections, run (except those that need gcloud)
