@@ -176,6 +176,38 @@ done
 examples man/logwhy-rules.5 | tr -d '\036' >"$tmp/ex/billing.yml"
 check "logwhy-rules(5) example rule passes rules test" \
 	'[ "$(cd "$tmp/ex" && "$bin" rules test --rules billing.yml)" = "4 passed, 0 failed" ]'
+# each per-key snippet of logwhy-rules(5) KEYS loads, completed into a rule
+awk '/^\.Sh /{ s = $2 } s == "KEYS" && /^\.Ed/ { f = 0; print "\036" } f { gsub(/\\e/, "\\"); print } s == "KEYS" && /^\.Bd -literal/ { f = 1 }' \
+	man/logwhy-rules.5 | awk '# Each literal snippet of KEYS, completed into a rule with the required keys
+# it lacks (id and category kept consistent).
+BEGIN { RS = "\036\n"; split("id title category role severity match message", req, " ") }
+{
+	n++
+	delete has
+	m = split($0, lines, "\n")
+	for (i = 1; i <= m; i++)
+		if (match(lines[i], /^[a-z_]+:/))
+			has[substr(lines[i], 1, RLENGTH - 1)] = substr(lines[i], RLENGTH + 2)
+	cat = "doc"
+	if ("category" in has) cat = has["category"]
+	if ("id" in has) { cat = has["id"]; sub(/\..*/, "", cat) }
+	out = ""
+	for (i = 1; i <= 7; i++) {
+		k = req[i]
+		if (k in has)
+			continue
+		if (k == "id") out = out "id: " cat ".doc-key-" n "\n"
+		else if (k == "match") out = out "match: { message: x }\n"
+		else if (k == "category") out = out "category: " cat "\n"
+		else if (k == "role") out = out "role: cause\n"
+		else if (k == "severity") out = out "severity: info\n"
+		else out = out k ": t\n"
+	}
+	printf "%s%s---\n", out, $0
+}
+' >"$tmp/ex/keys.yml"
+check "logwhy-rules(5) KEYS snippets load" \
+	'[ "$(grep -c "^---" "$tmp/ex/keys.yml")" -ge 15 ] && "$bin" rules check rules "$tmp/ex/keys.yml" >/dev/null'
 mkdir "$tmp/wsd"
 examples man/logwhy-wsd.1 | tr -d '\036' >"$tmp/wsd/ex.sh"
 (cd "$tmp/wsd" && PATH=$root/$BUILD:$PATH timeout 30 sh ex.sh >out 2>err)
