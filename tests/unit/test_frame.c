@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+
+#include "gzip_member.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1040,23 +1042,6 @@ Test(detect, forced_text_keeps_json_as_text)
 	run_free(g);
 }
 
-static size_t gzip_of(const char *data, size_t len, unsigned char *out, size_t cap)
-{
-	z_stream z;
-	size_t n;
-
-	memset(&z, 0, sizeof z);
-	cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = (unsigned char *)data;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-	n = cap - z.avail_out;
-	deflateEnd(&z);
-	return n;
-}
-
 Test(input, gzip_members_framed_and_truncation_reported)
 {
 	const char *a = "[\n  {\"n\": 1},\n", *b = "  {\"n\": 2}\n]\n";
@@ -1065,8 +1050,8 @@ Test(input, gzip_members_framed_and_truncation_reported)
 	struct run *g;
 	struct warn_sink ws;
 
-	zn += gzip_of(a, strlen(a), z + zn, sizeof z - zn);
-	zn += gzip_of(b, strlen(b), z + zn, sizeof z - zn);
+	zn += gz_member(a, strlen(a), z + zn, sizeof z - zn);
+	zn += gz_member(b, strlen(b), z + zn, sizeof z - zn);
 	g = calloc(1, sizeof *g);
 	ws.fn = sink;
 	ws.ctx = g;

@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+
+#include "gzip_member.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,24 +21,6 @@ static void sink(void *ctx, const struct diag *d)
 
 	w->n++;
 	diag_format(d, w->last, sizeof w->last);
-}
-
-/* One gzip member of data, appended to out (which must be big enough). */
-static size_t gz_member(const char *data, size_t len, unsigned char *out, size_t cap)
-{
-	z_stream z;
-	size_t n;
-
-	memset(&z, 0, sizeof z);
-	cr_assert_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = (unsigned char *)data;
-	z.avail_in = (uInt)len;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	cr_assert_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
-	n = cap - z.avail_out;
-	deflateEnd(&z);
-	return n;
 }
 
 /* Read everything with reads of at most chunk bytes. */
