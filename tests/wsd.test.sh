@@ -4,28 +4,8 @@
 # python3-websockets (wsd_interop.py). Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
 PY=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/wsd-test.XXXXXX")
-
-# The scripts kill their servers themselves; this catches the case where a
-# script is itself killed. Only the pids they recorded are signalled.
-cleanup() {
-	if [ -f "$tmp/pids" ]; then
-		while read -r pid; do
-			kill -9 "$pid" 2>/dev/null
-		done < "$tmp/pids"
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if [ ! -x "$WSD" ]; then
-	echo "FAIL logwhy-wsd not built: $WSD"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+. tests/wsd_lib.sh wsd-test
 
 pass=0
 fail=0

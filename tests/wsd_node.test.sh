@@ -5,21 +5,7 @@
 # node and npm). Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/wsd-node.XXXXXX")
-
-# The client kills its servers itself; this catches the case where it is
-# itself killed. Only the pids it recorded are signalled.
-cleanup() {
-	if [ -f "$tmp/pids" ]; then
-		while read -r pid; do
-			kill -9 "$pid" 2>/dev/null
-		done <"$tmp/pids"
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+. tests/wsd_lib.sh wsd-node
 
 die() {
 	echo "FAIL $1"
@@ -27,7 +13,6 @@ die() {
 	exit 1
 }
 
-[ -x "$WSD" ] || die "logwhy-wsd not built: $WSD"
 command -v node >/dev/null 2>&1 || die "node not found (scripts/deps.sh installs nodejs and npm)"
 if [ ! -f tests/node/node_modules/ws/package.json ]; then
 	command -v npm >/dev/null 2>&1 || die "npm not found (scripts/deps.sh installs nodejs and npm)"
