@@ -5,7 +5,8 @@
 set -u
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
-. tests/wsd_lib.sh wsd-test
+suite=wsd-test
+. tests/wsd_lib.sh
 
 pass=0
 fail=0

@@ -2,9 +2,9 @@
 # named after the suite, and a trap that kills only the server pids the
 # suite's client recorded in $tmp/pids (the clients stop their servers
 # themselves; this catches a client that was itself killed).
-# Usage: . tests/wsd_lib.sh NAME
+# Usage: suite=NAME; . tests/wsd_lib.sh   (sh passes no arguments to ".")
 WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/${suite:-wsd}.XXXXXX")
 
 wsd_cleanup() {
 	if [ -f "$tmp/pids" ]; then

@@ -5,7 +5,8 @@
 # node and npm). Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-. tests/wsd_lib.sh wsd-node
+suite=wsd-node
+. tests/wsd_lib.sh
 
 die() {
 	echo "FAIL $1"
