@@ -1,6 +1,6 @@
 #!/bin/sh
 # lint -f: findings appear while the file grows, each flushed as it is made;
-# the run is bounded (killed after its checks, 10 s at most).
+# the run is bounded (killed after its checks, 30 s at most).
 set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
@@ -10,14 +10,18 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
-wait_lines() {   # file count: wait up to 5 s for count lines
+lines() { n=$(wc -l <"$1" 2>/dev/null); echo "${n:-0}"; }
+wait_lines() {   # file count: wait up to 10 s for count lines
 	i=0
-	while [ "$(wc -l <"$1")" -lt "$2" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ "$(wc -l <"$1")" -ge "$2" ]
+	while [ "$(lines "$1")" -lt "$2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(lines "$1")" -ge "$2" ]
 }
 
+# both exist before lint starts: the background job's redirection may not
+# have created out yet when the first check runs
 : >"$tmp/app.log"
-timeout 10 "$LOGWHY" lint -q -f --output json "$tmp/app.log" >"$tmp/out" 2>"$tmp/err" &
+: >"$tmp/out"
+timeout 30 "$LOGWHY" lint -q -f --output json "$tmp/app.log" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 echo 'received 1011 (internal error) Internal error; then sent 1011 (internal error) Internal error' >>"$tmp/app.log"
 if wait_lines "$tmp/out" 1 && grep -q '"rule":"ws.close-1011"' "$tmp/out"; then
