@@ -84,7 +84,7 @@ void ws_parser_init(struct ws_parser *p, enum ws_role role, uint64_t max_message
 
 static size_t parser_error(struct ws_parser *p, struct ws_event *ev, int code, size_t used)
 {
-	p->failed = 1;
+	p->failed = code;
 	ev->type = WS_EV_ERROR;
 	ev->close_code = code;
 	return used;
@@ -159,8 +159,11 @@ size_t ws_parser_feed(struct ws_parser *p, unsigned char *in, size_t n,
 	int code = 0;
 
 	memset(ev, 0, sizeof *ev);
-	if (p->failed)
-		return 0;
+	if (p->failed) {
+		/* Still an error: WS_EV_NONE would say the input was consumed. */
+		diag_set(d, NULL, 0, 0, "the connection already failed");
+		return parser_error(p, ev, p->failed, 0);
+	}
 	while (used < n || (p->in_payload && p->done == p->cur.len)) {
 		if (!p->in_payload) {
 			size_t need = header_need(p), take = need - p->hdr_have;

@@ -102,7 +102,7 @@ struct ws_parser {
 	int msg_first_pending;         /* next DATA chunk is the message's first */
 	unsigned utf8;                 /* utf8_feed state for the text message */
 	unsigned char ctrl[WS_CONTROL_MAX];
-	int failed;                    /* sticky after an error */
+	int failed;                    /* sticky after an error: its close code */
 };
 
 void ws_parser_init(struct ws_parser *p, enum ws_role role, uint64_t max_message);
@@ -111,7 +111,8 @@ void ws_parser_init(struct ws_parser *p, enum ws_role role, uint64_t max_message
  * Consume bytes from in[0..n) (masked payload is unmasked in place, hence
  * non-const) until one event is complete or the input runs out. Returns the
  * bytes consumed; ev says what happened. Call again with the rest. After
- * WS_EV_ERROR (d filled) the parser stays failed and consumes nothing.
+ * WS_EV_ERROR (d filled) the parser stays failed: every later call consumes
+ * nothing and reports WS_EV_ERROR with the same close code again.
  */
 size_t ws_parser_feed(struct ws_parser *p, unsigned char *in, size_t n,
 		      struct ws_event *ev, struct diag *d);
