@@ -4,9 +4,10 @@
 set -eu
 
 # mandoc, zsh and fish lint the man pages and check the completions (tests/docs.test.sh).
+# clang and its compiler-rt (libFuzzer, ASan, UBSan) build `make fuzz` only.
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind
-mandoc zsh fish"
+mandoc zsh fish clang libclang-rt-14-dev"
 
 missing=""
 for p in $pkgs; do
