@@ -1,0 +1,99 @@
+/*
+ * Rule loading (rules/ruleset.c, ryaml.c, rule.c, cond.c): a fuzzed YAML
+ * rule file through load and finish, then, when it loads, what the CLI
+ * does with a rule: run its examples (`rules test`: framed, normalized,
+ * matched), match fixed events, and render its message, why and fix
+ * templates with the captures.
+ * Promises checked: a refused file says where (file name and a message);
+ * a loaded rule has an id, a category and a location.
+ */
+#include "fuzz.h"
+
+#include "event/stream.h"
+#include "rules/rule.h"
+#include "rules/ruletest.h"
+#include "util/buf.h"
+
+static const char *const lines[] = {
+	"WebSocket error: Object of type WebSocketState is not JSON serializable",
+	("{\"severity\":\"ERROR\",\"message\":\"received 1011 (internal error) Internal error; "
+	 "then sent 1011 (internal error) Internal error\",\"connection_id\":\"c1\"}"),
+	"2025-09-08 04:33:41,141 - ERROR - agent_supervisor is None",
+};
+
+/* The CLI's example_event: frame and normalize the example text. */
+static int to_event(void *ctx, const char *text, struct event *out)
+{
+	struct evstream_opts eo = { INPUT_AUTO, 0, NULL, 0, 0 };
+	struct evstream *s = evstream_open_mem("example", text, strlen(text), &eo);
+	struct event *ev;
+	struct diag d;
+	int rc;
+
+	(void)ctx;
+	if (!s)
+		return -1;
+	rc = evstream_next(s, &ev, &d);
+	rc = rc == 1 ? event_copy(out, ev) : -1;
+	evstream_close(s);
+	return rc;
+}
+
+static void render(const char *tmpl, const struct event *ev, const struct match *m)
+{
+	struct buf out = BUF_INIT(1 << 20);
+
+	if (tmpl)
+		rule_render(tmpl, ev, m, &out);
+	buf_free(&out);
+}
+
+static void exercise(const struct ruleset *rs, const struct rule *r, struct event *evs,
+		     size_t nev, struct match *m)
+{
+	size_t i, j;
+
+	FUZZ_ASSERT(r->id && *r->id && r->category && r->file && r->line >= 1);
+	rule_test_examples(rs, r, to_event, NULL, NULL, NULL);
+	for (i = 0; i < nev; i++) {
+		if (rule_match(r, &evs[i], m, fuzz_warn()) != 1)
+			continue;
+		render(r->message, &evs[i], m);
+		for (j = 0; j < r->nwhy; j++)
+			render(r->why[j], &evs[i], m);
+		render(r->fix, &evs[i], m);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ruleset *rs = ruleset_new();
+	struct event evs[sizeof lines / sizeof *lines];
+	struct match m;
+	struct diag d = { 0 };
+	size_t i, nev = 0;
+
+	if (!rs)
+		return 0;
+	if (ruleset_load_mem(rs, "fuzz.yml", (const char *)data, size, &d) < 0 ||
+	    ruleset_finish(rs, &d) < 0) {
+		FUZZ_ASSERT(strcmp(d.file, "fuzz.yml") == 0 && d.msg[0] != '\0');
+		ruleset_free(rs);
+		return 0;
+	}
+	for (i = 0; i < sizeof lines / sizeof *lines; i++) {
+		event_init(&evs[nev]);
+		if (to_event(NULL, lines[i], &evs[nev]) == 0)
+			nev++;
+		else
+			event_free(&evs[nev]);
+	}
+	match_init(&m);
+	for (i = 0; i < rs->n; i++)
+		exercise(rs, rs->rules[i], evs, nev, &m);
+	match_clear(&m);
+	for (i = 0; i < nev; i++)
+		event_free(&evs[i]);
+	ruleset_free(rs);
+	return 0;
+}
