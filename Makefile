@@ -45,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/liblogwhy.a
 BINS := $(BUILD)/logwhy $(if $(WSD_SRC),$(BUILD)/logwhy-wsd)
 
-.PHONY: all deps run test unit install uninstall clean bench
+.PHONY: all deps run test unit install uninstall clean bench fuzz fuzz-afl
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -88,6 +88,54 @@ $(BUILD)/jansson_loop: bench/jansson_loop.c
 bench: $(BUILD)/logwhy $(BUILD)/jansson_loop
 	$(Q)BUILD=$(BUILD) bench/run.sh
 
+# Fuzzing (fuzz/README.md), never part of `make` or `make test`: libFuzzer
+# harnesses built with clang into build/fuzz/, the library compiled apart
+# with fuzzer-no-link so the normal build is untouched. `make fuzz-afl`
+# builds the same harnesses with fuzz/afl_main.c for AFL++
+# (AFL_CC=afl-clang-fast) or, with AFL_CC=clang, for replaying files.
+FUZZ_BUILD := build/fuzz
+FUZZ_CC ?= clang
+AFL_BUILD := build/fuzz-afl
+AFL_CC ?= afl-clang-fast
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L \
+	-D_DEFAULT_SOURCE -DLOGWHY_VERSION='"$(VERSION)"' \
+	-DLOGWHY_RULES_DIR='"$(PREFIX)/share/logwhy/rules"' -Isrc -Ifuzz -g -O1
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/lib/%.o)
+AFL_LIB_OBJ := $(LIB_SRC:%.c=$(AFL_BUILD)/lib/%.o)
+
+$(FUZZ_BUILD)/lib/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ-CC $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PKG_CFLAGS) \
+		-MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/liblogwhy.a: $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_BUILD)/liblogwhy.a
+	@$(if $(Q),echo "  FUZZ-LD $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS) -o $@ $< \
+		$(FUZZ_BUILD)/liblogwhy.a $(PKG_LIBS) -lm
+
+fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(AFL_BUILD)/lib/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AFL-CC  $<")
+	$(Q)$(AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(AFL_BUILD)/liblogwhy.a: $(AFL_LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(AFL_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h fuzz/afl_main.c $(AFL_BUILD)/liblogwhy.a
+	@$(if $(Q),echo "  AFL-LD  $@")
+	$(Q)$(AFL_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) $(PKG_CFLAGS) -o $@ $< fuzz/afl_main.c \
+		$(AFL_BUILD)/liblogwhy.a $(PKG_LIBS) -lm
+
+fuzz-afl: $(FUZZ_TARGETS:%=$(AFL_BUILD)/fuzz_%)
+
 # The bundled example: a staging incident as `gcloud logging read --format=json` printed it.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -128,3 +176,4 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(WSD_OBJ:.o=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(AFL_LIB_OBJ:.o=.d)
