@@ -122,6 +122,11 @@ static int set_idle_timeout(const char *a)
 	return set_ms(a, &wsd_cfg.idle_timeout_ms, 0);
 }
 
+static int set_write_timeout(const char *a)
+{
+	return set_ms(a, &wsd_cfg.write_timeout_ms, 1);
+}
+
 static int show_help(const char *a);
 static int show_version(const char *a);
 
@@ -141,6 +146,8 @@ static const struct wsd_opt options[] = {
 	  "(default 10000)", set_hs_timeout },
 	{ "idle-timeout", "MS", "close 1001 after MS without input, 0 = never (default 0)",
 	  set_idle_timeout },
+	{ "write-timeout", "MS", "drop a client that takes none of its pending output for MS "
+	  "(default 10000)", set_write_timeout },
 	{ "help", NULL, "show this help and exit", show_help },
 	{ "version", NULL, "show the version and exit", show_version },
 	{ NULL, NULL, NULL, NULL },
@@ -198,6 +205,7 @@ int main(int argc, char **argv)
 	wsd_cfg.startup_wait_ms = 2000;
 	wsd_cfg.handshake_timeout_ms = 10000;
 	wsd_cfg.idle_timeout_ms = 0;
+	wsd_cfg.write_timeout_ms = 10000;
 	/* Hidden, for the completion scripts and the drift test. */
 	if (argc == 2 && strcmp(argv[1], "--options") == 0) {
 		wsd_opt_dump(options, stdout, values_of);

@@ -132,6 +132,8 @@ static void conn_flushed(struct wsd_conn *c)
 
 static void conn_flush(struct wsd_conn *c)
 {
+	size_t before = pending(c);
+
 	while (!c->dead && pending(c)) {
 		ssize_t n = send(c->fd, c->out.p + c->out_off, pending(c), MSG_NOSIGNAL);
 
@@ -151,7 +153,12 @@ static void conn_flush(struct wsd_conn *c)
 		c->out_off = 0;
 		if (c->out.cap > WSD_MSG_KEEP)
 			buf_free(&c->out);
+		c->t_write = 0;
 		conn_flushed(c);
+	} else if (!c->dead && (!c->t_write || pending(c) < before)) {
+		/* The clock runs from the last byte the peer took, so a slow
+		 * reader is fine and one that reads nothing is dropped. */
+		wsd_set_timer(c, &c->t_write, wsd_now_ms() + wsd_cfg.write_timeout_ms);
 	}
 	if (c->paused && pending(c) < WSD_RESUME_AT)
 		c->paused = 0;
@@ -447,6 +454,19 @@ static void conn_readable(struct wsd_conn *c);
 
 static void conn_timers(struct wsd_conn *c, int64_t now)
 {
+	if (c->t_write && now >= c->t_write) {
+		/* The loop may not have flushed yet: progress moves the deadline. */
+		conn_flush(c);
+		if (c->dead)
+			return;
+		if (c->t_write && now >= c->t_write) {
+			wsd_log(c, WSD_WARNING, "client is not reading: %zu bytes unsent and none "
+				"taken for %ldms; dropping the connection", pending(c),
+				wsd_cfg.write_timeout_ms);
+			conn_kill(c);
+			return;
+		}
+	}
 	/* A busy loop may not have read bytes that arrived in time: read them
 	 * before blaming the peer for a timeout. */
 	if ((c->t_handshake && now >= c->t_handshake && c->state == WSD_ST_HANDSHAKE) ||
@@ -486,7 +506,7 @@ static void conn_timers(struct wsd_conn *c, int64_t now)
 
 static int64_t conn_deadline(const struct wsd_conn *c)
 {
-	int64_t t = 0, cand[4];
+	int64_t t = 0, cand[5];
 	int i;
 
 	cand[0] = c->state == WSD_ST_HANDSHAKE ? c->t_handshake : 0;
@@ -494,7 +514,8 @@ static int64_t conn_deadline(const struct wsd_conn *c)
 	cand[2] = c->state == WSD_ST_OPEN ? c->t_fault : 0;
 	cand[3] = (wsd_cfg.idle_timeout_ms > 0 && c->state == WSD_ST_OPEN)
 			  ? c->last_rx_ms + wsd_cfg.idle_timeout_ms : 0;
-	for (i = 0; i < 4; i++)
+	cand[4] = c->t_write;
+	for (i = 0; i < 5; i++)
 		if (cand[i] && (!t || cand[i] < t))
 			t = cand[i];
 	return t;

@@ -40,6 +40,7 @@ struct wsd_config {
 	long startup_wait_ms;
 	long handshake_timeout_ms;
 	long idle_timeout_ms;         /* 0 = never */
+	long write_timeout_ms;        /* drop a peer whose unsent output stalls this long */
 	int e2e_env;                  /* E2E variables found in our environment */
 	char e2e_env_desc[256];       /* which variables, for the detection log */
 };
@@ -75,6 +76,7 @@ struct wsd_conn {
 	int64_t t_handshake;          /* deadlines in monotonic ms, 0 = none */
 	int64_t t_fault;
 	int64_t t_close;
+	int64_t t_write;              /* output pending and not moving: drop at this time */
 	int fault_step;
 	int close_sent;
 	int shut_wr;
