@@ -127,6 +127,16 @@ static int set_write_timeout(const char *a)
 	return set_ms(a, &wsd_cfg.write_timeout_ms, 1);
 }
 
+static int set_max_connections(const char *a)
+{
+	long long v;
+
+	if (parse_num(a, 1, 1000000, &v) < 0)
+		return -1;
+	wsd_cfg.max_connections = (long)v;
+	return 0;
+}
+
 static int show_help(const char *a);
 static int show_version(const char *a);
 
@@ -148,6 +158,8 @@ static const struct wsd_opt options[] = {
 	  set_idle_timeout },
 	{ "write-timeout", "MS", "drop a client that takes none of its pending output for MS "
 	  "(default 10000)", set_write_timeout },
+	{ "max-connections", "N", "past N, drop the oldest unfinished handshake, else answer 503 "
+	  "(default 10000)", set_max_connections },
 	{ "help", NULL, "show this help and exit", show_help },
 	{ "version", NULL, "show the version and exit", show_version },
 	{ NULL, NULL, NULL, NULL },
@@ -206,6 +218,7 @@ int main(int argc, char **argv)
 	wsd_cfg.handshake_timeout_ms = 10000;
 	wsd_cfg.idle_timeout_ms = 0;
 	wsd_cfg.write_timeout_ms = 10000;
+	wsd_cfg.max_connections = 10000;
 	/* Hidden, for the completion scripts and the drift test. */
 	if (argc == 2 && strcmp(argv[1], "--options") == 0) {
 		wsd_opt_dump(options, stdout, values_of);

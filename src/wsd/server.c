@@ -28,6 +28,8 @@
 /* Tags for epoll data; connections are looked up by fd. */
 #define TAG_LISTEN (-1)
 #define TAG_SIGNAL (-2)
+/* The fd table never fills to the last descriptor: logs, epoll, signalfd. */
+#define WSD_FD_RESERVE 32
 
 struct wsd_server {
 	int ep, lfd, sfd;
@@ -40,6 +42,9 @@ struct wsd_server {
 	int shutting_down;
 	int64_t shutdown_at;
 	int accept_paused;
+	size_t max_conns;             /* --max-connections, clamped to the fd table */
+	struct wsd_conn *hs_head;     /* unfinished handshakes, oldest first */
+	struct wsd_conn *hs_tail;
 	unsigned char rbuf[WSD_READ_CHUNK];
 };
 
@@ -77,6 +82,45 @@ static size_t pending(const struct wsd_conn *c)
 	return c->out.len - c->out_off;
 }
 
+/*
+ * epoll data: the fd in the low 32 bits and the connection's id in the
+ * high ones. An eviction destroys a connection in the middle of an event
+ * batch; an event queued for it must not be applied to a newcomer that
+ * got the same fd number.
+ */
+static uint64_t ev_key(int fd, uint64_t id)
+{
+	return ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
+}
+
+static void hs_link(struct wsd_conn *c)
+{
+	c->hs_prev = srv.hs_tail;
+	c->hs_next = NULL;
+	if (srv.hs_tail)
+		srv.hs_tail->hs_next = c;
+	else
+		srv.hs_head = c;
+	srv.hs_tail = c;
+	c->in_hs_list = 1;
+}
+
+static void hs_unlink(struct wsd_conn *c)
+{
+	if (!c->in_hs_list)
+		return;
+	if (c->hs_prev)
+		c->hs_prev->hs_next = c->hs_next;
+	else
+		srv.hs_head = c->hs_next;
+	if (c->hs_next)
+		c->hs_next->hs_prev = c->hs_prev;
+	else
+		srv.hs_tail = c->hs_prev;
+	c->hs_prev = c->hs_next = NULL;
+	c->in_hs_list = 0;
+}
+
 static void conn_kill(struct wsd_conn *c)
 {
 	c->dead = 1;
@@ -84,6 +128,7 @@ static void conn_kill(struct wsd_conn *c)
 
 static void conn_destroy(struct wsd_conn *c)
 {
+	hs_unlink(c);
 	srv.conns[c->fd] = NULL;
 	srv.count--;
 	close(c->fd);
@@ -108,7 +153,7 @@ static void conn_events(struct wsd_conn *c)
 		return;
 	memset(&ev, 0, sizeof ev);
 	ev.events = want;
-	ev.data.fd = c->fd;
+	ev.data.u64 = ev_key(c->fd, c->id);
 	if (epoll_ctl(srv.ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
 		wsd_log(c, WSD_ERROR, "epoll_ctl: %s", strerror(errno));
 		conn_kill(c);
@@ -259,6 +304,7 @@ static void conn_fail(struct wsd_conn *c, int code, const char *why)
 
 static void http_reply(struct wsd_conn *c, int status, const char *body, enum wsd_sev sev)
 {
+	hs_unlink(c);
 	wsd_log(c, sev, "%s - \"%s\" %d %s", c->peer, c->path[0] ? c->path : "-", status,
 		status == 101 ? "" : body);
 	ws_hs_error_build(&c->out, status, body);
@@ -374,6 +420,7 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 	    (strcmp(req.path, "/health") == 0 || strncmp(req.path, "/health?", 8) == 0)) {
 		struct buf body = BUF_INIT(4096);
 
+		hs_unlink(c);
 		wsd_app_health(&body);
 		wsd_log(c, WSD_INFO, "%s - \"%s\" 200", c->peer, c->path);
 		buf_addf(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -389,6 +436,7 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 		http_reply(c, status, d.msg, WSD_WARNING);
 		return;
 	}
+	hs_unlink(c);
 	ws_hs_response_build(&c->out, req.key);
 	c->e2e_header = req.e2e_header;
 	c->state = WSD_ST_OPEN;
@@ -546,6 +594,44 @@ static void run_timers(void)
 	}
 }
 
+/*
+ * At the connection limit: the oldest unfinished handshake gets a 503 and
+ * makes room, so clients that never finish their request cannot lock out
+ * the ones that do. 0 when every connection is past its handshake.
+ */
+static int make_room(void)
+{
+	struct wsd_conn *old = srv.hs_head;
+
+	if (!old)
+		return 0;
+	snprintf(old->path, sizeof old->path, "-");
+	http_reply(old, 503, "connection limit reached; unfinished request dropped for a "
+		   "newer client", WSD_WARNING);
+	conn_kill(old);
+	conn_destroy(old);
+	return 1;
+}
+
+/* Every connection is a WebSocket already: the newcomer gets a 503. The
+ * request is not read; its FIN goes first so the reply is not lost to a
+ * reset in the common case. */
+static void refuse(int fd, const char *peer)
+{
+	struct buf b = BUF_INIT(1024);
+	ssize_t r;
+
+	wsd_log(NULL, WSD_WARNING, "%s - connection limit (%zu) reached, all past their "
+		"handshake: 503", peer, srv.max_conns);
+	if (ws_hs_error_build(&b, 503, "connection limit reached") == 0) {
+		r = send(fd, b.p, b.len, MSG_NOSIGNAL);
+		(void)r;
+	}
+	buf_free(&b);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
 static void accept_clients(void)
 {
 	for (;;) {
@@ -553,7 +639,7 @@ static void accept_clients(void)
 		socklen_t sl = sizeof sa;
 		struct epoll_event ev;
 		struct wsd_conn *c;
-		char host[INET6_ADDRSTRLEN] = "?";
+		char host[INET6_ADDRSTRLEN] = "?", peer[64];
 		int port = 0, one = 1;
 		int fd = accept(srv.lfd, (struct sockaddr *)&sa, &sl);
 
@@ -564,7 +650,7 @@ static void accept_clients(void)
 				wsd_log(NULL, WSD_ERROR, "accept: %s; pausing accepts", strerror(errno));
 				srv.accept_paused = 1;
 				memset(&ev, 0, sizeof ev);
-				ev.data.fd = TAG_LISTEN;
+				ev.data.u64 = ev_key(TAG_LISTEN, 0);
 				epoll_ctl(srv.ep, EPOLL_CTL_MOD, srv.lfd, &ev);
 			}
 			return;
@@ -572,17 +658,6 @@ static void accept_clients(void)
 		/* accept4 would need _GNU_SOURCE; two fcntl calls are cheap. */
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		if ((size_t)fd >= srv.cap || !(c = calloc(1, sizeof *c))) {
-			close(fd);
-			continue;
-		}
-		c->hs = malloc(WS_HS_MAX);
-		if (!c->hs) {
-			free(c);
-			close(fd);
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (sa.ss_family == AF_INET) {
 			struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
 
@@ -594,6 +669,22 @@ static void accept_clients(void)
 			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
 			port = ntohs(s6->sin6_port);
 		}
+		snprintf(peer, sizeof peer, "%s:%d", host, port);
+		if (srv.count >= srv.max_conns && !make_room()) {
+			refuse(fd, peer);
+			continue;
+		}
+		if ((size_t)fd >= srv.cap || !(c = calloc(1, sizeof *c))) {
+			close(fd);
+			continue;
+		}
+		c->hs = malloc(WS_HS_MAX);
+		if (!c->hs) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		c->fd = fd;
 		c->id = ++srv.next_id;
 		snprintf(c->conn_id, sizeof c->conn_id, "conn_%llu", (unsigned long long)c->id);
@@ -603,13 +694,13 @@ static void accept_clients(void)
 			wsd_random_hex(hex, 32);
 			snprintf(c->trace, sizeof c->trace, "projects/netra-staging/traces/%s", hex);
 		}
-		snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
+		memcpy(c->peer, peer, sizeof c->peer);
 		c->out.max = wsd_cfg.max_message + ((size_t)2 << 20);
 		c->msg.max = wsd_cfg.max_message;
 		c->opened_ms = c->last_rx_ms = wsd_now_ms();
 		memset(&ev, 0, sizeof ev);
 		ev.events = EPOLLIN;
-		ev.data.fd = fd;
+		ev.data.u64 = ev_key(fd, c->id);
 		if (epoll_ctl(srv.ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			free(c->hs);
 			free(c);
@@ -621,6 +712,7 @@ static void accept_clients(void)
 		srv.count++;
 		if (fd > srv.max_fd)
 			srv.max_fd = fd;
+		hs_link(c);
 		wsd_set_timer(c, &c->t_handshake, c->opened_ms + wsd_cfg.handshake_timeout_ms);
 	}
 }
@@ -757,17 +849,20 @@ int wsd_serve(void)
 	}
 	if (setup_listener() < 0)
 		return 1;
+	srv.max_conns = srv.cap > 2 * WSD_FD_RESERVE ? srv.cap - WSD_FD_RESERVE : srv.cap / 2;
+	if ((size_t)wsd_cfg.max_connections < srv.max_conns)
+		srv.max_conns = (size_t)wsd_cfg.max_connections;
 	memset(&ev, 0, sizeof ev);
 	ev.events = EPOLLIN;
-	ev.data.fd = TAG_LISTEN;
+	ev.data.u64 = ev_key(TAG_LISTEN, 0);
 	epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.lfd, &ev);
-	ev.data.fd = TAG_SIGNAL;
+	ev.data.u64 = ev_key(TAG_SIGNAL, 0);
 	epoll_ctl(srv.ep, EPOLL_CTL_ADD, srv.sfd, &ev);
 	wsd_log(NULL, WSD_INFO, "logwhy-wsd %s listening on http://%s:%d (fault=%s%s, "
-		"max_message=%llu, fd_limit=%zu)", LOGWHY_VERSION, wsd_cfg.listen, wsd_cfg.port,
-		wsd_fault_names[wsd_cfg.fault],
+		"max_message=%llu, max_connections=%zu, fd_limit=%zu)", LOGWHY_VERSION,
+		wsd_cfg.listen, wsd_cfg.port, wsd_fault_names[wsd_cfg.fault],
 		wsd_cfg.safe_logging ? ", safe-logging" : "",
-		(unsigned long long)wsd_cfg.max_message, srv.cap);
+		(unsigned long long)wsd_cfg.max_message, srv.max_conns, srv.cap);
 	if (wsd_cfg.port_file && write_port_file() < 0)
 		return 1;
 	for (;;) {
@@ -794,13 +889,14 @@ int wsd_serve(void)
 		}
 		for (i = 0; i < n; i++) {
 			struct wsd_conn *c;
+			int efd = (int)(uint32_t)evs[i].data.u64;
 
-			if (evs[i].data.fd == TAG_LISTEN) {
+			if (efd == TAG_LISTEN) {
 				if (!srv.shutting_down)
 					accept_clients();
 				continue;
 			}
-			if (evs[i].data.fd == TAG_SIGNAL) {
+			if (efd == TAG_SIGNAL) {
 				struct signalfd_siginfo si;
 
 				if (read(srv.sfd, &si, sizeof si) == (ssize_t)sizeof si &&
@@ -808,8 +904,8 @@ int wsd_serve(void)
 					begin_shutdown((int)si.ssi_signo);
 				continue;
 			}
-			c = srv.conns[evs[i].data.fd];
-			if (!c)
+			c = srv.conns[efd];
+			if (!c || (uint32_t)c->id != (uint32_t)(evs[i].data.u64 >> 32))
 				continue;
 			if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN))
 				conn_kill(c);
@@ -826,7 +922,7 @@ int wsd_serve(void)
 			srv.accept_paused = 0;
 			memset(&ev, 0, sizeof ev);
 			ev.events = EPOLLIN;
-			ev.data.fd = TAG_LISTEN;
+			ev.data.u64 = ev_key(TAG_LISTEN, 0);
 			epoll_ctl(srv.ep, EPOLL_CTL_MOD, srv.lfd, &ev);
 		}
 		run_timers();

@@ -41,6 +41,7 @@ struct wsd_config {
 	long handshake_timeout_ms;
 	long idle_timeout_ms;         /* 0 = never */
 	long write_timeout_ms;        /* drop a peer whose unsent output stalls this long */
+	long max_connections;         /* past it: evict the oldest handshake, else 503 */
 	int e2e_env;                  /* E2E variables found in our environment */
 	char e2e_env_desc[256];       /* which variables, for the detection log */
 };
@@ -77,6 +78,9 @@ struct wsd_conn {
 	int64_t t_fault;
 	int64_t t_close;
 	int64_t t_write;              /* output pending and not moving: drop at this time */
+	struct wsd_conn *hs_prev;     /* the accept-ordered list of unfinished handshakes */
+	struct wsd_conn *hs_next;
+	int in_hs_list;
 	int fault_step;
 	int close_sent;
 	int shut_wr;
