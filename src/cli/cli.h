@@ -87,15 +87,18 @@ struct evstream;
  * event, in input order. An input that cannot be opened or read is
  * reported and skipped; the rest are still read. fn returns 0 to go on, -1
  * to stop (errno says why; it is reported). The progress line runs when
- * progress is set and stderr is a terminal. Returns 0, or -1 when anything
- * failed.
+ * progress is set and stderr is a terminal. Records no rule of rs can
+ * match are only skimmed (rs NULL, or LOGWHY_NO_FASTPATH=1 set: every
+ * record is parsed). Returns 0, or -1 when anything failed.
  */
 int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
-		    int progress, int (*fn)(void *ctx, struct event *ev, int input), void *ctx);
+		    const struct ruleset *rs, int progress,
+		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx);
 /* The progress line is erased before a warning is printed. */
 void cli_progress_pause(void);
 
 int cmd_triage(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);

@@ -124,7 +124,7 @@ int cmd_lint(int argc, char **argv)
 	a.warn = cli_warn_sink(&a.c);
 	match_init(&a.m);
 	/* findings stream to stdout; a progress line only when that is not the terminal */
-	if (cli_read_inputs(argv + 1, npos, &a.c, &a.warn, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
+	if (cli_read_inputs(argv + 1, npos, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
 		bad = 1;
 	if (emitter_close(a.em, &a.st) < 0) {
 		cli_errorf("write error: %s", strerror(errno));

@@ -1,15 +1,23 @@
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "emit/report.h"
 #include "triage/triage.h"
 
-enum { OPT_OUTPUT = 100 };
+enum { OPT_OUTPUT = 100, OPT_SHARD, OPT_LABEL, OPT_FIRST_LINE };
 
 static const struct opt triage_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
 	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_OUTPUT },
+	{ "shard", 0, NULL, NULL,
+	  "add to the JSON report the findings 'logwhy merge' needs to combine shards into one report (implies --output json)", OPT_SHARD },
+	{ "label", 0, "NAME", NULL,
+	  "name the input NAME in examples and warnings (one input; e.g. the file a shard was cut from)", OPT_LABEL },
+	{ "first-line", 0, "N", NULL,
+	  "number the input's lines from N (one input; the line a shard starts at in the whole file)", OPT_FIRST_LINE },
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
@@ -27,6 +35,9 @@ static const struct cmd_spec triage_spec = {
 	"evidence, never the verdict. A symptom nothing explains is counted as\n"
 	"unexplained. At most 10000 distinct causes are kept; past that, new ones\n"
 	"are counted under their rule.\n"
+	"Shards: cut the input at record boundaries, run 'triage --shard' on each\n"
+	"(with --label and --first-line to name the whole file), and 'logwhy merge'\n"
+	"the outputs in input order: the report is that of one run over the whole.\n"
 	"Exit status: 0 report written, 2 usage, input or rule error.\n",
 	triage_opts,
 };
@@ -34,6 +45,10 @@ static const struct cmd_spec triage_spec = {
 struct triage_args {
 	struct common c;
 	enum report_format format;
+	int format_set, shard;
+	const char *label;
+	long line_offset;
+	const char *input_name;    /* as the stream names it, for --label */
 	struct triage *t;
 	struct warn_sink stderr_sink;
 };
@@ -47,6 +62,28 @@ static int triage_option(void *ctx, int id, const char *value)
 		return r < 0;
 	if (id == OPT_OUTPUT) {
 		a->format = (enum report_format)report_format_parse(value);
+		a->format_set = 1;
+		return 0;
+	}
+	if (id == OPT_SHARD) {
+		a->shard = 1;
+		return 0;
+	}
+	if (id == OPT_LABEL) {
+		a->label = value;
+		return 0;
+	}
+	if (id == OPT_FIRST_LINE) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || *end || end == value || v < 1 || v > LONG_MAX / 2) {
+			cli_errorf("invalid --first-line '%s' (a line number from 1)", value);
+			return 1;
+		}
+		a->line_offset = v - 1;
 		return 0;
 	}
 	return 1;
@@ -58,6 +95,20 @@ static void keep_warning(void *ctx, const struct diag *d)
 	struct triage_args *a = ctx;
 	char line[2048];
 
+	if (a->input_name && !strcmp(d->file, a->input_name)) {
+		/* the input as --label and --first-line name it */
+		struct diag e = *d;
+
+		snprintf(e.file, sizeof e.file, "%s", a->label ? a->label : d->file);
+		if (e.line > 0)
+			e.line += a->line_offset;
+		if (a->t) {
+			diag_format(&e, line, sizeof line);
+			triage_warning(a->t, line);
+		}
+		a->stderr_sink.fn(a->stderr_sink.ctx, &e);
+		return;
+	}
 	if (a->t) {
 		diag_format(d, line, sizeof line);
 		triage_warning(a->t, line);
@@ -69,6 +120,12 @@ static int triage_event(void *ctx, struct event *ev, int input)
 {
 	struct triage_args *a = ctx;
 
+	if (a->input_name) {
+		if (a->label)
+			ev->source = a->label;
+		ev->line += a->line_offset;
+		ev->last_line += a->line_offset;
+	}
 	return triage_feed(a->t, ev, input);
 }
 
@@ -89,6 +146,19 @@ int cmd_triage(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
+	if (a.shard && a.format_set && a.format != REPORT_JSON) {
+		cli_errorf("--shard writes JSON: use it with --output json");
+		return 2;
+	}
+	if (a.shard)
+		a.format = REPORT_JSON;
+	if (a.label || a.line_offset) {
+		if (npos > 1) {
+			cli_errorf("--label and --first-line name one input, not %d", npos);
+			return 2;
+		}
+		a.input_name = npos == 0 || !strcmp(argv[1], "-") ? "<stdin>" : argv[1];
+	}
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
@@ -101,7 +171,7 @@ int cmd_triage(int argc, char **argv)
 		ruleset_free(rs);
 		return 2;
 	}
-	if (cli_read_inputs(argv + 1, npos, &a.c, &warn, 1, triage_event, &a) < 0)
+	if (cli_read_inputs(argv + 1, npos, &a.c, &warn, rs, 1, triage_event, &a) < 0)
 		bad = 1;
 	rep = triage_finish(a.t);
 	if (!rep) {
@@ -109,7 +179,8 @@ int cmd_triage(int argc, char **argv)
 		bad = 1;
 	} else {
 		ro.color = common_color(&a.c, stdout);
-		if (report_write(a.format, stdout, rep, &ro) < 0) {
+		if (a.shard ? report_json_shard(stdout, rep, a.t, rs) < 0 || fflush(stdout) != 0
+			    : report_write(a.format, stdout, rep, &ro) < 0) {
 			cli_errorf("write error: %s", strerror(errno));
 			bad = 1;
 		}

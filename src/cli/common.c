@@ -11,6 +11,7 @@
 
 #include "cli/progress.h"
 #include "event/stream.h"
+#include "rules/prefilter.h"
 #include "util/term.h"
 
 #ifndef LOGWHY_RULES_DIR
@@ -255,6 +256,13 @@ int cli_version(const struct common *c)
 
 static struct progress *active_progress;
 
+static int getenv_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 void cli_progress_pause(void)
 {
 	if (active_progress)
@@ -262,12 +270,20 @@ void cli_progress_pause(void)
 }
 
 int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
-		    int progress, int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
+		    const struct ruleset *rs, int progress,
+		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
 {
 	static char *stdin_only[] = { "-" };
-	struct evstream_opts eo = { c->format, c->max_record, w, 0, c->follow };
+	struct evstream_opts eo = { c->format, c->max_record, w, 0, c->follow, NULL, NULL };
+	struct prefilter *pf = NULL;
 	struct progress pr;
 	int i, bad = 0;
+
+	/* LOGWHY_NO_FASTPATH=1 parses every record (the equal-output test) */
+	if (rs && !getenv_flag("LOGWHY_NO_FASTPATH") && (pf = prefilter_build(rs, NULL))) {
+		eo.may_match = prefilter_may_match;
+		eo.may_match_ctx = pf;
+	}
 
 	if (n == 0) {
 		inputs = stdin_only;
@@ -306,5 +322,6 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 			break;
 	}
 	active_progress = NULL;
+	prefilter_free(pf);
 	return bad ? -1 : 0;
 }

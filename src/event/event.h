@@ -60,6 +60,11 @@ struct event {
 	size_t text_len;
 	unsigned joined : 1;     /* built from several records (multi-line block) */
 	unsigned truncated : 1;
+	unsigned skimmed : 1;    /* only position and time are known: the
+				    stream's prefilter proved that no rule of
+				    its ruleset matches (event_skim) */
+	size_t skim_bytes;       /* skimmed: text_len + msg_len of the parsed
+				    event (what the joiner's bounds count) */
 
 	struct buf store;        /* owns msg/keys/text copies */
 };
@@ -80,6 +85,29 @@ int event_copy(struct event *dst, const struct event *src);
  */
 struct diag;
 int event_from_record(struct event *ev, const struct record *rec, struct diag *d);
+
+/*
+ * Fill ev from a JSON record without parsing it into a tree: 1 when the
+ * record is a plain Cloud Run LogEntry the skim can read with certainty
+ * (valid JSON, printable ASCII, no \u or \/ escapes, a timestamp, a
+ * one-line message that cannot join a multi-line block); ev then holds
+ * only position and time, with skimmed set. 0: parse it (event_from_record).
+ * Only for records a prefilter has ruled out: see src/rules/prefilter.h.
+ * k gets what the joiner compares entries by (evjoin_has_run): the
+ * instance, logName and stream the parsed event would have, as spans
+ * into the record (NULL when it would have none); known = 0 when the skim
+ * cannot tell.
+ */
+struct skim_keys {
+	const char *instance, *log, *stream;
+	size_t ninstance, nlog, nstream;
+	int known;
+};
+int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k);
+
+/* The times normalization reads (RFC 3339 and the like): bytes parsed,
+ * 0 when s does not start with a time. */
+size_t event_time_parse(const char *s, size_t n, int64_t *us);
 
 /* Look up a dotted path ("jsonPayload.state", "labels.instanceId").
  * Payload first, then the whole entry, then the normalized fields

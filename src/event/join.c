@@ -99,7 +99,7 @@ struct event *evjoin_slot(struct evjoin *j)
 
 static size_t ev_bytes(const struct event *ev)
 {
-	return ev->text_len + ev->msg_len + 64;
+	return (ev->skimmed ? ev->skim_bytes : ev->text_len + ev->msg_len) + 64;
 }
 
 static const char *entry_str(const struct event *ev, const char *key)
@@ -485,6 +485,30 @@ struct event *evjoin_pop(struct evjoin *j)
 size_t evjoin_held(const struct evjoin *j)
 {
 	return j->tail - j->head;
+}
+
+static int span_eq(const char *a, const char *b, size_t n)
+{
+	return a == NULL ? b == NULL : b != NULL && strlen(a) == n && !memcmp(a, b, n);
+}
+
+int evjoin_has_run(const struct evjoin *j, const char *source, const struct skim_keys *k)
+{
+	int i;
+
+	for (i = 0; i < EVJOIN_MAX_RUNS; i++) {
+		const struct event *f;
+
+		if (!j->runs[i].open)
+			continue;
+		f = slot_at((struct evjoin *)j, j->runs[i].seq[0])->ev;
+		if (span_eq(f->instance, k->instance, k->ninstance) &&
+		    span_eq(entry_str(f, "logName"), k->log, k->nlog) &&
+		    span_eq(entry_str(f, "stream"), k->stream, k->nstream) &&
+		    str_eq(f->source, source))
+			return 1;
+	}
+	return 0;
 }
 
 static void ev_destroy(struct event *ev)

@@ -183,6 +183,11 @@ static size_t parse_ts(const char *s, size_t n, int64_t *us)
 	return i;
 }
 
+size_t event_time_parse(const char *s, size_t n, int64_t *us)
+{
+	return parse_ts(s, n, us);
+}
+
 /* A timestamp given as a JSON value: RFC 3339 string, epoch number (s, ms,
  * us or ns by magnitude), or {"seconds":S,"nanos":N}. */
 static int json_ts(json_t *v, int64_t *us)

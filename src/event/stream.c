@@ -79,6 +79,19 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 	event_from_record(ev, &text, NULL);
 }
 
+/* A record the caller's prefilter rules out is only skimmed, when that
+ * changes nothing: no open run of the joiner would take it. */
+static int skim(struct evstream *s, struct event *ev, const struct record *rec)
+{
+	struct skim_keys k;
+
+	if (!s->o.may_match || rec->kind != RECORD_JSON ||
+	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
+	    !event_skim(ev, rec, &k))
+		return 0;
+	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
+}
+
 int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 {
 	const struct record *rec;
@@ -109,7 +122,8 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 		ev = evjoin_slot(s->join);
 		if (!ev)
 			return diag_set(d, rec->source, rec->line, 0, "out of memory");
-		fill(s, ev, rec);
+		if (!skim(s, ev, rec))
+			fill(s, ev, rec);
 		if (evjoin_push(s->join) < 0)
 			return diag_set(d, rec->source, rec->line, 0, "out of memory");
 		if (s->o.no_join)

@@ -23,6 +23,12 @@ struct evstream_opts {
 					    NULL drops warnings (tests only) */
 	int no_join;                     /* 1: per-line entries stay apart */
 	int follow;                      /* 1: wait at the end of a regular file */
+	/* The caller's prefilter (src/rules/prefilter.h), or NULL: a JSON
+	 * record it rules out is only skimmed (event_skim) when that is
+	 * certain to be the same for the caller, and the event comes out
+	 * with skimmed set. */
+	int (*may_match)(const void *ctx, const char *raw, size_t len);
+	const void *may_match_ctx;
 };
 
 struct evstream;
@@ -87,6 +93,9 @@ void evjoin_end(struct evjoin *j);
  * next evjoin_pop or evjoin_free. */
 struct event *evjoin_pop(struct evjoin *j);
 size_t evjoin_held(const struct evjoin *j);         /* events held now */
+/* 1 when an open run takes entries from this input and k's instance, log
+ * and stream (event_skim): a one-line entry from there would end it. */
+int evjoin_has_run(const struct evjoin *j, const char *source, const struct skim_keys *k);
 void evjoin_free(struct evjoin *j);                 /* NULL-safe */
 
 #endif

@@ -40,6 +40,7 @@ void cond_free(struct cond *c)
 		cond_free(c->kid[i]);
 	free(c->kid);
 	pcre2_code_free(c->re.code);
+	free(c->re.src);
 	free(c->path);
 	free(c->codes);
 	free(c->statuses);
@@ -75,6 +76,16 @@ int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
 		re->code = NULL;
 		return -1;
 	}
+	if (!(re->src = malloc(len + 1))) {
+		snprintf(err, errsize, "out of memory");
+		*erroff = 0;
+		pcre2_code_free(re->code);
+		re->code = NULL;
+		return -1;
+	}
+	memcpy(re->src, pat, len);
+	re->src[len] = '\0';
+	re->srclen = len;
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &re->nnames);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &re->name_size);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &re->names);

@@ -32,6 +32,8 @@ struct cond_re {
 	pcre2_code *code;
 	PCRE2_SPTR names;        /* name table, borrowed from code */
 	uint32_t nnames, name_size;
+	char *src;               /* the pattern as written (the prefilter reads it) */
+	size_t srclen;
 };
 
 struct cond {

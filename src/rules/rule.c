@@ -128,6 +128,8 @@ int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	int rc;
 
 	m->ncaps = 0;
+	if (ev->skimmed)
+		return 0;   /* the prefilter ruled it out for every rule */
 	buf_reset(&m->store);
 	if (match_ready(m) < 0) {
 		warn_emit(w, ev->source, ev->line, 0,

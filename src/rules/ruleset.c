@@ -636,6 +636,7 @@ static int load_redact_one(const struct ld *l, const struct rule_ynode *n,
 	if (compile_re(l, v[0], "redact.pattern", &re) < 0)
 		return -1;
 	rd->code = re.code;
+	free(re.src);   /* only conditions keep their source (for the prefilter) */
 	rd->line = v[0]->line;
 	rd->col = v[0]->col;
 	return 0;

@@ -1,0 +1,361 @@
+#include "event/event.h"
+
+#include <string.h>
+
+#include "read/multiline.h"
+
+/*
+ * The skim: what event_from_record would make of a record the caller's
+ * prefilter has ruled out, without building the JSON tree. Only the plain
+ * shape is taken: a Cloud Run LogEntry of printable ASCII, without \u or
+ * \/ escapes, that jansson would certainly accept; its time from
+ * "timestamp"; a one-line message (textPayload, or jsonPayload's message)
+ * that cannot take part in a multi-line block. Anything else, however
+ * harmless, goes the full way: the skim may refuse, never guess.
+ */
+
+#define SKIM_DEPTH 32
+
+struct sk {
+	const char *p, *e;
+};
+
+struct span {
+	const char *p;     /* a string's contents, or a value's first byte */
+	size_t n;
+	char type;         /* 's' string, 'o' object, 'a' array, 'v' other; 0 absent */
+	int esc;           /* a string with escapes */
+};
+
+static void sk_ws(struct sk *s)
+{
+	while (s->p < s->e && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+/* At '"'. Escapes other than \" \\ \b \f \n \r \t, control bytes and bytes
+ * past ASCII are refused. */
+static int sk_string(struct sk *s, struct span *v)
+{
+	const char *p = ++s->p;
+
+	v->esc = 0;
+	while (p < s->e) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"') {
+			v->p = s->p;
+			v->n = (size_t)(p - s->p);
+			v->type = 's';
+			s->p = p + 1;
+			return 1;
+		}
+		if (c < 0x20 || c >= 0x7f)
+			return 0;
+		if (c == '\\') {
+			if (p + 1 >= s->e || !strchr("\"\\bfnrt", p[1]) || !p[1])
+				return 0;
+			v->esc = 1;
+			p += 2;
+			continue;
+		}
+		p++;
+	}
+	return 0;
+}
+
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Strict JSON numbers that cannot overflow jansson's integer or double. */
+static int sk_number(struct sk *s)
+{
+	const char *p = s->p, *d;
+	int real = 0;
+
+	if (p < s->e && *p == '-')
+		p++;
+	d = p;
+	if (p < s->e && *p == '0')
+		p++;
+	else
+		while (p < s->e && digit(*p))
+			p++;
+	if (p == d)
+		return 0;
+	if (p < s->e && *p == '.') {
+		real = 1;
+		if (++p >= s->e || !digit(*p))
+			return 0;
+		while (p < s->e && digit(*p))
+			p++;
+	}
+	if (p < s->e && (*p == 'e' || *p == 'E')) {
+		const char *x;
+
+		real = 1;
+		p++;
+		if (p < s->e && (*p == '+' || *p == '-'))
+			p++;
+		x = p;
+		while (p < s->e && digit(*p))
+			p++;
+		if (p == x || p - x > 2)
+			return 0;
+	}
+	if ((real ? p - d > 40 : p - d > 18))
+		return 0;
+	s->p = p;
+	return 1;
+}
+
+static int sk_value(struct sk *s, int depth, struct span *v);
+
+/* At '{'. Records the values of the wanted keys (all absent first); a
+ * wanted key twice, or a wanted key written with escapes, is refused. */
+static int sk_object(struct sk *s, int depth, const char *const *want, struct span *got)
+{
+	size_t i;
+
+	for (i = 0; want && want[i]; i++)
+		got[i].type = 0;
+	if (depth > SKIM_DEPTH)
+		return 0;
+	s->p++;
+	sk_ws(s);
+	if (s->p < s->e && *s->p == '}') {
+		s->p++;
+		return 1;
+	}
+	for (;;) {
+		struct span k, v;
+
+		if (s->p >= s->e || *s->p != '"' || !sk_string(s, &k))
+			return 0;
+		sk_ws(s);
+		if (s->p >= s->e || *s->p != ':')
+			return 0;
+		s->p++;
+		sk_ws(s);
+		if (!sk_value(s, depth + 1, &v))
+			return 0;
+		for (i = 0; want && want[i]; i++) {
+			if (strlen(want[i]) != k.n || memcmp(want[i], k.p, k.n))
+				continue;
+			if (got[i].type || k.esc)
+				return 0;
+			got[i] = v;
+		}
+		if (k.esc && want)
+			return 0;   /* an escaped key could spell a wanted one */
+		sk_ws(s);
+		if (s->p < s->e && *s->p == ',') {
+			s->p++;
+			sk_ws(s);
+			continue;
+		}
+		if (s->p < s->e && *s->p == '}') {
+			s->p++;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+static int sk_array(struct sk *s, int depth)
+{
+	struct span v;
+
+	if (depth > SKIM_DEPTH)
+		return 0;
+	s->p++;
+	sk_ws(s);
+	if (s->p < s->e && *s->p == ']') {
+		s->p++;
+		return 1;
+	}
+	for (;;) {
+		if (!sk_value(s, depth + 1, &v))
+			return 0;
+		sk_ws(s);
+		if (s->p < s->e && *s->p == ',') {
+			s->p++;
+			sk_ws(s);
+			continue;
+		}
+		if (s->p < s->e && *s->p == ']') {
+			s->p++;
+			return 1;
+		}
+		return 0;
+	}
+}
+
+static int sk_word(struct sk *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	if ((size_t)(s->e - s->p) < n || memcmp(s->p, w, n))
+		return 0;
+	s->p += n;
+	return 1;
+}
+
+static int sk_value(struct sk *s, int depth, struct span *v)
+{
+	const char *start = s->p;
+	int ok;
+
+	if (s->p >= s->e)
+		return 0;
+	v->esc = 0;
+	switch (*s->p) {
+	case '"':
+		return sk_string(s, v);
+	case '{':
+		ok = sk_object(s, depth, NULL, NULL);
+		v->type = 'o';
+		break;
+	case '[':
+		ok = sk_array(s, depth);
+		v->type = 'a';
+		break;
+	case 't':
+		ok = sk_word(s, "true");
+		v->type = 'v';
+		break;
+	case 'f':
+		ok = sk_word(s, "false");
+		v->type = 'v';
+		break;
+	case 'n':
+		ok = sk_word(s, "null");
+		v->type = 'v';
+		break;
+	default:
+		ok = sk_number(s);
+		v->type = 'v';
+	}
+	v->p = start;
+	v->n = (size_t)(s->p - start);
+	return ok;
+}
+
+/* normalize.c's is_logentry, app_fields and message_with_trace read these */
+enum { K_TS, K_TEXT, K_JSON, K_PROTO, K_LOGNAME, K_RESOURCE, K_INSERT, K_RECEIVE,
+       K_CLOSE, K_TYPE, K_PROBE, K_LABELS, K_STREAM, K_COUNT };
+static const char *const top_keys[] = {
+	"timestamp", "textPayload", "jsonPayload", "protoPayload", "logName", "resource",
+	"insertId", "receiveTimestamp", "close", "type", "probe", "labels", "stream", NULL,
+};
+/* keys_instance in normalize.c, in order */
+static const char *const instance_keys[] = { "instanceId", "instance_id", "instance", NULL };
+
+static int is_null(const struct span *v)
+{
+	return v->type == 'v' && v->n == 4 && !memcmp(v->p, "null", 4);
+}
+
+/* What the joiner compares: the instance as normalize's first choice
+ * (LogEntry labels) gives it, logName and stream as entry strings. */
+static void join_keys(const struct span *top, struct skim_keys *k)
+{
+	struct span lab[3];
+	int i;
+
+	memset(k, 0, sizeof *k);
+	if (top[K_LOGNAME].type == 's' && !top[K_LOGNAME].esc) {
+		k->log = top[K_LOGNAME].p;
+		k->nlog = top[K_LOGNAME].n;
+	} else if (top[K_LOGNAME].type == 's') {
+		return;
+	}
+	if (top[K_STREAM].type == 's' && !top[K_STREAM].esc) {
+		k->stream = top[K_STREAM].p;
+		k->nstream = top[K_STREAM].n;
+	} else if (top[K_STREAM].type == 's') {
+		return;
+	}
+	if (top[K_LABELS].type != 'o')
+		return;
+	{
+		struct sk l = { top[K_LABELS].p, top[K_LABELS].p + top[K_LABELS].n };
+
+		if (!sk_object(&l, 2, instance_keys, lab))
+			return;
+	}
+	for (i = 0; i < 3; i++) {
+		if (!lab[i].type || is_null(&lab[i]))
+			continue;
+		if (lab[i].type == 's' && !lab[i].esc && lab[i].n) {
+			k->instance = lab[i].p;
+			k->ninstance = lab[i].n;
+			k->known = 1;
+		}
+		return;
+	}
+}
+/* keys_msg in normalize.c, in order, then its fallback and keys_exc */
+enum { P_MSG_LAST = 4, P_TEXT, P_EXC0, P_COUNT = P_EXC0 + 3 };
+static const char *const payload_keys[] = {
+	"message", "msg", "error", "event", "err", "textPayload",
+	"exc_info", "stack_trace", "stacktrace", NULL,
+};
+
+int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
+{
+	struct sk s = { rec->text, rec->text + rec->len };
+	struct span top[K_COUNT], pay[P_COUNT], *msg = NULL;
+	int64_t ts;
+	int i;
+
+	if (rec->kind != RECORD_JSON || rec->truncated)
+		return 0;
+	sk_ws(&s);
+	if (s.p >= s.e || *s.p != '{' || !sk_object(&s, 1, top_keys, top))
+		return 0;
+	sk_ws(&s);
+	if (s.p != s.e)
+		return 0;
+	/* a probe's close trace reads differently */
+	if (top[K_CLOSE].type || top[K_TYPE].type || top[K_PROBE].type)
+		return 0;
+	if (!(top[K_TEXT].type || top[K_JSON].type || top[K_PROTO].type ||
+	      (top[K_LOGNAME].type && (top[K_RESOURCE].type || top[K_INSERT].type)) ||
+	      (top[K_INSERT].type && top[K_RECEIVE].type)))
+		return 0;   /* not a LogEntry */
+	if (top[K_TS].type != 's' || top[K_TS].esc ||
+	    !event_time_parse(top[K_TS].p, top[K_TS].n, &ts))
+		return 0;
+
+	if (top[K_TEXT].type == 's') {
+		msg = &top[K_TEXT];
+	} else if (!top[K_TEXT].type && top[K_JSON].type == 'o') {
+		struct sk j = { top[K_JSON].p, top[K_JSON].p + top[K_JSON].n };
+
+		if (!sk_object(&j, 2, payload_keys, pay))
+			return 0;
+		for (i = P_EXC0; i < P_COUNT; i++)
+			if (pay[i].type)
+				return 0;   /* a traceback goes after the message */
+		for (i = 0; i <= P_TEXT && !msg; i++)
+			if (pay[i].type == 's')
+				msg = &pay[i];
+	}
+	if (!msg || msg->esc || multiline_candidate(msg->p, msg->n))
+		return 0;
+	join_keys(top, k);
+
+	event_clear(ev);
+	ev->source = rec->source;
+	ev->line = ev->last_line = rec->line;
+	for (s.p = rec->text; (s.p = memchr(s.p, '\n', (size_t)(s.e - s.p))); s.p++)
+		ev->last_line++;
+	ev->has_ts = 1;
+	ev->ts_us = ts;
+	ev->skimmed = 1;
+	ev->skim_bytes = rec->len + msg->n;   /* msg has no escapes: decoded = raw */
+	return 1;
+}

@@ -1,0 +1,1022 @@
+#include "rules/prefilter.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/cond.h"
+
+/*
+ * A requirement, in disjunctive form: the record contains every literal of
+ * at least one term. none = 1 means nothing is required (anything may
+ * match); no terms with none = 0 means nothing can match at all. Terms are
+ * kept few and short: past the caps the requirement is weakened (a term
+ * loses literals, or a conjunction keeps only its more selective side),
+ * which is always sound.
+ */
+#define TERM_MAX_LITS 6
+#define NEED_MAX_TERMS 64
+
+struct term {
+	char *lit[TERM_MAX_LITS];   /* lower-cased, NUL-terminated, owned */
+	size_t n;
+};
+
+struct need {
+	struct term *t;
+	size_t n;
+	int none;
+};
+
+static const struct need NEED_NONE = { NULL, 0, 1 };
+
+static void term_free(struct term *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->lit[i]);
+	t->n = 0;
+}
+
+static void need_free(struct need *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		term_free(&a->t[i]);
+	free(a->t);
+	*a = NEED_NONE;
+}
+
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* A byte that shows verbatim in the raw JSON whenever it is in a decoded
+ * string of a record without \u or \/ escapes: printable ASCII but '"'
+ * and '\\'. */
+static int plain(int c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* In a literal: any ASCII digit (from \d, and the close parser's codes). */
+#define ANY_DIGIT '\x01'
+
+/* Add a literal to a term, keeping the longest TERM_MAX_LITS (dropping a
+ * literal from a conjunction only weakens it). -1: out of memory. */
+static int term_add(struct term *t, const char *s, size_t n)
+{
+	size_t i, shortest = 0;
+	char *c;
+
+	for (i = 0; i < t->n; i++) {
+		if (strlen(t->lit[i]) == n && !memcmp(t->lit[i], s, n))
+			return 0;
+		if (strlen(t->lit[i]) < strlen(t->lit[shortest]))
+			shortest = i;
+	}
+	if (t->n == TERM_MAX_LITS && strlen(t->lit[shortest]) >= n)
+		return 0;
+	if (!(c = malloc(n + 1)))
+		return -1;
+	for (i = 0; i < n; i++)
+		c[i] = (char)lower((unsigned char)s[i]);
+	c[n] = '\0';
+	if (t->n == TERM_MAX_LITS) {
+		free(t->lit[shortest]);
+		t->lit[shortest] = c;
+	} else {
+		t->lit[t->n++] = c;
+	}
+	return 0;
+}
+
+static int need_push(struct need *a, struct term *t)
+{
+	struct term *p = realloc(a->t, (a->n + 1) * sizeof *p);
+
+	if (!p)
+		return -1;
+	a->t = p;
+	a->t[a->n++] = *t;
+	t->n = 0;
+	return 0;
+}
+
+/* The requirement "contains s" (none when s is too short to look for). */
+static struct need need_of(const char *s, size_t n)
+{
+	struct need a = { NULL, 0, 0 };
+	struct term t = { { 0 }, 0 };
+
+	if (n < PREFILTER_MIN_LIT || term_add(&t, s, n) < 0 || need_push(&a, &t) < 0) {
+		term_free(&t);
+		return NEED_NONE;
+	}
+	return a;
+}
+
+static int term_has(const struct term *t, const char *l)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->lit[i], l))
+			return 1;
+	return 0;
+}
+
+/* every literal of a is in b: wherever b holds, a does */
+static int term_within(const struct term *a, const struct term *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!term_has(b, a->lit[i]))
+			return 0;
+	return 1;
+}
+
+/* Too many alternatives: the literals every term shares still hold. */
+static void need_collapse(struct need *a)
+{
+	struct term t = { { 0 }, 0 };
+	size_t i, j;
+
+	for (j = 0; a->n && j < a->t[0].n; j++) {
+		for (i = 1; i < a->n && term_has(&a->t[i], a->t[0].lit[j]); i++)
+			;
+		if (i == a->n && term_add(&t, a->t[0].lit[j], strlen(a->t[0].lit[j])) < 0)
+			break;
+	}
+	need_free(a);
+	if (t.n) {
+		a->none = 0;
+		if (need_push(a, &t) < 0)
+			need_free(a);
+	}
+	term_free(&t);
+}
+
+/* a := a or b; b is consumed. A term that holds wherever another one
+ * holds adds nothing and is left out. */
+static void need_union(struct need *a, struct need *b)
+{
+	size_t i, j;
+
+	if (a->none || b->none) {
+		need_free(a);
+		need_free(b);
+		return;
+	}
+	for (i = 0; i < b->n; i++) {
+		for (j = 0; j < a->n && !term_within(&a->t[j], &b->t[i]); j++)
+			;
+		if (j < a->n)
+			continue;   /* a weaker term is there already */
+		for (j = 0; j < a->n; j++)
+			if (term_within(&b->t[i], &a->t[j])) {
+				term_free(&a->t[j]);
+				a->t[j--] = a->t[--a->n];
+			}
+		if (need_push(a, &b->t[i]) < 0) {
+			need_free(a);
+			break;
+		}
+	}
+	need_free(b);
+	if (a->n > NEED_MAX_TERMS)
+		need_collapse(a);
+}
+
+static double term_rank(const struct term *t)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; i < t->n; i++)
+		sum += strlen(t->lit[i]);
+	return (double)sum;
+}
+
+/* Rough selectivity: literals that must all be there count together, and
+ * every alternative term adds chances to hit. */
+static double need_rank(const struct need *a)
+{
+	size_t i, n = a->n, k = 0;
+	double m = 1e9;
+
+	if (a->none)
+		return -1e9;
+	for (i = 0; i < a->n; i++)
+		if (term_rank(&a->t[i]) < m)
+			m = term_rank(&a->t[i]);
+	while (n > 1) {
+		n >>= 1;
+		k++;
+	}
+	return m - (double)k;
+}
+
+/* a := a and b; b is consumed. Distributes while the terms stay few;
+ * otherwise keeps the more selective side alone. */
+static void need_and(struct need *a, struct need *b)
+{
+	struct need r = { NULL, 0, 0 };
+	size_t i, j, k;
+
+	if (b->none) {
+		need_free(b);
+		return;
+	}
+	if (a->none || a->n * b->n > NEED_MAX_TERMS) {
+		if (a->none || need_rank(b) > need_rank(a)) {
+			struct need t = *a;
+
+			*a = *b;
+			*b = t;
+		}
+		need_free(b);
+		return;
+	}
+	for (i = 0; i < a->n && !r.none; i++)
+		for (j = 0; j < b->n && !r.none; j++) {
+			struct term t = { { 0 }, 0 };
+			int bad = 0;
+
+			for (k = 0; k < a->t[i].n; k++)
+				bad |= term_add(&t, a->t[i].lit[k], strlen(a->t[i].lit[k]));
+			for (k = 0; k < b->t[j].n; k++)
+				bad |= term_add(&t, b->t[j].lit[k], strlen(b->t[j].lit[k]));
+			if (bad) {
+				term_free(&t);
+				need_free(&r);
+			} else {
+				struct need one = { NULL, 0, 0 };
+
+				if (need_push(&one, &t) < 0) {
+					term_free(&t);
+					need_free(&r);
+				} else {
+					need_union(&r, &one);
+				}
+			}
+		}
+	need_free(a);
+	need_free(b);
+	*a = r;
+}
+
+/* ---- the literals a regex requires ---------------------------------- */
+
+struct rx {
+	const char *p;
+	size_t i, n;
+	int fail;      /* a construct this reader does not follow: require nothing */
+	int depth;
+};
+
+enum atom { A_LIT, A_OTHER, A_ZERO, A_GROUP };
+
+static struct need rx_alt(struct rx *r, int in_group);
+
+static int rx_peek(const struct rx *r, size_t k)
+{
+	return r->i + k < r->n ? (unsigned char)r->p[r->i + k] : -1;
+}
+
+static void rx_skip_to(struct rx *r, char close)
+{
+	while (r->i < r->n && r->p[r->i] != close)
+		r->i++;
+	if (r->i >= r->n)
+		r->fail = 1;
+	else
+		r->i++;
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_hex(int c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* After "\\": the escape's atom; *lit gets the character of a quoted one. */
+static enum atom rx_escape(struct rx *r, int *lit)
+{
+	int d = rx_peek(r, 0);
+
+	if (d < 0) {
+		r->fail = 1;
+		return A_OTHER;
+	}
+	r->i++;
+	if (d >= 0x80) {
+		while (rx_peek(r, 0) >= 0x80 && rx_peek(r, 0) < 0xc0)
+			r->i++;
+		return A_OTHER;
+	}
+	if (!((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || is_digit(d))) {
+		*lit = d;   /* \. \( \' \" ... */
+		return A_LIT;
+	}
+	switch (d) {
+	case 'd':
+		*lit = ANY_DIGIT;
+		return A_LIT;
+	case 'Q':
+		r->fail = 1;   /* \Q...\E quoting: not followed */
+		return A_OTHER;
+	case 'E':
+	case 'b': case 'B': case 'A': case 'z': case 'Z': case 'G': case 'K':
+		return A_ZERO;
+	case 'x': case 'o': case 'p': case 'P': case 'N':
+		if (rx_peek(r, 0) == '{') {
+			rx_skip_to(r, '}');
+		} else if (d == 'x') {
+			/* \xhh: up to two hex digits belong to the escape */
+			for (int k = 0; k < 2 && is_hex(rx_peek(r, 0)); k++)
+				r->i++;
+		} else if (d == 'p' || d == 'P') {
+			r->i++;
+		}
+		return A_OTHER;
+	case 'k': case 'g': {
+		int o = rx_peek(r, 0);
+
+		if (o == '{')
+			rx_skip_to(r, '}');
+		else if (o == '<')
+			rx_skip_to(r, '>');
+		else if (o == '\'') {
+			r->i++;
+			rx_skip_to(r, '\'');
+		} else {
+			if (o == '+' || o == '-')
+				r->i++;
+			while (is_digit(rx_peek(r, 0)))
+				r->i++;
+		}
+		return A_OTHER;
+	}
+	case 'c':
+		r->i++;
+		return A_OTHER;
+	default:
+		while (is_digit(d) && is_digit(rx_peek(r, 0)))
+			r->i++;
+		return A_OTHER;   /* \d \w \s \n \t \1 ...: not a literal byte */
+	}
+}
+
+/* After "[": skip the class. */
+static void rx_class(struct rx *r)
+{
+	if (rx_peek(r, 0) == '^')
+		r->i++;
+	if (rx_peek(r, 0) == ']')
+		r->i++;   /* a leading ']' is a member */
+	while (r->i < r->n) {
+		int c = rx_peek(r, 0);
+
+		if (c == '\\') {
+			r->i += 2;
+		} else if (c == '[' && rx_peek(r, 1) == ':') {
+			r->i += 2;
+			while (r->i + 1 < r->n && !(r->p[r->i] == ':' && r->p[r->i + 1] == ']'))
+				r->i++;
+			r->i += 2;
+		} else if (c == ']') {
+			r->i++;
+			return;
+		} else {
+			r->i++;
+		}
+	}
+	r->fail = 1;
+}
+
+/* After "(": the group's atom; *g gets what a capturing or plain group
+ * requires. Lookarounds, comments and option settings require nothing. */
+static enum atom rx_group(struct rx *r, struct need *g)
+{
+	int e;
+
+	if (r->depth > 64 || rx_peek(r, 0) == '*') {
+		r->fail = 1;   /* too deep, or a (*VERB) */
+		return A_OTHER;
+	}
+	if (rx_peek(r, 0) != '?') {
+		*g = rx_alt(r, 1);
+		return A_GROUP;
+	}
+	r->i++;
+	e = rx_peek(r, 0);
+	switch (e) {
+	case '#':
+		rx_skip_to(r, ')');
+		return A_ZERO;
+	case ':': case '|': case '>':
+		r->i++;
+		*g = rx_alt(r, 1);
+		return A_GROUP;
+	case '=': case '!':
+		r->i++;
+		*g = rx_alt(r, 1);
+		need_free(g);
+		return A_ZERO;
+	case '<':
+		if (rx_peek(r, 1) == '=' || rx_peek(r, 1) == '!') {
+			r->i += 2;
+			*g = rx_alt(r, 1);
+			need_free(g);
+			return A_ZERO;
+		}
+		rx_skip_to(r, '>');
+		*g = rx_alt(r, 1);
+		return A_GROUP;
+	case '\'':
+		r->i++;
+		rx_skip_to(r, '\'');
+		*g = rx_alt(r, 1);
+		return A_GROUP;
+	case 'P':
+		if (rx_peek(r, 1) == '<') {
+			rx_skip_to(r, '>');
+			*g = rx_alt(r, 1);
+			return A_GROUP;
+		}
+		rx_skip_to(r, ')');   /* (?P=name) (?P>name) */
+		return A_OTHER;
+	case 'R': case '&': case 'C':
+		rx_skip_to(r, ')');
+		return A_OTHER;
+	case '(':
+		r->fail = 1;   /* conditional */
+		return A_OTHER;
+	default:
+		if (is_digit(e) || ((e == '+' || e == '-') && is_digit(rx_peek(r, 1)))) {
+			rx_skip_to(r, ')');   /* (?1) (?-1): a subroutine call */
+			return A_OTHER;
+		}
+		/* option letters: (?i) (?s-m) (?i:...) ; extended mode changes
+		 * what a space means, so it is not followed */
+		while ((e = rx_peek(r, 0)) >= 0 &&
+		       ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || e == '-' || e == '^')) {
+			if (e == 'x')
+				r->fail = 1;
+			r->i++;
+		}
+		if (e == ')') {
+			r->i++;
+			return A_ZERO;
+		}
+		if (e == ':') {
+			r->i++;
+			*g = rx_alt(r, 1);
+			return A_GROUP;
+		}
+		r->fail = 1;
+		return A_OTHER;
+	}
+}
+
+/* After an atom: its quantifier's minimum (1 when there is none); *q says
+ * whether there was one. */
+static unsigned long rx_quant(struct rx *r, int *q)
+{
+	unsigned long min = 1;
+	int c = rx_peek(r, 0);
+
+	*q = 1;
+	if (c == '?' || c == '*') {
+		min = 0;
+		r->i++;
+	} else if (c == '+') {
+		r->i++;
+	} else if (c == '{') {
+		size_t k = r->i + 1;
+		unsigned long lo = 0;
+		int have = 0;
+
+		while (k < r->n && is_digit((unsigned char)r->p[k])) {
+			lo = lo * 10 + (unsigned long)(r->p[k++] - '0');
+			if (lo > 100000)
+				lo = 100000;
+			have = 1;
+		}
+		if (k < r->n && r->p[k] == ',') {
+			k++;
+			while (k < r->n && is_digit((unsigned char)r->p[k])) {
+				k++;
+				have = 1;
+			}
+		}
+		if (!have || k >= r->n || r->p[k] != '}') {
+			*q = 0;   /* not a quantifier: a literal '{' comes next */
+			return 1;
+		}
+		r->i = k + 1;
+		min = lo;
+	} else {
+		*q = 0;
+		return 1;
+	}
+	c = rx_peek(r, 0);
+	if (c == '?' || c == '+')
+		r->i++;   /* lazy, possessive */
+	return min;
+}
+
+/* One branch: the most selective of its literal runs and groups. */
+static struct need rx_seq(struct rx *r)
+{
+	struct need best = NEED_NONE;
+	char run[256];
+	size_t rl = 0;
+
+#define FLUSH() do { \
+		if (rl) { struct need c_ = need_of(run, rl); need_and(&best, &c_); } \
+		rl = 0; \
+	} while (0)
+
+	while (r->i < r->n && !r->fail) {
+		struct need g = NEED_NONE;
+		int c = rx_peek(r, 0), lit = 0, q;
+		enum atom a;
+		unsigned long min;
+
+		if (c == '|' || c == ')')
+			break;
+		r->i++;
+		switch (c) {
+		case '\\':
+			a = rx_escape(r, &lit);
+			break;
+		case '[':
+			rx_class(r);
+			a = A_OTHER;
+			break;
+		case '(':
+			r->depth++;
+			a = rx_group(r, &g);
+			r->depth--;
+			break;
+		case '.':
+			a = A_OTHER;
+			break;
+		case '^': case '$':
+			a = A_ZERO;
+			break;
+		case '{':
+			a = A_OTHER;   /* a literal '{': fine, just not used */
+			break;
+		case '*': case '+': case '?':
+			r->fail = 1;   /* cannot happen in a pattern that compiled */
+			a = A_OTHER;
+			break;
+		default:
+			if (c >= 0x80) {
+				while (rx_peek(r, 0) >= 0x80 && rx_peek(r, 0) < 0xc0)
+					r->i++;
+				a = A_OTHER;
+			} else {
+				lit = c;
+				a = A_LIT;
+			}
+		}
+		min = rx_quant(r, &q);
+		if (a == A_LIT && (plain(lit) || lit == ANY_DIGIT) && min > 0) {
+			if (rl == sizeof run)
+				FLUSH();
+			run[rl++] = (char)lit;
+			if (q)
+				FLUSH();   /* "ab+c" requires "ab", not "abc" */
+			continue;
+		}
+		FLUSH();
+		if (a == A_GROUP && min > 0)
+			need_and(&best, &g);
+		else
+			need_free(&g);
+	}
+	FLUSH();
+#undef FLUSH
+	return best;
+}
+
+static struct need rx_alt(struct rx *r, int in_group)
+{
+	struct need all = rx_seq(r);
+
+	while (!r->fail && rx_peek(r, 0) == '|') {
+		struct need b;
+
+		r->i++;
+		b = rx_seq(r);
+		need_union(&all, &b);
+	}
+	if (in_group) {
+		if (rx_peek(r, 0) != ')')
+			r->fail = 1;
+		else
+			r->i++;
+	}
+	return all;
+}
+
+static struct need regex_need(const char *pat, size_t len)
+{
+	struct rx r = { pat, 0, len, 0, 0 };
+	struct need a;
+
+	if (!pat)
+		return NEED_NONE;
+	a = rx_alt(&r, 0);
+	if (r.fail || r.i != r.n)
+		need_free(&a);
+	return a;
+}
+
+/* One term a line, its literals joined by " & " (ANY_DIGIT shows as '#'). */
+static void need_print(const struct need *a, char *out, size_t outsize)
+{
+	size_t i, j, k = 0;
+
+	if (outsize)
+		out[0] = '\0';
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < a->t[i].n; j++) {
+			const char *l = a->t[i].lit[j];
+			size_t n = strlen(l), c;
+
+			if (k + n + 4 > outsize)
+				return;
+			for (c = 0; c < n; c++)
+				out[k++] = l[c] == ANY_DIGIT ? '#' : l[c];
+			if (j + 1 < a->t[i].n) {
+				memcpy(out + k, " & ", 3);
+				k += 3;
+			} else {
+				out[k++] = '\n';
+			}
+			out[k] = '\0';
+		}
+}
+
+size_t prefilter_regex_need(const char *pat, size_t len, char *out, size_t outsize)
+{
+	struct need a = regex_need(pat, len);
+	size_t n = a.none ? 0 : a.n;
+
+	need_print(&a, out, outsize);
+	need_free(&a);
+	return n;
+}
+
+/* ---- what a condition requires --------------------------------------- */
+
+/*
+ * A close trace: close_parse finds one only after one of its anchors
+ * (src/event/close.c, anchors(): "clos" or "code" in any case, "wasClean",
+ * "connection rejected (", "WebSocket" in four phrases, "; then ",
+ * "Unexpected server response: ", "received NNNN (" / "sent NNNN ("), and
+ * a probe's JSON trace has a "close" object, "type": "close" or
+ * "http_status". Keep this list in step with anchors().
+ */
+static const char *const close_words[] = {
+	"clos", "code", "wasclean", "connection rejected (", "websocket connection to '",
+	"websocket frame: ", "websocket was closed before", "websocket /",
+	"rejected websocket connection: http ", "; then ", "unexpected server response: ",
+	"received \x01\x01\x01\x01 (", "sent \x01\x01\x01\x01 (", "http_status", NULL,
+};
+
+static struct need close_need(void)
+{
+	struct need a = { NULL, 0, 0 };
+	size_t i;
+
+	for (i = 0; close_words[i] && !a.none; i++) {
+		struct need w = need_of(close_words[i], strlen(close_words[i]));
+
+		need_union(&a, &w);
+	}
+	return a;
+}
+
+/* Field names the event fills in itself when the record has no such key. */
+static int synthesized(const char *path)
+{
+	static const char *const names[] = {
+		"severity", "trace", "span", "spanId", "instance", "connection_id",
+		"connection", "user_id", "user", "source", NULL,
+	};
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(path, names[i]))
+			return 1;
+	return 0;
+}
+
+/* A field found in the record's JSON has every part of its path among the
+ * record's keys: the longest plain run of the path's parts is required. */
+static struct need field_need(const struct cond *c)
+{
+	const char *p = c->path, *best = NULL;
+	size_t bl = 0, i, start = 0, n = strlen(p);
+	struct need a;
+
+	if (!strcmp(p, "message"))
+		return regex_need(c->re.src, c->re.srclen);
+	if (synthesized(p))
+		return NEED_NONE;
+	for (i = 0; i <= n; i++) {
+		if (i < n && plain((unsigned char)p[i]) && p[i] != '.')
+			continue;
+		if (i - start > bl) {
+			bl = i - start;
+			best = p + start;
+		}
+		start = i + 1;
+	}
+	if (!best)
+		return NEED_NONE;
+	a = need_of(best, bl);
+	if (!strncmp(p, "close.", 6)) {
+		struct need cl = close_need();
+
+		need_union(&a, &cl);
+	}
+	return a;
+}
+
+static struct need cond_need(const struct cond *c)
+{
+	struct need a = NEED_NONE, k;
+	size_t i;
+
+	switch (c->kind) {
+	case COND_ALL:
+		for (i = 0; i < c->nkid; i++) {
+			k = cond_need(c->kid[i]);
+			need_and(&a, &k);
+		}
+		return a;
+	case COND_ANY:
+		a.none = 0;
+		for (i = 0; i < c->nkid && !a.none; i++) {
+			k = cond_need(c->kid[i]);
+			need_union(&a, &k);
+		}
+		return a;
+	case COND_MESSAGE:
+	case COND_TEXT:
+		return regex_need(c->re.src, c->re.srclen);
+	case COND_FIELD:
+		return field_need(c);
+	case COND_CLOSE:
+		return close_need();
+	case COND_NOT:
+	case COND_SEVERITY:
+		break;
+	}
+	return NEED_NONE;
+}
+
+/* ---- the matcher ----------------------------------------------------- */
+
+struct prefilter {
+	char **lit;                  /* every literal once */
+	size_t *len;
+	size_t n;
+	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
+	size_t nterm;
+	uint8_t pair[65536 / 8];     /* bit per (first, second) byte, lower-cased */
+	uint32_t *start;             /* 65537 offsets into order */
+	uint32_t *order;             /* literal indices by first pair */
+};
+
+static unsigned char lc[256];
+
+static int lit_eq(unsigned char s, char l)
+{
+	return l == ANY_DIGIT ? s >= '0' && s <= '9' : lc[s] == (unsigned char)l;
+}
+
+/* Every (first, second) byte pair a literal can start with: 1 to 100. */
+static size_t pairs_of(const char *l, unsigned out[100])
+{
+	size_t n = 0;
+	int a, b;
+
+	for (a = 0; a < 256; a++) {
+		if (!lit_eq((unsigned char)a, l[0]) || (a >= 'A' && a <= 'Z'))
+			continue;
+		for (b = 0; b < 256; b++)
+			if (lit_eq((unsigned char)b, l[1]) && !(b >= 'A' && b <= 'Z'))
+				out[n++] = (unsigned)a << 8 | (unsigned)b;
+	}
+	return n;
+}
+
+/* The literal's index, added when new; -1 when the table is full or out of
+ * memory. */
+static long lit_index(struct prefilter *pf, const char *l)
+{
+	size_t i;
+	char **p;
+
+	for (i = 0; i < pf->n; i++)
+		if (!strcmp(pf->lit[i], l))
+			return (long)i;
+	if (pf->n == PREFILTER_WORDS * 64 || !(p = realloc(pf->lit, (pf->n + 1) * sizeof *p)))
+		return -1;
+	pf->lit = p;
+	if (!(pf->lit[pf->n] = strdup(l)))
+		return -1;
+	return (long)pf->n++;
+}
+
+/* Literals this short hit nearly every record: a term does not wait for
+ * them (taking one as found only lets more records through). */
+#define SCAN_MIN_LIT 3
+
+static int add_terms(struct prefilter *pf, const struct need *k)
+{
+	size_t i, j, used;
+	void *p = realloc(pf->term, (pf->nterm + k->n + 1) * sizeof *pf->term);
+
+	if (!p)
+		return -1;
+	pf->term = p;
+	for (i = 0; i < k->n; i++) {
+		uint64_t *w = pf->term[pf->nterm++];
+
+		memset(w, 0, sizeof *pf->term);
+		for (j = used = 0; j < k->t[i].n; j++) {
+			long x;
+
+			if (strlen(k->t[i].lit[j]) < SCAN_MIN_LIT)
+				continue;
+			if ((x = lit_index(pf, k->t[i].lit[j])) < 0)
+				return -1;
+			w[x / 64] |= (uint64_t)1 << (x % 64);
+			used++;
+		}
+		if (!used)
+			return -1;   /* a term of short literals only: no help */
+	}
+	return 0;
+}
+
+static int index_pairs(struct prefilter *pf)
+{
+	unsigned pr[100];
+	uint32_t *fill = calloc(65536, sizeof *fill);
+	size_t total = 0, i, k, np;
+
+	pf->len = calloc(pf->n + 1, sizeof *pf->len);
+	pf->start = calloc(65537, sizeof *pf->start);
+	if (!fill || !pf->len || !pf->start) {
+		free(fill);
+		return -1;
+	}
+	/* counting sort of the literals by the byte pairs they start with */
+	for (i = 0; i < pf->n; i++) {
+		pf->len[i] = strlen(pf->lit[i]);
+		np = pairs_of(pf->lit[i], pr);
+		for (k = 0; k < np; k++) {
+			pf->pair[pr[k] >> 3] |= (uint8_t)(1u << (pr[k] & 7));
+			pf->start[pr[k] + 1]++;
+		}
+		total += np;
+	}
+	for (i = 1; i <= 65536; i++)
+		pf->start[i] += pf->start[i - 1];
+	if (!(pf->order = calloc(total + 1, sizeof *pf->order))) {
+		free(fill);
+		return -1;
+	}
+	for (i = 0; i < pf->n; i++) {
+		np = pairs_of(pf->lit[i], pr);
+		for (k = 0; k < np; k++)
+			pf->order[pf->start[pr[k]] + fill[pr[k]]++] = (uint32_t)i;
+	}
+	free(fill);
+	return 0;
+}
+
+struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
+{
+	struct prefilter *pf;
+	size_t i;
+
+	if (why)
+		*why = NULL;
+	for (i = 0; i < 256; i++)
+		lc[i] = (unsigned char)lower((int)i);
+	if (!(pf = calloc(1, sizeof *pf)))
+		return NULL;
+	for (i = 0; i < rs->n; i++) {
+		struct need k = cond_need(rs->rules[i]->match);
+		int bad = k.none;
+
+		if (getenv("LOGWHY_PREFILTER_DEBUG")) {
+			char out[8192];
+
+			need_print(&k, out, sizeof out);
+			fprintf(stderr, "%s:%s\n%s", rs->rules[i]->id, k.none ? " (none)" : "", out);
+		}
+		if (!bad && add_terms(pf, &k) < 0)
+			bad = 1;
+		need_free(&k);
+		if (bad) {
+			if (why)
+				*why = rs->rules[i]->id;
+			prefilter_free(pf);
+			return NULL;
+		}
+	}
+	if (index_pairs(pf) < 0) {
+		prefilter_free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
+/* One pass finds which literals are in the record; then some term must
+ * have all of its literals there. */
+int prefilter_may_match(const void *vpf, const char *raw, size_t len)
+{
+	const struct prefilter *pf = vpf;
+	const unsigned char *s = (const unsigned char *)raw;
+	uint64_t seen[PREFILTER_WORDS] = { 0 };
+	size_t i, t, w;
+	int any = 0;
+
+	for (i = 0; i + 1 < len; i++) {
+		unsigned p = (unsigned)lc[s[i]] << 8 | lc[s[i + 1]];
+		uint32_t k;
+
+		if (!(pf->pair[p >> 3] & (1u << (p & 7))))
+			continue;
+		for (k = pf->start[p]; k < pf->start[p + 1]; k++) {
+			uint32_t x = pf->order[k];
+			const char *l = pf->lit[x];
+			size_t n = pf->len[x], j;
+
+			if (n > len - i || (seen[x / 64] >> (x % 64) & 1))
+				continue;
+			for (j = 2; j < n && lit_eq(s[i + j], l[j]); j++)
+				;
+			if (j >= n) {
+				seen[x / 64] |= (uint64_t)1 << (x % 64);
+				any = 1;
+			}
+		}
+	}
+	if (!any)
+		return 0;
+	for (t = 0; t < pf->nterm; t++) {
+		for (w = 0; w < PREFILTER_WORDS; w++)
+			if (pf->term[t][w] & ~seen[w])
+				break;
+		if (w == PREFILTER_WORDS)
+			return 1;
+	}
+	return 0;
+}
+
+size_t prefilter_count(const struct prefilter *pf)
+{
+	return pf ? pf->n : 0;
+}
+
+const char *prefilter_literal(const struct prefilter *pf, size_t i)
+{
+	return pf && i < pf->n ? pf->lit[i] : NULL;
+}
+
+void prefilter_free(struct prefilter *pf)
+{
+	size_t i;
+
+	if (!pf)
+		return;
+	for (i = 0; i < pf->n; i++)
+		free(pf->lit[i]);
+	free(pf->lit);
+	free(pf->term);
+	free(pf->len);
+	free(pf->start);
+	free(pf->order);
+	free(pf);
+}

@@ -1,0 +1,47 @@
+#ifndef LOGWHY_PREFILTER_H
+#define LOGWHY_PREFILTER_H
+
+#include <stddef.h>
+
+#include "rules/rule.h"
+
+/*
+ * The prefilter: a set of literals such that every record some rule of a
+ * ruleset can match contains at least one of them in its raw bytes (ASCII
+ * case ignored). A record that contains none of them need not be parsed
+ * for matching; only its time still counts (see event_skim).
+ *
+ * Each rule contributes what its condition tree requires: an `all` the
+ * best of its parts, an `any` every branch, a regex the literal runs every
+ * match must contain (alternations give several), a field its key name,
+ * a close condition the words the close-trace parser needs. A rule that
+ * requires nothing the prefilter can see (a bare severity, a `not`, a
+ * regex of one-letter runs) turns the prefilter off: prefilter_build then
+ * returns NULL and every record is parsed.
+ *
+ * Conservative across JSON escapes: literals never hold '"', '\\', '/' or
+ * control bytes, so in a record without \u escapes a decoded string that
+ * contains a literal shows it verbatim in the raw bytes. Records with \u
+ * escapes are never skipped (event_skim refuses them).
+ */
+struct prefilter;
+
+#define PREFILTER_MIN_LIT 2   /* shorter literals are not looked for */
+#define PREFILTER_WORDS 4     /* at most 256 distinct literals */
+
+/* NULL when some rule cannot be prefiltered (or out of memory): no record
+ * may be skipped. why (may be NULL) names the first such rule. */
+struct prefilter *prefilter_build(const struct ruleset *rs, const char **why);
+/* 1 when some rule may match a record with these raw bytes; 0 when none. */
+int prefilter_may_match(const void *pf, const char *raw, size_t len);
+size_t prefilter_count(const struct prefilter *pf);       /* literals held */
+const char *prefilter_literal(const struct prefilter *pf, size_t i);
+void prefilter_free(struct prefilter *pf);                /* NULL-safe */
+
+/* Exposed for tests: what every match of a PCRE2 pattern must contain,
+ * into out: one alternative a line, the literals it needs all of joined by
+ * " & " (lower-cased; '#' is any digit), or "" when nothing is known.
+ * Returns the number of alternatives (0: none). */
+size_t prefilter_regex_need(const char *pat, size_t len, char *out, size_t outsize);
+
+#endif
