@@ -258,7 +258,8 @@ int jsonfix_decode(const char *s, size_t n, unsigned flags, struct buf *out,
 		/* \xNN bytes may not be UTF-8: check what was produced */
 		size_t len = out->len - start;
 
-		if (!utf8_valid((const unsigned char *)out->p + start, len)) {
+		/* len 0 may mean out->p is still NULL: NULL + 0 is undefined */
+		if (len > 0 && !utf8_valid((const unsigned char *)out->p + start, len)) {
 			struct buf tmp = BUF_INIT(out->max);
 			long r = jsonfix_utf8(&tmp, out->p + start, len);
 
