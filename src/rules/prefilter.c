@@ -793,15 +793,28 @@ static struct need cond_need(const struct cond *c)
 
 /* ---- the matcher ----------------------------------------------------- */
 
+/*
+ * Literals are found through a filter on their first bytes: a 16-bit hash
+ * of the first three (literals of three bytes) or four (longer ones)
+ * lower-cased bytes. A position whose hash is set has the literals of
+ * that hash compared in full; most positions cost a few instructions.
+ */
+#define HBITS 16
+#define HSIZE ((size_t)1 << HBITS)
+
+struct gram {
+	uint8_t bit[HSIZE / 8];
+	uint32_t *start;             /* HSIZE + 1 offsets into order */
+	uint32_t *order;             /* literal indices by hash */
+};
+
 struct prefilter {
 	char **lit;                  /* every literal once */
 	size_t *len;
 	size_t n;
 	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
 	size_t nterm;
-	uint8_t pair[65536 / 8];     /* bit per (first, second) byte, lower-cased */
-	uint32_t *start;             /* 65537 offsets into order */
-	uint32_t *order;             /* literal indices by first pair */
+	struct gram g3, g4;
 };
 
 static unsigned char lc[256];
@@ -811,18 +824,46 @@ static int lit_eq(unsigned char s, char l)
 	return l == ANY_DIGIT ? s >= '0' && s <= '9' : lc[s] == (unsigned char)l;
 }
 
-/* Every (first, second) byte pair a literal can start with: 1 to 100. */
-static size_t pairs_of(const char *l, unsigned out[100])
+/* v holds the last k bytes, the latest lowest (a rolling window). */
+static unsigned hash_window(uint32_t v)
 {
-	size_t n = 0;
-	int a, b;
+	return (unsigned)((v * 0x9E3779B1u) >> (32 - HBITS));
+}
 
-	for (a = 0; a < 256; a++) {
-		if (!lit_eq((unsigned char)a, l[0]) || (a >= 'A' && a <= 'Z'))
-			continue;
-		for (b = 0; b < 256; b++)
-			if (lit_eq((unsigned char)b, l[1]) && !(b >= 'A' && b <= 'Z'))
-				out[n++] = (unsigned)a << 8 | (unsigned)b;
+static unsigned hash_bytes(const unsigned char *b, size_t k)
+{
+	uint32_t v = 0;
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		v = v << 8 | b[i];
+	return hash_window(v);
+}
+
+/* Every hash the literal's first k bytes can have (digits expanded);
+ * returns how many, at most max (0: too many to list). */
+static size_t hashes_of(const char *l, size_t k, unsigned *out, size_t max)
+{
+	unsigned char b[4];
+	size_t n = 0, i, combos = 1, c;
+
+	for (i = 0; i < k; i++)
+		if (l[i] == ANY_DIGIT)
+			combos *= 10;
+	if (combos > max)
+		return 0;
+	for (c = 0; c < combos; c++) {
+		size_t r = c;
+
+		for (i = 0; i < k; i++) {
+			if (l[i] == ANY_DIGIT) {
+				b[i] = (unsigned char)('0' + r % 10);
+				r /= 10;
+			} else {
+				b[i] = (unsigned char)l[i];
+			}
+		}
+		out[n++] = hash_bytes(b, k);
 	}
 	return n;
 }
@@ -877,41 +918,57 @@ static int add_terms(struct prefilter *pf, const struct need *k)
 	return 0;
 }
 
-static int index_pairs(struct prefilter *pf)
-{
-	unsigned pr[100];
-	uint32_t *fill = calloc(65536, sizeof *fill);
-	size_t total = 0, i, k, np;
+#define MAX_COMBOS 1000
 
-	pf->len = calloc(pf->n + 1, sizeof *pf->len);
-	pf->start = calloc(65537, sizeof *pf->start);
-	if (!fill || !pf->len || !pf->start) {
-		free(fill);
-		return -1;
-	}
-	/* counting sort of the literals by the byte pairs they start with */
+static int index_gram(struct prefilter *pf, struct gram *g, size_t k)
+{
+	unsigned *h = malloc(MAX_COMBOS * sizeof *h);
+	uint32_t *fill = calloc(HSIZE, sizeof *fill);
+	size_t total = 0, i, j, nh;
+
+	g->start = calloc(HSIZE + 1, sizeof *g->start);
+	if (!h || !fill || !g->start)
+		goto fail;
 	for (i = 0; i < pf->n; i++) {
-		pf->len[i] = strlen(pf->lit[i]);
-		np = pairs_of(pf->lit[i], pr);
-		for (k = 0; k < np; k++) {
-			pf->pair[pr[k] >> 3] |= (uint8_t)(1u << (pr[k] & 7));
-			pf->start[pr[k] + 1]++;
+		if ((k == 3) != (pf->len[i] == 3))
+			continue;
+		if (!(nh = hashes_of(pf->lit[i], k, h, MAX_COMBOS)))
+			goto fail;
+		for (j = 0; j < nh; j++) {
+			g->bit[h[j] >> 3] |= (uint8_t)(1u << (h[j] & 7));
+			g->start[h[j] + 1]++;
 		}
-		total += np;
+		total += nh;
 	}
-	for (i = 1; i <= 65536; i++)
-		pf->start[i] += pf->start[i - 1];
-	if (!(pf->order = calloc(total + 1, sizeof *pf->order))) {
-		free(fill);
-		return -1;
-	}
+	for (i = 1; i <= HSIZE; i++)
+		g->start[i] += g->start[i - 1];
+	if (!(g->order = calloc(total + 1, sizeof *g->order)))
+		goto fail;
 	for (i = 0; i < pf->n; i++) {
-		np = pairs_of(pf->lit[i], pr);
-		for (k = 0; k < np; k++)
-			pf->order[pf->start[pr[k]] + fill[pr[k]]++] = (uint32_t)i;
+		if ((k == 3) != (pf->len[i] == 3))
+			continue;
+		nh = hashes_of(pf->lit[i], k, h, MAX_COMBOS);
+		for (j = 0; j < nh; j++)
+			g->order[g->start[h[j]] + fill[h[j]]++] = (uint32_t)i;
 	}
+	free(h);
 	free(fill);
 	return 0;
+fail:
+	free(h);
+	free(fill);
+	return -1;
+}
+
+static int index_literals(struct prefilter *pf)
+{
+	size_t i;
+
+	if (!(pf->len = calloc(pf->n + 1, sizeof *pf->len)))
+		return -1;
+	for (i = 0; i < pf->n; i++)
+		pf->len[i] = strlen(pf->lit[i]);
+	return index_gram(pf, &pf->g3, 3) < 0 || index_gram(pf, &pf->g4, 4) < 0 ? -1 : 0;
 }
 
 struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
@@ -945,11 +1002,34 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 			return NULL;
 		}
 	}
-	if (index_pairs(pf) < 0) {
+	if (index_literals(pf) < 0) {
 		prefilter_free(pf);
 		return NULL;
 	}
 	return pf;
+}
+
+static int probe(const struct prefilter *pf, const struct gram *g, unsigned h,
+		 const unsigned char *s, size_t left, uint64_t *seen)
+{
+	uint32_t k;
+	int found = 0;
+
+	for (k = g->start[h]; k < g->start[h + 1]; k++) {
+		uint32_t x = g->order[k];
+		const char *l = pf->lit[x];
+		size_t n = pf->len[x], j;
+
+		if (n > left || (seen[x / 64] >> (x % 64) & 1))
+			continue;
+		for (j = 0; j < n && lit_eq(s[j], l[j]); j++)
+			;
+		if (j == n) {
+			seen[x / 64] |= (uint64_t)1 << (x % 64);
+			found = 1;
+		}
+	}
+	return found;
 }
 
 /* One pass finds which literals are in the record; then some term must
@@ -962,26 +1042,25 @@ int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 	size_t i, t, w;
 	int any = 0;
 
-	for (i = 0; i + 1 < len; i++) {
-		unsigned p = (unsigned)lc[s[i]] << 8 | lc[s[i + 1]];
-		uint32_t k;
+	uint32_t v;
 
-		if (!(pf->pair[p >> 3] & (1u << (p & 7))))
+	if (len < 3)
+		return 0;
+	v = (uint32_t)lc[s[0]] << 8 | lc[s[1]];
+	for (i = 2; i < len; i++) {
+		unsigned h;
+
+		v = v << 8 | lc[s[i]];
+		/* a literal of three bytes starting at i - 2 */
+		h = hash_window(v & 0xffffff);
+		if (pf->g3.bit[h >> 3] & (1u << (h & 7)))
+			any |= probe(pf, &pf->g3, h, s + i - 2, len - i + 2, seen);
+		/* a longer one starting at i - 3 */
+		if (i < 3)
 			continue;
-		for (k = pf->start[p]; k < pf->start[p + 1]; k++) {
-			uint32_t x = pf->order[k];
-			const char *l = pf->lit[x];
-			size_t n = pf->len[x], j;
-
-			if (n > len - i || (seen[x / 64] >> (x % 64) & 1))
-				continue;
-			for (j = 2; j < n && lit_eq(s[i + j], l[j]); j++)
-				;
-			if (j >= n) {
-				seen[x / 64] |= (uint64_t)1 << (x % 64);
-				any = 1;
-			}
-		}
+		h = hash_window(v);
+		if (pf->g4.bit[h >> 3] & (1u << (h & 7)))
+			any |= probe(pf, &pf->g4, h, s + i - 3, len - i + 3, seen);
 	}
 	if (!any)
 		return 0;
@@ -1016,7 +1095,9 @@ void prefilter_free(struct prefilter *pf)
 	free(pf->lit);
 	free(pf->term);
 	free(pf->len);
-	free(pf->start);
-	free(pf->order);
+	free(pf->g3.start);
+	free(pf->g3.order);
+	free(pf->g4.start);
+	free(pf->g4.order);
 	free(pf);
 }
