@@ -18,7 +18,8 @@ struct spot {
 	uint32_t group;             /* triage group index */
 	int32_t explainer;          /* index of the finding that explains this one, -1 none */
 	uint16_t rule;              /* rule index in the ruleset */
-	uint16_t flags;
+	uint16_t input;             /* input it came from (capped at 65535): records
+	                               without a time inherit from their input */
 	uint64_t key[SPOOL_KEYS];   /* FNV-1a of each correlation key, 0 when absent */
 };
 

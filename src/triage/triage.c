@@ -1,6 +1,7 @@
 #include "triage/triage.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +20,15 @@ struct triage {
 	size_t *table;              /* open addressing: group index + 1, 0 empty */
 	size_t tcap;
 	struct triage_group **overflow;   /* one per rule, after the cap */
+	size_t *ovorder;            /* rules whose overflow group exists, in the order made */
+	size_t nov;
+	size_t *ovpos;              /* rule -> position in ovorder */
 	unsigned char *rel;         /* rel[e * n + t]: rule e explains rule t */
-	int64_t *last_ts;           /* per input, for records without a time */
-	int nlast;
+	struct input {
+		char *name;         /* the events' source, NULL until one came */
+		int64_t last_ts;    /* for records without a time, INT64_MIN none */
+	} *inputs;
+	size_t ninputs, capinputs;
 	struct triage_report rep;
 };
 
@@ -56,9 +63,12 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 	t->spool = spool_new();
 	t->rel = calloc(n ? n * n : 1, 1);
 	t->overflow = calloc(n ? n : 1, sizeof *t->overflow);
+	t->ovorder = calloc(n ? n : 1, sizeof *t->ovorder);
+	t->ovpos = calloc(n ? n : 1, sizeof *t->ovpos);
 	t->tcap = 1024;
 	t->table = calloc(t->tcap, sizeof *t->table);
-	if (!t->spool || !t->rel || !t->overflow || !t->table) {
+	t->rep.overflow_warning = -1;
+	if (!t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->table) {
 		triage_free(t);
 		return NULL;
 	}
@@ -176,13 +186,92 @@ static int table_grow(struct triage *t)
 	return 0;
 }
 
+#define GROUP_NEW LONG_MIN
+
+/* The id of group (r, key): an existing group, the rule's overflow group
+ * when past the cap, or GROUP_NEW with *slot where a new one goes. */
+static long group_find(struct triage *t, const struct rule *r, const char *key, size_t len,
+		       size_t *slot)
+{
+	size_t h = (size_t)(fnv(key, len) ^ r->index) & (t->tcap - 1);
+
+	while (t->table[h]) {
+		const struct triage_group *g = t->groups[t->table[h] - 1];
+
+		if (g->rule == r && !strcmp(g->key, key))
+			return (long)(t->table[h] - 1);
+		h = (h + 1) & (t->tcap - 1);
+	}
+	*slot = h;
+	if (t->ngroups >= TRIAGE_MAX_GROUPS && t->overflow[r->index])
+		return -2 - (long)r->index;
+	return GROUP_NEW;
+}
+
+/*
+ * Place a new group g (owned from here) at slot: a group of its own, or,
+ * past the cap (or when overflow is asked), its rule's overflow group.
+ * Returns the id, or GROUP_NEW on allocation error.
+ */
+static long group_place(struct triage *t, struct triage_group *g, size_t slot, int overflow)
+{
+	const struct rule *r = g->rule;
+
+	if (t->ngroups >= TRIAGE_MAX_GROUPS || overflow) {
+		char *key;
+
+		if (t->overflow[r->index]) {
+			group_free(g);
+			return -2 - (long)r->index;
+		}
+		/* past the cap, new capture values of a rule share one group */
+		if (!(key = strdup("(overflow)"))) {
+			group_free(g);
+			return GROUP_NEW;
+		}
+		free(g->key);
+		g->key = key;
+		if (!t->nov) {
+			size_t before = t->rep.nwarnings;
+
+			warn_emit(t->warn, g->ex_source, g->ex_line, 0,
+				  "more than %d distinct causes; further ones are counted under their rule only",
+				  TRIAGE_MAX_GROUPS);
+			if (t->rep.nwarnings > before)
+				t->rep.overflow_warning = (long)before;
+		}
+		t->overflow[r->index] = g;
+		t->ovpos[r->index] = t->nov;
+		t->ovorder[t->nov++] = r->index;
+		return -2 - (long)r->index;
+	}
+	if (t->ngroups == t->capgroups) {
+		size_t cap = t->capgroups ? t->capgroups * 2 : 64;
+		struct triage_group **p = realloc(t->groups, cap * sizeof *p);
+
+		if (!p) {
+			group_free(g);
+			return GROUP_NEW;
+		}
+		t->groups = p;
+		t->capgroups = cap;
+	}
+	t->groups[t->ngroups++] = g;
+	t->table[slot] = t->ngroups;
+	if (t->ngroups * 2 > t->tcap && table_grow(t) < 0)
+		return GROUP_NEW;
+	return (long)t->ngroups - 1;
+}
+
 /* The group of this finding: its rule and its captures' values. Symptoms
  * group per rule only: a symptom is counted, its cause is what varies. */
 static long group_of(struct triage *t, const struct rule *r, const struct event *ev)
 {
 	struct buf *k = &t->scratch;
 	struct triage_group *g;
-	size_t i, h;
+	size_t i, slot = 0;
+	long gid;
+	char *key;
 
 	buf_reset(k);
 	if (r->role != ROLE_SYMPTOM)
@@ -194,59 +283,16 @@ static long group_of(struct triage *t, const struct rule *r, const struct event 
 		}
 	if (!k->p)
 		buf_adds(k, "");
-	h = (size_t)(fnv(k->p, k->len) ^ r->index) & (t->tcap - 1);
-	while (t->table[h]) {
-		g = t->groups[t->table[h] - 1];
-		if (g->rule == r && !strcmp(g->key, k->p))
-			return (long)(t->table[h] - 1);
-		h = (h + 1) & (t->tcap - 1);
-	}
-	if (t->ngroups >= TRIAGE_MAX_GROUPS) {
-		/* past the cap, new capture values of a rule share one group */
-		t->rep.overflow++;
-		if (t->rep.overflow == 1)
-			warn_emit(t->warn, ev->source, ev->line, 0,
-				  "more than %d distinct causes; further ones are counted under their rule only",
-				  TRIAGE_MAX_GROUPS);
-		if (!t->overflow[r->index]) {
-			char *key = strdup("(overflow)");
-
-			if (!key)
-				return -1;
-			g = group_new(t, r, ev, key);
-			free(key);
-			if (!g)
-				return -1;
-			t->overflow[r->index] = g;
-		}
-		return -2 - (long)r->index;
-	}
-	{
-		char *key = dup_n(k->p, k->len);
-
-		if (!key)
-			return -1;
-		g = group_new(t, r, ev, key);
-		free(key);
-	}
+	gid = group_find(t, r, k->p, k->len, &slot);
+	if (gid != GROUP_NEW)
+		return gid;
+	if (!(key = dup_n(k->p, k->len)))
+		return GROUP_NEW;
+	g = group_new(t, r, ev, key);
+	free(key);
 	if (!g)
-		return -1;
-	if (t->ngroups == t->capgroups) {
-		size_t cap = t->capgroups ? t->capgroups * 2 : 64;
-		struct triage_group **p = realloc(t->groups, cap * sizeof *p);
-
-		if (!p) {
-			group_free(g);
-			return -1;
-		}
-		t->groups = p;
-		t->capgroups = cap;
-	}
-	t->groups[t->ngroups++] = g;
-	t->table[h] = t->ngroups;
-	if (t->ngroups * 2 > t->tcap && table_grow(t) < 0)
-		return -1;
-	return (long)t->ngroups - 1;
+		return GROUP_NEW;
+	return group_place(t, g, slot, 0);
 }
 
 static struct triage_group *group_at(struct triage *t, uint32_t id)
@@ -255,25 +301,70 @@ static struct triage_group *group_at(struct triage *t, uint32_t id)
 	return id < TRIAGE_MAX_GROUPS ? t->groups[id] : t->overflow[id - TRIAGE_MAX_GROUPS];
 }
 
+static int input_grow(struct triage *t, size_t input)
+{
+	size_t i, n;
+	struct input *p;
+
+	if (input < t->capinputs)
+		return 0;
+	n = input + 8;
+	if (!(p = realloc(t->inputs, n * sizeof *p)))
+		return -1;
+	for (i = t->capinputs; i < n; i++) {
+		p[i].name = NULL;
+		p[i].last_ts = INT64_MIN;
+	}
+	t->inputs = p;
+	t->capinputs = n;
+	return 0;
+}
+
+/* One finding into its group and the spool: the one path for triage_feed
+ * and for rebuilding from shards. */
+static int finding_add(struct triage *t, long gid, int64_t ts, unsigned input,
+		       const uint64_t key[SPOOL_KEYS])
+{
+	struct triage_group *g = gid >= 0 ? t->groups[gid] : t->overflow[-2 - gid];
+	struct spot s;
+
+	if (gid < 0)
+		t->rep.overflow++;
+	g->count++;
+	if (ts != INT64_MIN) {
+		if (!g->has_ts || ts < g->first_us)
+			g->first_us = ts;
+		if (!g->has_ts || ts > g->last_us)
+			g->last_us = ts;
+		g->has_ts = 1;
+	}
+	memset(&s, 0, sizeof s);
+	s.ts = ts;
+	s.rule = (uint16_t)g->rule->index;
+	s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + g->rule->index);
+	s.input = (uint16_t)(input > UINT16_MAX ? UINT16_MAX : input);
+	s.explainer = -1;
+	memcpy(s.key, key, sizeof s.key);
+	return spool_add(t->spool, &s);
+}
+
 int triage_feed(struct triage *t, const struct event *ev, int input)
 {
+	uint64_t key[SPOOL_KEYS];
+	struct input *in;
 	int64_t ts;
 	size_t i;
 
 	t->rep.records++;
-	if (input >= t->nlast) {
-		int n = input + 8;
-		int64_t *p = realloc(t->last_ts, (size_t)n * sizeof *p);
-
-		if (!p)
-			return -1;
-		for (i = (size_t)t->nlast; i < (size_t)n; i++)
-			p[i] = INT64_MIN;
-		t->last_ts = p;
-		t->nlast = n;
-	}
+	if (input_grow(t, (size_t)input) < 0)
+		return -1;
+	if ((size_t)input >= t->ninputs)
+		t->ninputs = (size_t)input + 1;
+	in = &t->inputs[input];
+	if (!in->name && !(in->name = strdup(ev->source ? ev->source : "")))
+		return -1;
 	if (ev->has_ts) {
-		t->last_ts[input] = ev->ts_us;
+		in->last_ts = ev->ts_us;
 		if (!t->rep.has_span || ev->ts_us < t->rep.first_us)
 			t->rep.first_us = ev->ts_us;
 		if (!t->rep.has_span || ev->ts_us > t->rep.last_us)
@@ -281,39 +372,23 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 		t->rep.has_span = 1;
 	}
 	/* a record without a time (a joined text block) takes its input's latest */
-	ts = ev->has_ts ? ev->ts_us : t->last_ts[input];
+	ts = ev->has_ts ? ev->ts_us : in->last_ts;
 
 	for (i = 0; i < t->rs->n; i++) {
 		const struct rule *r = t->rs->rules[i];
-		struct triage_group *g;
-		struct spot s;
 		long gid;
 
 		if (!rule_match(r, ev, &t->m, t->warn))
 			continue;
 		gid = group_of(t, r, ev);
-		if (gid == -1)
+		if (gid == GROUP_NEW)
 			return -1;
-		g = gid >= 0 ? t->groups[gid] : t->overflow[r->index];
-		g->count++;
-		if (ts != INT64_MIN) {
-			if (!g->has_ts || ts < g->first_us)
-				g->first_us = ts;
-			if (!g->has_ts || ts > g->last_us)
-				g->last_us = ts;
-			g->has_ts = 1;
-		}
-		memset(&s, 0, sizeof s);
-		s.ts = ts;
-		s.rule = (uint16_t)r->index;
-		s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + r->index);
-		s.explainer = -1;
-		s.key[0] = key_hash(ev->conn);
-		s.key[1] = key_hash(ev->trace);
-		s.key[2] = key_hash(ev->instance);
-		s.key[3] = key_hash(ev->user);
-		s.key[4] = key_hash(ev->span);
-		if (spool_add(t->spool, &s) < 0)
+		key[0] = key_hash(ev->conn);
+		key[1] = key_hash(ev->trace);
+		key[2] = key_hash(ev->instance);
+		key[3] = key_hash(ev->user);
+		key[4] = key_hash(ev->span);
+		if (finding_add(t, gid, ts, (unsigned)input, key) < 0)
 			return -1;
 	}
 	return 0;
@@ -660,9 +735,171 @@ void triage_free(struct triage *t)
 	free(t->table);
 	free(t->overflow);
 	free(t->rel);
-	free(t->last_ts);
+	for (i = 0; i < t->capinputs; i++)
+		free(t->inputs[i].name);
+	free(t->inputs);
+	free(t->ovorder);
+	free(t->ovpos);
 	spool_free(t->spool);
 	match_clear(&t->m);
 	buf_free(&t->scratch);
 	free(t);
+}
+
+uint64_t triage_rules_digest(const struct ruleset *rs)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i, j;
+	char num[64];
+
+#define MIX(p, n) do { size_t k_; for (k_ = 0; k_ < (n); k_++) { \
+		h ^= (unsigned char)(p)[k_]; h *= 1099511628211ull; } } while (0)
+	for (i = 0; i < rs->n; i++) {
+		const struct rule *r = rs->rules[i];
+
+		MIX(r->id, strlen(r->id) + 1);
+		snprintf(num, sizeof num, "%d:%d:%ld:%u", (int)r->role, (int)r->level,
+			 r->within_ms, r->correlate_by);
+		MIX(num, strlen(num) + 1);
+		for (j = 0; j < r->nexplains; j++)
+			MIX(r->explains[j], strlen(r->explains[j]) + 1);
+		MIX("", 1);
+	}
+#undef MIX
+	return h;
+}
+
+size_t triage_ngroups(const struct triage *t)
+{
+	return t->ngroups + t->nov;
+}
+
+const struct triage_group *triage_group_at(const struct triage *t, size_t i, int *overflow)
+{
+	*overflow = i >= t->ngroups;
+	return i < t->ngroups ? t->groups[i] : t->overflow[t->ovorder[i - t->ngroups]];
+}
+
+size_t triage_ninputs(const struct triage *t)
+{
+	return t->ninputs;
+}
+
+const char *triage_input_at(const struct triage *t, size_t i, int *has_last, int64_t *last_us)
+{
+	*has_last = t->inputs[i].last_ts != INT64_MIN;
+	*last_us = *has_last ? t->inputs[i].last_ts : 0;
+	return t->inputs[i].name;
+}
+
+size_t triage_nfindings(const struct triage *t)
+{
+	return spool_count(t->spool);
+}
+
+int triage_finding_at(struct triage *t, size_t i, struct triage_finding *f)
+{
+	struct spot s;
+
+	if (spool_get(t->spool, i, &s) < 0)
+		return -1;
+	f->ts = s.ts;
+	f->group = s.group < TRIAGE_MAX_GROUPS ? s.group
+		   : t->ngroups + t->ovpos[s.group - TRIAGE_MAX_GROUPS];
+	f->input = s.input;
+	memcpy(f->key, s.key, sizeof f->key);
+	return 0;
+}
+
+void triage_add_records(struct triage *t, long records, int has_span, int64_t first_us,
+			int64_t last_us)
+{
+	t->rep.records += records;
+	if (!has_span)
+		return;
+	if (!t->rep.has_span || first_us < t->rep.first_us)
+		t->rep.first_us = first_us;
+	if (!t->rep.has_span || last_us > t->rep.last_us)
+		t->rep.last_us = last_us;
+	t->rep.has_span = 1;
+}
+
+long triage_add_input(struct triage *t, const char *name)
+{
+	size_t i = t->ninputs;
+
+	if (input_grow(t, i) < 0)
+		return -1;
+	if (name && !(t->inputs[i].name = strdup(name)))
+		return -1;
+	t->ninputs++;
+	return (long)i;
+}
+
+void triage_set_input_last(struct triage *t, size_t input, int64_t last_us)
+{
+	if (input < t->ninputs)
+		t->inputs[input].last_ts = last_us;
+}
+
+static struct triage_group *group_copy(const struct triage_group *src)
+{
+	struct triage_group *g = calloc(1, sizeof *g);
+	size_t i;
+
+	if (!g)
+		return NULL;
+	g->rule = src->rule;
+	g->key = strdup(src->key);
+	g->caps = calloc(src->ncaps ? src->ncaps : 1, sizeof *g->caps);
+	g->why = calloc(src->nwhy ? src->nwhy : 1, sizeof *g->why);
+	if (!g->key || !g->caps || !g->why)
+		goto fail;
+	for (i = 0; i < src->ncaps; i++, g->ncaps++) {
+		g->caps[i].name = strdup(src->caps[i].name);
+		g->caps[i].value = strdup(src->caps[i].value);
+		if (!g->caps[i].name || !g->caps[i].value) {
+			g->ncaps++;
+			goto fail;
+		}
+	}
+	for (i = 0; i < src->nwhy; i++, g->nwhy++)
+		if (!(g->why[i] = strdup(src->why[i])))
+			goto fail;
+	g->message = strdup(src->message);
+	g->fix = src->fix ? strdup(src->fix) : NULL;
+	g->ex_source = strdup(src->ex_source);
+	g->ex_text = strdup(src->ex_text);
+	g->ex_line = src->ex_line;
+	if (!g->message || (src->fix && !g->fix) || !g->ex_source || !g->ex_text)
+		goto fail;
+	return g;
+fail:
+	group_free(g);
+	return NULL;
+}
+
+long triage_add_group(struct triage *t, const struct triage_group *src, int overflow)
+{
+	struct triage_group *g;
+	size_t slot = 0;
+	long gid = GROUP_NEW;
+
+	if (overflow) {
+		if (t->overflow[src->rule->index])
+			return -2 - (long)src->rule->index;
+	} else {
+		gid = group_find(t, src->rule, src->key, strlen(src->key), &slot);
+		if (gid != GROUP_NEW)
+			return gid;
+	}
+	if (!(g = group_copy(src)))
+		return GROUP_NEW;
+	return group_place(t, g, slot, overflow);
+}
+
+int triage_add_finding(struct triage *t, long gid, int64_t ts, unsigned input,
+		       const uint64_t key[SPOOL_KEYS])
+{
+	return finding_add(t, gid, ts, input, key);
 }
