@@ -11,6 +11,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "triage", cmd_triage, "ranked root causes with why-chains, counts and fixes" },
+	{ "merge", cmd_merge, "combine triage shards (triage --shard) into one report" },
 	{ "lint", cmd_lint, "one finding per matching record; a CI gate" },
 	{ "rules", cmd_rules, "list, show, check and test rules" },
 	{ "sanitize", cmd_sanitize, "every record as one line of strict JSON, secrets redacted" },

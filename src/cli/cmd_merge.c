@@ -1,0 +1,170 @@
+#include <errno.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "emit/report.h"
+#include "triage/merge.h"
+#include "triage/triage.h"
+
+enum { OPT_OUTPUT = 100, OPT_SHARD };
+
+static const struct opt merge_opts[] = {
+	{ "output", 'o', "FORMAT", "text|json|markdown",
+	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_OUTPUT },
+	{ "shard", 0, NULL, NULL,
+	  "write a shard again (JSON with findings), to merge further: a tree of merges (implies --output json)", OPT_SHARD },
+	OPT_COMMON_RULES,
+	OPT_COMMON_COLOR,
+	OPT_COMMON_QUIET,
+	OPT_COMMON_VERSION,
+	{ NULL, 0, NULL, NULL, NULL, 0 },
+};
+
+static const struct cmd_spec merge_spec = {
+	"merge", "[OPTIONS] [SHARD...]",
+	"Combine the outputs of 'logwhy triage --output json --shard' run on parts\n"
+	"of an input into the report one triage over the whole input gives: the\n"
+	"same verdict, counts, chains and ranking. The reduce step after a map\n"
+	"over shards (GNU parallel, Spark RDD.pipe, Hadoop Streaming).\n"
+	"Give the shards in input order; a SHARD file or standard input ('-', or\n"
+	"no SHARD) may hold several, one after another.",
+	"Symptoms and causes are correlated across shards, as in one run. Cut the\n"
+	"input at record boundaries: a multi-line block (a Python traceback, a\n"
+	"'--- Logging error ---' block) split between two shards is read as two\n"
+	"records. Examples name the shard's input: name it as the whole with\n"
+	"triage --label and --first-line. An input whose name is the previous\n"
+	"shard's last input's continues it (records without a time take its\n"
+	"latest). Use the rules the shards were made with (--rules).\n"
+	"Exit status: 0 report written, 2 usage, a shard that is not valid, or\n"
+	"rules other than the shards'.\n",
+	merge_opts,
+};
+
+struct merge_args {
+	struct common c;
+	enum report_format format;
+	int format_set, shard;
+	struct triage *t;
+	struct warn_sink stderr_sink;
+};
+
+static int merge_option(void *ctx, int id, const char *value)
+{
+	struct merge_args *a = ctx;
+	int r = common_option(&a->c, id, value);
+
+	if (r)
+		return r < 0;
+	if (id == OPT_OUTPUT) {
+		a->format = (enum report_format)report_format_parse(value);
+		a->format_set = 1;
+		return 0;
+	}
+	if (id == OPT_SHARD) {
+		a->shard = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* As in triage: warnings go to stderr and into the report. */
+static void keep_warning(void *ctx, const struct diag *d)
+{
+	struct merge_args *a = ctx;
+	char line[2048];
+
+	if (a->t) {
+		diag_format(d, line, sizeof line);
+		triage_warning(a->t, line);
+	}
+	a->stderr_sink.fn(a->stderr_sink.ctx, d);
+}
+
+static int read_all(struct merge *m, char **inputs, int n)
+{
+	static char *stdin_only[] = { "-" };
+	int i;
+
+	if (n == 0) {
+		inputs = stdin_only;
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
+		int is_stdin = !strcmp(inputs[i], "-");
+		const char *name = is_stdin ? "<stdin>" : inputs[i];
+		FILE *f = is_stdin ? stdin : fopen(inputs[i], "rb");
+		struct diag d = { 0 };
+		int rc;
+
+		if (!f) {
+			cli_errorf("%s: %s", inputs[i], strerror(errno));
+			return -1;
+		}
+		rc = merge_read(m, f, name, &d);
+		if (!is_stdin)
+			fclose(f);
+		if (rc < 0) {
+			cli_error(&d);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	struct merge_args a;
+	struct report_opts ro;
+	const struct triage_report *rep;
+	struct ruleset *rs;
+	struct warn_sink warn;
+	struct merge *m;
+	int npos, rc, bad = 0;
+
+	memset(&a, 0, sizeof a);
+	common_init(&a.c);
+	a.format = REPORT_TEXT;
+	rc = opt_parse(&merge_spec, argc, argv, &npos, merge_option, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (a.c.version)
+		return cli_version(&a.c);
+	if (a.shard && a.format_set && a.format != REPORT_JSON) {
+		cli_errorf("--shard writes JSON: use it with --output json");
+		return 2;
+	}
+	if (a.shard)
+		a.format = REPORT_JSON;
+	rs = cli_load_rules(&a.c);
+	if (!rs)
+		return 2;
+	a.stderr_sink = cli_warn_sink(&a.c);
+	warn.fn = keep_warning;
+	warn.ctx = &a;
+	a.t = triage_new(rs, &warn);
+	m = a.t ? merge_new(a.t, rs) : NULL;
+	if (!m) {
+		cli_errorf("out of memory");
+		triage_free(a.t);
+		ruleset_free(rs);
+		return 2;
+	}
+	/* a report from some of the shards would look complete: all or none */
+	if (read_all(m, argv + 1, npos) < 0) {
+		bad = 1;
+	} else if (!(rep = triage_finish(a.t))) {
+		cli_errorf("cannot correlate findings: %s", strerror(errno));
+		bad = 1;
+	} else {
+		ro.color = common_color(&a.c, stdout);
+		if (a.shard ? report_json_shard(stdout, rep, a.t, rs) < 0 || fflush(stdout) != 0
+			    : report_write(a.format, stdout, rep, &ro) < 0) {
+			cli_errorf("write error: %s", strerror(errno));
+			bad = 1;
+		}
+	}
+	merge_free(m);
+	triage_free(a.t);
+	ruleset_free(rs);
+	return bad ? 2 : 0;
+}
