@@ -1,0 +1,90 @@
+#!/bin/sh
+# The fast paths change nothing a user sees. Every golden case runs again
+# with LOGWHY_NO_FASTPATH=1 (every record parsed, no prefilter) against the
+# same expected files; then lint and triage run with the fast paths on and
+# off over the incident inputs (every shape) and a generated corpus, and
+# their outputs must be byte for byte the same. Ends "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+export LOGWHY
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# 1. the golden cases, fast paths off
+LOGWHY_NO_FASTPATH=1 sh tests/golden.test.sh >"$tmp/golden" 2>&1
+last=$(tail -n 1 "$tmp/golden")
+gp=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+gf=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+if [ -z "$gp" ]; then
+	bad "golden cases with LOGWHY_NO_FASTPATH=1 did not finish"; tail -n 20 "$tmp/golden"
+else
+	[ "$gf" -ne 0 ] && grep -A 12 '^FAIL' "$tmp/golden" | head -n 60
+	pass=$((pass + gp)); fail=$((fail + gf))
+fi
+
+# 2. on and off, the same bytes
+same() {   # name, then the command's arguments
+	name=$1
+	shift
+	"$LOGWHY" "$@" >"$tmp/on.out" 2>"$tmp/on.err"
+	on=$?
+	LOGWHY_NO_FASTPATH=1 "$LOGWHY" "$@" >"$tmp/off.out" 2>"$tmp/off.err"
+	off=$?
+	if [ "$on" != "$off" ]; then
+		bad "$name: exit $on with the fast paths, $off without"
+	elif ! cmp -s "$tmp/on.out" "$tmp/off.out"; then
+		bad "$name: stdout differs"; diff "$tmp/off.out" "$tmp/on.out" | head -n 20
+	elif ! cmp -s "$tmp/on.err" "$tmp/off.err"; then
+		bad "$name: stderr differs"; diff "$tmp/off.err" "$tmp/on.err" | head -n 20
+	else
+		ok
+	fi
+}
+
+export NO_COLOR=1 LOGWHY_RULES="$PWD/rules"
+for inc in fixtures/incident-*/; do
+	for f in "$inc"*; do
+		[ -f "$f" ] || continue
+		n=$(basename "$inc")/$(basename "$f")
+		same "lint $n" lint --fail-on never -o json "$f"
+		same "triage $n" triage "$f"
+		same "triage -o json $n" triage -o json "$f"
+	done
+done
+
+python3 bench/gen-corpus.py 4 7 >"$tmp/corpus.ndjson"
+python3 - "$tmp/corpus.ndjson" "$tmp/corpus.json" <<'EOF'
+import json, sys
+# the same entries as gcloud prints them: one JSON array, newest first
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rows.reverse()
+json.dump(rows, open(sys.argv[2], "w"), indent=2)
+EOF
+gzip -c "$tmp/corpus.ndjson" >"$tmp/corpus.ndjson.gz"
+for f in corpus.ndjson corpus.json corpus.ndjson.gz; do
+	same "lint $f" lint --fail-on never -o json "$tmp/$f"
+	same "triage $f" triage "$tmp/$f"
+	same "triage -o json $f" triage -o json "$tmp/$f"
+done
+# records the skim must refuse, mixed in: escapes, non-ASCII, open runs
+{
+	head -n 400 "$tmp/corpus.ndjson"
+	printf '%s\n' '{"insertId":"a1","jsonPayload":{"message":"Object of type \u0057ebSocketState is not JSON serializable"},"logName":"projects/p/logs/run.googleapis.com%2Fstdout","timestamp":"2025-09-08T04:00:00.5Z"}'
+	printf '%s\n' '{"insertId":"a2","textPayload":"code=1011 caf\u00e9 \/ws","logName":"projects/p/logs/x","timestamp":"2025-09-08T04:00:00.6Z"}'
+	printf '%s\n' '{"insertId":"a3","textPayload":"WebSocket closed code=1011 — Internal error","logName":"projects/p/logs/x","timestamp":"2025-09-08T04:00:00.7Z"}'
+	printf '%s\n' '{"insertId":"a4","textPayload":"plain line","logName":"projects/p/logs/x","timestamp":"not a time"}'
+	printf '%s\n' '{"insertId":"a5","textPayload":"plain line","logName":"projects/p/logs/x","timestamp":"2025-09-08T04:00:00.8Z","timestamp":"2025-09-08T04:00:09Z"}'
+	printf '%s\n' '{"insertId":"a6","textPayload":"big 123456789012345678901234567890","n":1e999,"logName":"x","timestamp":"2025-09-08T04:00:00.9Z"}'
+	tail -n 400 "$tmp/corpus.ndjson"
+} >"$tmp/mixed.ndjson"
+same "lint mixed" lint --fail-on never -o json "$tmp/mixed.ndjson"
+same "triage mixed" triage -o json "$tmp/mixed.ndjson"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
