@@ -91,7 +91,11 @@ int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &re->names);
 	/* No JIT (unsupported CPU, SELinux execmem): the interpreter still works,
 	 * under the same limits. */
-	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
+		size_t jsize = 0;
+
+		re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jsize) == 0 && jsize > 0;
+	}
 	return 0;
 }
 
@@ -195,8 +199,11 @@ static int re_eval(const struct cond_re *re, const char *subj, size_t len,
 
 	if (!subj)
 		subj = "";
-	rc = pcre2_match(re->code, (PCRE2_SPTR)subj, len, 0, 0,
-			 (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx);
+	/* the JIT entry skips the interpreter's checks; the same limits hold */
+	rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)subj, len, 0, 0,
+				       (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx)
+		     : pcre2_match(re->code, (PCRE2_SPTR)subj, len, 0, 0,
+				   (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx);
 	if (rc >= 0) {
 		if (re->nnames)
 			collect(re, subj, m);

@@ -33,6 +33,7 @@ struct cond_re {
 	PCRE2_SPTR names;        /* name table, borrowed from code */
 	uint32_t nnames, name_size;
 	char *src;               /* the pattern as written (the prefilter reads it) */
+	int jit;                 /* JIT-compiled: matched with pcre2_jit_match */
 	size_t srclen;
 };
 
