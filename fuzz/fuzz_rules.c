@@ -24,7 +24,7 @@ static const char *const lines[] = {
 /* The CLI's example_event: frame and normalize the example text. */
 static int to_event(void *ctx, const char *text, struct event *out)
 {
-	struct evstream_opts eo = { INPUT_AUTO, 0, NULL, 0, 0 };
+	struct evstream_opts eo = { .format = INPUT_AUTO };
 	struct evstream *s = evstream_open_mem("example", text, strlen(text), &eo);
 	struct event *ev;
 	struct diag d;
