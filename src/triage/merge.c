@@ -36,6 +36,7 @@ struct shard {
 	int fused;            /* input 0 continues the previous shard's last */
 	int64_t carry;        /* that input's latest time, INT64_MIN none */
 	long line, col;       /* where the shard starts */
+	long fline, fcol;     /* where the finding being read starts */
 };
 
 struct merge *merge_new(struct triage *t, const struct ruleset *rs)
@@ -305,9 +306,9 @@ static int add_finding(struct merge *m, struct rd *r, struct shard *s, int64_t t
 		       long long in, const uint64_t key[5])
 {
 	if (g < 0 || (size_t)g >= s->ng)
-		return fail_at(r, "%s", "finding of a group the shard does not have");
+		return diag_set(r->d, r->name, s->fline, s->fcol, "finding of group %lld, which the shard does not have", g);
 	if (in < 0 || (size_t)in >= s->nin)
-		return fail_at(r, "%s", "finding of an input the shard does not have");
+		return diag_set(r->d, r->name, s->fline, s->fcol, "finding of input %lld, which the shard does not have", in);
 	/* a record without a time took its input's latest; at the start of
 	 * a shard that one is in the shard before */
 	if (ts == INT64_MIN && in == 0 && s->fused)
@@ -340,6 +341,8 @@ static int tree_findings(struct merge *m, struct rd *r, struct shard *s, const j
 
 	if (!json_is_array(a))
 		return fail_shard(r, s, "%s", "malformed shard: no findings array");
+	s->fline = s->line;
+	s->fcol = s->col;
 	for (i = 0; i < json_array_size(a); i++) {
 		const json_t *f = json_array_get(a, i);
 		uint64_t key[5];
@@ -430,6 +433,8 @@ static int stream_findings(struct merge *m, struct rd *r, struct shard *s)
 
 		if (c != '[')
 			return fail_at(r, "%s", "malformed finding: expected '['");
+		s->fline = r->line;
+		s->fcol = r->col;
 		if (read_int(r, get_nows(r), 1, &ts, &isnull, &c) < 0)
 			return -1;
 		if (!isnull && ts == INT64_MIN)
