@@ -5,9 +5,10 @@ set -eu
 
 # mandoc, zsh and fish lint the man pages and check the completions (tests/docs.test.sh).
 # clang and its compiler-rt (libFuzzer, ASan, UBSan) build `make fuzz` only.
+# parallel (GNU parallel) runs the sharding recipe (tests/recipes.test.sh).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind
-mandoc zsh fish clang libclang-rt-14-dev"
+mandoc zsh fish clang libclang-rt-14-dev parallel"
 
 missing=""
 for p in $pkgs; do

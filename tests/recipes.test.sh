@@ -83,5 +83,54 @@ rc=$?
 check "entrypoint: SIGTERM reaches the app, which shuts down cleanly" \
 	'[ $rc -eq 0 ] && grep -q "shutting down" "$tmp/term.out"'
 
+# sharding (docs/recipes/sharding.md): each map/reduce pipeline, taken from
+# the recipe's marked block, prints what one triage over the same logs does
+s=$r/sharding.md
+block_of() { awk -v n="<!-- test: $1 -->" '$0 == n { f = 1; next } f && /^```/ { if (b) exit; b = 1; next } f && b' "$s"; }
+sw=$tmp/shard
+mkdir -p "$sw/logs"
+cp fixtures/incident-enum-log/entries.ndjson "$sw/logs/a-enum.ndjson"
+cp fixtures/incident-missing-service/entries.ndjson "$sw/logs/b-missing.ndjson"
+python3 bench/gen-corpus.py 1 >"$sw/logs/big.ndjson"
+(cd "$sw" && logwhy triage -q logs/*.ndjson) >"$sw/one-files.txt"
+(cd "$sw" && cat logs/big.ndjson | logwhy triage -q) >"$sw/one-stream.txt"
+if command -v parallel >/dev/null 2>&1; then
+	c=$(block_of parallel-files)
+	check "sharding: parallel over files equals one run" \
+		'[ -n "$c" ] && (cd "$sw" && sh -c "$c") | cmp -s - "$sw/one-files.txt"'
+	# blocks of K lines where no multi-line record straddles a multiple of K
+	k=$(python3 tests/merge_cut.py "$root/$BUILD/logwhy" "$sw/logs/big.ndjson" --block-lines 300)
+	c=$(block_of parallel-pipe | sed "s/20000/$k/g")
+	check "sharding: parallel --pipe -N $k equals one run over the stream" \
+		'[ -n "$c" ] && (cd "$sw" && sh -c "$c") | cmp -s - "$sw/one-stream.txt"'
+else
+	echo "sharding: GNU parallel not installed, its recipes not run (scripts/deps.sh installs it)"
+fi
+c=$(block_of xargs)
+check "sharding: xargs -P over files equals one run" \
+	'[ -n "$c" ] && (cd "$sw" && sh -c "$c") | cmp -s - "$sw/one-files.txt"'
+rm -f "$sw"/logs/*.shard
+# Spark and Hadoop name every shard's input <stdin>: compare the JSON
+# reports without the examples (their source and line are the shard's)
+noex() { jq -c 'del(.causes[].example)' "$1"; }
+(cd "$sw" && logwhy triage -q -o json logs/*.ndjson) >"$sw/one.json"
+noex "$sw/one.json" >"$sw/one.noex"
+# Spark: the recipe's pipe command on each partition (one per file here),
+# the collected lines merged as the driver does
+c=$(block_of spark | sed -n 's/.*lines\.pipe("\(.*\)").*/\1/p')
+(cd "$sw" && for f in logs/*.ndjson; do sh -c "$c" <"$f"; done | logwhy merge -o json -) >"$sw/spark.json"
+check "sharding: spark's pipe command, merged, equals one run" \
+	'[ -n "$c" ] && noex "$sw/spark.json" | cmp -s - "$sw/one.noex"'
+# Hadoop: the mapper on each split, the shuffle's sort, the recipe's reducer
+red=$(block_of hadoop | sed -n "s/.*-reducer 'sh -c \"\(.*\)\"'.*/\1/p")
+(cd "$sw" && for f in logs/*.ndjson; do
+	mapreduce_map_input_file=$PWD/$f mapreduce_map_input_start=0 sh "$root/$r/hadoop-mapper.sh" <"$f"
+done | LC_ALL=C sort -t "	" -k1,1 | sh -c "$red -o json") >"$sw/hadoop.json"
+check "sharding: hadoop streaming (mapper, sort, reducer) equals one run" \
+	'[ -n "$red" ] && noex "$sw/hadoop.json" | cmp -s - "$sw/one.noex"'
+awk '/^with .hadoop-mapper.sh/ { f = 1 } f && /^```sh/ { b = 1; next } b && /^```/ { exit } b' "$s" >"$sw/mapper.md"
+grep -v '^#' $r/hadoop-mapper.sh >"$sw/mapper.sh"
+check "sharding: the mapper shown in the recipe is hadoop-mapper.sh" 'cmp -s "$sw/mapper.md" "$sw/mapper.sh"'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
