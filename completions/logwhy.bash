@@ -10,7 +10,7 @@ _logwhy() {
 	if [[ $cur == = ]]; then cur=; fi
 	if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi
 	if ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'triage lint rules sanitize probe --help -h --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version' -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -18,13 +18,23 @@ _logwhy() {
 	triage)
 		case $prev in
 		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+		--label) return ;;
+		--first-line) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
+		;;
+	merge)
+		case $prev in
+		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --rules --color --quiet -q --version --help -h' -- "$cur")); return; fi
 		;;
 	lint)
 		case $prev in
@@ -96,7 +106,9 @@ _logwhy_wsd() {
 		--startup-wait) return ;;
 		--handshake-timeout) return ;;
 		--idle-timeout) return ;;
+		--write-timeout) return ;;
+		--max-connections) return ;;
 	esac
-	COMPREPLY=($(compgen -W '--listen --port --port-file --fault --safe-logging --log --max-message --startup-wait --handshake-timeout --idle-timeout --help --version' -- "$cur"))
+	COMPREPLY=($(compgen -W '--listen --port --port-file --fault --safe-logging --log --max-message --startup-wait --handshake-timeout --idle-timeout --write-timeout --max-connections --help --version' -- "$cur"))
 }
 complete -F _logwhy_wsd logwhy-wsd
