@@ -24,6 +24,9 @@
 #define WSD_CLOSE_TIMEOUT_MS 1000             /* peer's close reply, or EOF when draining */
 #define WSD_SHUTDOWN_GRACE_MS 2000
 #define WSD_MSG_KEEP ((size_t)64 << 10)       /* keep message memory up to this between messages */
+/* One turn of a connection in the loop: one read, at most this many frames
+ * handled; what is left waits for its next turn, after everyone else's. */
+#define WSD_TURN_EVENTS 64
 
 /* Tags for epoll data; connections are looked up by fd. */
 #define TAG_LISTEN (-1)
@@ -42,9 +45,11 @@ struct wsd_server {
 	int shutting_down;
 	int64_t shutdown_at;
 	int accept_paused;
+	uint64_t pass;                /* loop passes, for one turn per connection per pass */
 	size_t max_conns;             /* --max-connections, clamped to the fd table */
-	struct wsd_conn *hs_head;     /* unfinished handshakes, oldest first */
-	struct wsd_conn *hs_tail;
+	/* L_HANDSHAKE: unfinished handshakes, oldest first (evicted at the
+	 * cap); L_BACKLOG: connections with input left from their last turn. */
+	struct { struct wsd_conn *head, *tail; } lists[2];
 	unsigned char rbuf[WSD_READ_CHUNK];
 };
 
@@ -93,32 +98,60 @@ static uint64_t ev_key(int fd, uint64_t id)
 	return ((uint64_t)(uint32_t)id << 32) | (uint32_t)fd;
 }
 
-static void hs_link(struct wsd_conn *c)
+enum { L_HANDSHAKE, L_BACKLOG };
+
+static void list_add(int l, struct wsd_conn *c)
 {
-	c->hs_prev = srv.hs_tail;
-	c->hs_next = NULL;
-	if (srv.hs_tail)
-		srv.hs_tail->hs_next = c;
+	struct wsd_link *k = &c->links[l];
+
+	if (k->on)
+		return;
+	k->prev = srv.lists[l].tail;
+	k->next = NULL;
+	if (srv.lists[l].tail)
+		srv.lists[l].tail->links[l].next = c;
 	else
-		srv.hs_head = c;
-	srv.hs_tail = c;
-	c->in_hs_list = 1;
+		srv.lists[l].head = c;
+	srv.lists[l].tail = c;
+	k->on = 1;
+}
+
+static void list_del(int l, struct wsd_conn *c)
+{
+	struct wsd_link *k = &c->links[l];
+
+	if (!k->on)
+		return;
+	if (k->prev)
+		k->prev->links[l].next = k->next;
+	else
+		srv.lists[l].head = k->next;
+	if (k->next)
+		k->next->links[l].prev = k->prev;
+	else
+		srv.lists[l].tail = k->prev;
+	k->prev = k->next = NULL;
+	k->on = 0;
 }
 
 static void hs_unlink(struct wsd_conn *c)
 {
-	if (!c->in_hs_list)
-		return;
-	if (c->hs_prev)
-		c->hs_prev->hs_next = c->hs_next;
+	list_del(L_HANDSHAKE, c);
+}
+
+static size_t stashed(const struct wsd_conn *c)
+{
+	return c->in.len - c->in_off;
+}
+
+/* On the backlog while input is left and we may read: paused connections
+ * wait for their output to drain first. */
+static void conn_sched(struct wsd_conn *c)
+{
+	if (stashed(c) && !c->paused && !c->dead)
+		list_add(L_BACKLOG, c);
 	else
-		srv.hs_head = c->hs_next;
-	if (c->hs_next)
-		c->hs_next->hs_prev = c->hs_prev;
-	else
-		srv.hs_tail = c->hs_prev;
-	c->hs_prev = c->hs_next = NULL;
-	c->in_hs_list = 0;
+		list_del(L_BACKLOG, c);
 }
 
 static void conn_kill(struct wsd_conn *c)
@@ -129,12 +162,14 @@ static void conn_kill(struct wsd_conn *c)
 static void conn_destroy(struct wsd_conn *c)
 {
 	hs_unlink(c);
+	list_del(L_BACKLOG, c);
 	srv.conns[c->fd] = NULL;
 	srv.count--;
 	close(c->fd);
 	free(c->hs);
 	buf_free(&c->out);
 	buf_free(&c->msg);
+	buf_free(&c->in);
 	free(c);
 }
 
@@ -209,6 +244,7 @@ static void conn_flush(struct wsd_conn *c)
 		c->paused = 0;
 	else if (!c->paused && pending(c) > WSD_PAUSE_AT)
 		c->paused = 1;
+	conn_sched(c);
 	conn_events(c);
 }
 
@@ -313,8 +349,6 @@ static void http_reply(struct wsd_conn *c, int status, const char *body, enum ws
 	conn_flush(c);
 }
 
-static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n);
-
 static void peer_close(struct wsd_conn *c, const unsigned char *p, size_t n)
 {
 	int code, fail_code;
@@ -352,7 +386,12 @@ static void peer_close(struct wsd_conn *c, const unsigned char *p, size_t n)
 	}
 }
 
-static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n)
+/*
+ * Frames from p[0..n) until the input or the turn's budget runs out, or
+ * the output is over its cap. Returns the bytes used; input past a failure
+ * or a close is used up (discarded).
+ */
+static size_t ws_input(struct wsd_conn *c, unsigned char *p, size_t n, int *budget)
 {
 	size_t off = 0;
 
@@ -361,13 +400,15 @@ static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n)
 		struct ws_event ev;
 		struct diag d;
 
+		if (*budget <= 0 || c->paused)
+			return off;
 		off += ws_parser_feed(&c->parser, p + off, n - off, &ev, &d);
 		switch (ev.type) {
 		case WS_EV_NONE:
-			return;
+			return n;
 		case WS_EV_ERROR:
 			conn_fail(c, ev.close_code, d.msg);
-			return;
+			return n;
 		case WS_EV_DATA:
 			if (c->state != WSD_ST_OPEN)
 				break;
@@ -375,9 +416,10 @@ static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n)
 				buf_reset(&c->msg);
 			if (buf_add(&c->msg, ev.data, ev.len) < 0) {
 				conn_fail(c, WS_CLOSE_TOO_BIG, "message over the size limit");
-				return;
+				return n;
 			}
 			if (ev.msg_done) {
+				(*budget)--;
 				wsd_app_message(c, ev.opcode, c->msg.p, c->msg.len);
 				buf_reset(&c->msg);
 				if (c->msg.cap > WSD_MSG_KEEP)
@@ -385,6 +427,7 @@ static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n)
 			}
 			break;
 		case WS_EV_CONTROL:
+			(*budget)--;
 			if (ev.opcode == WS_OP_PING)
 				wsd_send_frame(c, WS_OP_PONG, ev.data, ev.len);
 			else if (ev.opcode == WS_OP_CLOSE)
@@ -392,8 +435,11 @@ static void ws_input(struct wsd_conn *c, unsigned char *p, size_t n)
 			break;
 		}
 	}
+	return n;
 }
 
+/* Request bytes; once upgraded, the bytes after the request (the client's
+ * first frames, in c->hs and past it in p) are left in c->in. */
 static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 {
 	struct ws_hs_request req;
@@ -445,57 +491,81 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 	if (wsd_cfg.idle_timeout_ms > 0)
 		arm(c->opened_ms + wsd_cfg.idle_timeout_ms);
 	conn_flush(c);
-	{
-		/* Bytes after the header are the client's first frames. */
-		size_t rest = c->hs_len - req.head_len;
-		unsigned char *extra = (unsigned char *)c->hs;
-
-		memmove(extra, c->hs + req.head_len, rest);
-		wsd_log(c, WSD_INFO, "%s - \"WebSocket %.100s\" [accepted]", c->peer, req.path);
-		wsd_app_open(c);
-		if (rest && !c->dead)
-			ws_input(c, extra, rest);
-	}
+	/* Room is reserved at accept: these appends cannot fail. */
+	buf_add(&c->in, c->hs + req.head_len, c->hs_len - req.head_len);
+	buf_add(&c->in, p + take, n - take);
 	free(c->hs);
 	c->hs = NULL;
+	wsd_log(c, WSD_INFO, "%s - \"WebSocket %.100s\" [accepted]", c->peer, req.path);
+	wsd_app_open(c);
 }
 
+/* Parse what is stashed in c->in, within the turn's budget. */
+static void conn_parse_stash(struct wsd_conn *c, int *budget)
+{
+	if (stashed(c) && (c->state == WSD_ST_OPEN || c->state == WSD_ST_CLOSING))
+		c->in_off += ws_input(c, (unsigned char *)c->in.p + c->in_off, stashed(c), budget);
+	else
+		c->in_off = c->in.len;     /* draining or done: input is discarded */
+	if (!stashed(c)) {
+		buf_free(&c->in);
+		c->in_off = 0;
+	}
+}
+
+/*
+ * One turn: parse the input left from the last turn, or else read once;
+ * at most WSD_TURN_EVENTS frames are handled and the rest is kept for the
+ * next turn, so a client that floods cannot hold the loop from the others.
+ */
 static void conn_readable(struct wsd_conn *c)
 {
-	int rounds;
+	int budget = WSD_TURN_EVENTS;
+	ssize_t n;
 
-	/* A few reads per wakeup, then let other clients have the loop. */
-	for (rounds = 0; rounds < 4 && !c->dead && !c->paused; rounds++) {
-		ssize_t n = recv(c->fd, srv.rbuf, sizeof srv.rbuf, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				conn_kill(c);
-			return;
-		}
-		if (n == 0) {
-			if (c->state == WSD_ST_OPEN)
-				wsd_log(c, WSD_INFO, "WebSocket client went away without a close "
-					"frame (1006) after %lldms",
-					(long long)(wsd_now_ms() - c->opened_ms));
-			conn_kill(c);
-			return;
-		}
-		c->last_rx_ms = wsd_now_ms();
-		switch (c->state) {
-		case WSD_ST_HANDSHAKE:
-			hs_input(c, srv.rbuf, (size_t)n);
-			break;
-		case WSD_ST_OPEN:
-		case WSD_ST_CLOSING:
-			ws_input(c, srv.rbuf, (size_t)n);
-			break;
-		default:
-			break;   /* draining or done: input is discarded */
-		}
+	if (c->dead || c->paused)
+		return;
+	c->turn = srv.pass;
+	if (stashed(c)) {
+		conn_parse_stash(c, &budget);
+		conn_sched(c);
+		return;
 	}
+	do
+		n = recv(c->fd, srv.rbuf, sizeof srv.rbuf, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_kill(c);
+		return;
+	}
+	if (n == 0) {
+		if (c->state == WSD_ST_OPEN)
+			wsd_log(c, WSD_INFO, "WebSocket client went away without a close "
+				"frame (1006) after %lldms",
+				(long long)(wsd_now_ms() - c->opened_ms));
+		conn_kill(c);
+		return;
+	}
+	c->last_rx_ms = wsd_now_ms();
+	switch (c->state) {
+	case WSD_ST_HANDSHAKE:
+		hs_input(c, srv.rbuf, (size_t)n);
+		break;
+	case WSD_ST_OPEN:
+	case WSD_ST_CLOSING: {
+		size_t used = ws_input(c, srv.rbuf, (size_t)n, &budget);
+
+		/* The stash is empty here and holds a whole read. */
+		buf_add(&c->in, srv.rbuf + used, (size_t)n - used);
+		break;
+	}
+	default:
+		break;   /* draining or done: input is discarded */
+	}
+	if (stashed(c) && !c->dead)
+		conn_parse_stash(c, &budget);
+	conn_sched(c);
 }
 
 static void conn_readable(struct wsd_conn *c);
@@ -601,7 +671,7 @@ static void run_timers(void)
  */
 static int make_room(void)
 {
-	struct wsd_conn *old = srv.hs_head;
+	struct wsd_conn *old = srv.lists[L_HANDSHAKE].head;
 
 	if (!old)
 		return 0;
@@ -697,6 +767,8 @@ static void accept_clients(void)
 		memcpy(c->peer, peer, sizeof c->peer);
 		c->out.max = wsd_cfg.max_message + ((size_t)2 << 20);
 		c->msg.max = wsd_cfg.max_message;
+		/* a read, plus the request buffer's tail when the handshake ends */
+		c->in.max = WSD_READ_CHUNK + WS_HS_MAX;
 		c->opened_ms = c->last_rx_ms = wsd_now_ms();
 		memset(&ev, 0, sizeof ev);
 		ev.events = EPOLLIN;
@@ -712,7 +784,7 @@ static void accept_clients(void)
 		srv.count++;
 		if (fd > srv.max_fd)
 			srv.max_fd = fd;
-		hs_link(c);
+		list_add(L_HANDSHAKE, c);
 		wsd_set_timer(c, &c->t_handshake, c->opened_ms + wsd_cfg.handshake_timeout_ms);
 	}
 }
@@ -826,6 +898,7 @@ static size_t raise_fd_limit(void)
 int wsd_serve(void)
 {
 	struct epoll_event ev, evs[256];
+	struct wsd_conn *c, *next;
 	sigset_t mask;
 	int fd, rc = 0;
 
@@ -881,6 +954,9 @@ int wsd_serve(void)
 		}
 		if (srv.accept_paused && (timeout < 0 || timeout > 100))
 			timeout = 100;
+		if (srv.lists[L_BACKLOG].head)
+			timeout = 0;
+		srv.pass++;
 		n = epoll_wait(srv.ep, evs, 256, timeout);
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "logwhy-wsd: epoll_wait: %s\n", strerror(errno));
@@ -913,6 +989,19 @@ int wsd_serve(void)
 				conn_flush(c);
 			if (!c->dead && (evs[i].events & EPOLLIN))
 				conn_readable(c);
+			if (!c->dead)
+				conn_events(c);
+			if (c->dead)
+				conn_destroy(c);
+		}
+		/* A turn for each connection with input left from its last one
+		 * and no turn yet in this pass. A turn touches only its own
+		 * connection, so next stays valid. */
+		for (c = srv.lists[L_BACKLOG].head; c; c = next) {
+			next = c->links[L_BACKLOG].next;
+			if (c->turn == srv.pass)
+				continue;
+			conn_readable(c);
 			if (!c->dead)
 				conn_events(c);
 			if (c->dead)

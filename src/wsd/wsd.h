@@ -54,6 +54,14 @@ enum wsd_state {
 	WSD_ST_FLUSH_CLOSE,     /* close TCP once the output is flushed */
 };
 
+struct wsd_conn;
+
+/* A connection's place in one of the server's lists (server.c). */
+struct wsd_link {
+	struct wsd_conn *prev, *next;
+	int on;
+};
+
 struct wsd_conn {
 	uint64_t id;                  /* numeric client id, from 1 */
 	int fd;
@@ -78,9 +86,10 @@ struct wsd_conn {
 	int64_t t_fault;
 	int64_t t_close;
 	int64_t t_write;              /* output pending and not moving: drop at this time */
-	struct wsd_conn *hs_prev;     /* the accept-ordered list of unfinished handshakes */
-	struct wsd_conn *hs_next;
-	int in_hs_list;
+	struct wsd_link links[2];     /* unfinished handshakes; input left from a turn */
+	struct buf in;                /* read, not yet parsed (from in_off): a turn's rest */
+	size_t in_off;
+	uint64_t turn;                /* the loop pass of its last turn */
 	int fault_step;
 	int close_sent;
 	int shut_wr;
