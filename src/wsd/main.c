@@ -172,6 +172,17 @@ static int show_help(const char *a)
 	       "The WebSocket server under test: strict RFC 6455, reproduces the staging\n"
 	       "1011 failures with --fault. GET /health answers JSON.\n\n");
 	wsd_opt_help(options, stdout);
+	printf("\nLimits (see LIMITS in logwhy-wsd(1)):\n"
+	       "  request: 8192 bytes of header block and 100 fields, else 431; a target\n"
+	       "    of 1024 bytes or more, 400; unfinished at --handshake-timeout, 408\n"
+	       "  frames: control 125 bytes, else 1002; a frame or fragmented message past\n"
+	       "    --max-message is refused from its header, 1009\n"
+	       "  output: a client is not read while 1 MiB waits for it (resumed below\n"
+	       "    256 KiB; hard cap --max-message + 2 MiB); none taken for\n"
+	       "    --write-timeout, dropped (TCP close)\n"
+	       "  input: one 64 KiB read and at most 64 frames per client per loop pass\n"
+	       "  connections: --max-connections, at most the fd limit - 32; the peer's\n"
+	       "    close reply is awaited 1 s\n");
 	exit(0);
 }
 
