@@ -1,0 +1,34 @@
+#!/bin/sh
+# logwhy-wsd under abuse (tests/wsd_abuse.py): slowloris handshakes,
+# half-open floods and the connection cap, oversized headers, frame floods
+# from clients that do not read, oversized frames and endless messages, FIN
+# and RST at every stage. For each: the server stays up, a client connected
+# all along and new clients are served, /health answers, memory stays
+# bounded. Loopback only; the servers are killed by wsd_lib.sh's trap.
+# Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+suite=wsd-abuse
+. tests/wsd_lib.sh
+
+# An ASan build's VmRSS is mostly shadow memory and quarantine, not the
+# server's buffers: check the memory bounds on plain builds only.
+if ldd "$WSD" 2>/dev/null | grep -q libasan; then
+	WSD_NO_RSS=1 WSD_SLOW=2
+	export WSD_NO_RSS WSD_SLOW
+fi
+out=$(timeout 90 "$PY" tests/wsd_abuse.py "$WSD" "$tmp" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed '$d'
+last=$(printf '%s\n' "$out" | tail -n 1)
+p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+if [ -z "$p" ]; then
+	echo "FAIL tests/wsd_abuse.py ended abnormally (status $rc): $last"
+	p=0
+	f=1
+fi
+if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]
