@@ -138,8 +138,10 @@ int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	}
 	rc = cond_eval(r->match, ev, m, &why);
 	if (rc < 0) {
+		/* the record's place, then the rule's: the pattern to fix */
 		warn_emit(w, ev->source, ev->line, 0,
-			  "rule '%s' gave up on this record: %s", r->id, why);
+			  "rule '%s' (%s:%ld:%ld) gave up on this record: %s",
+			  r->id, r->file ? r->file : "?", r->line, r->col, why);
 		m->ncaps = 0;
 		return 0;
 	}

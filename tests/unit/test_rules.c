@@ -884,7 +884,7 @@ Test(rules_match, catastrophic_regex_bounded)
 	cr_assert_eq(rc, 0);
 	cr_assert_lt(secs, 1.0, "took %.3fs", secs);
 	cr_assert_eq(w.n, 1);
-	cr_assert_str_eq(w.last, "in.log:7: rule 'a.b' gave up on this record: match limit exceeded");
+	cr_assert_str_eq(w.last, "in.log:7: rule 'a.b' (t.yml:1:1) gave up on this record: match limit exceeded");
 	/* the struct match is still good afterwards */
 	ev_free(&ev);
 	ev_msg(&ev, "aaa");
