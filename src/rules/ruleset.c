@@ -781,6 +781,25 @@ void ruleset_free(struct ruleset *rs)
 	free(rs);
 }
 
+/* Located at the first byte past the limit, so the user sees how far over
+ * the file runs. yaml holds at least RULE_FILE_MAX + 1 bytes. */
+static int too_large(struct diag *d, const char *name, const char *yaml)
+{
+	long line = 1, col = 1;
+	size_t i;
+
+	for (i = 0; i < RULE_FILE_MAX; i++) {
+		if (yaml[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	return diag_set(d, name, line, col, "rule file too large (max %zu bytes, 1 MiB)",
+			RULE_FILE_MAX);
+}
+
 int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
 		     size_t len, struct diag *d)
 {
@@ -792,7 +811,7 @@ int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
 	if (!name)
 		l.name = name = "<memory>";
 	if (len > RULE_FILE_MAX)
-		return diag_set(d, name, 0, 0, "rule file too large (max 1 MiB)");
+		return too_large(d, name, yaml);
 	if (rule_yaml_open(&y, name, yaml, len, d) < 0)
 		return -1;
 	for (;;) {
@@ -859,7 +878,7 @@ static int load_file(struct ruleset *rs, const char *path, struct diag *d)
 	if (ferror(f)) {
 		rc = diag_set(d, path, 0, 0, "cannot read: %s", strerror(errno));
 	} else if (n > RULE_FILE_MAX) {
-		rc = diag_set(d, path, 0, 0, "rule file too large (max 1 MiB)");
+		rc = too_large(d, path, buf);
 	} else {
 		rc = ruleset_load_mem(rs, path, buf, n, d);
 	}

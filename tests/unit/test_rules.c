@@ -394,7 +394,7 @@ Test(rules_errors, oversized_file)
 
 	cr_assert_not_null(big);
 	memset(big, '#', n);
-	cr_assert_str_eq(load_err(big, n), "t.yml: rule file too large (max 1 MiB)");
+	cr_assert_str_eq(load_err(big, n), "t.yml:1:1048577: rule file too large (max 1048576 bytes, 1 MiB)");
 	free(big);
 }
 
@@ -415,7 +415,7 @@ Test(rules_errors, oversized_file_on_disk)
 	fclose(f);
 	cr_assert_eq(ruleset_load(rs, path, &d), -1);
 	diag_format(&d, out, sizeof out);
-	cr_assert(strstr(out, "big.yml: rule file too large (max 1 MiB)"), "%s", out);
+	cr_assert(strstr(out, "big.yml:1:1048577: rule file too large (max 1048576 bytes, 1 MiB)"), "%s", out);
 	unlink(path);
 	rmdir(dir);
 	ruleset_free(rs);
