@@ -170,9 +170,25 @@ fail:
 	return NULL;
 }
 
+/* C1 controls (U+0080..U+009F; U+009B is CSI) leave as "\u00NN": valid
+ * JSON either way, but a terminal showing the raw bytes may obey them.
+ * jansson hands over string runs whole code points at a time, so the two
+ * bytes of one never straddle two calls. */
 static int write_cb(const char *buffer, size_t size, void *data)
 {
-	return fwrite(buffer, 1, size, data) == size ? 0 : -1;
+	const unsigned char *p = (const unsigned char *)buffer;
+	size_t i, start = 0;
+
+	for (i = 0; i + 1 < size; i++) {
+		if (p[i] != 0xc2 || p[i + 1] < 0x80 || p[i + 1] > 0x9f)
+			continue;
+		if (fwrite(buffer + start, 1, i - start, data) != i - start ||
+		    fprintf(data, "\\u%04x", p[i + 1]) < 0)
+			return -1;
+		start = i + 2;
+		i++;
+	}
+	return fwrite(buffer + start, 1, size - start, data) == size - start ? 0 : -1;
 }
 
 int emit_json_write(FILE *out, const json_t *v)

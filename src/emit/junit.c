@@ -9,7 +9,8 @@
 /*
  * XML 1.0 text or attribute value from arbitrary bytes, always
  * well-formed: markup characters become entities; controls that XML 1.0
- * forbids (everything below 0x20 but TAB, LF, CR) become a visible "\xNN";
+ * forbids (everything below 0x20 but TAB, LF, CR) become a visible "\xNN",
+ * C1 controls (which a terminal may obey) a visible "\u00NN";
  * invalid UTF-8 becomes U+FFFD; U+FFFE/U+FFFF (not XML characters either)
  * become U+FFFD. In attributes TAB, LF and CR are character references, or
  * attribute normalization would turn them into spaces. A code point cut by
@@ -34,6 +35,10 @@ static int xml_escape(struct buf *b, const char *s, size_t n, size_t limit, int 
 			if (!k || cp == 0xfffe || cp == 0xffff) {
 				rc = buf_add(b, "\xef\xbf\xbd", 3);
 				i += k ? k : 1;
+			} else if (cp <= 0x9f) {
+				/* C1 (U+009B is CSI): visible, as C0 is */
+				rc = buf_addf(b, "\\u%04x", cp);
+				i += k;
 			} else {
 				rc = buf_add(b, s + i, k);
 				i += k;
