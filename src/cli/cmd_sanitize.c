@@ -7,6 +7,7 @@
 #include "read/frame.h"
 #include "read/source.h"
 #include "sanitize/sanitize.h"
+#include "util/term.h"
 
 enum { OPT_ENUM = 100, OPT_NO_REDACT, OPT_CHECK };
 
@@ -218,7 +219,9 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 			if (res.changed && !a->c.quiet) {
 				const char *sep = "";
 
-				fprintf(stderr, "%s:%ld: ", rec->source, rec->line);
+				/* a file name can carry an escape sequence too */
+				term_put(stderr, rec->source, strlen(rec->source));
+				fprintf(stderr, ":%ld: ", rec->line);
 				for (k = 0; k < SAN_NKINDS; k++)
 					if (res.count[k]) {
 						fprintf(stderr, "%s%s", sep, sanitize_kind_name((enum sanitize_kind)k));
