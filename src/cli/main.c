@@ -2,6 +2,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "read/yamldoc.h"
+#include "rules/ryaml.h"
+#include "triage/triage.h"
 
 struct command {
 	const char *name;
@@ -30,6 +33,22 @@ static void usage(FILE *out)
 	fprintf(out, "\n'logwhy COMMAND --help' describes a command's options.\n"
 		     "Exit status: 0 ok, 1 findings at or above --fail-on (lint) or failed\n"
 		     "rule examples (rules test), 2 usage, input or rule error.\n");
+	/* printed from the constants the code enforces; LIMITS in logwhy(1)
+	 * says the same (tests/hostile.test.sh checks both against the code) */
+	fprintf(out, "\nLimits (LIMITS in logwhy(1)):\n"
+		     "  record: %zu bytes (--max-record); a longer record or line is cut,\n"
+		     "    flagged and warned about; a text block joins at most 10000 lines\n"
+		     "  nesting: JSON 2048 levels (sanitize 256), YAML input %d levels, no\n"
+		     "    YAML aliases; past them the record is kept as text, with a warning\n"
+		     "  regex: %u match steps, depth %u, %u KiB heap per match; past them\n"
+		     "    the rule gives up on that record, with a warning\n"
+		     "  triage: %d distinct causes (more are counted under their rule),\n"
+		     "    chains of at most %d links\n"
+		     "  rule files: 1048576 bytes each, 10000 rules, YAML nesting %d and\n"
+		     "    %d nodes, no aliases; past them exit 2 at file:line:col\n",
+		FRAME_MAX_RECORD, YAMLDOC_MAX_DEPTH, RULE_MATCH_LIMIT, RULE_DEPTH_LIMIT,
+		RULE_HEAP_LIMIT_KIB, TRIAGE_MAX_GROUPS, TRIAGE_MAX_DEPTH,
+		RULE_YAML_MAX_DEPTH, RULE_YAML_MAX_NODES);
 }
 
 /*
