@@ -2,17 +2,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "emit/report.h"
+#include "cli/report_out.h"
 #include "triage/merge.h"
 #include "triage/triage.h"
 
-enum { OPT_OUTPUT = 100, OPT_SHARD };
-
 static const struct opt merge_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
-	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_OUTPUT },
+	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_REPORT_OUTPUT },
 	{ "shard", 0, NULL, NULL,
-	  "write a shard again (JSON with findings), to merge further: a tree of merges (implies --output json)", OPT_SHARD },
+	  "write a shard again (JSON with findings), to merge further: a tree of merges (implies --output json)", OPT_REPORT_SHARD },
 	OPT_COMMON_RULES,
 	OPT_COMMON_COLOR,
 	OPT_COMMON_QUIET,
@@ -42,10 +40,7 @@ static const struct cmd_spec merge_spec = {
 
 struct merge_args {
 	struct common c;
-	enum report_format format;
-	int format_set, shard;
-	struct triage *t;
-	struct warn_sink stderr_sink;
+	struct report_out out;
 };
 
 static int merge_option(void *ctx, int id, const char *value)
@@ -55,29 +50,12 @@ static int merge_option(void *ctx, int id, const char *value)
 
 	if (r)
 		return r < 0;
-	if (id == OPT_OUTPUT) {
-		a->format = (enum report_format)report_format_parse(value);
-		a->format_set = 1;
-		return 0;
-	}
-	if (id == OPT_SHARD) {
-		a->shard = 1;
-		return 0;
-	}
-	return 1;
+	return report_out_option(&a->out, id, value);
 }
 
-/* As in triage: warnings go to stderr and into the report. */
 static void keep_warning(void *ctx, const struct diag *d)
 {
-	struct merge_args *a = ctx;
-	char line[2048];
-
-	if (a->t) {
-		diag_format(d, line, sizeof line);
-		triage_warning(a->t, line);
-	}
-	a->stderr_sink.fn(a->stderr_sink.ctx, d);
+	report_out_warning(&((struct merge_args *)ctx)->out, d);
 }
 
 static int read_all(struct merge *m, char **inputs, int n)
@@ -114,8 +92,6 @@ static int read_all(struct merge *m, char **inputs, int n)
 int cmd_merge(int argc, char **argv)
 {
 	struct merge_args a;
-	struct report_opts ro;
-	const struct triage_report *rep;
 	struct ruleset *rs;
 	struct warn_sink warn;
 	struct merge *m;
@@ -123,48 +99,32 @@ int cmd_merge(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
-	a.format = REPORT_TEXT;
+	report_out_init(&a.out);
 	rc = opt_parse(&merge_spec, argc, argv, &npos, merge_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
-	if (a.shard && a.format_set && a.format != REPORT_JSON) {
-		cli_errorf("--shard writes JSON: use it with --output json");
-		return 2;
-	}
-	if (a.shard)
-		a.format = REPORT_JSON;
+	if ((rc = report_out_ready(&a.out, &a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
-	a.stderr_sink = cli_warn_sink(&a.c);
 	warn.fn = keep_warning;
 	warn.ctx = &a;
-	a.t = triage_new(rs, &warn);
-	m = a.t ? merge_new(a.t, rs) : NULL;
+	a.out.t = triage_new(rs, &warn);
+	m = a.out.t ? merge_new(a.out.t, rs) : NULL;
 	if (!m) {
 		cli_errorf("out of memory");
-		triage_free(a.t);
+		triage_free(a.out.t);
 		ruleset_free(rs);
 		return 2;
 	}
 	/* a report from some of the shards would look complete: all or none */
-	if (read_all(m, argv + 1, npos) < 0) {
+	if (read_all(m, argv + 1, npos) < 0 || report_out_finish(&a.out, &a.c, rs) < 0)
 		bad = 1;
-	} else if (!(rep = triage_finish(a.t))) {
-		cli_errorf("cannot correlate findings: %s", strerror(errno));
-		bad = 1;
-	} else {
-		ro.color = common_color(&a.c, stdout);
-		if (a.shard ? report_json_shard(stdout, rep, a.t, rs) < 0 || fflush(stdout) != 0
-			    : report_write(a.format, stdout, rep, &ro) < 0) {
-			cli_errorf("write error: %s", strerror(errno));
-			bad = 1;
-		}
-	}
 	merge_free(m);
-	triage_free(a.t);
+	triage_free(a.out.t);
 	ruleset_free(rs);
 	return bad ? 2 : 0;
 }

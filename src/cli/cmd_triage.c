@@ -4,16 +4,16 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "emit/report.h"
+#include "cli/report_out.h"
 #include "triage/triage.h"
 
-enum { OPT_OUTPUT = 100, OPT_SHARD, OPT_LABEL, OPT_FIRST_LINE };
+enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE };
 
 static const struct opt triage_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
-	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_OUTPUT },
+	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_REPORT_OUTPUT },
 	{ "shard", 0, NULL, NULL,
-	  "add to the JSON report the findings 'logwhy merge' needs to combine shards into one report (implies --output json)", OPT_SHARD },
+	  "add to the JSON report the findings 'logwhy merge' needs to combine shards into one report (implies --output json)", OPT_REPORT_SHARD },
 	{ "label", 0, "NAME", NULL,
 	  "name the input NAME in examples and warnings (one input; e.g. the file a shard was cut from)", OPT_LABEL },
 	{ "first-line", 0, "N", NULL,
@@ -44,13 +44,10 @@ static const struct cmd_spec triage_spec = {
 
 struct triage_args {
 	struct common c;
-	enum report_format format;
-	int format_set, shard;
+	struct report_out out;
 	const char *label;
 	long line_offset;
 	const char *input_name;    /* as the stream names it, for --label */
-	struct triage *t;
-	struct warn_sink stderr_sink;
 };
 
 static int triage_option(void *ctx, int id, const char *value)
@@ -60,15 +57,6 @@ static int triage_option(void *ctx, int id, const char *value)
 
 	if (r)
 		return r < 0;
-	if (id == OPT_OUTPUT) {
-		a->format = (enum report_format)report_format_parse(value);
-		a->format_set = 1;
-		return 0;
-	}
-	if (id == OPT_SHARD) {
-		a->shard = 1;
-		return 0;
-	}
 	if (id == OPT_LABEL) {
 		a->label = value;
 		return 0;
@@ -86,14 +74,13 @@ static int triage_option(void *ctx, int id, const char *value)
 		a->line_offset = v - 1;
 		return 0;
 	}
-	return 1;
+	return report_out_option(&a->out, id, value);
 }
 
 /* Warnings go to stderr as usual and into the report. */
 static void keep_warning(void *ctx, const struct diag *d)
 {
 	struct triage_args *a = ctx;
-	char line[2048];
 
 	if (a->input_name && !strcmp(d->file, a->input_name)) {
 		/* the input as --label and --first-line name it */
@@ -102,18 +89,10 @@ static void keep_warning(void *ctx, const struct diag *d)
 		snprintf(e.file, sizeof e.file, "%s", a->label ? a->label : d->file);
 		if (e.line > 0)
 			e.line += a->line_offset;
-		if (a->t) {
-			diag_format(&e, line, sizeof line);
-			triage_warning(a->t, line);
-		}
-		a->stderr_sink.fn(a->stderr_sink.ctx, &e);
+		report_out_warning(&a->out, &e);
 		return;
 	}
-	if (a->t) {
-		diag_format(d, line, sizeof line);
-		triage_warning(a->t, line);
-	}
-	a->stderr_sink.fn(a->stderr_sink.ctx, d);
+	report_out_warning(&a->out, d);
 }
 
 static int triage_event(void *ctx, struct event *ev, int input)
@@ -126,32 +105,26 @@ static int triage_event(void *ctx, struct event *ev, int input)
 		ev->line += a->line_offset;
 		ev->last_line += a->line_offset;
 	}
-	return triage_feed(a->t, ev, input);
+	return triage_feed(a->out.t, ev, input);
 }
 
 int cmd_triage(int argc, char **argv)
 {
 	struct triage_args a;
-	struct report_opts ro;
-	const struct triage_report *rep;
 	struct ruleset *rs;
 	struct warn_sink warn;
 	int npos, rc, bad = 0;
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
-	a.format = REPORT_TEXT;
+	report_out_init(&a.out);
 	rc = opt_parse(&triage_spec, argc, argv, &npos, triage_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
-	if (a.shard && a.format_set && a.format != REPORT_JSON) {
-		cli_errorf("--shard writes JSON: use it with --output json");
-		return 2;
-	}
-	if (a.shard)
-		a.format = REPORT_JSON;
+	if ((rc = report_out_ready(&a.out, &a.c)))
+		return rc;
 	if (a.label || a.line_offset) {
 		if (npos > 1) {
 			cli_errorf("--label and --first-line name one input, not %d", npos);
@@ -162,30 +135,19 @@ int cmd_triage(int argc, char **argv)
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
-	a.stderr_sink = cli_warn_sink(&a.c);
 	warn.fn = keep_warning;
 	warn.ctx = &a;
-	a.t = triage_new(rs, &warn);
-	if (!a.t) {
+	a.out.t = triage_new(rs, &warn);
+	if (!a.out.t) {
 		cli_errorf("out of memory");
 		ruleset_free(rs);
 		return 2;
 	}
 	if (cli_read_inputs(argv + 1, npos, &a.c, &warn, rs, 1, triage_event, &a) < 0)
 		bad = 1;
-	rep = triage_finish(a.t);
-	if (!rep) {
-		cli_errorf("cannot correlate findings: %s", strerror(errno));
+	if (report_out_finish(&a.out, &a.c, rs) < 0)
 		bad = 1;
-	} else {
-		ro.color = common_color(&a.c, stdout);
-		if (a.shard ? report_json_shard(stdout, rep, a.t, rs) < 0 || fflush(stdout) != 0
-			    : report_write(a.format, stdout, rep, &ro) < 0) {
-			cli_errorf("write error: %s", strerror(errno));
-			bad = 1;
-		}
-	}
-	triage_free(a.t);
+	triage_free(a.out.t);
 	ruleset_free(rs);
 	return bad ? 2 : 0;
 }
