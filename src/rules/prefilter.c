@@ -1,7 +1,6 @@
 #include "rules/prefilter.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -886,13 +885,9 @@ static long lit_index(struct prefilter *pf, const char *l)
 	return (long)pf->n++;
 }
 
-/* Literals this short hit nearly every record: a term does not wait for
- * them (taking one as found only lets more records through). */
-#define SCAN_MIN_LIT 3
-
 static int add_terms(struct prefilter *pf, const struct need *k)
 {
-	size_t i, j, used;
+	size_t i, j;
 	void *p = realloc(pf->term, (pf->nterm + k->n + 1) * sizeof *pf->term);
 
 	if (!p)
@@ -902,18 +897,13 @@ static int add_terms(struct prefilter *pf, const struct need *k)
 		uint64_t *w = pf->term[pf->nterm++];
 
 		memset(w, 0, sizeof *pf->term);
-		for (j = used = 0; j < k->t[i].n; j++) {
-			long x;
+		for (j = 0; j < k->t[i].n; j++) {
+			long x = lit_index(pf, k->t[i].lit[j]);
 
-			if (strlen(k->t[i].lit[j]) < SCAN_MIN_LIT)
-				continue;
-			if ((x = lit_index(pf, k->t[i].lit[j])) < 0)
+			if (x < 0)
 				return -1;
 			w[x / 64] |= (uint64_t)1 << (x % 64);
-			used++;
 		}
-		if (!used)
-			return -1;   /* a term of short literals only: no help */
 	}
 	return 0;
 }
@@ -986,12 +976,6 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 		struct need k = cond_need(rs->rules[i]->match);
 		int bad = k.none;
 
-		if (getenv("LOGWHY_PREFILTER_DEBUG")) {
-			char out[8192];
-
-			need_print(&k, out, sizeof out);
-			fprintf(stderr, "%s:%s\n%s", rs->rules[i]->id, k.none ? " (none)" : "", out);
-		}
 		if (!bad && add_terms(pf, &k) < 0)
 			bad = 1;
 		need_free(&k);
@@ -1072,16 +1056,6 @@ int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 			return 1;
 	}
 	return 0;
-}
-
-size_t prefilter_count(const struct prefilter *pf)
-{
-	return pf ? pf->n : 0;
-}
-
-const char *prefilter_literal(const struct prefilter *pf, size_t i)
-{
-	return pf && i < pf->n ? pf->lit[i] : NULL;
 }
 
 void prefilter_free(struct prefilter *pf)

@@ -16,7 +16,8 @@
  * match must contain (alternations give several), a field its key name,
  * a close condition the words the close-trace parser needs. A rule that
  * requires nothing the prefilter can see (a bare severity, a `not`, a
- * regex of one-letter runs) turns the prefilter off: prefilter_build then
+ * regex of runs shorter than
+ * PREFILTER_MIN_LIT bytes) turns the prefilter off: prefilter_build then
  * returns NULL and every record is parsed.
  *
  * Conservative across JSON escapes: literals never hold '"', '\\', '/' or
@@ -26,7 +27,7 @@
  */
 struct prefilter;
 
-#define PREFILTER_MIN_LIT 2   /* shorter literals are not looked for */
+#define PREFILTER_MIN_LIT 3   /* shorter literals hit nearly every record: not required */
 #define PREFILTER_WORDS 4     /* at most 256 distinct literals */
 
 /* NULL when some rule cannot be prefiltered (or out of memory): no record
@@ -34,8 +35,6 @@ struct prefilter;
 struct prefilter *prefilter_build(const struct ruleset *rs, const char **why);
 /* 1 when some rule may match a record with these raw bytes; 0 when none. */
 int prefilter_may_match(const void *pf, const char *raw, size_t len);
-size_t prefilter_count(const struct prefilter *pf);       /* literals held */
-const char *prefilter_literal(const struct prefilter *pf, size_t i);
 void prefilter_free(struct prefilter *pf);                /* NULL-safe */
 
 /* Exposed for tests: what every match of a PCRE2 pattern must contain,

@@ -12,24 +12,25 @@ static const struct {
 	const char *re, *need;
 } needs[] = {
 	{ "abc", "abc\n" },
-	{ "ab+cd", "ab & cd\n" },
-	{ "abc?de", "ab & de\n" },
+	{ "abc+def", "abc & def\n" },
+	{ "abcd?efg", "abc & efg\n" },
 	{ "(?i)Not JSON serializable", "not json serializable\n" },
 	{ "foo|barbaz", "foo\nbarbaz\n" },
-	{ "xy(?:foo|bar)?zz", "xy & zz\n" },        /* an optional group adds nothing */
+	{ "xyz(?:foo|bar)?zzz", "xyz & zzz\n" },     /* an optional group adds nothing */
+	{ "ab|cd", "" },                           /* two bytes hit nearly every record */
 	{ "start(?:foo|bar)end", "start & foo & end\nstart & bar & end\n" },
 	{ "a(?=lookahead)b", "" },
 	{ "\\bapp\\.state\\.(?<s>\\w+) is None", "app.state. &  is none\n" },
 	{ "\\x41BCD", "bcd\n" },                    /* \x41 is one character */
 	{ "received \\d\\d\\d\\d \\(", "received #### (\n" },
-	{ "say \"hi\"", "say  & hi\n" },          /* '"' is escaped in raw JSON */
-	{ "[abc]def{2}gh", "def & gh\n" },
+	{ "say \"hello\"", "say  & hello\n" },    /* '"' is escaped in raw JSON */
+	{ "[abc]def{2}ghi", "def & ghi\n" },
 	{ "\\Qa.b\\E", "" },                        /* quoting is not followed */
 	{ "(?x) a b c", "" },                       /* nor extended mode */
 	{ "(abc)*def", "def\n" },
 	{ "(abc){0,3}", "" },
-	{ "ab{,3}cd", "cd\n" },
-	{ "a\\d+foo", "a# & foo\n" },
+	{ "abc{,3}cde", "cde\n" },
+	{ "ab\\d+foo", "ab# & foo\n" },
 };
 
 Test(prefilter, regex_needs)
