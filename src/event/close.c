@@ -1211,6 +1211,14 @@ static unsigned c_anchor(const char *s, size_t n, size_t i)
  * several times cheaper than a loop over the bytes; all triggers but 'c'
  * are rare in log text.
  */
+/* Keep in step with anchors() below, and normalize.c's probe_close. */
+const char *const close_anchor_words[] = {
+	"clos", "code", "wasclean", "connection rejected (", "websocket connection to '",
+	"websocket frame: ", "websocket was closed before", "websocket /",
+	"rejected websocket connection: http ", "; then ", "unexpected server response: ",
+	"received #### (", "sent #### (", "http_status", NULL,
+};
+
 static void anchors(const char *s, size_t n, struct hints *h)
 {
 	static const char trig[] = "cCW;U(";

@@ -36,4 +36,9 @@ struct ws_close {
  */
 int close_parse(const char *msg, size_t len, struct ws_close *out);
 
+/* Words one of which every close trace contains (any case; '#' is any
+ * digit): what close_parse anchors on, and the keys of a probe's JSON
+ * trace. NULL-terminated. A prefilter may skip text holding none. */
+extern const char *const close_anchor_words[];
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/close.h"
 #include "rules/cond.h"
 
 /*
@@ -682,30 +683,25 @@ size_t prefilter_regex_need(const char *pat, size_t len, char *out, size_t outsi
 
 /* ---- what a condition requires --------------------------------------- */
 
-/*
- * A close trace: close_parse finds one only after one of its anchors
- * (src/event/close.c, anchors(): "clos" or "code" in any case, "wasClean",
- * "connection rejected (", "WebSocket" in four phrases, "; then ",
- * "Unexpected server response: ", "received NNNN (" / "sent NNNN ("), and
- * a probe's JSON trace has a "close" object, "type": "close" or
- * "http_status". Keep this list in step with anchors().
- */
-static const char *const close_words[] = {
-	"clos", "code", "wasclean", "connection rejected (", "websocket connection to '",
-	"websocket frame: ", "websocket was closed before", "websocket /",
-	"rejected websocket connection: http ", "; then ", "unexpected server response: ",
-	"received \x01\x01\x01\x01 (", "sent \x01\x01\x01\x01 (", "http_status", NULL,
-};
-
+/* A close trace holds one of close.h's anchor words ('#' any digit). */
 static struct need close_need(void)
 {
 	struct need a = { NULL, 0, 0 };
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; close_words[i] && !a.none; i++) {
-		struct need w = need_of(close_words[i], strlen(close_words[i]));
+	for (i = 0; close_anchor_words[i] && !a.none; i++) {
+		char w[64];
+		size_t n = strlen(close_anchor_words[i]);
+		struct need one;
 
-		need_union(&a, &w);
+		if (n >= sizeof w) {
+			need_free(&a);
+			break;
+		}
+		for (j = 0; j < n; j++)
+			w[j] = close_anchor_words[i][j] == '#' ? ANY_DIGIT : close_anchor_words[i][j];
+		one = need_of(w, n);
+		need_union(&a, &one);
 	}
 	return a;
 }

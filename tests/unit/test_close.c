@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +233,40 @@ Test(close, table)
 				  "row %zu: client %s, want %s", i, c.client ? c.client : "(null)", r->client);
 		}
 		free(buf);
+	}
+}
+
+/* Does s hold w (any case; '#' any digit)? */
+static int holds_word(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w), i, j;
+
+	for (i = 0; i + k <= n; i++) {
+		for (j = 0; j < k; j++) {
+			unsigned char c = (unsigned char)s[i + j];
+
+			if (w[j] == '#' ? !(c >= '0' && c <= '9') : tolower(c) != w[j])
+				break;
+		}
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
+/* The prefilter skips text without close_anchor_words: every wording the
+ * parser reads must hold one of them. */
+Test(close, every_trace_holds_an_anchor_word)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t n = row_len(&rows[i]);
+		int found = 0;
+
+		if (!rows[i].present)
+			continue;
+		for (size_t w = 0; close_anchor_words[w] && !found; w++)
+			found = holds_word(rows[i].text, n, close_anchor_words[w]);
+		cr_expect(found, "row %zu holds no anchor word: %s", i, rows[i].text);
 	}
 }
 
