@@ -1,5 +1,6 @@
 # logwhy: one non-recursive Makefile. `make`, `make run`, `make test`,
-# `make install PREFIX=... DESTDIR=...`, `make SAN=1` (ASan+UBSan), `V=1`.
+# `make install PREFIX=... DESTDIR=...`, `make SAN=1` (ASan+UBSan),
+# `make SAN=thread` (TSan, for the gzip read-ahead thread), `V=1`.
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -10,6 +11,9 @@ PKGS := jansson libpcre2-8 yaml-0.1 zlib
 ifeq ($(SAN),1)
 BUILD ?= build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),thread)
+BUILD ?= build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD ?= build
 SANFLAGS :=
@@ -29,8 +33,8 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L \
 	-D_DEFAULT_SOURCE -DLOGWHY_VERSION='"$(VERSION)"' \
 	-DLOGWHY_RULES_DIR='"$(PREFIX)/share/logwhy/rules"' \
-	-Isrc $(SANFLAGS) $(CFLAGS)
-ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+	-pthread -Isrc $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS) -pthread
 
 LIB_SRC := $(sort $(filter-out src/cli/% src/wsd/%,$(wildcard src/*/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))

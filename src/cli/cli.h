@@ -96,6 +96,9 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx);
 /* The progress line is erased before a warning is printed. */
 void cli_progress_pause(void);
+/* LOGWHY_NO_FASTPATH=1: parse every record and inflate gzip in the reading
+ * thread; output must not change (tests/fastpath.test.sh). */
+int cli_no_fastpath(void);
 
 int cmd_triage(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

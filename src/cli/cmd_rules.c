@@ -125,7 +125,7 @@ static int rules_show(const struct ruleset *rs, const char *id)
  * (so multi-line blocks join) and normalized. */
 static int example_event(void *ctx, const char *text, struct event *out)
 {
-	struct evstream_opts eo = { INPUT_AUTO, 0, NULL, 0, 0, NULL, NULL };
+	struct evstream_opts eo = { .format = INPUT_AUTO };
 	struct evstream *s = evstream_open_mem("example", text, strlen(text), &eo);
 	struct event *ev;
 	struct diag d;

@@ -192,6 +192,7 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 		cli_error(&d);
 		return -1;
 	}
+	source_readahead(src, !cli_no_fastpath());
 	f = framer_open(src, &fo);
 	if (!f) {
 		cli_errorf("out of memory");

@@ -256,9 +256,9 @@ int cli_version(const struct common *c)
 
 static struct progress *active_progress;
 
-static int getenv_flag(const char *name)
+int cli_no_fastpath(void)
 {
-	const char *v = getenv(name);
+	const char *v = getenv("LOGWHY_NO_FASTPATH");
 
 	return v && *v && strcmp(v, "0") != 0;
 }
@@ -274,13 +274,16 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
 {
 	static char *stdin_only[] = { "-" };
-	struct evstream_opts eo = { c->format, c->max_record, w, 0, c->follow, NULL, NULL };
+	struct evstream_opts eo = { .format = c->format, .max_record = c->max_record,
+				    .warn = w, .follow = c->follow };
 	struct prefilter *pf = NULL;
 	struct progress pr;
 	int i, bad = 0;
 
-	/* LOGWHY_NO_FASTPATH=1 parses every record (the equal-output test) */
-	if (rs && !getenv_flag("LOGWHY_NO_FASTPATH") && (pf = prefilter_build(rs, NULL))) {
+	/* LOGWHY_NO_FASTPATH=1 parses every record and reads in one thread
+	 * (the equal-output test) */
+	eo.readahead = !cli_no_fastpath();
+	if (rs && eo.readahead && (pf = prefilter_build(rs, NULL))) {
 		eo.may_match = prefilter_may_match;
 		eo.may_match_ctx = pf;
 	}

@@ -50,6 +50,8 @@ struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
 		return NULL;
 	if (o && o->follow)
 		source_follow(src, 1);
+	if (o && o->readahead)
+		source_readahead(src, 1);
 	s = stream_new(src, o);
 	if (!s)
 		diag_set(d, path, 0, 0, "out of memory");

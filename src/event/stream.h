@@ -29,6 +29,8 @@ struct evstream_opts {
 	 * with skimmed set. */
 	int (*may_match)(const void *ctx, const char *raw, size_t len);
 	const void *may_match_ctx;
+	int readahead;                   /* 1: inflate gzip in a second thread
+					    (source_readahead) */
 };
 
 struct evstream;

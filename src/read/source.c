@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,34 @@
 
 /* Raw reads this large keep syscalls and inflate calls well amortised. */
 #define SOURCE_CHUNK ((size_t)256 << 10)
+
+/*
+ * Read-ahead: a gzip file or pipe is inflated by a second thread into a
+ * ring of blocks, while the caller frames and matches what came before.
+ * The ring is a strict queue and the thread never speaks itself (its one
+ * possible warning waits in the source until the reader reaches the end),
+ * so what the reader sees, and when warnings appear, is the same as
+ * without the thread.
+ */
+#define RA_SLOTS 4
+#define RA_BLOCK SOURCE_CHUNK
+
+struct ra_block {
+	char *data;
+	size_t len, off;
+	long long consumed;  /* raw bytes read when the block was filled */
+	int end;             /* 0 data, 1 end of input, -1 read error (err) */
+	struct diag err;
+};
+
+struct readahead {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t put, get;   /* a slot is free / a block is ready */
+	struct ra_block blk[RA_SLOTS];
+	unsigned head, count;      /* the reader's block; blocks ready */
+	int stop;
+};
 
 struct source {
 	char *name;
@@ -36,6 +66,13 @@ struct source {
 	int done;            /* gzip: nothing more will be produced */
 	int follow;          /* at the end of a regular file, wait for more */
 	int regular;
+	/* gzip's one warning (truncated, corrupt, trailing garbage), given
+	 * when the reader reaches the end of what was inflated before it */
+	char pending[160];
+	int want_ra;         /* source_readahead(s, 1) */
+	int ra_tried;
+	struct readahead *ra;
+	long long ra_consumed;   /* consumed as of the reader's block */
 };
 
 static struct source *source_new(const char *name, const struct warn_sink *w)
@@ -169,7 +206,13 @@ static long raw_fill(struct source *s, struct diag *d)
 		memcpy(s->in + s->in_len, s->mem + s->mem_pos, (size_t)n);
 		s->mem_pos += (size_t)n;
 	} else {
+		/* the read-ahead thread may be cancelled only while it
+		 * waits here: source_close of a pipe that never ends */
+		if (s->ra)
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		n = fd_read(s, s->in + s->in_len, room);
+		if (s->ra)
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		if (n < 0)
 			return diag_set(d, NULL, 0, 0, "cannot read '%s': %s",
 					s->name, strerror(errno));
@@ -205,9 +248,9 @@ static int sniff(struct source *s, struct diag *d)
 static void gz_stop(struct source *s, const char *what, const char *why)
 {
 	s->done = 1;
-	warn_emit(&s->warn, s->name, 0, 0, "gzip stream %s after %lld bytes%s%s%s",
-		  what, s->consumed - (long long)(s->in_len - s->in_pos),
-		  why ? " (" : "", why ? why : "", why ? ")" : "");
+	snprintf(s->pending, sizeof s->pending, "gzip stream %s after %lld bytes%s%s%s",
+		 what, s->consumed - (long long)(s->in_len - s->in_pos),
+		 why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 
 static long gz_read(struct source *s, char *buf, size_t n, struct diag *d)
@@ -219,10 +262,15 @@ static long gz_read(struct source *s, char *buf, size_t n, struct diag *d)
 		size_t before_in;
 
 		if (s->in_pos == s->in_len) {
-			long r = raw_fill(s, d);
+			long r;
+
+			/* what is inflated goes out before waiting on a pipe */
+			if (produced)
+				break;
+			r = raw_fill(s, d);
 
 			if (r < 0)
-				return produced ? (long)produced : -1;
+				return -1;
 			if (r == 0) {
 				if (s->member_open)
 					gz_stop(s, "truncated", NULL);
@@ -256,8 +304,8 @@ static long gz_read(struct source *s, char *buf, size_t n, struct diag *d)
 			}
 			if (s->in_pos < s->in_len && s->in[s->in_pos] != 0x1f) {
 				s->done = 1;
-				warn_emit(&s->warn, s->name, 0, 0,
-					  "trailing garbage after gzip stream ignored");
+				snprintf(s->pending, sizeof s->pending, "%s",
+					 "trailing garbage after gzip stream ignored");
 			}
 			continue;
 		}
@@ -272,6 +320,156 @@ static long gz_read(struct source *s, char *buf, size_t n, struct diag *d)
 	return (long)produced;
 }
 
+/* The read-ahead thread: fill blocks in order until the end or an error. */
+static void *ra_main(void *arg)
+{
+	struct source *s = arg;
+	struct readahead *ra = s->ra;
+	unsigned slot = 0;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		struct ra_block *b = &ra->blk[slot];
+		long r;
+		int stop;
+
+		pthread_mutex_lock(&ra->mu);
+		while (ra->count == RA_SLOTS && !ra->stop)
+			pthread_cond_wait(&ra->put, &ra->mu);
+		stop = ra->stop;
+		pthread_mutex_unlock(&ra->mu);
+		if (stop)
+			break;
+		r = gz_read(s, b->data, RA_BLOCK, &b->err);
+		b->off = 0;
+		b->len = r > 0 ? (size_t)r : 0;
+		b->end = r > 0 ? 0 : r == 0 ? 1 : -1;
+		b->consumed = s->consumed;
+		pthread_mutex_lock(&ra->mu);
+		ra->count++;
+		pthread_cond_signal(&ra->get);
+		pthread_mutex_unlock(&ra->mu);
+		if (b->end)
+			break;
+		slot = (slot + 1) % RA_SLOTS;
+	}
+	return NULL;
+}
+
+static void ra_free(struct readahead *ra)
+{
+	int i;
+
+	for (i = 0; i < RA_SLOTS; i++)
+		free(ra->blk[i].data);
+	free(ra);
+}
+
+/* Start the thread once the stream is known to be gzip; on any failure
+ * the source simply stays single-threaded. */
+static void ra_start(struct source *s)
+{
+	struct readahead *ra = calloc(1, sizeof *ra);
+	int i;
+
+	if (!ra)
+		return;
+	for (i = 0; i < RA_SLOTS; i++)
+		if (!(ra->blk[i].data = malloc(RA_BLOCK))) {
+			ra_free(ra);
+			return;
+		}
+	pthread_mutex_init(&ra->mu, NULL);
+	pthread_cond_init(&ra->put, NULL);
+	pthread_cond_init(&ra->get, NULL);
+	s->ra = ra;
+	if (pthread_create(&ra->th, NULL, ra_main, s) != 0) {
+		s->ra = NULL;
+		pthread_mutex_destroy(&ra->mu);
+		pthread_cond_destroy(&ra->put);
+		pthread_cond_destroy(&ra->get);
+		ra_free(ra);
+	}
+}
+
+static void ra_stop(struct source *s)
+{
+	struct readahead *ra = s->ra;
+
+	pthread_mutex_lock(&ra->mu);
+	ra->stop = 1;
+	pthread_cond_signal(&ra->put);
+	pthread_mutex_unlock(&ra->mu);
+	/* only takes effect in a read(2) that may never return */
+	pthread_cancel(ra->th);
+	pthread_join(ra->th, NULL);
+	pthread_mutex_destroy(&ra->mu);
+	pthread_cond_destroy(&ra->put);
+	pthread_cond_destroy(&ra->get);
+	ra_free(ra);
+	s->ra = NULL;
+}
+
+/* The reader's side: copy from the oldest block; the end and an error
+ * stay in the ring, so they are given again on every later call. */
+static long ra_read(struct source *s, char *buf, size_t n, struct diag *d)
+{
+	struct readahead *ra = s->ra;
+
+	for (;;) {
+		struct ra_block *b;
+
+		pthread_mutex_lock(&ra->mu);
+		while (ra->count == 0)
+			pthread_cond_wait(&ra->get, &ra->mu);
+		b = &ra->blk[ra->head];
+		pthread_mutex_unlock(&ra->mu);
+		if (b->end > 0)
+			return 0;
+		if (b->end < 0) {
+			if (d)
+				*d = b->err;
+			return -1;
+		}
+		if (b->off < b->len) {
+			size_t k = b->len - b->off < n ? b->len - b->off : n;
+
+			memcpy(buf, b->data + b->off, k);
+			b->off += k;
+			s->ra_consumed = b->consumed;
+			return (long)k;
+		}
+		pthread_mutex_lock(&ra->mu);
+		ra->head = (ra->head + 1) % RA_SLOTS;
+		ra->count--;
+		pthread_cond_signal(&ra->put);
+		pthread_mutex_unlock(&ra->mu);
+	}
+}
+
+void source_readahead(struct source *s, int on)
+{
+	s->want_ra = on;
+}
+
+/* gzip: inflated bytes, then the pending warning once at the end */
+static long gz_next(struct source *s, char *buf, size_t n, struct diag *d)
+{
+	long r;
+
+	if (s->want_ra && !s->ra_tried) {
+		s->ra_tried = 1;
+		if (!s->follow)
+			ra_start(s);
+	}
+	r = s->ra ? ra_read(s, buf, n, d) : gz_read(s, buf, n, d);
+	if (r == 0 && s->pending[0]) {
+		warn_emit(&s->warn, s->name, 0, 0, "%s", s->pending);
+		s->pending[0] = 0;
+	}
+	return r;
+}
+
 long source_read(struct source *s, char *buf, size_t n, struct diag *d)
 {
 	size_t have;
@@ -281,7 +479,7 @@ long source_read(struct source *s, char *buf, size_t n, struct diag *d)
 	if (!s->sniffed && sniff(s, d) < 0)
 		return -1;
 	if (s->gzip)
-		return gz_read(s, buf, n, d);
+		return gz_next(s, buf, n, d);
 	have = s->in_len - s->in_pos;
 	if (have) {
 		if (have > n)
@@ -330,7 +528,7 @@ long long source_size(const struct source *s)
 
 long long source_consumed(const struct source *s)
 {
-	return s->consumed;
+	return s->ra ? s->ra_consumed : s->consumed;
 }
 
 int source_is_gzip(const struct source *s)
@@ -342,6 +540,8 @@ void source_close(struct source *s)
 {
 	if (!s)
 		return;
+	if (s->ra)
+		ra_stop(s);
 	if (s->z_live)
 		inflateEnd(&s->z);
 	if (s->own_fd && s->fd >= 0)

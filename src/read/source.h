@@ -30,6 +30,12 @@ long source_read(struct source *s, char *buf, size_t n, struct diag *d);
  * (tail -f). No effect on pipes, whose end is final. */
 void source_follow(struct source *s, int on);
 
+/* Read-ahead: inflate gzip in a second thread (a ring of four 256 KiB
+ * blocks) while the caller works on what came before. Same bytes, errors
+ * and warnings, in the same order, as without it. Not while following;
+ * set before the first read. */
+void source_readahead(struct source *s, int on);
+
 const char *source_name(const struct source *s);
 long long source_size(const struct source *s);      /* -1 unless a regular file */
 long long source_consumed(const struct source *s);  /* raw (compressed) bytes read */

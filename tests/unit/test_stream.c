@@ -230,7 +230,7 @@ Test(stream, gcloud_array_newest_first_interleaved)
 	char *data = gcloud_array(e, n, 1);
 	struct warns w = { 0 };
 	struct warn_sink sink = { on_warn, &w };
-	struct evstream_opts o = { INPUT_AUTO, 0, &sink, 0, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_AUTO, .warn = &sink };
 	struct evstream *s = evstream_open_mem("gcloud.json", data, strlen(data), &o);
 	struct got g;
 	size_t j;
@@ -263,7 +263,7 @@ Test(stream, ndjson_oldest_first)
 	struct entry e[32];
 	size_t n = incident(e);
 	char *data = ndjson(e, n);
-	struct evstream_opts o = { INPUT_AUTO, 0, NULL, 0, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_AUTO };
 	struct evstream *s = evstream_open_mem("entries.ndjson", data, strlen(data), &o);
 	struct got g;
 	size_t j;
@@ -287,7 +287,7 @@ Test(stream, no_join_keeps_entries_apart)
 	struct entry e[32];
 	size_t n = incident(e);
 	char *data = ndjson(e, n);
-	struct evstream_opts o = { INPUT_AUTO, 0, NULL, 1, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_AUTO, .no_join = 1 };
 	struct evstream *s = evstream_open_mem("entries.ndjson", data, strlen(data), &o);
 	struct got g;
 	size_t i;
@@ -358,7 +358,7 @@ Test(stream, invalid_json_is_kept_as_text)
 		"{\"severity\":\"INFO\",\"message\":\"three\"}\n";
 	struct warns w = { 0 };
 	struct warn_sink sink = { on_warn, &w };
-	struct evstream_opts o = { INPUT_JSON, 0, &sink, 0, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_JSON, .warn = &sink };
 	struct evstream *s = evstream_open_mem("bad.ndjson", data, strlen(data), &o);
 	struct got g;
 
@@ -380,7 +380,7 @@ Test(stream, cut_array_keeps_records_before_the_cut)
 	char *data = gcloud_array(e, n, 1);
 	struct warns w = { 0 };
 	struct warn_sink sink = { on_warn, &w };
-	struct evstream_opts o = { INPUT_AUTO, 0, &sink, 0, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_AUTO, .warn = &sink };
 	size_t cut = strlen(data) / 2;
 	struct evstream *s = evstream_open_mem("cut.json", data, cut, &o);
 	struct got g;
@@ -399,7 +399,7 @@ Test(stream, text_input_and_open_errors)
 		"2025-09-08T04:33:37.537294Z  ERROR  WebSocket error: Object of type WebSocketState is not JSON serializable\n"
 		"2025-09-08T04:32:59.040740Z  ERROR  WebSocket error: Object of type WebSocketState is not JSON serializable\n";
 	struct evstream *s = evstream_open_mem("seed001.txt", data, strlen(data), NULL);
-	struct evstream_opts o = { INPUT_AUTO, 0, NULL, 0, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_AUTO };
 	struct diag d;
 	struct got g;
 

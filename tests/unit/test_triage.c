@@ -76,7 +76,7 @@ static struct ruleset *load(void)
 
 static const struct triage_report *run(struct triage **t, struct ruleset *rs, const char *text)
 {
-	struct evstream_opts o = { INPUT_AUTO, 0, NULL, 0, 0, NULL, NULL };
+	struct evstream_opts o = { .format = INPUT_AUTO };
 	struct evstream *s = evstream_open_mem("in.log", text, strlen(text), &o);
 	struct event *ev;
 	struct diag d;
