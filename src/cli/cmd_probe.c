@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "util/term.h"
 #include "util/timefmt.h"
+#include "util/jpool.h"
 #include "ws/client.h"
 #include "ws/frame.h"
 
@@ -431,7 +432,7 @@ int cmd_probe(int argc, char **argv)
 			return 2;
 		}
 		puts(s);
-		free(s);
+		json_str_free(s);
 		json_decref(o2);
 	}
 	rc = err ? 2 : probe_healthy(r) ? 0 : 1;

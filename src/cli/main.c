@@ -5,6 +5,7 @@
 #include "read/yamldoc.h"
 #include "rules/ryaml.h"
 #include "triage/triage.h"
+#include "util/jpool.h"
 
 struct command {
 	const char *name;
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	jpool_install();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -4,6 +4,7 @@
 
 #include "emit/emit_impl.h"
 #include "emit/report.h"
+#include "util/jpool.h"
 #include "util/timefmt.h"
 
 static json_t *jtime(int has, int64_t us)
@@ -199,11 +200,11 @@ static int dump_open(FILE *out, const json_t *v)
 	int rc;
 
 	if (!n) {
-		free(s);
+		json_str_free(s);
 		return -1;
 	}
 	rc = fwrite(s, 1, n - 1, out) == n - 1 ? 0 : -1;
-	free(s);
+	json_str_free(s);
 	return rc;
 }
 

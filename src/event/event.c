@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "util/jpool.h"
+
 static const char *const sev_names[] = {
 	"DEFAULT", "DEBUG", "INFO", "NOTICE", "WARNING",
 	"ERROR", "CRITICAL", "ALERT", "EMERGENCY",
@@ -107,7 +109,7 @@ static int put_json(json_t *v, struct buf *out)
 		if (!s)
 			return -1;
 		rc = buf_adds(out, s);
-		free(s);
+		json_str_free(s);
 		return rc;
 	}
 }

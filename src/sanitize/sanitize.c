@@ -8,6 +8,7 @@
 #include "read/frame.h"
 #include "rules/rule.h"
 #include "sanitize/sanitize_impl.h"
+#include "util/jpool.h"
 
 /* Rewrites can grow a record (escapes, markers, renamed keys): an output
  * line may be this many times the record limit before it is refused. */
@@ -207,13 +208,13 @@ int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
 
 		buf_reset(&z->yaml);
 		if (t && buf_adds(&z->yaml, t) == 0) {
-			free(t);
+			json_str_free(t);
 			src = z->yaml.p;
 			n = z->yaml.len;
 			z->cnt[SAN_YAML]++;
 			r = rewrite_value(z, src, n, &z->out, &dirty, &is_obj);
 		} else {
-			free(t);
+			json_str_free(t);
 		}
 	} else if (rec->kind == RECORD_JSON) {
 		why = SAN_INVALID_JSON;
