@@ -29,8 +29,10 @@ struct run {
 	int has_ts;
 };
 
-/* Freed events are kept for reuse, with their buffers, up to these. */
-#define POOL_KEEP 64
+/* Freed events are kept for reuse, with their buffers, up to these (the
+ * window can let thousands go at once when a run ends, and would otherwise
+ * allocate them again one by one). */
+#define POOL_KEEP_BYTES ((size_t)4 << 20)
 #define POOL_KEEP_BUF ((size_t)1 << 20)
 
 struct evjoin {
@@ -43,8 +45,12 @@ struct evjoin {
 
 	struct event *spare;  /* handed out by evjoin_slot */
 	struct event *out;    /* last popped, recycled on the next pop */
-	struct event *pool[POOL_KEEP];
-	size_t npool;
+	struct event **pool;
+	size_t npool, pool_cap;
+	size_t pool_bytes;    /* events and buffers kept in the pool */
+
+	struct order *ord;    /* run_close's scratch, kept */
+	size_t ord_cap;
 
 	/* steps between consecutive timestamps: which way the input runs */
 	long asc, desc;
@@ -57,16 +63,42 @@ static struct slot *slot_at(struct evjoin *j, size_t seq)
 	return &j->slots[seq & (j->cap - 1)];
 }
 
+static size_t ev_cost(const struct event *ev)
+{
+	return sizeof *ev + ev->store.cap;
+}
+
 static struct event *ev_get(struct evjoin *j)
 {
 	struct event *ev;
 
-	if (j->npool)
-		return j->pool[--j->npool];
+	if (j->npool) {
+		ev = j->pool[--j->npool];
+		j->pool_bytes -= ev_cost(ev);
+		return ev;
+	}
 	ev = malloc(sizeof *ev);
 	if (ev)
 		event_init(ev);
 	return ev;
+}
+
+static int pool_room(struct evjoin *j, const struct event *ev)
+{
+	struct event **p;
+	size_t cap;
+
+	/* a joined block can leave a buffer of megabytes: do not hoard it */
+	if (ev->store.cap > POOL_KEEP_BUF || j->pool_bytes + ev_cost(ev) > POOL_KEEP_BYTES)
+		return 0;
+	if (j->npool < j->pool_cap)
+		return 1;
+	cap = j->pool_cap ? j->pool_cap * 2 : 64;
+	if (!(p = realloc(j->pool, cap * sizeof *p)))
+		return 0;
+	j->pool = p;
+	j->pool_cap = cap;
+	return 1;
 }
 
 static void ev_put(struct evjoin *j, struct event *ev)
@@ -74,9 +106,9 @@ static void ev_put(struct evjoin *j, struct event *ev)
 	if (!ev)
 		return;
 	event_clear(ev);
-	/* a joined block can leave a buffer of megabytes: do not hoard it */
-	if (j->npool < POOL_KEEP && ev->store.cap <= POOL_KEEP_BUF) {
+	if (pool_room(j, ev)) {
 		j->pool[j->npool++] = ev;
+		j->pool_bytes += ev_cost(ev);
 		return;
 	}
 	buf_free(&ev->store);
@@ -267,8 +299,17 @@ static void run_close(struct evjoin *j, struct run *r)
 	size_t i, start = 0, len = 0;
 	int all_ts = 1, desc = j->desc > j->asc;
 
-	if (r->n >= 2)
-		ord = malloc(r->n * sizeof *ord);
+	if (r->n >= 2 && r->n > j->ord_cap) {
+		size_t cap = r->n > 2 * j->ord_cap ? r->n : 2 * j->ord_cap;
+		struct order *p = realloc(j->ord, cap * sizeof *p);
+
+		if (p) {
+			j->ord = p;
+			j->ord_cap = cap;
+		}
+	}
+	if (r->n >= 2 && r->n <= j->ord_cap)
+		ord = j->ord;
 	if (ord) {
 		for (i = 0; i < r->n; i++) {
 			/* newest first: reversing before the stable sort keeps
@@ -299,7 +340,6 @@ static void run_close(struct evjoin *j, struct run *r)
 		}
 		if (len >= 2)
 			join_block(j, r, ord + start, len);
-		free(ord);
 	}
 	for (i = 0; i < r->n; i++) {
 		struct slot *s = slot_at(j, r->seq[i]);
@@ -535,6 +575,8 @@ void evjoin_free(struct evjoin *j)
 		ev_destroy(j->pool[--j->npool]);
 	ev_destroy(j->spare);
 	ev_destroy(j->out);
+	free(j->pool);
+	free(j->ord);
 	free(j->slots);
 	free(j);
 }
