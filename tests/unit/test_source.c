@@ -180,9 +180,11 @@ Test(source, directory_refused)
 	cr_assert_str_eq(d.msg, "'/tmp': is a directory");
 }
 
+/* Five megabytes: many blocks through the read-ahead ring, read in sizes
+ * that never line up with them. */
 GZ_TEST(gzip_single_member)
 {
-	size_t len = 700000, n, zn;
+	size_t len = 5u << 20, n, zn;
 	char *data = pattern(len);
 	unsigned char *z = malloc(len + 1024);
 	struct warns w = { 0 };
@@ -193,7 +195,7 @@ GZ_TEST(gzip_single_member)
 	zn = gz_member(data, len, z, len + 1024);
 	s = source_open_mem("a.gz", (char *)z, zn, &ws);
 	source_readahead(s, ra);
-	got = slurp(s, 4096, &n);
+	got = slurp(s, 4099, &n);
 	cr_assert(source_is_gzip(s));
 	cr_assert_eq(n, len);
 	cr_assert(memcmp(got, data, len) == 0);
@@ -395,29 +397,6 @@ GZ_TEST(gzip_bad_crc_keeps_data)
 	cr_assert_eq(w.n, 1);
 	cr_assert(strstr(w.last, "crc.gz: gzip stream corrupt after "), "%s", w.last);
 	free(got);
-	source_close(s);
-}
-
-/* Many blocks through the ring, read in sizes that never line up with
- * its blocks; the raw byte count is right at the end. */
-GZ_TEST(gzip_ring_wraps)
-{
-	size_t len = 5u << 20, n, zn;
-	char *data = pattern(len);
-	unsigned char *z = malloc(len + 1024);
-	struct source *s;
-	char *got;
-
-	zn = gz_member(data, len, z, len + 1024);
-	s = source_open_mem("big.gz", (char *)z, zn, NULL);
-	source_readahead(s, ra);
-	got = slurp(s, 4099, &n);
-	cr_assert_eq(n, len);
-	cr_assert(memcmp(got, data, len) == 0);
-	cr_assert_eq(source_consumed(s), (long long)zn);
-	free(got);
-	free(z);
-	free(data);
 	source_close(s);
 }
 
