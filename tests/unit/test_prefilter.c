@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "event/event.h"
@@ -82,6 +83,118 @@ Test(prefilter, a_rule_without_literals_turns_it_off)
 
 	cr_expect_null(prefilter_build(rs, &why));
 	cr_expect_str_eq(why, "t.sev");
+	ruleset_free(rs);
+}
+
+/* A rule of a three-byte literal, a longer one and one with digit
+ * wildcards, for the scan's edges. */
+static const char edge_rules[] =
+	"id: t.edge\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+	"match:\n  any:\n"
+	"    - message: 'jwt'\n"
+	"    - message: 'Serializable'\n"
+	"    - message: 'code \\d\\d\\d\\d'\n"
+	"message: m\nwhy: [w]\nfix: f\n";
+
+/* In a buffer of exactly len bytes, so that ASan sees a read past it. */
+static int may_match(const struct prefilter *pf, const char *rec, size_t len)
+{
+	char *b = malloc(len ? len : 1);
+	int r;
+
+	cr_assert_not_null(b);
+	memcpy(b, rec, len);
+	r = prefilter_may_match(pf, b, len);
+	free(b);
+	return r;
+}
+
+static const struct {
+	const char *rec;
+	int yes;
+} edges[] = {
+	{ "jwt", 1 },                           /* the whole record */
+	{ "jwt--------------------", 1 },       /* at offset 0 */
+	{ "--------------------jwt", 1 },       /* at the very end */
+	{ "-------------------jwt-", 1 },
+	{ "JwT", 1 },                           /* any case */
+	{ "{\"m\":\"BAD JWT\"}", 1 },
+	{ "jw", 0 },                            /* shorter than any literal */
+	{ "wt", 0 },
+	{ "", 0 },
+	{ "j-w-t jw t", 0 },
+	{ "serializable", 1 },
+	{ "not JSON SERIALIZABLE", 1 },
+	{ "-------------serializabl", 0 },      /* cut at the end */
+	{ "erializable-------------", 0 },      /* cut at the start */
+	{ "code 1011", 1 },
+	{ "close code 4001.", 1 },
+	{ "CODE 0000", 1 },
+	{ "code 10a1", 0 },                     /* a wildcard takes digits only */
+	{ "code 101", 0 },
+	{ "\x80\xff" "jwt\xc3\xa9", 1 },        /* bytes >= 0x80 around it */
+	{ "\xea\xf7\xf4", 0 },                  /* 'jwt' with the high bit set */
+};
+
+Test(prefilter, scan_edges)
+{
+	struct ruleset *rs = load(edge_rules);
+	struct prefilter *pf = prefilter_build(rs, NULL);
+	size_t i;
+
+	cr_assert_not_null(pf);
+	for (i = 0; i < sizeof edges / sizeof edges[0]; i++)
+		cr_expect_eq(may_match(pf, edges[i].rec, strlen(edges[i].rec)), edges[i].yes,
+			     "record '%s'", edges[i].rec);
+	prefilter_free(pf);
+	ruleset_free(rs);
+}
+
+/* Every literal at every offset of records of every length up to past two
+ * rounds of the unrolled scan: found whole, never when cut by one byte. */
+Test(prefilter, finds_a_literal_at_every_position)
+{
+	static const char *const lits[] = { "jwt", "JWT", "serializable", "SeRiAlIzAbLe", "code 4711" };
+	struct ruleset *rs = load(edge_rules);
+	struct prefilter *pf = prefilter_build(rs, NULL);
+	char rec[64];
+	size_t i, len, at;
+
+	cr_assert_not_null(pf);
+	for (i = 0; i < sizeof lits / sizeof lits[0]; i++) {
+		size_t n = strlen(lits[i]);
+
+		for (len = n; len < n + 24; len++)
+			for (at = 0; at + n <= len; at++) {
+				memset(rec, '-', len);
+				memcpy(rec + at, lits[i], n);
+				cr_expect(may_match(pf, rec, len), "'%s' at %zu of %zu", lits[i], at, len);
+				rec[at + n - 1] = '-';
+				cr_expect(!may_match(pf, rec, len), "'%s' cut at %zu of %zu", lits[i], at, len);
+				memcpy(rec + at, lits[i], n);
+				rec[at] = '-';
+				cr_expect(!may_match(pf, rec, len), "'%s' cut at %zu of %zu", lits[i], at, len);
+			}
+	}
+	prefilter_free(pf);
+	ruleset_free(rs);
+}
+
+/* A term needs all of its literals, wherever each one is. */
+Test(prefilter, a_term_needs_all_its_literals)
+{
+	struct ruleset *rs = load(
+		"id: t.both\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { message: 'alpha', text: 'omega' }\n"
+		"message: m\nwhy: [w]\nfix: f\n");
+	struct prefilter *pf = prefilter_build(rs, NULL);
+
+	cr_assert_not_null(pf);
+	cr_expect(may_match(pf, "alphaomega", 10));
+	cr_expect(may_match(pf, "OMEGA then Alpha", 16));
+	cr_expect(!may_match(pf, "alpha alone", 11));
+	cr_expect(!may_match(pf, "omega, alph", 11));
+	prefilter_free(pf);
 	ruleset_free(rs);
 }
 
