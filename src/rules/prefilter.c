@@ -809,6 +809,7 @@ struct prefilter {
 	size_t n;
 	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
 	size_t nterm;
+	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
 	struct gram g3, g4;
 };
 
@@ -881,6 +882,8 @@ static long lit_index(struct prefilter *pf, const char *l)
 	return (long)pf->n++;
 }
 
+/* A term without literals would pass every record that has any: cannot
+ * come from a requirement, and is refused rather than handled. */
 static int add_terms(struct prefilter *pf, const struct need *k)
 {
 	size_t i, j;
@@ -892,6 +895,8 @@ static int add_terms(struct prefilter *pf, const struct need *k)
 	for (i = 0; i < k->n; i++) {
 		uint64_t *w = pf->term[pf->nterm++];
 
+		if (!k->t[i].n)
+			return -1;
 		memset(w, 0, sizeof *pf->term);
 		for (j = 0; j < k->t[i].n; j++) {
 			long x = lit_index(pf, k->t[i].lit[j]);
@@ -901,6 +906,42 @@ static int add_terms(struct prefilter *pf, const struct need *k)
 			w[x / 64] |= (uint64_t)1 << (x % 64);
 		}
 	}
+	return 0;
+}
+
+/*
+ * Each term is checked only when its key literal was found: its longest,
+ * the one least likely to be there. The terms are sorted by key so that
+ * each literal's come together.
+ */
+static int key_terms(struct prefilter *pf)
+{
+	uint64_t (*by)[PREFILTER_WORDS] = calloc(pf->nterm + 1, sizeof *by);
+	size_t *key = calloc(pf->nterm + 1, sizeof *key);
+	size_t t, x, k = 0;
+
+	if (!by || !key || !(pf->keyed = calloc(pf->n + 1, sizeof *pf->keyed))) {
+		free(by);
+		free(key);
+		return -1;
+	}
+	for (t = 0; t < pf->nterm; t++) {
+		key[t] = pf->n;   /* add_terms saw to it that every term has a literal */
+		for (x = 0; x < pf->n; x++)
+			if ((pf->term[t][x / 64] >> (x % 64) & 1) &&
+			    (key[t] == pf->n || strlen(pf->lit[x]) > strlen(pf->lit[key[t]])))
+				key[t] = x;
+	}
+	for (x = 0; x < pf->n; x++) {
+		pf->keyed[x] = (uint32_t)k;
+		for (t = 0; t < pf->nterm; t++)
+			if (key[t] == x)
+				memcpy(by[k++], pf->term[t], sizeof *by);
+	}
+	pf->keyed[pf->n] = (uint32_t)k;
+	free(pf->term);
+	free(key);
+	pf->term = by;
 	return 0;
 }
 
@@ -982,34 +1023,39 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 			return NULL;
 		}
 	}
-	if (index_literals(pf) < 0) {
+	if (key_terms(pf) < 0 || index_literals(pf) < 0) {
 		prefilter_free(pf);
 		return NULL;
 	}
 	return pf;
 }
 
-static int probe(const struct prefilter *pf, const struct gram *g, unsigned h,
-		 const unsigned char *s, size_t left, uint64_t *seen)
+/* The literals found in a record so far. */
+struct seen {
+	uint64_t bit[PREFILTER_WORDS];
+	size_t n;
+	uint8_t x[PREFILTER_WORDS * 64];     /* in the order found (lit_index keeps x < 256) */
+};
+
+static void probe(const struct prefilter *pf, const struct gram *g, unsigned h,
+		  const unsigned char *s, size_t left, struct seen *sn)
 {
 	uint32_t k;
-	int found = 0;
 
 	for (k = g->start[h]; k < g->start[h + 1]; k++) {
 		uint32_t x = g->order[k];
 		const char *l = pf->lit[x];
 		size_t n = pf->len[x], j;
 
-		if (n > left || (seen[x / 64] >> (x % 64) & 1))
+		if (n > left || (sn->bit[x / 64] >> (x % 64) & 1))
 			continue;
 		for (j = 0; j < n && lit_eq(s[j], l[j]); j++)
 			;
 		if (j == n) {
-			seen[x / 64] |= (uint64_t)1 << (x % 64);
-			found = 1;
+			sn->bit[x / 64] |= (uint64_t)1 << (x % 64);
+			sn->x[sn->n++] = (uint8_t)x;
 		}
 	}
-	return found;
 }
 
 /* One pass finds which literals are in the record; then some term must
@@ -1018,14 +1064,14 @@ int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 {
 	const struct prefilter *pf = vpf;
 	const unsigned char *s = (const unsigned char *)raw;
-	uint64_t seen[PREFILTER_WORDS] = { 0 };
-	size_t i, t, w;
-	int any = 0;
-
+	struct seen sn;
+	size_t i, k, t, w;
 	uint32_t v;
 
 	if (len < 3)
 		return 0;
+	memset(sn.bit, 0, sizeof sn.bit);
+	sn.n = 0;
 	v = (uint32_t)lc[s[0]] << 8 | lc[s[1]];
 	for (i = 2; i < len; i++) {
 		unsigned h;
@@ -1034,23 +1080,23 @@ int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 		/* a literal of three bytes starting at i - 2 */
 		h = hash_window(v & 0xffffff);
 		if (pf->g3.bit[h >> 3] & (1u << (h & 7)))
-			any |= probe(pf, &pf->g3, h, s + i - 2, len - i + 2, seen);
+			probe(pf, &pf->g3, h, s + i - 2, len - i + 2, &sn);
 		/* a longer one starting at i - 3 */
 		if (i < 3)
 			continue;
 		h = hash_window(v);
 		if (pf->g4.bit[h >> 3] & (1u << (h & 7)))
-			any |= probe(pf, &pf->g4, h, s + i - 3, len - i + 3, seen);
+			probe(pf, &pf->g4, h, s + i - 3, len - i + 3, &sn);
 	}
-	if (!any)
-		return 0;
-	for (t = 0; t < pf->nterm; t++) {
-		for (w = 0; w < PREFILTER_WORDS; w++)
-			if (pf->term[t][w] & ~seen[w])
-				break;
-		if (w == PREFILTER_WORDS)
-			return 1;
-	}
+	/* a term whose literals are all there has its key among them */
+	for (k = 0; k < sn.n; k++)
+		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
+			for (w = 0; w < PREFILTER_WORDS; w++)
+				if (pf->term[t][w] & ~sn.bit[w])
+					break;
+			if (w == PREFILTER_WORDS)
+				return 1;
+		}
 	return 0;
 }
 
@@ -1064,6 +1110,7 @@ void prefilter_free(struct prefilter *pf)
 		free(pf->lit[i]);
 	free(pf->lit);
 	free(pf->term);
+	free(pf->keyed);
 	free(pf->len);
 	free(pf->g3.start);
 	free(pf->g3.order);
