@@ -789,79 +789,113 @@ static struct need cond_need(const struct cond *c)
 /* ---- the matcher ----------------------------------------------------- */
 
 /*
- * Literals are found through a filter on their first bytes: a 16-bit hash
- * of the first three (literals of three bytes) or four (longer ones)
- * lower-cased bytes. A position whose hash is set has the literals of
- * that hash compared in full; most positions cost a few instructions.
+ * Literals are found through a key of three bytes each: the pair at some
+ * offset inside the literal and the byte after it, chosen to look rare in
+ * log records (key_offset) so that few positions of a record send the scan
+ * to compare anything. The pair marks a 64 KB table indexed by its two
+ * raw bytes, once for every case and digit variant, so the scan needs no
+ * lower-casing; a marked pair names a bucket, and the bucket's set of
+ * bytes that may follow the pair. A position costs a 16-bit load, a table
+ * load and a branch; one whose pair is marked and whose next byte is in the
+ * set has the bucket's (literal, offset) candidates compared in full where
+ * each would start. Every occurrence of a literal has its key at its
+ * offset, so the literals found are exactly those in the record.
  */
-#define HBITS 16
-#define HSIZE ((size_t)1 << HBITS)
+#define PAIRS ((size_t)1 << 16)
+#define NBUCKET 255                 /* a bucket id fits the table's bytes; 0: none */
 
-struct gram {
-	uint8_t bit[HSIZE / 8];
-	uint32_t *start;             /* HSIZE + 1 offsets into order */
-	uint32_t *order;             /* literal indices by hash */
+struct cand {
+	const char *lit;             /* the literal, lower-cased */
+	uint32_t len;
+	uint32_t off;                /* where its key sits in it */
+	uint32_t x;                  /* its index: bit x of the seen set */
 };
 
 struct prefilter {
 	char **lit;                  /* every literal once */
-	size_t *len;
 	size_t n;
 	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
 	size_t nterm;
 	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
-	struct gram g3, g4;
+	uint8_t bucket[PAIRS];       /* raw pair (pair_at): its bucket */
+	uint64_t next[NBUCKET + 1][256 / 64];   /* bucket b: bit c when byte c may follow */
+	uint32_t start[NBUCKET + 2]; /* bucket b: cand[start[b] .. start[b + 1]) */
+	struct cand *cand;
 };
 
 static unsigned char lc[256];
+
+/* The two bytes at p as one 16-bit load, in the machine's byte order,
+ * which the table is built in too. */
+static unsigned pair_at(const unsigned char *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
 
 static int lit_eq(unsigned char s, char l)
 {
 	return l == ANY_DIGIT ? s >= '0' && s <= '9' : lc[s] == (unsigned char)l;
 }
 
-/* v holds the last k bytes, the latest lowest (a rolling window). */
-static unsigned hash_window(uint32_t v)
+/*
+ * How common pairs and bytes are in lower-cased log records, counted in
+ * the fixtures (not the bench corpus, which measures the choice): the 64
+ * most common pairs that a literal can hold, most common first, then bytes
+ * from the most to the least common. Only the order matters, and only for
+ * speed: whichever key a literal gets, it is found.
+ */
+static const char common_pairs[] =
+	"  stin: xxettaonratrnetierngyyce"
+	"meaglockgike-000esenacamecio-sa-"
+	"sereidsoctroogcobana},ndisten_oc"
+	"ou02atvibes/04eb0920a9b20af0je25";
+static const char common_bytes[] =
+	"\"ea tncsri0o:dgb2-,418fl3956p_m7u.yk/xv{}wjzh%^=()\\'[]q$*;<>@";
+
+#define NPAIRS (sizeof common_pairs / 2)
+
+/* Higher is rarer. A digit wildcard stands for ten bytes: the most common. */
+static size_t byte_rarity(char l)
 {
-	return (unsigned)((v * 0x9E3779B1u) >> (32 - HBITS));
+	const char *p = strchr(common_bytes, l);
+
+	if (l == ANY_DIGIT)
+		return 0;
+	return p ? (size_t)(p - common_bytes) + 1 : sizeof common_bytes;
 }
 
-static unsigned hash_bytes(const unsigned char *b, size_t k)
+/* Higher is rarer. A pair with a digit wildcard stands for ten pairs, or
+ * a hundred: the most common. */
+static size_t pair_rarity(const char *l)
 {
-	uint32_t v = 0;
 	size_t i;
 
-	for (i = 0; i < k; i++)
-		v = v << 8 | b[i];
-	return hash_window(v);
+	if (l[0] == ANY_DIGIT || l[1] == ANY_DIGIT)
+		return (l[0] != ANY_DIGIT) + (l[1] != ANY_DIGIT);
+	for (i = 0; i + 1 < NPAIRS * 2; i += 2)
+		if (common_pairs[i] == l[0] && common_pairs[i + 1] == l[1])
+			return 2 + i / 2;
+	return 2 + NPAIRS + byte_rarity(l[0]) + byte_rarity(l[1]);
 }
 
-/* Every hash the literal's first k bytes can have (digits expanded);
- * returns how many, at most max (0: too many to list). */
-static size_t hashes_of(const char *l, size_t k, unsigned *out, size_t max)
+/* Where the literal's key starts: the rarest-looking pair with a byte
+ * after it, that byte breaking ties (the first of equals). */
+static size_t key_offset(const char *l, size_t n)
 {
-	unsigned char b[4];
-	size_t n = 0, i, combos = 1, c;
+	size_t i, best = 0, most = 0;
 
-	for (i = 0; i < k; i++)
-		if (l[i] == ANY_DIGIT)
-			combos *= 10;
-	if (combos > max)
-		return 0;
-	for (c = 0; c < combos; c++) {
-		size_t r = c;
+	for (i = 0; i + 2 < n; i++) {
+		size_t r = pair_rarity(l + i) * (sizeof common_bytes + 1) + byte_rarity(l[i + 2]);
 
-		for (i = 0; i < k; i++) {
-			if (l[i] == ANY_DIGIT) {
-				b[i] = (unsigned char)('0' + r % 10);
-				r /= 10;
-			} else {
-				b[i] = (unsigned char)l[i];
-			}
+		if (r > most) {
+			most = r;
+			best = i;
 		}
-		out[n++] = hash_bytes(b, k);
 	}
-	return n;
+	return best;
 }
 
 /* The literal's index, added when new; -1 when the table is full or out of
@@ -945,57 +979,85 @@ static int key_terms(struct prefilter *pf)
 	return 0;
 }
 
-#define MAX_COMBOS 1000
-
-static int index_gram(struct prefilter *pf, struct gram *g, size_t k)
+/* The raw bytes that match literal byte l (lit_eq): the ten digits, or l
+ * and its upper case. */
+static size_t variants(char l, unsigned char out[10])
 {
-	unsigned *h = malloc(MAX_COMBOS * sizeof *h);
-	uint32_t *fill = calloc(HSIZE, sizeof *fill);
-	size_t total = 0, i, j, nh;
+	size_t n = 0;
+	int c;
 
-	g->start = calloc(HSIZE + 1, sizeof *g->start);
-	if (!h || !fill || !g->start)
-		goto fail;
-	for (i = 0; i < pf->n; i++) {
-		if ((k == 3) != (pf->len[i] == 3))
-			continue;
-		if (!(nh = hashes_of(pf->lit[i], k, h, MAX_COMBOS)))
-			goto fail;
-		for (j = 0; j < nh; j++) {
-			g->bit[h[j] >> 3] |= (uint8_t)(1u << (h[j] & 7));
-			g->start[h[j] + 1]++;
-		}
-		total += nh;
+	if (l == ANY_DIGIT) {
+		for (c = '0'; c <= '9'; c++)
+			out[n++] = (unsigned char)c;
+		return n;
 	}
-	for (i = 1; i <= HSIZE; i++)
-		g->start[i] += g->start[i - 1];
-	if (!(g->order = calloc(total + 1, sizeof *g->order)))
-		goto fail;
-	for (i = 0; i < pf->n; i++) {
-		if ((k == 3) != (pf->len[i] == 3))
-			continue;
-		nh = hashes_of(pf->lit[i], k, h, MAX_COMBOS);
-		for (j = 0; j < nh; j++)
-			g->order[g->start[h[j]] + fill[h[j]]++] = (uint32_t)i;
-	}
-	free(h);
-	free(fill);
-	return 0;
-fail:
-	free(h);
-	free(fill);
-	return -1;
+	out[n++] = (unsigned char)l;
+	if (l >= 'a' && l <= 'z')
+		out[n++] = (unsigned char)(l - 'a' + 'A');
+	return n;
 }
 
+/*
+ * Buckets go by the lower-cased pair, so the case variants of a pair share
+ * one. Past NBUCKET distinct pairs (a digit wildcard makes ten) pairs share
+ * buckets round robin, which only lets through candidates that fail their
+ * compare.
+ */
 static int index_literals(struct prefilter *pf)
 {
-	size_t i;
+	uint16_t *id = calloc(PAIRS, sizeof *id);              /* lower-cased pair: bucket */
+	uint64_t (*in)[(NBUCKET + 1) / 64] = calloc(pf->n + 1, sizeof *in);   /* literal: buckets */
+	size_t *off = calloc(pf->n + 1, sizeof *off);
+	size_t i, ids = 0, total = 0, k, a, b, c, na, nb, nc;
+	unsigned char va[10], vb[10], vc[10];
 
-	if (!(pf->len = calloc(pf->n + 1, sizeof *pf->len)))
-		return -1;
+	if (!id || !in || !off)
+		goto fail;
+	for (i = 0; i < pf->n; i++) {
+		const char *l = pf->lit[i];
+
+		off[i] = key_offset(l, strlen(l));
+		na = variants(l[off[i]], va);
+		nb = variants(l[off[i] + 1], vb);
+		nc = variants(l[off[i] + 2], vc);
+		for (a = 0; a < na; a++)
+			for (b = 0; b < nb; b++) {
+				unsigned char raw[2] = { va[a], vb[b] };
+				unsigned char low[2] = { lc[va[a]], lc[vb[b]] };
+				unsigned key = pair_at(low);
+
+				if (!id[key])
+					id[key] = (uint16_t)(ids++ % NBUCKET + 1);
+				k = id[key];
+				pf->bucket[pair_at(raw)] = (uint8_t)k;
+				in[i][k / 64] |= (uint64_t)1 << (k % 64);
+				for (c = 0; c < nc; c++)
+					pf->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
+			}
+	}
 	for (i = 0; i < pf->n; i++)
-		pf->len[i] = strlen(pf->lit[i]);
-	return index_gram(pf, &pf->g3, 3) < 0 || index_gram(pf, &pf->g4, 4) < 0 ? -1 : 0;
+		for (k = 1; k <= NBUCKET; k++)
+			total += in[i][k / 64] >> (k % 64) & 1;
+	if (!(pf->cand = calloc(total + 1, sizeof *pf->cand)))
+		goto fail;
+	total = 0;
+	for (k = 0; k <= NBUCKET; k++) {
+		pf->start[k] = (uint32_t)total;
+		for (i = 0; i < pf->n; i++)
+			if (in[i][k / 64] >> (k % 64) & 1)
+				pf->cand[total++] = (struct cand){ pf->lit[i],
+					(uint32_t)strlen(pf->lit[i]), (uint32_t)off[i], (uint32_t)i };
+	}
+	pf->start[NBUCKET + 1] = (uint32_t)total;
+	free(id);
+	free(in);
+	free(off);
+	return 0;
+fail:
+	free(id);
+	free(in);
+	free(off);
+	return -1;
 }
 
 struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
@@ -1037,57 +1099,62 @@ struct seen {
 	uint8_t x[PREFILTER_WORDS * 64];     /* in the order found (lit_index keeps x < 256) */
 };
 
-static void probe(const struct prefilter *pf, const struct gram *g, unsigned h,
-		  const unsigned char *s, size_t left, struct seen *sn)
+/* The candidates c .. end, whose key may sit at s[i]: each one that is
+ * not found yet and fits in the record is compared where it would start. */
+static void probe(const struct cand *c, const struct cand *end,
+		  const unsigned char *s, size_t len, size_t i, struct seen *sn)
 {
-	uint32_t k;
+	for (; c < end; c++) {
+		size_t at, j;
 
-	for (k = g->start[h]; k < g->start[h + 1]; k++) {
-		uint32_t x = g->order[k];
-		const char *l = pf->lit[x];
-		size_t n = pf->len[x], j;
-
-		if (n > left || (sn->bit[x / 64] >> (x % 64) & 1))
+		if ((sn->bit[c->x / 64] >> (c->x % 64) & 1) || c->off > i)
 			continue;
-		for (j = 0; j < n && lit_eq(s[j], l[j]); j++)
+		at = i - c->off;
+		if (c->len > len - at)
+			continue;
+		for (j = 0; j < c->len && lit_eq(s[at + j], c->lit[j]); j++)
 			;
-		if (j == n) {
-			sn->bit[x / 64] |= (uint64_t)1 << (x % 64);
-			sn->x[sn->n++] = (uint8_t)x;
+		if (j == c->len) {
+			sn->bit[c->x / 64] |= (uint64_t)1 << (c->x % 64);
+			sn->x[sn->n++] = (uint8_t)c->x;
 		}
 	}
 }
+
+/* The key at s + i (bytes i .. i + 2), looked up; a bucket found is probed.
+ * Uses prefilter_may_match's locals. */
+#define AT(i) do { \
+		unsigned b_ = bucket[pair_at(s + (i))], c_ = s[(i) + 2]; \
+		if (b_ && (pf->next[b_][c_ / 64] >> (c_ % 64) & 1)) \
+			probe(pf->cand + pf->start[b_], pf->cand + pf->start[b_ + 1], s, len, i, &sn); \
+	} while (0)
 
 /* One pass finds which literals are in the record; then some term must
  * have all of its literals there. */
 int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 {
 	const struct prefilter *pf = vpf;
+	const uint8_t *bucket = pf->bucket;
 	const unsigned char *s = (const unsigned char *)raw;
 	struct seen sn;
-	size_t i, k, t, w;
-	uint32_t v;
+	size_t i = 0, k, t, w;
 
-	if (len < 3)
-		return 0;
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
-	v = (uint32_t)lc[s[0]] << 8 | lc[s[1]];
-	for (i = 2; i < len; i++) {
-		unsigned h;
-
-		v = v << 8 | lc[s[i]];
-		/* a literal of three bytes starting at i - 2 */
-		h = hash_window(v & 0xffffff);
-		if (pf->g3.bit[h >> 3] & (1u << (h & 7)))
-			probe(pf, &pf->g3, h, s + i - 2, len - i + 2, &sn);
-		/* a longer one starting at i - 3 */
-		if (i < 3)
-			continue;
-		h = hash_window(v);
-		if (pf->g4.bit[h >> 3] & (1u << (h & 7)))
-			probe(pf, &pf->g4, h, s + i - 3, len - i + 3, &sn);
+	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs
+	 * about what a position does. */
+	for (; i + 9 < len; i += 8) {
+		AT(i);
+		AT(i + 1);
+		AT(i + 2);
+		AT(i + 3);
+		AT(i + 4);
+		AT(i + 5);
+		AT(i + 6);
+		AT(i + 7);
 	}
+	for (; i + 2 < len; i++)
+		AT(i);
 	/* a term whose literals are all there has its key among them */
 	for (k = 0; k < sn.n; k++)
 		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
@@ -1111,10 +1178,6 @@ void prefilter_free(struct prefilter *pf)
 	free(pf->lit);
 	free(pf->term);
 	free(pf->keyed);
-	free(pf->len);
-	free(pf->g3.start);
-	free(pf->g3.order);
-	free(pf->g4.start);
-	free(pf->g4.order);
+	free(pf->cand);
 	free(pf);
 }
