@@ -22,6 +22,7 @@
 #define JP_CLASSES (JP_SMALL / JP_STEP)
 #define JP_SLAB ((size_t)64 << 10)
 
+#ifndef JPOOL_OFF
 union jp_head {
 	size_t cls;
 	max_align_t align;
@@ -87,6 +88,8 @@ static void jp_free(void *p)
 	f->next = free_list[h->cls];
 	free_list[h->cls] = f;
 }
+
+#endif
 
 int jpool_install(void)
 {
