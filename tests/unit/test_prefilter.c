@@ -235,3 +235,47 @@ Test(prefilter, skim_refuses_what_it_cannot_read)
 	}
 	event_free(&ev);
 }
+
+/*
+ * Every byte that must stop the string scanner, at every position of
+ * strings of every length past two eight-byte words: a control byte, DEL
+ * or a byte past ASCII refuses the record; a plain escape is read past; a
+ * printable byte in the same place is read through to the closing quote,
+ * and the message after it is found.
+ */
+Test(prefilter, skim_string_scan_every_position)
+{
+	static const struct {
+		const char *ins;
+		int ok;
+	} cases[] = {
+		{ "\x01", 0 }, { "\x1f", 0 }, { "\x7f", 0 }, { "\x80", 0 }, { "\xff", 0 },
+		{ "\\t", 1 }, { "\\\"", 1 }, { "\\\\", 1 }, { "\\u0041", 0 }, { "\\/", 0 },
+		{ " ", 1 }, { "~", 1 },
+	};
+	struct event ev;
+	size_t c, len, at;
+
+	event_init(&ev);
+	for (c = 0; c < sizeof cases / sizeof cases[0]; c++)
+		for (len = 0; len <= 20; len++)
+			for (at = 0; at <= len; at++) {
+				char msg[64], rec[256];
+				struct record r = { "t", 1, RECORD_JSON, rec, 0, NULL, 0, 0 };
+				struct skim_keys k;
+
+				memset(msg, 'a', len);
+				msg[len] = 0;
+				snprintf(rec, sizeof rec,
+					 "{\"insertId\":\"i\",\"note\":\"%.*s%s%s\",\"textPayload\":\"okay there\","
+					 "\"timestamp\":\"2025-09-08T04:00:00Z\"}",
+					 (int)at, msg, cases[c].ins, msg + at);
+				r.len = strlen(rec);
+				cr_assert_eq(event_skim(&ev, &r, &k), cases[c].ok,
+					     "case %zu, %zu bytes, at %zu: %s", c, len, at, rec);
+				if (cases[c].ok)
+					cr_assert_eq(ev.skim_bytes, r.len + 10,   /* the message found */
+						     "case %zu, %zu bytes, at %zu", c, len, at);
+			}
+	event_free(&ev);
+}
