@@ -407,7 +407,7 @@ Test(source_readahead, close_while_pipe_stays_open, .timeout = 10)
 	size_t len = 100000, zn;
 	char *data = pattern(len);
 	unsigned char *z = malloc(len + 1024);
-	char path[] = "/tmp/logwhy-fifo-XXXXXX";
+	char path[64] = "/tmp/logwhy-fifo-XXXXXX";   /* room for "/f" */
 	char b[4096];
 	struct diag d;
 	struct source *s;
