@@ -18,17 +18,5 @@ if ldd "$WSD" 2>/dev/null | grep -q libasan; then
 	WSD_NO_RSS=1 WSD_SLOW=2
 	export WSD_NO_RSS WSD_SLOW
 fi
-out=$(timeout 90 "$PY" tests/wsd_abuse.py "$WSD" "$tmp" 2>&1)
-rc=$?
-printf '%s\n' "$out" | sed '$d'
-last=$(printf '%s\n' "$out" | tail -n 1)
-p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$p" ]; then
-	echo "FAIL tests/wsd_abuse.py ended abnormally (status $rc): $last"
-	p=0
-	f=1
-fi
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+run_client 90 "$PY" tests/wsd_abuse.py "$WSD" "$tmp"
+wsd_done

@@ -9,8 +9,6 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 suite=wsd-abuse-vg
 . tests/wsd_lib.sh
-pass=0
-fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -34,20 +32,7 @@ fi
 
 WSD_WRAP="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p.log"
 export WSD_WRAP
-out=$(timeout 200 "$PY" tests/wsd_abuse.py "$WSD" "$tmp" quick 2>&1)
-rc=$?
-printf '%s\n' "$out" | sed '$d'
-last=$(printf '%s\n' "$out" | tail -n 1)
-p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$p" ]; then
-	echo "FAIL tests/wsd_abuse.py quick ended abnormally (status $rc): $last"
-	p=0
-	f=1
-fi
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-pass=$((pass + p))
-fail=$((fail + f))
+run_client 200 "$PY" tests/wsd_abuse.py "$WSD" "$tmp" quick
 
 n=0
 for log in "$tmp"/vg.*.log; do
@@ -61,5 +46,4 @@ for log in "$tmp"/vg.*.log; do
 done
 servers=$(cat "$tmp/pids" 2>/dev/null | grep -c .)
 check "one valgrind log per server ($n logs, $servers servers)" '[ "$n" -gt 0 ] && [ "$n" -eq "$servers" ]'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+wsd_done

@@ -3,6 +3,7 @@
 # suite's client recorded in $tmp/pids (the clients stop their servers
 # themselves; this catches a client that was itself killed).
 # Usage: suite=NAME; . tests/wsd_lib.sh   (sh passes no arguments to ".")
+# Then run_client for each client, and wsd_done last.
 WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/${suite:-wsd}.XXXXXX")
 
@@ -22,3 +23,33 @@ if [ ! -x "$WSD" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+
+pass=0
+fail=0
+
+# run_client SECONDS CMD...: run a client that ends with "N passed, N
+# failed", show its other lines, and add its counts to pass and fail. A
+# client that ends without that line, or fails without counting it, fails.
+run_client() {
+	secs=$1
+	shift
+	out=$(timeout "$secs" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed '$d'
+	last=$(printf '%s\n' "$out" | tail -n 1)
+	p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$p" ]; then
+		echo "FAIL $* ended abnormally (status $rc): $last"
+		p=0
+		f=1
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+
+wsd_done() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}

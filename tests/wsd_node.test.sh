@@ -24,17 +24,5 @@ if [ ! -f tests/node/node_modules/ws/package.json ]; then
 	fi
 fi
 
-out=$(timeout 120 node tests/node/wsd_ws_client.js "$WSD" "$tmp" 2>&1)
-rc=$?
-printf '%s\n' "$out" | sed '$d'
-last=$(printf '%s\n' "$out" | tail -n 1)
-p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$p" ]; then
-	echo "FAIL wsd_ws_client.js ended abnormally (status $rc): $last"
-	p=0
-	f=1
-fi
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+run_client 120 node tests/node/wsd_ws_client.js "$WSD" "$tmp"
+wsd_done
