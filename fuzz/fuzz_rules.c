@@ -21,24 +21,6 @@ static const char *const lines[] = {
 	"2025-09-08 04:33:41,141 - ERROR - agent_supervisor is None",
 };
 
-/* The CLI's example_event: frame and normalize the example text. */
-static int to_event(void *ctx, const char *text, struct event *out)
-{
-	struct evstream_opts eo = { .format = INPUT_AUTO };
-	struct evstream *s = evstream_open_mem("example", text, strlen(text), &eo);
-	struct event *ev;
-	struct diag d;
-	int rc;
-
-	(void)ctx;
-	if (!s)
-		return -1;
-	rc = evstream_next(s, &ev, &d);
-	rc = rc == 1 ? event_copy(out, ev) : -1;
-	evstream_close(s);
-	return rc;
-}
-
 static void render(const char *tmpl, const struct event *ev, const struct match *m)
 {
 	struct buf out = BUF_INIT(1 << 20);
@@ -54,7 +36,7 @@ static void exercise(const struct ruleset *rs, const struct rule *r, struct even
 	size_t i, j;
 
 	FUZZ_ASSERT(r->id && *r->id && r->category && r->file && r->line >= 1);
-	rule_test_examples(rs, r, to_event, NULL, NULL, NULL);
+	rule_test_examples(rs, r, evstream_example, NULL, NULL, NULL);
 	for (i = 0; i < nev; i++) {
 		if (rule_match(r, &evs[i], m, fuzz_warn()) != 1)
 			continue;
@@ -83,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < sizeof lines / sizeof *lines; i++) {
 		event_init(&evs[nev]);
-		if (to_event(NULL, lines[i], &evs[nev]) == 0)
+		if (evstream_example(NULL, lines[i], &evs[nev]) == 0)
 			nev++;
 		else
 			event_free(&evs[nev]);

@@ -121,28 +121,6 @@ static int rules_show(const struct ruleset *rs, const char *id)
 	return 0;
 }
 
-/* An example becomes an event the way a real input line would: framed
- * (so multi-line blocks join) and normalized. */
-static int example_event(void *ctx, const char *text, struct event *out)
-{
-	struct evstream_opts eo = { .format = INPUT_AUTO };
-	struct evstream *s = evstream_open_mem("example", text, strlen(text), &eo);
-	struct event *ev;
-	struct diag d;
-	int rc;
-
-	(void)ctx;
-	if (!s)
-		return -1;
-	rc = evstream_next(s, &ev, &d);
-	if (rc == 1)
-		rc = event_copy(out, ev);
-	else
-		rc = -1;
-	evstream_close(s);
-	return rc;
-}
-
 struct test_report {
 	long pass, fail;
 };
@@ -169,7 +147,7 @@ static int rules_test(const struct ruleset *rs)
 	size_t i;
 
 	for (i = 0; i < rs->n; i++)
-		rule_test_examples(rs, rs->rules[i], example_event, NULL, test_result, &t);
+		rule_test_examples(rs, rs->rules[i], evstream_example, NULL, test_result, &t);
 	printf("%ld passed, %ld failed\n", t.pass, t.fail);
 	return t.fail ? 1 : 0;
 }

@@ -156,3 +156,19 @@ const struct source *evstream_source(const struct evstream *s)
 {
 	return framer_source(s->fr);
 }
+
+int evstream_example(void *ctx, const char *text, struct event *out)
+{
+	struct evstream_opts eo = { .format = INPUT_AUTO };
+	struct evstream *s = evstream_open_mem("example", text, strlen(text), &eo);
+	struct event *ev;
+	struct diag d;
+	int rc;
+
+	(void)ctx;
+	if (!s)
+		return -1;
+	rc = evstream_next(s, &ev, &d) == 1 ? event_copy(out, ev) : -1;
+	evstream_close(s);
+	return rc;
+}

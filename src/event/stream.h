@@ -58,6 +58,12 @@ long evstream_records(const struct evstream *s);   /* records framed so far */
 const struct source *evstream_source(const struct evstream *s);
 void evstream_close(struct evstream *s);           /* NULL-safe */
 
+/* A rule example (or any one text) as an event, the way a real input line
+ * would become one: framed, so multi-line blocks join, and normalized. The
+ * first event is copied into out (initialised by the caller). 0, or -1
+ * when there is none. ctx is unused: the shape rule_test_examples takes. */
+int evstream_example(void *ctx, const char *text, struct event *out);
+
 /*
  * The joiner, under the stream (exposed for tests): Cloud Run writes each
  * stderr line of a Python traceback or "--- Logging error ---" block as
