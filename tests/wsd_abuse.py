@@ -37,8 +37,6 @@ from wsd_conformance import WS, Fail, check, frame, request  # noqa: E402
 
 import websockets  # noqa: E402
 
-WSD = sys.argv[1] if len(sys.argv) > 1 else "build/logwhy-wsd"
-TMP = sys.argv[2] if len(sys.argv) > 2 else "/tmp"
 QUICK = len(sys.argv) > 3 and sys.argv[3] == "quick"
 HOST = "127.0.0.1"
 WRAP = os.environ.get("WSD_WRAP", "").split()
@@ -51,7 +49,6 @@ WATCHDOG = int(os.environ.get("WSD_WATCHDOG", "170" if WRAP else "58"))
 CHAT_TYPES = ["agent_started", "agent_thinking", "tool_executing", "tool_completed",
               "agent_completed"]
 
-servers = []
 notes = []          # measurements, printed with the scenario's result
 
 
@@ -63,39 +60,12 @@ def scale(full, quick):
     return quick if QUICK else full
 
 
-class Server:
-    """A logwhy-wsd on an ephemeral loopback port, logs in TMPDIR."""
-    count = 0
+class Server(wc.Server):
+    """wsd_conformance's server, under WSD_WRAP if set, with probes of its
+    CPU and memory, and a stop that fails if SIGTERM is not obeyed."""
 
     def __init__(self, *args):
-        Server.count += 1
-        self.name = "abuse-%d" % Server.count
-        self.port_file = os.path.join(TMP, self.name + ".port")
-        self.log_path = os.path.join(TMP, self.name + ".log")
-        try:
-            os.unlink(self.port_file)      # a stale file would name a dead server
-        except OSError:
-            pass
-        self.log = open(self.log_path, "wb")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("E2E_", "PYTEST_",
-                                                                        "STAGING_E2E"))}
-        self.proc = subprocess.Popen(
-            WRAP + [WSD, "--listen", HOST, "--port", "0", "--port-file", self.port_file]
-            + [str(a) for a in args], stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        servers.append(self)
-        with open(os.path.join(TMP, "pids"), "a") as f:
-            f.write("%d\n" % self.proc.pid)
-        deadline = time.time() + 10 * SLOW
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise Fail("server exited early (status %r)" % self.proc.returncode)
-            try:
-                with open(self.port_file) as f:
-                    self.port = int(f.read())
-                return
-            except (OSError, ValueError):
-                time.sleep(0.02)
-        raise Fail("no port file after %gs" % (10 * SLOW))
+        super().__init__(*args, wrap=WRAP, start_timeout=10 * SLOW)
 
     def alive(self):
         return self.proc.poll() is None
@@ -115,24 +85,8 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def logs(self):
-        self.log.flush()
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15 * SLOW)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                raise Fail("server did not exit within %gs of SIGTERM" % (15 * SLOW))
-        self.log.close()
-        if self in servers:
-            servers.remove(self)
-        return self.proc.returncode
+        return super().stop(timeout=15 * SLOW, strict=True)
 
 
 class Peak:
@@ -1051,7 +1005,7 @@ def main():
         print("FAIL %s" % e)
     finally:
         signal.alarm(0)
-        for s in list(servers):
+        for s in list(wc.servers):
             if s.proc.poll() is None:
                 s.proc.kill()
                 try:

@@ -52,7 +52,10 @@ class Server:
     """One logwhy-wsd on an ephemeral loopback port, logs captured to a file."""
     count = 0
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, wrap=(), start_timeout=None):
+        """args go to logwhy-wsd; wrap runs it under another program
+        (valgrind), which needs a longer start_timeout."""
+        start_timeout = start_timeout or START_TIMEOUT
         Server.count += 1
         self.name = "wsd-%d" % Server.count
         self.port_file = os.path.join(TMP, self.name + ".port")
@@ -62,17 +65,17 @@ class Server:
         except OSError:
             pass
         self.log = open(self.log_path, "wb")
+        # the server's e2e-env fault modes must come only from env
         e = {k: v for k, v in os.environ.items()
-             if k not in ("E2E_TESTING", "PYTEST_RUNNING", "STAGING_E2E_TEST",
-                          "E2E_OAUTH_SIMULATION_KEY", "E2E_TEST_ENV")}
+             if not k.startswith(("E2E_", "PYTEST_", "STAGING_E2E"))}
         e.update(env or {})
         self.proc = subprocess.Popen(
-            [WSD, "--listen", HOST, "--port", "0", "--port-file", self.port_file] + list(args),
-            stdout=self.log, stderr=subprocess.STDOUT, env=e)
+            list(wrap) + [WSD, "--listen", HOST, "--port", "0", "--port-file", self.port_file]
+            + [str(a) for a in args], stdout=self.log, stderr=subprocess.STDOUT, env=e)
         servers.append(self)
         with open(os.path.join(TMP, "pids"), "a") as f:
             f.write("%d\n" % self.proc.pid)
-        deadline = time.time() + START_TIMEOUT
+        deadline = time.time() + start_timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise Fail("server exited early: %s" % self.logs())
@@ -82,7 +85,7 @@ class Server:
                 return
             except (OSError, ValueError):
                 time.sleep(0.01)
-        raise Fail("no port file after %gs" % START_TIMEOUT)
+        raise Fail("no port file after %gs" % start_timeout)
 
     def logs(self):
         self.log.flush()
@@ -96,7 +99,9 @@ class Server:
                 out.append(json.loads(line))
         return out
 
-    def stop(self, sig=signal.SIGTERM, timeout=5):
+    def stop(self, sig=signal.SIGTERM, timeout=5, strict=False):
+        """strict: a server still running timeout seconds after sig is a
+        failure (it is killed either way)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
@@ -104,6 +109,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+                if strict:
+                    self.log.close()
+                    if self in servers:
+                        servers.remove(self)
+                    raise Fail("server did not exit within %gs of SIGTERM" % timeout)
         self.log.close()
         if self in servers:
             servers.remove(self)
