@@ -124,21 +124,28 @@ for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump"); do
 	check "bash: logwhy $cmd --" '[ "$(comp _logwhy "$bin" "$cmd" --)" = "$want" ]'
 done
 
-# zsh, for real, when it is installed: a pty, compinit, and the matches
-if command -v zsh >/dev/null 2>&1; then
-	zcomp() { PATH=$root/$BUILD:$PATH timeout 30 zsh tests/zcomp.zsh "$1" | tr '\n' ' '; }
-	check "zsh: logwhy tri" '[ "$(zcomp "logwhy tri")" = "triage " ]'
-	check "zsh: logwhy lint --output" '[ "$(zcomp "logwhy lint --output ")" = "github json junit sarif text " ]'
-	check "zsh: logwhy lint --output=" '[ "$(zcomp "logwhy lint --output=")" = "github json junit sarif text " ]'
-	check "zsh: logwhy rules show ser" '[ "$(zcomp "logwhy rules show ser")" = "$ids" ]'
-	check "zsh: logwhy rules" '[ "$(zcomp "logwhy rules ")" = "check list show test " ]'
-	check "zsh: logwhy-wsd --fault" '[ "$(zcomp "logwhy-wsd --fault ")" = "abort e2e-env enum-log missing-service none startup-incomplete " ]'
+# What every real shell must complete alike: $1 names the shell, $2 is the
+# function that prints its matches for a command line.
+ask_shell() {
+	sh_name=$1 comp=$2
+	check "$sh_name: logwhy tri" '[ "$($comp "logwhy tri")" = "triage " ]'
+	check "$sh_name: logwhy lint --output" '[ "$($comp "logwhy lint --output ")" = "github json junit sarif text " ]'
+	check "$sh_name: logwhy rules show ser" '[ "$($comp "logwhy rules show ser")" = "$ids" ]'
+	check "$sh_name: logwhy-wsd --fault" '[ "$($comp "logwhy-wsd --fault ")" = "abort e2e-env enum-log missing-service none startup-incomplete " ]'
 	for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump") logwhy-wsd; do
 		want=$(awk -F "$tab" -v c="$cmd" '$1 == "option" && $2 == c { print $3 }' "$tmp/dump" | sort | tr '\n' ' ')
 		line="logwhy $cmd --"
 		[ "$cmd" = logwhy-wsd ] && line="logwhy-wsd --"
-		check "zsh: $line" '[ "$(zcomp "$line")" = "$want" ]'
+		check "$sh_name: $line" '[ "$($comp "$line")" = "$want" ]'
 	done
+}
+
+# zsh, for real, when it is installed: a pty, compinit, and the matches
+if command -v zsh >/dev/null 2>&1; then
+	zcomp() { PATH=$root/$BUILD:$PATH timeout 30 zsh tests/zcomp.zsh "$1" | tr '\n' ' '; }
+	ask_shell zsh zcomp
+	check "zsh: logwhy lint --output=" '[ "$(zcomp "logwhy lint --output=")" = "github json junit sarif text " ]'
+	check "zsh: logwhy rules" '[ "$(zcomp "logwhy rules ")" = "check list show test " ]'
 fi
 
 # fish, for real, when it is installed
@@ -147,16 +154,7 @@ if command -v fish >/dev/null 2>&1; then
 		PATH=$root/$BUILD:$PATH fish -c 'source completions/logwhy.fish; complete -C $argv[1]' "$1" |
 			cut -f1 | sort | tr '\n' ' '
 	}
-	check "fish: logwhy lint --output" '[ "$(fcomp "logwhy lint --output ")" = "github json junit sarif text " ]'
-	check "fish: logwhy rules show ser" '[ "$(fcomp "logwhy rules show ser")" = "$ids" ]'
-	check "fish: logwhy-wsd --fault" '[ "$(fcomp "logwhy-wsd --fault ")" = "abort e2e-env enum-log missing-service none startup-incomplete " ]'
-	check "fish: logwhy tri" '[ "$(fcomp "logwhy tri")" = "triage " ]'
-	for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump") logwhy-wsd; do
-		want=$(awk -F "$tab" -v c="$cmd" '$1 == "option" && $2 == c { print $3 }' "$tmp/dump" | sort | tr '\n' ' ')
-		line="logwhy $cmd --"
-		[ "$cmd" = logwhy-wsd ] && line="logwhy-wsd --"
-		check "fish: $line" '[ "$(fcomp "$line")" = "$want" ]'
-	done
+	ask_shell fish fcomp
 fi
 
 # the EXAMPLES sections, run (except those that need gcloud)
