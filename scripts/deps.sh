@@ -6,16 +6,19 @@ set -eu
 # mandoc, zsh and fish lint the man pages and check the completions (tests/docs.test.sh).
 # clang and its compiler-rt (libFuzzer, ASan, UBSan) build `make fuzz` only.
 # parallel (GNU parallel) runs the sharding recipe (tests/recipes.test.sh).
+# chromium is the real browser of tests/wsd_browser.test.sh (headless, over
+# --remote-debugging-pipe).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind
-mandoc zsh fish clang libclang-rt-14-dev parallel"
+mandoc zsh fish clang libclang-rt-14-dev parallel chromium"
 
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
-# node and npm run npm's ws against logwhy-wsd (tests/wsd_node.test.sh).
+# node and npm run npm's ws and wscat against logwhy-wsd (tests/wsd_node.test.sh,
+# tests/wsd_clients.test.sh; Node's built-in WebSocket there needs Node 20+).
 # NodeSource's nodejs carries npm itself, so look for the commands rather
 # than the Debian packages.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

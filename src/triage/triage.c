@@ -403,12 +403,15 @@ static int close_note(struct triage *t, const struct rule *r, const struct event
 	uint64_t h;
 	int i, keyed = 0;
 
-	if (r->role != ROLE_SYMPTOM || !ev->close.present || !ev->close.code)
+	if (r->role != ROLE_SYMPTOM || !ev->close.present ||
+	    (!ev->close.code && !ev->close.http_status))
 		return 0;
 	if (!cm && !(cm = t->cm = calloc(1, sizeof *cm)))
 		return -1;
+	/* a refused handshake: its HTTP status stands for the code */
 	h = fnv(ev->close.reason, strlen(ev->close.reason)) ^
-	    ((uint64_t)r->index << 32 | (uint64_t)(unsigned)ev->close.code) * 0x9e3779b97f4a7c15ull;
+	    ((uint64_t)r->index << 32 | (uint64_t)(unsigned)ev->close.code << 12 |
+	     (uint64_t)(unsigned)ev->close.http_status) * 0x9e3779b97f4a7c15ull;
 	if (!(k = close_key_of(cm, h ? h : 1)))
 		return 0;
 	for (i = 0; i < SPOOL_KEYS; i++)

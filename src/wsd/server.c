@@ -831,8 +831,10 @@ static void refuse(int fd, const char *peer)
 	uint64_t out = 0;
 	ssize_t r;
 
-	wsd_log(NULL, WSD_WARNING, "%s - connection limit (%zu) reached, all past their "
-		"handshake: 503", peer, srv.max_conns);
+	/* worded as websockets' server words a refused upgrade, so readers
+	 * take it for the 503 it is */
+	wsd_log(NULL, WSD_WARNING, "%s - connection rejected (503 Service Unavailable): "
+		"connection limit (%zu) reached, all past their handshake", peer, srv.max_conns);
 	if (ws_hs_error_build(&b, 503, "connection limit reached") == 0) {
 		r = send(fd, b.p, b.len, MSG_NOSIGNAL);
 		out = r > 0 ? (uint64_t)r : 0;
