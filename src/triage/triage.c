@@ -808,7 +808,8 @@ static int aggregate(struct triage *t)
 			if (q < p)
 				continue;   /* the same group twice in one chain counts once */
 			c->explained_symptoms++;
-			c->shist[b]++;
+			if (x.ts != INT64_MIN)   /* a close matched by code and reason has no time */
+				c->shist[b]++;
 			chain_add(c, rules, p + 1);
 			deepest = c;
 		}
