@@ -10,7 +10,7 @@ _logwhy() {
 	if [[ $cur == = ]]; then cur=; fi
 	if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi
 	if ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version -V' -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -25,7 +25,7 @@ _logwhy() {
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --rules --input-format --color --max-record --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)
@@ -34,7 +34,7 @@ _logwhy() {
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --rules --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --rules --color --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		;;
 	lint)
 		case $prev in
@@ -45,7 +45,7 @@ _logwhy() {
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --rules --input-format --color --max-record --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	rules)
@@ -53,7 +53,7 @@ _logwhy() {
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--rules --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--rules --color --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		# the subcommand is the first word after the command that is not an option
 		sub=
 		for ((i = 2; i < COMP_CWORD; i++)); do
@@ -71,9 +71,10 @@ _logwhy() {
 		--enum) COMPREPLY=($(compgen -W 'lower name value repr' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--enum --no-redact --check --verbose -v --rules --input-format --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--enum --no-redact --check --verbose -v --rules --input-format --color --max-record --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	probe)
@@ -83,7 +84,7 @@ _logwhy() {
 		--timeout) return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--send --header --timeout --human -H --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--send --header --timeout --human -H --color --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		;;
 	esac
 }

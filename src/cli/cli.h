@@ -29,7 +29,7 @@ enum {
 #define OPT_COMMON_QUIET \
 	{ "quiet", 'q', NULL, NULL, "no warnings or summary on stderr", OPT_QUIET }
 #define OPT_COMMON_VERSION \
-	{ "version", 0, NULL, NULL, "print the version and where rules load from", OPT_VERSION }
+	{ "version", 'V', NULL, NULL, "print the version and where rules load from", OPT_VERSION }
 #define OPT_COMMON_FOLLOW \
 	{ "follow", 'f', NULL, NULL, "keep reading a growing file (or a pipe such as gcloud logging tail) and write each finding as it is made", OPT_FOLLOW }
 #define OPT_COMMON_MAX_RECORD \

@@ -114,6 +114,8 @@ int cmd_lint(int argc, char **argv)
 	eo.version = LOGWHY_VERSION;
 	eo.inputs = (const char *const *)(argv + 1);
 	eo.ninputs = (size_t)npos;
+	eo.fail_on_set = 1;
+	eo.fail_on = a.fail_on;
 	a.em = emitter_open(a.format, stdout, &eo);
 	if (!a.em) {
 		cli_errorf("out of memory");

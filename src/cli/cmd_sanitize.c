@@ -19,6 +19,7 @@ static const struct opt sanitize_opts[] = {
 	{ "verbose", 'v', NULL, NULL, "per-kind rewrite counts on stderr", OPT_VERBOSE },
 	OPT_COMMON_RULES,
 	OPT_COMMON_INPUT,
+	OPT_COMMON_COLOR,
 	OPT_COMMON_MAX_RECORD,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
@@ -68,7 +69,6 @@ struct sanitize_args {
 	int enum_style;
 	int no_redact;
 	int check;
-	int version;
 };
 
 static int sanitize_option(void *ctx, int id, const char *value)
@@ -87,9 +87,6 @@ static int sanitize_option(void *ctx, int id, const char *value)
 		return 0;
 	case OPT_CHECK:
 		a->check = 1;
-		return 0;
-	case OPT_VERSION:
-		a->version = 1;
 		return 0;
 	}
 	return 1;
@@ -277,7 +274,8 @@ int cmd_sanitize(int argc, char **argv)
 	rc = opt_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.version)
+	/* common_option takes --version (and --color: NDJSON has none to give) */
+	if (a.c.version)
 		return cli_version(&a.c);
 	rs = cli_load_rules(&a.c);
 	if (!rs)

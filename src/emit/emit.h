@@ -29,6 +29,11 @@ struct emit_opts {
 	const char *version;             /* tool version string */
 	const char *const *inputs;       /* input names (SARIF artifacts, JUnit suites) */
 	size_t ninputs;
+	/* JUnit: with fail_on_set, a finding below fail_on (enum level;
+	 * LEVEL_NEVER: all of them) is a passing testcase, not a <failure>,
+	 * as lint's exit status says. Unset: every finding fails. */
+	int fail_on_set;
+	int fail_on;
 };
 
 struct emit_stats {

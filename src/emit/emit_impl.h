@@ -25,7 +25,10 @@ struct emitter {
 	struct buf b;                 /* scratch, reset per finding */
 	long nfindings;
 	FILE *spool;                  /* junit: testcases until the counts are known */
+	long nfailures;               /* junit: findings that are <failure> */
+	long shown[4], hidden[4];     /* github: annotations per enum level */
 };
+
 
 extern const struct emitter_ops emit_text_ops, emit_json_ops, emit_sarif_ops,
 	emit_junit_ops, emit_github_ops;
