@@ -106,7 +106,7 @@ comp() {
 		$fn; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' comp "$@"
 }
 check "bash: logwhy tri → triage" '[ "$(comp _logwhy "$bin" tri)" = "triage " ]'
-check "bash: logwhy lint --out → --output" '[ "$(comp _logwhy "$bin" lint --out)" = "--output " ]'
+check "bash: logwhy lint --out → --output, --output-file" '[ "$(comp _logwhy "$bin" lint --out)" = "--output --output-file " ]'
 check "bash: logwhy lint --output → formats" '[ "$(comp _logwhy "$bin" lint --output "")" = "github json junit sarif text " ]'
 check "bash: logwhy lint --output=j" '[ "$(comp _logwhy "$bin" lint --output = j)" = "json junit " ]'
 check "bash: logwhy sanitize --enum" '[ "$(comp _logwhy "$bin" sanitize --enum "")" = "lower name repr value " ]'
