@@ -36,8 +36,18 @@ struct lint_args {
 	struct emit_stats st;
 	struct match m;
 	struct buf msg;
-	struct warn_sink warn;
+	struct warn_sink warn;     /* lint_warn */
+	struct warn_sink print;    /* stderr */
 };
+
+/* A warning goes to stderr and into the report (SARIF keeps them). */
+static void lint_warn(void *ctx, const struct diag *d)
+{
+	struct lint_args *a = ctx;
+
+	emitter_warning(a->em, d);
+	a->print.fn(a->print.ctx, d);
+}
 
 static int lint_option(void *ctx, int id, const char *value)
 {
@@ -131,11 +141,14 @@ int cmd_lint(int argc, char **argv)
 		return 2;
 	}
 	a.rs = rs;
-	a.warn = cli_warn_sink(&a.c);
+	a.print = cli_warn_sink(&a.c);
+	a.warn.fn = lint_warn;
+	a.warn.ctx = &a;
 	match_init(&a.m);
 	/* findings stream to stdout; a progress line only when that is not the terminal */
 	if (cli_read_inputs(in, nin, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
 		bad = 1;
+	a.st.incomplete = bad;
 	if (emitter_close(a.em, &a.st) < 0) {
 		cli_errorf("write error: %s", strerror(errno));
 		bad = 1;

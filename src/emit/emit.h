@@ -5,6 +5,7 @@
 
 #include "event/event.h"
 #include "rules/rule.h"
+#include "util/diag.h"
 
 /*
  * lint's emitters: one finding at a time, in input order, with memory that
@@ -37,6 +38,8 @@ struct emit_opts {
 };
 
 struct emit_stats {
+	int incomplete;                  /* an input could not be read (SARIF
+					    executionSuccessful false) */
 	long records;
 	long findings;
 	long by_level[4];                /* indexed by enum level */
@@ -47,6 +50,11 @@ struct emitter;
 /* NULL on allocation failure. out is borrowed. */
 struct emitter *emitter_open(enum emit_format f, FILE *out, const struct emit_opts *o);
 int emitter_finding(struct emitter *e, const struct finding *f);
+/* A warning about the run (a cut array, a record kept as text), as the
+ * warn sink gets it: SARIF keeps it (at most EMIT_MAX_NOTES) for the
+ * run's toolExecutionNotifications; the other formats ignore it. */
+#define EMIT_MAX_NOTES 1000
+void emitter_warning(struct emitter *e, const struct diag *d);
 /* Writes any trailer, flushes, frees e. -1 on a write error (errno set). */
 int emitter_close(struct emitter *e, const struct emit_stats *s);
 

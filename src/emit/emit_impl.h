@@ -1,6 +1,7 @@
 #ifndef LOGWHY_EMIT_IMPL_H
 #define LOGWHY_EMIT_IMPL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -15,6 +16,7 @@ struct emitter_ops {
 	int (*open)(struct emitter *e);
 	int (*finding)(struct emitter *e, const struct finding *f);
 	int (*close)(struct emitter *e, const struct emit_stats *s);
+	void (*warning)(struct emitter *e, const struct diag *d);   /* may be NULL */
 };
 
 struct emitter {
@@ -27,6 +29,12 @@ struct emitter {
 	FILE *spool;                  /* junit: testcases until the counts are known */
 	long nfailures;               /* junit: findings that are <failure> */
 	long shown[4], hidden[4];     /* github: annotations per enum level */
+	/* sarif */
+	json_t *notes;                /* toolExecutionNotifications */
+	long nnotes_dropped;
+	char *srcroot;                /* the working directory as a file:// URI, with '/' */
+	struct fp_count { uint64_t h; long n; } *fp;   /* open addressing, cap nfp */
+	size_t nfp, fp_used;
 };
 
 

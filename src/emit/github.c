@@ -130,4 +130,4 @@ static int github_close(struct emitter *e, const struct emit_stats *s)
 		       e->hidden[LEVEL_INFO], GH_PER_KIND) < 0 ? -1 : 0;
 }
 
-const struct emitter_ops emit_github_ops = { NULL, github_finding, github_close };
+const struct emitter_ops emit_github_ops = { NULL, github_finding, github_close, NULL };

@@ -174,4 +174,4 @@ static int junit_close(struct emitter *e, const struct emit_stats *s)
 	return fputs("  </testsuite>\n</testsuites>\n", out) == EOF ? -1 : 0;
 }
 
-const struct emitter_ops emit_junit_ops = { NULL, junit_finding, junit_close };
+const struct emitter_ops emit_junit_ops = { NULL, junit_finding, junit_close, NULL };
