@@ -94,6 +94,14 @@ struct diag;
 int event_from_record(struct event *ev, const struct record *rec, struct diag *d);
 
 /*
+ * One record a wrapper held (src/event/unwrap.h): item is the plain object
+ * unwrap_next made, and the event takes that reference (also on failure).
+ * Position from rec; the message's own level ("ERROR:app:...", a Python
+ * logging line) counts when the item states none. Returns 0.
+ */
+int event_from_item(struct event *ev, const struct record *rec, json_t *item);
+
+/*
  * Fill ev from a JSON record without parsing it into a tree: 1 when the
  * record is a plain Cloud Run LogEntry the skim can read with certainty
  * (valid JSON, printable ASCII, no \u or \/ escapes, a timestamp, a

@@ -8,7 +8,9 @@
 
 #include "read/frame.h"
 #include "read/lineprefix.h"
+#include "event/unwrap.h"
 #include "util/diag.h"
+#include "util/jpool.h"
 #include "util/timeparse.h"
 
 /*
@@ -31,6 +33,7 @@ struct norm {
 	size_t len[NF_COUNT];
 	unsigned in_store;           /* bit per field */
 	unsigned set;                /* bit per field */
+	int level_in_msg;            /* a collector's line: its own level counts */
 	int oom;                     /* the store hit its limit: keep what fits */
 };
 
@@ -852,6 +855,17 @@ static json_t *inner_object(json_t *v)
 	return NULL;
 }
 
+/* Copy the wrapper's keys the inner object lacks, except its message. */
+static void merge_missing(json_t *dst, json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(src, k, v)
+		if (strcmp(k, "message") && !json_object_get(dst, k))
+			json_object_set(dst, k, v);
+}
+
 static void copy_string_key(struct norm *n, enum nf f, json_t *v)
 {
 	if (json_is_string(v) && json_string_length(v) && !nf_isset(n, f))
@@ -870,7 +884,9 @@ static void app_fields(struct norm *n, json_t *o)
 		v = first_string(o, keys_msg);
 		if (!v)
 			v = json_object_get(o, "textPayload");
-		if (json_is_string(v))
+		if (json_is_string(v) && n->level_in_msg)
+			borrow_line(n, v, !first_key(o, keys_sev));
+		else if (json_is_string(v))
 			message_with_trace(n, o, v);
 	}
 	if (ev->sev == SEV_DEFAULT) {
@@ -1082,8 +1098,13 @@ static void json_fields(struct norm *n, json_t *root)
 	}
 	if (collector_fields(n, root))
 		return;
+	if (json_object_get(root, "TimeGenerated")) {
+		unwrap_azure_row(root);   /* a Log Analytics row */
+		n->level_in_msg = 1;
+	}
 	ev->payload = root;
 	app_fields(n, root);
+	copy_string_key(n, NF_STREAM, json_object_get(root, "stream"));
 }
 
 /* Correlation keys written in the message text, for whatever the
@@ -1172,6 +1193,51 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 		struct ws_close c;
 
 		/* into a copy: a miss must leave the event's "unknown" defaults */
+		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
+			ev->close = c;
+	}
+	return 0;
+}
+
+int event_from_item(struct event *ev, const struct record *rec, json_t *item)
+{
+	struct norm n;
+	char *dump;
+
+	event_clear(ev);
+	memset(&n, 0, sizeof n);
+	n.ev = ev;
+	n.level_in_msg = 1;
+	ev->source = rec->source;
+	ev->line = ev->last_line = rec->line;
+	ev->entry = item;
+	/* the item alone, for examples */
+	dump = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!dump || nf_copy(&n, NF_TEXT, dump, strlen(dump)) < 0)
+		nf_borrow(&n, NF_TEXT, "", 0);
+	if (dump)
+		json_str_free(dump);
+	if (json_is_object(item)) {
+		json_t *inner = inner_object(json_object_get(item, "message"));
+
+		if (inner) {
+			/* the app's JSON line inside the export's message */
+			merge_missing(inner, item);
+			ev->entry = inner;
+			json_decref(item);
+			item = inner;
+			n.level_in_msg = 0;
+		}
+		ev->payload = item;
+		app_fields(&n, item);
+		copy_string_key(&n, NF_STREAM, json_object_get(item, "stream"));
+	}
+	if (nf_isset(&n, NF_MSG))
+		text_keys(&n);
+	nf_resolve(&n);
+	if (!ev->close.present) {
+		struct ws_close c;
+
 		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
 			ev->close = c;
 	}
