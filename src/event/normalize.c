@@ -600,6 +600,22 @@ static int journal_header(struct event *ev, const char *s, size_t n)
 	return 0;
 }
 
+/* An access log's time, inside its first line: common/combined log
+ * format '10.0.0.5 - - [08/Sep/2025:04:33:03 +0000] "GET /ws ..."'. */
+static void access_log_time(struct event *ev, const char *s, size_t n)
+{
+	size_t i, lim = n < 256 ? n : 256;
+	int64_t us;
+
+	for (i = 0; i + 1 < lim && s[i] != '\n'; i++)
+		if (s[i] == '[' && s[i + 1] >= '0' && s[i + 1] <= '9' &&
+		    timeparse_clf(s + i + 1, n - i - 1, &us)) {
+			ev->has_ts = 1;
+			ev->ts_us = us;
+			return;
+		}
+}
+
 /* A runtime's or collector's prefix on a text record's first line
  * (lineprefix.h): its time, level, instance and stream; returns where
  * the application's line starts. */
@@ -1178,6 +1194,8 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 	} else if ((n.in_store >> NF_TEXT) & 1u) {
 		skip = text_line_prefix(&n, rec);
 		skip += text_prefix(ev, rec->text + skip, rec->len - skip);
+		if (!ev->has_ts)
+			access_log_time(ev, rec->text, rec->len);
 		nf_sub(&n, NF_MSG, NF_TEXT, skip, rec->len - skip);
 		/* one line under a prefix: the joiner may join it into a block */
 		ev->perline = skip > 0 && !rec->joined && !memchr(rec->text, '\n', rec->len);
