@@ -525,12 +525,12 @@ static size_t text_prefix(struct event *ev, const char *s, size_t n)
 		/* "TS   File ..." (kubectl --timestamps, docker -t): one space
 		 * is the separator, the rest is the line's own indentation;
 		 * "TS<TAB><TAB>line": gcloud's value() with no severity */
-		if (t + 1 < eol && s[t] == ' ' && (s[t + 1] == ' ' || s[t + 1] == '\t'))
-			return t + 1;
-		if (t + 1 < eol && s[t] == '\t' && s[t + 1] == '\t')
-			return t + 2;
 		i = skip_sep(s, eol, t);
 		sev = text_sev(s, eol, i, 1, &j);
+		if (sev < 0 && t + 1 < eol && s[t] == ' ' && (s[t + 1] == ' ' || s[t + 1] == '\t'))
+			return t + 1;
+		if (sev < 0 && t + 1 < eol && s[t] == '\t' && s[t + 1] == '\t')
+			return t + 2;
 		if (sev < 0) {
 			/* "ts - logger.name - LEVEL - message" */
 			size_t ln = logger_name_len(s, eol, i);
