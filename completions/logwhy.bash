@@ -21,7 +21,7 @@ _logwhy() {
 		--label) return ;;
 		--first-line) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
@@ -41,7 +41,7 @@ _logwhy() {
 		--output|-o) COMPREPLY=($(compgen -W 'text json sarif junit github' -- "$cur")); return ;;
 		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
@@ -70,7 +70,7 @@ _logwhy() {
 		case $prev in
 		--enum) COMPREPLY=($(compgen -W 'lower name value repr' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--enum --no-redact --check --verbose -v --rules --input-format --max-record --quiet -q --version --help -h' -- "$cur")); return; fi

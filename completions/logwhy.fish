@@ -15,7 +15,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from triage' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l label -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s q -l quiet
@@ -33,7 +33,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from lint' -s o -l output -x -a 't
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s f -l follow
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s q -l quiet
@@ -54,7 +54,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l no-redact
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l check
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s v -l verbose
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s q -l quiet
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l version
