@@ -18,6 +18,7 @@ struct evstream {
 	struct unwrap uw;     /* a wrapper whose records are coming out */
 	struct record uw_rec; /* its record (valid: the framer waits) */
 	int year;             /* of the last record with a full date */
+	long wrappers, items;
 };
 
 static struct evstream *stream_new(struct source *src, const struct evstream_opts *o)
@@ -94,6 +95,7 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 		    (k = unwrap_kind_of(ev->entry, rec->format)) != UNWRAP_NONE) {
 			unwrap_begin(&s->uw, ev->entry, k);
 			s->uw_rec = *rec;
+			s->wrappers++;
 		}
 		return;
 	}
@@ -147,6 +149,7 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
 			}
 			event_from_item(ev, &s->uw_rec, item);
+			s->items++;
 			if (evjoin_push(s->join) < 0)
 				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
 			if (s->o.no_join)
@@ -186,6 +189,12 @@ enum input_format evstream_format(const struct evstream *s)
 long evstream_records(const struct evstream *s)
 {
 	return s->records;
+}
+
+void evstream_wrapped(const struct evstream *s, long *wrappers, long *items)
+{
+	*wrappers = s->wrappers;
+	*items = s->items;
 }
 
 void evstream_close(struct evstream *s)
