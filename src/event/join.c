@@ -386,7 +386,17 @@ static int run_unfinished(struct evjoin *j, const struct run *r)
 	if (j->desc > j->asc) {
 		const struct event *last = slot_at(j, r->seq[r->n - 1])->ev;
 
-		return !multiline_header(last->msg, last->msg_len);
+		if (multiline_header(last->msg, last->msg_len))
+			return 0;
+		/* only a run that holds a block's body waits for its header:
+		 * a lone "INFO: ..." or blank line does not */
+		for (i = 0; i < r->n; i++) {
+			const struct event *ev = slot_at(j, r->seq[i])->ev;
+
+			if (multiline_body(ev->msg, ev->msg_len))
+				return 1;
+		}
+		return 0;
 	}
 	multiline_init(&m);
 	for (i = 0; i < r->n; i++) {

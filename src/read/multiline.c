@@ -173,3 +173,11 @@ int multiline_candidate(const char *line, size_t len)
 	       has_prefix(line, n, "Message: ") ||
 	       has_prefix(line, n, "Arguments: ") || is_exception_line(line, n);
 }
+
+int multiline_body(const char *line, size_t len)
+{
+	size_t n = trim_len(line, len);
+
+	return is_indented(line, n) || has_prefix(line, n, "Call stack:") ||
+	       has_prefix(line, n, "Message: ") || has_prefix(line, n, "Arguments: ");
+}

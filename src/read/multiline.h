@@ -32,6 +32,9 @@ int multiline_open(const struct multiline *m);
 /* 1 when the line opens a block (a header): read newest first, a block
  * is complete once its header has come. */
 int multiline_header(const char *line, size_t len);
+/* 1 when the line can only be inside a block: a frame (indented),
+ * "Call stack:", "Message: ", "Arguments: ". */
+int multiline_body(const char *line, size_t len);
 /* 1 when the line could belong to some block in some position: used to
  * collect runs of per-line entries that arrive newest first. */
 int multiline_candidate(const char *line, size_t len);
