@@ -138,11 +138,11 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	}
 	for (i = 0; i < g->nchains && i < 1; i++)
 		mermaid(out, r, g, &g->chains[i]);
-	if (g->nwhy) {
+	if (triage_why_count(g)) {
 		fputs("\n**Why**\n\n", out);
-		for (i = 0; i < g->nwhy; i++) {
+		for (i = 0; i < triage_why_count(g); i++) {
 			fprintf(out, "%zu. ", i + 1);
-			md_inline(out, g->why[i]);
+			md_inline(out, triage_why_at(g, i));
 			fputc('\n', out);
 		}
 	}

@@ -526,7 +526,8 @@ static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
 	}
 }
 
-static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len)
+static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len,
+		      struct triage_group *const *grp)
 {
 	size_t i;
 
@@ -540,8 +541,47 @@ static void chain_add(struct triage_group *g, const struct rule *const *rules, s
 		memcpy(g->chains[g->nchains].rule, rules, len * sizeof *rules);
 		g->chains[g->nchains].len = len;
 		g->chains[g->nchains].n = 1;
+		memcpy(g->chains[g->nchains].grp, grp, len * sizeof *grp);
 		g->nchains++;
 	}
+}
+
+/* The groups whose why lines lead to g's own: its top chain's links above
+ * it, context rules left out. */
+static const struct triage_group *why_link(const struct triage_group *g, size_t j)
+{
+	const struct triage_group *l;
+
+	if (!g->linked || j + 1 >= g->linked->len)
+		return NULL;
+	l = g->linked->grp[j];
+	return l && l->rule->role != ROLE_CONTEXT ? l : NULL;
+}
+
+size_t triage_why_count(const struct triage_group *g)
+{
+	size_t n = g->nwhy, j;
+
+	for (j = 0; g->linked && j + 1 < g->linked->len; j++)
+		if (why_link(g, j))
+			n += why_link(g, j)->nwhy;
+	return n;
+}
+
+const char *triage_why_at(const struct triage_group *g, size_t i)
+{
+	size_t j;
+
+	for (j = 0; g->linked && j + 1 < g->linked->len; j++) {
+		const struct triage_group *l = why_link(g, j);
+
+		if (!l)
+			continue;
+		if (i < l->nwhy)
+			return l->why[i];
+		i -= l->nwhy;
+	}
+	return g->why[i];
 }
 
 int triage_bucket(const struct triage_report *r, int64_t us)
@@ -612,7 +652,7 @@ static int aggregate(struct triage *t)
 				continue;   /* the same group twice in one chain counts once */
 			c->explained_symptoms++;
 			c->shist[b]++;
-			chain_add(c, rules, p + 1);
+			chain_add(c, rules, p + 1, path);
 			deepest = c;
 		}
 		if (deepest) {
@@ -687,6 +727,7 @@ static int collect(struct triage *t)
 		if (!g)
 			continue;
 		qsort(g->chains, g->nchains, sizeof *g->chains, chain_cmp);
+		g->linked = g->nchains ? &g->chains[0] : NULL;
 		if (g->rule->role == ROLE_CAUSE)
 			r->causes[r->ncauses++] = g;
 		else if (g->rule->role == ROLE_SYMPTOM) {
