@@ -710,6 +710,47 @@ static int chain_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Whether group c's findings explained a finding of rule x. */
+static int linked(const struct triage_group *c, const struct rule *x)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexplains; i++)
+		if (c->explains[i].rule == x)
+			return 1;
+	return 0;
+}
+
+/*
+ * With no symptom, the verdict is still the deepest cause: from the
+ * top-ranked cause, step to a cause that explains it (the best ranked
+ * first), as long as there is one. A step needs a correlated link, or, when
+ * either side has no time to correlate by, the rules' own explains.
+ */
+static const struct triage_group *deepest_cause(const struct triage *t,
+						const struct triage_group *v)
+{
+	const struct triage_report *r = &t->rep;
+	size_t depth, i, n = t->rs->n;
+
+	for (depth = 0; depth < TRIAGE_MAX_DEPTH; depth++) {
+		const struct triage_group *next = NULL;
+
+		for (i = 0; i < r->ncauses && !next; i++) {
+			const struct triage_group *c = r->causes[i];
+
+			if (c == v || !t->rel[c->rule->index * n + v->rule->index])
+				continue;
+			if (linked(c, v->rule) || !c->has_ts || !v->has_ts)
+				next = c;
+		}
+		if (!next)
+			break;
+		v = next;
+	}
+	return v;
+}
+
 static int collect(struct triage *t)
 {
 	size_t i, total = t->ngroups + t->rs->n;
@@ -745,7 +786,7 @@ static int collect(struct triage *t)
 			r->verdict = r->causes[i];
 		}
 	if (!any_symptom && r->ncauses)
-		r->verdict = r->causes[0];
+		r->verdict = deepest_cause(t, r->causes[0]);
 	return 0;
 }
 
