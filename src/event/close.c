@@ -862,18 +862,24 @@ static size_t find_reason_key(const char *s, size_t n, size_t from, size_t *vi)
 }
 
 /* Is s[k] on a Python traceback's source line, the line under
- * '  File "x.py", line 12, in f'? Such a line is code, not a report. */
+ * '  File "x.py", line 12, in f'? Such a line is code, not a report.
+ * Both lines are looked for within SOURCE_LINE_MAX bytes: the parser calls
+ * this for every close-like key, and an unbounded walk back to the line's
+ * start made a long line with many keys quadratic. */
+#define SOURCE_LINE_MAX 1024
 static int on_source_line(const char *s, size_t k)
 {
 	size_t b = k, pb, i;
 
-	while (b > 0 && s[b - 1] != '\n')
+	while (b > 0 && s[b - 1] != '\n' && k - b < SOURCE_LINE_MAX)
 		b--;
-	if (b == 0)
+	if (b == 0 || s[b - 1] != '\n')
 		return 0;
 	pb = b - 1;
-	while (pb > 0 && s[pb - 1] != '\n')
+	while (pb > 0 && s[pb - 1] != '\n' && b - pb < SOURCE_LINE_MAX)
 		pb--;
+	if (pb > 0 && s[pb - 1] != '\n')
+		return 0;
 	i = skip_blanks(s, b - 1, pb);
 	return AT(s, b - 1, i, "File \"") && FIND(s, b - 1, i, "\", line ") != NPOS;
 }
