@@ -1,4 +1,6 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +86,36 @@ Test(prefilter, a_rule_without_literals_turns_it_off)
 	cr_expect_null(prefilter_build(rs, &why));
 	cr_expect_str_eq(why, "t.sev");
 	ruleset_free(rs);
+}
+
+/* A shipped pack needs several hundred literals: the prefilter holds up
+ * to PREFILTER_WORDS * 64 of them and finds the last one as the first. */
+Test(prefilter, holds_hundreds_of_literals)
+{
+	size_t n = PREFILTER_WORDS * 64 - 8, i, len = 0, cap = n * 256;
+	char *yaml = malloc(cap), rec[128];
+	struct ruleset *rs;
+	struct prefilter *pf;
+	const char *why = NULL;
+
+	cr_assert(yaml);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(yaml + len, cap - len,
+			"%sid: t.r%zu\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+			"match: { message: 'qz%zuxw failure' }\nmessage: m\nwhy: [w]\nfix: f\n",
+			i ? "---\n" : "", i, i);
+	rs = load(yaml);
+	pf = prefilter_build(rs, &why);
+	cr_assert_not_null(pf, "%s", why ? why : "?");
+	snprintf(rec, sizeof rec, "{\"textPayload\":\"qz%zuxw failure\"}", n - 1);
+	cr_expect(prefilter_may_match(pf, rec, strlen(rec)));
+	snprintf(rec, sizeof rec, "{\"textPayload\":\"qz0xw failure\"}");
+	cr_expect(prefilter_may_match(pf, rec, strlen(rec)));
+	snprintf(rec, sizeof rec, "{\"textPayload\":\"qz%zuxw success\"}", n - 1);
+	cr_expect(!prefilter_may_match(pf, rec, strlen(rec)));
+	prefilter_free(pf);
+	ruleset_free(rs);
+	free(yaml);
 }
 
 /* A rule of a three-byte literal, a longer one and one with digit
