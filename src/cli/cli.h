@@ -18,6 +18,7 @@ enum {
 	OPT_VERSION,
 	OPT_MAX_RECORD,
 	OPT_FOLLOW,
+	OPT_THREADS,
 };
 
 #define OPT_COMMON_RULES \
@@ -35,6 +36,9 @@ enum {
 #define OPT_COMMON_MAX_RECORD \
 	{ "max-record", 0, "BYTES", NULL, "cut records longer than BYTES (default 8 MiB; a warning names each)", OPT_MAX_RECORD }
 
+#define OPT_COMMON_THREADS \
+	{ "threads", 0, "N", NULL, "read with N threads (default: $LOGWHY_THREADS, else the cores this process may run on; 1: one thread)", OPT_THREADS }
+
 /* what every command that reads logs takes */
 #define OPT_COMMON_READING \
 	OPT_COMMON_RULES, OPT_COMMON_INPUT, OPT_COMMON_COLOR, OPT_COMMON_MAX_RECORD, \
@@ -50,6 +54,7 @@ struct common {
 	int verbose;
 	int version;
 	int follow;
+	int threads;               /* --threads, 0: not given */
 	long warnings;
 };
 
@@ -94,6 +99,13 @@ struct evstream;
 int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
 		    const struct ruleset *rs, int progress,
 		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx);
+/* Threads for reading: --threads, else $LOGWHY_THREADS, else the CPUs this
+ * process may run on (sched_getaffinity); at most CLI_MAX_THREADS; -1 when
+ * $LOGWHY_THREADS is not a number from 1 to CLI_MAX_THREADS. */
+#define CLI_MAX_THREADS 64
+int cli_threads(const struct common *c);
+/* "1".."64" into *out; -1 when s is not one. */
+int cli_parse_threads(const char *s, int *out);
 /* The progress line is erased before a warning is printed. */
 void cli_progress_pause(void);
 /* LOGWHY_NO_FASTPATH=1: parse every record and inflate gzip in the reading

@@ -18,6 +18,7 @@ static const struct opt triage_opts[] = {
 	  "name the input NAME in examples and warnings (one input; e.g. the file a shard was cut from)", OPT_LABEL },
 	{ "first-line", 0, "N", NULL,
 	  "number the input's lines from N (one input; the line a shard starts at in the whole file)", OPT_FIRST_LINE },
+	OPT_COMMON_THREADS,
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
