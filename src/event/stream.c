@@ -20,7 +20,7 @@
  * ahead or parsing are kept with their record and given out when it is
  * reached, so they come in the order one thread gives them.
  */
-#define PB_RECORDS 256               /* records per batch */
+#define PB_RECORDS 1024              /* records per batch */
 #define PB_BYTES ((size_t)1 << 20)   /* record bytes per batch (one record may pass) */
 #define PB_MAX_THREADS 64
 

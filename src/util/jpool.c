@@ -27,8 +27,8 @@
 #ifndef JPOOL_OFF
 /* Each thread allocates from a pool of its own (no lock on the way); a
  * block freed by another thread goes back to the pool it came from through
- * that pool's `remote` list, which the owner takes over when a class runs
- * dry. Pools outlive their threads: jpool_thread_end hands a pool back for
+ * that pool's `remote` list of its class, which the owner takes over whole
+ * when the class runs dry. Pools outlive their threads: jpool_thread_end hands a pool back for
  * the next thread to take, with everything in it. */
 struct jp_pool;
 
@@ -52,7 +52,7 @@ struct jp_slab {
 struct jp_pool {
 	struct jp_free *free_list[JP_CLASSES + 1];
 	char *slab_pos, *slab_end;
-	_Atomic(struct jp_free *) remote;   /* freed elsewhere, any class */
+	_Atomic(struct jp_free *) remote[JP_CLASSES + 1];   /* freed elsewhere */
 	struct jp_pool *next_idle;
 };
 
@@ -83,23 +83,6 @@ static struct jp_pool *pool_get(void)
 	return mine = p;
 }
 
-/* Blocks other threads gave back, onto this pool's own lists. */
-static int take_remote(struct jp_pool *p)
-{
-	struct jp_free *f = atomic_exchange_explicit(&p->remote, NULL, memory_order_acquire);
-	int any = f != NULL;
-
-	while (f) {
-		struct jp_free *next = f->next;
-		size_t cls = ((union jp_head *)(void *)f - 1)->h.cls;
-
-		f->next = p->free_list[cls];
-		p->free_list[cls] = f;
-		f = next;
-	}
-	return any;
-}
-
 static void *jp_malloc(size_t n)
 {
 	size_t cls = (n + JP_STEP - 1) / JP_STEP, size;
@@ -119,8 +102,8 @@ static void *jp_malloc(size_t n)
 	if (!(p = pool_get()))
 		return NULL;
 	if ((f = p->free_list[cls]) ||
-	    (atomic_load_explicit(&p->remote, memory_order_relaxed) && take_remote(p) &&
-	     (f = p->free_list[cls]))) {
+	    (atomic_load_explicit(&p->remote[cls], memory_order_relaxed) &&
+	     (f = atomic_exchange_explicit(&p->remote[cls], NULL, memory_order_acquire)))) {
 		p->free_list[cls] = f->next;
 		return f;
 	}
@@ -159,9 +142,9 @@ static void jp_free(void *ptr)
 		p->free_list[h->h.cls] = f;
 		return;
 	}
-	f->next = atomic_load_explicit(&p->remote, memory_order_relaxed);
-	while (!atomic_compare_exchange_weak_explicit(&p->remote, &f->next, f, memory_order_release,
-						      memory_order_relaxed))
+	f->next = atomic_load_explicit(&p->remote[h->h.cls], memory_order_relaxed);
+	while (!atomic_compare_exchange_weak_explicit(&p->remote[h->h.cls], &f->next, f,
+						      memory_order_release, memory_order_relaxed))
 		;
 }
 
