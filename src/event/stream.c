@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/unwrap.h"
 #include "read/source.h"
 #include "util/jpool.h"
 
@@ -31,6 +32,7 @@ struct pslot {
 	int state;
 	struct skim_keys k;    /* PS_SKIMMED: spans into rec.text */
 	struct event ev;       /* made by a parse thread */
+	int ok;                /* PS_FILLED: normalized (not kept as text) */
 	size_t fw0, fw1;       /* framing warnings before this record: fw[fw0..fw1) */
 	size_t pw0, pw1;       /* parsing warnings: pw[pw0..pw1) */
 };
@@ -71,6 +73,7 @@ struct ppar {
 	const struct warn_sink *user;
 	struct evstream *s;
 };
+#include "util/timeparse.h"
 
 struct evstream {
 	struct framer *fr;
@@ -81,6 +84,10 @@ struct evstream {
 	int failed;           /* a read error waits until held events are out */
 	struct diag err;
 	struct ppar *par;     /* NULL: one thread */
+	struct unwrap uw;     /* a wrapper whose records are coming out */
+	struct record uw_rec; /* its record (valid: the framer waits) */
+	int year;             /* of the last record with a full date */
+	long wrappers, items;
 };
 
 static int dvec_add(struct dvec *v, const struct diag *d)
@@ -263,13 +270,39 @@ struct evstream *evstream_open_mem(const char *name, const char *data, size_t le
 }
 
 /* A record that did not normalize is kept as a text event of its bytes. */
+/* What a normalized record tells the stream: the year of its time (for the
+ * next times written without one), and whether it wraps records of its own. */
+static void filled(struct evstream *s, struct event *ev, const struct record *rec)
+{
+	enum unwrap_kind k;
+
+	if (ev->has_ts && !ev->yearless)
+		s->year = timeparse_year(ev->ts_us);
+	if (rec->kind == RECORD_JSON &&
+	    (k = unwrap_kind_of(ev->entry, rec->format)) != UNWRAP_NONE) {
+		unwrap_begin(&s->uw, ev->entry, k);
+		s->uw_rec = *rec;
+		s->wrappers++;
+	}
+}
+
 static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 {
 	struct record text;
 	struct diag d;
+	int rc;
 
-	if (event_from_record(ev, rec, &d) == 0)
+	if (rec->kind == RECORD_TEXT && s->year) {
+		text = *rec;
+		text.year = s->year;
+		rc = event_from_record(ev, &text, &d);
+	} else {
+		rc = event_from_record(ev, rec, &d);
+	}
+	if (rc == 0) {
+		filled(s, ev, rec);
 		return;
+	}
 	warn_emit(s->o.warn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
 	text = *rec;
 	text.kind = RECORD_TEXT;
@@ -298,7 +331,9 @@ static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
 	struct diag d;
 
 	sl->pw0 = b->pw.n;
-	if (rec->json) {
+	sl->ok = 1;
+	if (rec->json || rec->kind == RECORD_TEXT) {
+		/* a text record's year is the stream's, known in order only */
 		sl->state = PS_SERIAL;
 	} else if (s->o.may_match && rec->kind == RECORD_JSON &&
 		   !s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) &&
@@ -309,6 +344,7 @@ static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
 		if (event_from_record(&sl->ev, rec, &d) != 0) {
 			struct record text = *rec;
 
+			sl->ok = 0;
 			warn_emit(&b->pwarn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
 			text.kind = RECORD_TEXT;
 			text.json = NULL;
@@ -462,6 +498,27 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 				*d = s->err;
 			return -1;
 		}
+		if (s->uw.kind) {
+			/* the next record of a wrapper */
+			json_t *item = unwrap_next(&s->uw);
+
+			if (!item) {
+				unwrap_end(&s->uw);
+				continue;
+			}
+			ev = evjoin_slot(s->join);
+			if (!ev) {
+				json_decref(item);
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			}
+			event_from_item(ev, &s->uw_rec, item);
+			s->items++;
+			if (evjoin_push(s->join) < 0)
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			if (s->o.no_join)
+				evjoin_end(s->join);
+			continue;
+		}
 		if (s->eof)
 			return 0;
 		sl = par_next(s, &b, &oom);
@@ -492,9 +549,13 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 			give_warnings(s, &b->pw, sl->pw0, sl->pw1);
 			*ev = sl->ev;
 			sl->ev = t;
+			if (sl->ok)
+				filled(s, ev, &sl->rec);
 		} else if (!skim(s, ev, &sl->rec)) {
 			fill(s, ev, &sl->rec);
 		}
+		if (s->uw.kind)
+			continue;   /* the wrapper itself is no event: its records are */
 		if (evjoin_push(s->join) < 0)
 			return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 		if (s->o.no_join)
@@ -520,6 +581,27 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 				*d = s->err;
 			return -1;
 		}
+		if (s->uw.kind) {
+			/* the next record of a wrapper */
+			json_t *item = unwrap_next(&s->uw);
+
+			if (!item) {
+				unwrap_end(&s->uw);
+				continue;
+			}
+			ev = evjoin_slot(s->join);
+			if (!ev) {
+				json_decref(item);
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			}
+			event_from_item(ev, &s->uw_rec, item);
+			s->items++;
+			if (evjoin_push(s->join) < 0)
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			if (s->o.no_join)
+				evjoin_end(s->join);
+			continue;
+		}
 		if (s->eof)
 			return 0;
 		rc = framer_next(s->fr, &rec, &s->err);
@@ -536,6 +618,8 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 			return diag_set(d, rec->source, rec->line, 0, "out of memory");
 		if (!skim(s, ev, rec))
 			fill(s, ev, rec);
+		if (s->uw.kind)
+			continue;   /* the wrapper itself is no event: its records are */
 		if (evjoin_push(s->join) < 0)
 			return diag_set(d, rec->source, rec->line, 0, "out of memory");
 		if (s->o.no_join)
@@ -553,10 +637,17 @@ long evstream_records(const struct evstream *s)
 	return s->records;
 }
 
+void evstream_wrapped(const struct evstream *s, long *wrappers, long *items)
+{
+	*wrappers = s->wrappers;
+	*items = s->items;
+}
+
 void evstream_close(struct evstream *s)
 {
 	if (!s)
 		return;
+	unwrap_end(&s->uw);
 	framer_close(s->fr);
 	ppar_free(s->par);   /* after: the framer's source warns through it */
 	evjoin_free(s->join);
