@@ -5,7 +5,11 @@ classes (enum serialization with its per-line --- Logging error --- block,
 missing services, startup timeouts, E2E variables, 1011/1006 closes).
 Deterministic for a given seed.
 
-usage: gen-corpus.py SIZE_MB [SEED] > corpus.ndjson
+usage: gen-corpus.py SIZE_MB [SEED [INCIDENT_RATE]] > corpus.ndjson
+
+INCIDENT_RATE (default 0.025) is the chance that the next request is an
+incident sequence rather than one healthy line; 1 gives a storm where
+nearly every record is an incident line.
 """
 import datetime
 import json
@@ -14,6 +18,7 @@ import sys
 
 size = int(float(sys.argv[1]) * 1e6)
 rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+rate = float(sys.argv[3]) if len(sys.argv) > 3 else 0.025
 base = datetime.datetime(2025, 9, 8, 4, 0, 0, tzinfo=datetime.timezone.utc)
 instances = ["%0128x" % rng.getrandbits(512) for _ in range(6)]
 res = {"labels": {"configuration_name": "netra-backend-staging", "location": "us-central1",
@@ -70,7 +75,7 @@ while written < size:
     inst = rng.choice(instances)
     conn = "ws_%08x" % rng.getrandbits(32)
     trace = "%032x" % rng.getrandbits(128)
-    if rng.random() < 0.025:
+    if rng.random() < rate:
         seq = rng.choice(incidents)
     else:
         seq = [rng.choice(healthy)]

@@ -10,6 +10,8 @@ MB=${BENCH_MB:-300}
 RUNS=${BENCH_RUNS:-3}
 JQ_MB=${BENCH_JQ_MB:-2}
 RSS_MB=${BENCH_RSS_MB:-}
+STORM_MB=${BENCH_STORM_MB:-50}
+THREADS=${BENCH_THREADS:-1 2 4 8}
 LW=$BUILD/logwhy
 JL=$BUILD/jansson_loop
 # One-byte characters: grep -P in a UTF-8 locale validates every line first,
@@ -128,18 +130,55 @@ measure "jansson parse" "$bytes" "$recs" sh -c 'exec "$@" <"$0"' "$nd" "$JL" par
 # shellcheck disable=SC2016
 measure "jansson parse+dump" "$bytes" "$recs" sh -c 'exec "$@" <"$0"' "$nd" "$JL"
 
+# --- anchors a user would type (issue 17) ---------------------------------
+# The search a user runs for an incident: one alternation of the phrases
+# they would grep for, tested against the message wherever the LogEntry
+# keeps it. grep and rg print their count into a pipe (GNU grep stops at
+# the first match when its output is /dev/null); jq prints the records.
+user_pat='code=1011|not JSON serializable|Logging error|Traceback|validation failed|did not complete|Exception in ASGI'
+# shellcheck disable=SC2016
+user_jq='select((.jsonPayload.message // .textPayload // "") | tostring | test($p))'
+storm=$DIR/storm-$STORM_MB.ndjson
+if [ ! -s "$storm" ]; then
+	note "bench: generating $storm ($STORM_MB MB, an incident storm)"
+	python3 bench/gen-corpus.py "$STORM_MB" 1 1 >"$storm.tmp"
+	mv "$storm.tmp" "$storm"
+fi
+sbytes=$(wc -c <"$storm")
+srecs=$(wc -l <"$storm")
+# shellcheck disable=SC2016
+topipe='"$@" | cat >/dev/null'
+measure "U jq select message" "$bytes" "$recs" jq -c --arg p "$user_pat" "$user_jq" "$nd"
+measure "U grep -cP | pipe" "$bytes" "$recs" sh -c "$topipe" sh grep -cP "$user_pat" "$nd"
+measure "U rg -c | pipe" "$bytes" "$recs" sh -c "$topipe" sh rg -c "$user_pat" "$nd"
+measure "U jq -c ." "$bytes" "$recs" jq -c . "$nd"
+measure "U triage -o json" "$bytes" "$recs" "$LW" triage -o json -q "$nd"
+measure "U lint -o json" "$bytes" "$recs" "$LW" lint -o json --fail-on never -q "$nd"
+# shellcheck disable=SC2016
+measure "U sanitize <pipe" "$bytes" "$recs" sh -c 'cat "$0" | "$@"' "$nd" "$LW" sanitize -q
+measure "U triage 1 core" "$bytes" "$recs" taskset -c 0 "$LW" triage -o json -q "$nd"
+measure "U lint 1 core" "$bytes" "$recs" taskset -c 0 "$LW" lint -o json --fail-on never -q "$nd"
+for n in $THREADS; do
+	measure "U triage --threads=$n" "$bytes" "$recs" "$LW" triage -o json -q --threads="$n" "$nd"
+done
+measure "U triage storm" "$sbytes" "$srecs" "$LW" triage -o json -q "$storm"
+measure "U lint storm" "$sbytes" "$srecs" "$LW" lint -o json --fail-on never -q "$storm"
+measure "U jq select storm" "$sbytes" "$srecs" jq -c --arg p "$user_pat" "$user_jq" "$storm"
+# --- end of issue 17 anchors -----------------------------------------------
+
 if [ -n "$RSS_MB" ]; then
 	big=$DIR/corpus-$RSS_MB.ndjson
 	gen "$big" "$RSS_MB"
 	bb=$(wc -c <"$big")
 	br=$(wc -l <"$big")
 	RUNS=1
-	measure "triage rss-input" "$bb" "$br" "$LW" triage -q "$big"
-	measure "lint rss-input" "$bb" "$br" "$LW" lint -q "$big"
+	measure "triage rss-input" "$bb" "$br" "$LW" triage -o json -q "$big"
+	measure "lint rss-input" "$bb" "$br" "$LW" lint -o json --fail-on never -q "$big"
 	measure "sanitize rss-input" "$bb" "$br" "$LW" sanitize -q "$big"
 fi
 
-awk -F '\t' -v mb="$MB" -v rssmb="${RSS_MB:-$MB}" '
+awk -F '\t' -v mb="$MB" -v rssmb="${RSS_MB:-$MB}" -v nd="$nd" -v storm="$storm" \
+	-v upat="$user_pat" -v ujq="$user_jq" '
 # .gz can come out faster than the plain file within run-to-run noise
 function max0(x) { return x > 0 ? x : 0 }
 function ratio(a, b) { return (a in t && b in t && t[a] > 0 && t[b] > 0) ? t[b] / t[a] : -1 }
@@ -156,15 +195,16 @@ function row(what, r, target, cmp,   ok) {
 }
 END {
 	printf "\nlogwhy bench: %s MB corpus, %d records (best of runs; stdout discarded)\n\n", mb, r["lint ndjson"]
-	printf "  %-20s %9s %9s %12s %10s\n", "what", "seconds", "MB/s", "records/s", "peak RSS"
+	printf "  %-24s %9s %9s %12s %10s\n", "what", "seconds", "MB/s", "records/s", "peak RSS"
 	for (i = 1; i <= NR; i++) {
 		n = name[i]
-		if (!(n in t)) { printf "  %-20s %9s\n", n, "failed"; continue }
-		printf "  %-20s %9.2f %9.1f %12.0f %7.1f MiB\n", n, t[n], b[n] / t[n] / 1e6, r[n] / t[n], m[n] / 1024
+		if (!(n in t)) { printf "  %-24s %9s\n", n, "failed"; continue }
+		printf "  %-24s %9.2f %9.1f %12.0f %7.1f MiB\n", n, t[n], b[n] / t[n] / 1e6, r[n] / t[n], m[n] / 1024
 	}
 	printf "\n  MB/s is of the NDJSON bytes (for .gz: uncompressed; for the array: its own, larger, bytes).\n"
 	printf "  jq ran on a %.1f MB slice; its rate is what the table compares.\n\n", b["jq rules (slice)"] / 1e6
-	printf "targets (ratio = their time per byte / ours):\n"
+	printf "issue 6 targets, against the older anchors above (jq running every rule\047s\n"
+	printf "regex as its own test(); grep -cP over every rule pattern) -- ratio = their time per byte / ours:\n"
 	# jq ran on fewer bytes: compare rates, not times.
 	jq = ("jq rules (slice)" in t) ? rate["jq rules (slice)"] : 0
 	row("triage vs jq throughput", jq > 0 && ("triage ndjson" in t) ? rate["triage ndjson"] / jq : -1, 10, ">=")
@@ -180,6 +220,27 @@ END {
 		row("lint gz overhead / zcat time", max0(t["lint gz"] - t["lint ndjson"]) / t["zcat gz"], 1, "<=")
 	if ("triage gz" in t && "triage ndjson" in t && "zcat gz" in t)
 		row("triage gz overhead / zcat time", max0(t["triage gz"] - t["triage ndjson"]) / t["zcat gz"], 1, "<=")
+	printf "\nissue 17 targets, against what a user would type (the U rows):\n"
+	printf "  corpus  %s (%.1f MB, %d records)\n", nd, b["U triage -o json"] / 1e6, r["U triage -o json"]
+	printf "  storm   %s (%.1f MB, %d records)\n", storm, b["U triage storm"] / 1e6, r["U triage storm"]
+	printf "  pattern %s\n", upat
+	printf "  jq      jq -c --arg p \"$pattern\" \047%s\047 FILE\n", ujq
+	printf "  grep    grep -cP \"$pattern\" FILE | cat;  rg -c \"$pattern\" FILE | cat\n"
+	printf "  jq -c . FILE;  cat FILE | logwhy sanitize;  logwhy triage -o json FILE;  logwhy lint -o json --fail-on never FILE\n\n"
+	row("triage vs jq select throughput", ratio("U triage -o json", "U jq select message"), 10, ">=")
+	row("lint vs jq select throughput", ratio("U lint -o json", "U jq select message"), 10, ">=")
+	row("triage vs grep -cP throughput", ratio("U triage -o json", "U grep -cP | pipe"), 0.5, ">=")
+	row("lint vs grep -cP throughput", ratio("U lint -o json", "U grep -cP | pipe"), 0.5, ">=")
+	row("triage vs rg -c throughput (info)", ratio("U triage -o json", "U rg -c | pipe"), 0.5, ">=")
+	row("sanitize vs jq -c . throughput", ratio("U sanitize <pipe", "U jq -c ."), 5, ">=")
+	row("triage storm vs jq select storm", ratio("U triage storm", "U jq select storm"), 10, ">=")
+	for (k = 1; k <= n; k++)
+		row(sprintf("%s peak RSS, MiB (%s MB input)", c[k], rssmb), (c[k] " " sfx) in m ? m[c[k] " " sfx] / 1024 : -1, 64, "<=")
+	printf "  %-44s %10.2f  (1 core time / default threads time)\n", "triage 2 cores vs 1 core", ratio("U triage -o json", "U triage 1 core")
+	printf "  %-44s %10.2f\n", "lint 2 cores vs 1 core", ratio("U lint -o json", "U lint 1 core")
+	for (i = 1; i <= NR; i++)
+		if (name[i] ~ /^U triage --threads=/ && (name[i] in t))
+			printf "  %-44s %10.2f  (vs --threads=1)\n", substr(name[i], 3), ratio(name[i], "U triage --threads=1")
 	if (rssmb == mb)
 		printf "\n  peak RSS measured on the %s MB corpus, not 1 GB: set BENCH_RSS_MB=1000 for that.\n", mb
 	printf "  floor if every record were parsed: jansson parse %.1f MB/s\n", ("jansson parse" in rate) ? rate["jansson parse"] / 1e6 : 0

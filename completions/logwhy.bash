@@ -20,6 +20,7 @@ _logwhy() {
 		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
 		--label) return ;;
 		--first-line) return ;;
+		--threads) return ;;
 		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
@@ -29,7 +30,7 @@ _logwhy() {
 		--until) return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --fail-on --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --threads --fail-on --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)
@@ -45,6 +46,7 @@ _logwhy() {
 		case $prev in
 		--output|-o) COMPREPLY=($(compgen -W 'text json sarif junit github' -- "$cur")); return ;;
 		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
+		--threads) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
@@ -53,7 +55,7 @@ _logwhy() {
 		--until) return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --threads --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	rules)

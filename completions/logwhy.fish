@@ -14,6 +14,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from triage' -s o -l output -x -a 
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l label -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l threads -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
@@ -37,6 +38,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from merge' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s o -l output -x -a 'text json sarif junit github'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s f -l follow
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l threads -x
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l color -x -a 'auto always never'

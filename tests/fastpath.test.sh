@@ -1,9 +1,10 @@
 #!/bin/sh
 # The fast paths change nothing a user sees. Every golden case runs again
-# with LOGWHY_NO_FASTPATH=1 (every record parsed, no prefilter) against the
-# same expected files; then lint and triage run with the fast paths on and
-# off over the incident inputs (every shape) and a generated corpus, and
-# their outputs must be byte for byte the same. Ends "N passed, N failed".
+# with LOGWHY_NO_FASTPATH=1 (every record parsed, no prefilter, one thread)
+# and with LOGWHY_THREADS=3 against the same expected files; then lint and
+# triage run with the fast paths off, and on with 1, 2 and 5 threads, over
+# the incident inputs (every shape) and a generated corpus, and their
+# outputs must be byte for byte the same. Ends "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
@@ -16,35 +17,39 @@ trap 'rm -rf "$tmp"' EXIT
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
-# 1. the golden cases, fast paths off
-LOGWHY_NO_FASTPATH=1 sh tests/golden.test.sh >"$tmp/golden" 2>&1
-last=$(tail -n 1 "$tmp/golden")
-gp=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-gf=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$gp" ]; then
-	bad "golden cases with LOGWHY_NO_FASTPATH=1 did not finish"; tail -n 20 "$tmp/golden"
-else
-	[ "$gf" -ne 0 ] && grep -A 12 '^FAIL' "$tmp/golden" | head -n 60
-	pass=$((pass + gp)); fail=$((fail + gf))
-fi
+# 1. the golden cases, fast paths off, then in three threads
+for env in LOGWHY_NO_FASTPATH=1 LOGWHY_THREADS=3; do
+	env "$env" sh tests/golden.test.sh >"$tmp/golden" 2>&1
+	last=$(tail -n 1 "$tmp/golden")
+	gp=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	gf=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ -z "$gp" ]; then
+		bad "golden cases with $env did not finish"; tail -n 20 "$tmp/golden"
+	else
+		[ "$gf" -ne 0 ] && grep -A 12 '^FAIL' "$tmp/golden" | head -n 60
+		pass=$((pass + gp)); fail=$((fail + gf))
+	fi
+done
 
 # 2. on and off, the same bytes
 same() {   # name, then the command's arguments; stdin from $IN if set
 	name=$1
 	shift
-	"$LOGWHY" "$@" <"${IN:-/dev/null}" >"$tmp/on.out" 2>"$tmp/on.err"
-	on=$?
 	LOGWHY_NO_FASTPATH=1 "$LOGWHY" "$@" <"${IN:-/dev/null}" >"$tmp/off.out" 2>"$tmp/off.err"
 	off=$?
-	if [ "$on" != "$off" ]; then
-		bad "$name: exit $on with the fast paths, $off without"
-	elif ! cmp -s "$tmp/on.out" "$tmp/off.out"; then
-		bad "$name: stdout differs"; diff "$tmp/off.out" "$tmp/on.out" | head -n 20
-	elif ! cmp -s "$tmp/on.err" "$tmp/off.err"; then
-		bad "$name: stderr differs"; diff "$tmp/off.err" "$tmp/on.err" | head -n 20
-	else
-		ok
-	fi
+	for th in 1 2 5; do
+		LOGWHY_THREADS=$th "$LOGWHY" "$@" <"${IN:-/dev/null}" >"$tmp/on.out" 2>"$tmp/on.err"
+		on=$?
+		if [ "$on" != "$off" ]; then
+			bad "$name: exit $on with the fast paths ($th threads), $off without"
+		elif ! cmp -s "$tmp/on.out" "$tmp/off.out"; then
+			bad "$name: stdout differs ($th threads)"; diff "$tmp/off.out" "$tmp/on.out" | head -n 20
+		elif ! cmp -s "$tmp/on.err" "$tmp/off.err"; then
+			bad "$name: stderr differs ($th threads)"; diff "$tmp/off.err" "$tmp/on.err" | head -n 20
+		else
+			ok
+		fi
+	done
 }
 
 export NO_COLOR=1 LOGWHY_RULES="$PWD/rules"
@@ -107,6 +112,15 @@ unset IN
 } >"$tmp/mixed.ndjson"
 same "lint mixed" lint --fail-on never -o json "$tmp/mixed.ndjson"
 same "triage mixed" triage -o json "$tmp/mixed.ndjson"
+
+# warnings from framing (a cut record) and from parsing (invalid JSON kept
+# as text) spread over many batches: with threads, each in its place
+awk 'NR % 97 == 0 { print "{\"timestamp\":\"2025-09-08T04:00:01Z\",\"textPayload\":\"code=1011 cut" } NR % 131 == 0 { printf "{\"textPayload\":\"%s\",\"timestamp\":\"2025-09-08T04:00:02Z\"}\n", sprintf("%2000s", "x") } { print }' \
+	"$tmp/corpus.ndjson" >"$tmp/warned.ndjson"
+same "lint warned" lint --fail-on never -o json --max-record 1500 "$tmp/warned.ndjson"
+same "triage warned" triage -o json --max-record 1500 "$tmp/warned.ndjson"
+IN=$tmp/warned.ndjson same "triage warned on stdin" triage --max-record 1500 -
+unset IN
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

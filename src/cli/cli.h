@@ -19,6 +19,7 @@ enum {
 	OPT_VERSION,
 	OPT_MAX_RECORD,
 	OPT_FOLLOW,
+	OPT_THREADS,
 	OPT_OUTPUT_FILE,
 	OPT_SINCE,
 	OPT_UNTIL,
@@ -39,6 +40,8 @@ enum {
 #define OPT_COMMON_MAX_RECORD \
 	{ "max-record", 0, "BYTES", NULL, "cut records longer than BYTES (default 8 MiB; a warning names each)", OPT_MAX_RECORD }
 
+#define OPT_COMMON_THREADS \
+	{ "threads", 0, "N", NULL, "read with N threads (default: $LOGWHY_THREADS, else the cores this process may run on; 1: one thread)", OPT_THREADS }
 #define OPT_COMMON_OUTPUT_FILE \
 	{ "output-file", 0, "PATH", NULL, "write the output to PATH instead of standard output", OPT_OUTPUT_FILE }
 #define OPT_COMMON_SINCE \
@@ -62,6 +65,7 @@ struct common {
 	int verbose;
 	int version;
 	int follow;
+	int threads;               /* --threads, 0: not given */
 	long warnings;
 	const char *output_file;   /* --output-file, NULL: standard output */
 	/* --since/--until: an absolute time, or a duration before the latest
@@ -127,6 +131,13 @@ struct evstream;
 int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
 		    const struct ruleset *rs, int progress,
 		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx);
+/* Threads for reading: --threads, else $LOGWHY_THREADS, else the CPUs this
+ * process may run on (sched_getaffinity); at most CLI_MAX_THREADS; -1 when
+ * $LOGWHY_THREADS is not a number from 1 to CLI_MAX_THREADS. */
+#define CLI_MAX_THREADS 64
+int cli_threads(const struct common *c);
+/* "1".."64" into *out; -1 when s is not one. */
+int cli_parse_threads(const char *s, int *out);
 /* The progress line is erased before a warning is printed. */
 void cli_progress_pause(void);
 /* LOGWHY_NO_FASTPATH=1: parse every record and inflate gzip in the reading

@@ -13,6 +13,7 @@ static const struct opt lint_opts[] = {
 	{ "fail-on", 0, "LEVEL", "error|warning|info|never",
 	  "exit 1 when a finding is at or above LEVEL (default error)", OPT_FAIL_ON },
 	OPT_COMMON_FOLLOW,
+	OPT_COMMON_THREADS,
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };

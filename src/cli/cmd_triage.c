@@ -18,6 +18,7 @@ static const struct opt triage_opts[] = {
 	  "name the input NAME in examples and warnings (one input; e.g. the file a shard was cut from)", OPT_LABEL },
 	{ "first-line", 0, "N", NULL,
 	  "number the input's lines from N (one input; the line a shard starts at in the whole file)", OPT_FIRST_LINE },
+	OPT_COMMON_THREADS,
 	{ "fail-on", 0, "LEVEL", "error|warning|info|never",
 	  "exit 1 when the verdict's cause is at or above LEVEL (default never: a report is not a failure)", OPT_FAIL_ON },
 	OPT_COMMON_READING,

@@ -1,9 +1,13 @@
+/* sched_getaffinity, CPU_COUNT */
+#define _GNU_SOURCE
+
 #include "cli/cli.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +129,12 @@ int common_option(struct common *c, int id, const char *value)
 		return 1;
 	case OPT_FOLLOW:
 		c->follow = 1;
+		return 1;
+	case OPT_THREADS:
+		if (cli_parse_threads(value, &c->threads) < 0) {
+			cli_errorf("invalid --threads '%s' (a number from 1 to %d)", value, CLI_MAX_THREADS);
+			return -1;
+		}
 		return 1;
 	case OPT_OUTPUT_FILE:
 		if (!*value) {
@@ -378,6 +388,34 @@ int cli_version(const struct common *c)
 	cli_rules_origin(c, origin, sizeof origin);
 	printf("logwhy %s\nrules: %s\n", LOGWHY_VERSION, origin);
 	return 0;
+}
+
+int cli_parse_threads(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > CLI_MAX_THREADS)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cli_threads(const struct common *c)
+{
+	const char *env = getenv("LOGWHY_THREADS");
+	cpu_set_t set;
+	int n;
+
+	if (c->threads)
+		return c->threads;
+	if (env && *env)
+		return cli_parse_threads(env, &n) == 0 ? n : -1;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && (n = CPU_COUNT(&set)) > 0)
+		return n > CLI_MAX_THREADS ? CLI_MAX_THREADS : n;
+	return 1;
 }
 
 struct pathvec {
@@ -650,6 +688,12 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 	/* LOGWHY_NO_FASTPATH=1 parses every record and reads in one thread
 	 * (the equal-output test) */
 	eo.readahead = !cli_no_fastpath();
+	eo.threads = eo.readahead ? cli_threads(c) : 1;
+	if (eo.threads < 0) {
+		cli_errorf("invalid LOGWHY_THREADS '%s' (a number from 1 to %d)", getenv("LOGWHY_THREADS"),
+			   CLI_MAX_THREADS);
+		return -1;
+	}
 	if (rs && eo.readahead && (pf = prefilter_build(rs, NULL))) {
 		eo.may_match = prefilter_may_match;
 		eo.may_match_ctx = pf;

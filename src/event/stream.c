@@ -1,10 +1,78 @@
 #include "event/stream.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event/unwrap.h"
 #include "read/source.h"
+#include "util/jpool.h"
+
+/*
+ * Parsing in parallel (opts.threads > 1): the calling thread frames records
+ * ahead into batches (copies), parse threads turn each record into an event
+ * (skimmed, or parsed and normalized) the way one thread would, and the
+ * calling thread takes the batches back in order to join and hand out.
+ * What depends on the stream's history stays in the calling thread: the
+ * joiner, and so the choice between a skimmed and a parsed event, which
+ * needs the joiner's open runs (a record the parse thread skimmed is parsed
+ * there again when an open run would take it). Warnings made while framing
+ * ahead or parsing are kept with their record and given out when it is
+ * reached, so they come in the order one thread gives them.
+ */
+#define PB_RECORDS 1024              /* records per batch */
+#define PB_BYTES ((size_t)1 << 20)   /* record bytes per batch (one record may pass) */
+#define PB_MAX_THREADS 64
+
+enum { PS_SERIAL, PS_SKIMMED, PS_FILLED };
+
+struct pslot {
+	struct record rec;     /* text: offset into the batch's bytes until queued */
+	int state;
+	struct skim_keys k;    /* PS_SKIMMED: spans into rec.text */
+	struct event ev;       /* made by a parse thread */
+	int ok;                /* PS_FILLED: normalized (not kept as text) */
+	size_t fw0, fw1;       /* framing warnings before this record: fw[fw0..fw1) */
+	size_t pw0, pw1;       /* parsing warnings: pw[pw0..pw1) */
+};
+
+struct dvec {
+	struct diag *v;
+	size_t n, cap;
+};
+
+struct pbatch {
+	struct pslot *slot;
+	size_t n;
+	struct buf bytes;
+	struct dvec fw, pw;
+	int done;              /* parsed; guarded by the stream's lock */
+	int last;              /* framing ended after these records */
+	int end_rc;            /* last: framer_next's 0 or -1 */
+	struct diag end_err;
+	size_t end_fw0;        /* last: warnings of the final framer_next */
+	struct warn_sink pwarn;
+};
+
+struct ppar {
+	pthread_t th[PB_MAX_THREADS];
+	int want, nth;         /* parse threads wanted, started */
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct pbatch *b;      /* ring of nb batches, by sequence number */
+	size_t nb;
+	size_t framed;         /* batches framed and queued */
+	size_t taken;          /* batches a parse thread took */
+	size_t used;           /* batches the caller finished with */
+	size_t pos;            /* next slot of batch `used` */
+	int stop;
+	int framing_over;
+	struct pbatch *filling;   /* where framing warnings go, NULL: pass on */
+	struct warn_sink cap;     /* the framer's and source's sink */
+	const struct warn_sink *user;
+	struct evstream *s;
+};
 #include "util/timeparse.h"
 
 struct evstream {
@@ -15,13 +83,124 @@ struct evstream {
 	int eof;
 	int failed;           /* a read error waits until held events are out */
 	struct diag err;
+	struct ppar *par;     /* NULL: one thread */
 	struct unwrap uw;     /* a wrapper whose records are coming out */
 	struct record uw_rec; /* its record (valid: the framer waits) */
 	int year;             /* of the last record with a full date */
 	long wrappers, items;
 };
 
-static struct evstream *stream_new(struct source *src, const struct evstream_opts *o)
+static int dvec_add(struct dvec *v, const struct diag *d)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 4;
+		struct diag *p = realloc(v->v, cap * sizeof *p);
+
+		if (!p)
+			return -1;
+		v->v = p;
+		v->cap = cap;
+	}
+	v->v[v->n++] = *d;
+	return 0;
+}
+
+/* The framer's and the source's warnings: kept with the batch being framed
+ * (given out when its next record is reached), else passed on. */
+static void cap_warning(void *ctx, const struct diag *d)
+{
+	struct ppar *p = ctx;
+
+	if (!p->filling || dvec_add(&p->filling->fw, d) < 0) {
+		if (p->user && p->user->fn)
+			p->user->fn(p->user->ctx, d);
+	}
+}
+
+static void parse_warning(void *ctx, const struct diag *d)
+{
+	struct pbatch *b = ctx;
+
+	dvec_add(&b->pw, d);   /* out of memory: the warning is lost, not the record */
+}
+
+static struct ppar *ppar_new(const struct evstream_opts *o)
+{
+	struct ppar *p = calloc(1, sizeof *p);
+	size_t i;
+
+	if (!p)
+		return NULL;
+	p->want = o->threads - 1 > PB_MAX_THREADS ? PB_MAX_THREADS : o->threads - 1;
+	p->nb = (size_t)p->want * 2 + 2;
+	p->b = calloc(p->nb, sizeof *p->b);
+	if (!p->b) {
+		free(p);
+		return NULL;
+	}
+	for (i = 0; i < p->nb; i++) {
+		p->b[i].bytes.max = (size_t)-1;
+		p->b[i].pwarn.fn = parse_warning;
+		p->b[i].pwarn.ctx = &p->b[i];
+	}
+	p->user = o->warn;
+	p->cap.fn = cap_warning;
+	p->cap.ctx = p;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	return p;
+}
+
+static void *ppar_main(void *arg);
+
+static void ppar_free(struct ppar *p)
+{
+	size_t i, j;
+	int t;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (t = 0; t < p->nth; t++)
+		pthread_join(p->th[t], NULL);
+	for (i = 0; i < p->nb; i++) {
+		struct pbatch *b = &p->b[i];
+
+		for (j = 0; j < b->n; j++)
+			if (b->slot[j].rec.json)
+				json_decref(b->slot[j].rec.json);
+		for (j = 0; j < PB_RECORDS && b->slot; j++)
+			event_free(&b->slot[j].ev);
+		free(b->slot);
+		buf_free(&b->bytes);
+		free(b->fw.v);
+		free(b->pw.v);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	free(p->b);
+	free(p);
+}
+
+static int ppar_start(struct ppar *p)
+{
+	int t;
+
+	for (t = 0; t < p->want; t++) {
+		if (pthread_create(&p->th[t], NULL, ppar_main, p) != 0)
+			break;
+		p->nth++;
+	}
+	return p->nth ? 0 : -1;
+}
+
+static struct evstream *stream_new(struct source *src, const struct evstream_opts *o,
+				   struct ppar *par)
 {
 	struct evstream *s;
 	struct framer_opts fo;
@@ -29,17 +208,19 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		source_close(src);
+		ppar_free(par);
 		return NULL;
 	}
 	if (o)
 		s->o = *o;
+	s->par = par;
 	memset(&fo, 0, sizeof fo);
 	fo.format = s->o.format;
 	fo.max_record = s->o.max_record;
-	fo.warn = s->o.warn;
+	fo.warn = par ? &par->cap : s->o.warn;
 	s->fr = framer_open(src, &fo);   /* owns src from here, also on failure */
 	s->join = evjoin_new();
-	if (!s->fr || !s->join) {
+	if (!s->fr || !s->join || (par && (par->s = s, ppar_start(par) < 0))) {
 		evstream_close(s);
 		return NULL;
 	}
@@ -49,16 +230,25 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
 			       struct diag *d)
 {
-	struct source *src = source_open(path, o ? o->warn : NULL, d);
+	struct ppar *par = NULL;
+	struct source *src;
 	struct evstream *s;
 
-	if (!src)
+	/* following a file hands each event out as it comes: no batches */
+	if (o && o->threads > 1 && !o->follow && !(par = ppar_new(o))) {
+		diag_set(d, path, 0, 0, "out of memory");
 		return NULL;
+	}
+	src = source_open(path, par ? &par->cap : o ? o->warn : NULL, d);
+	if (!src) {
+		ppar_free(par);
+		return NULL;
+	}
 	if (o && o->follow)
 		source_follow(src, 1);
 	if (o && o->readahead)
 		source_readahead(src, 1);
-	s = stream_new(src, o);
+	s = stream_new(src, o, par);
 	if (!s)
 		diag_set(d, path, 0, 0, "out of memory");
 	return s;
@@ -69,10 +259,33 @@ struct evstream *evstream_open_mem(const char *name, const char *data, size_t le
 {
 	struct source *src = source_open_mem(name, data, len, o ? o->warn : NULL);
 
-	return src ? stream_new(src, o) : NULL;
+	struct evstream_opts one;
+
+	if (o && o->threads > 1) {
+		one = *o;
+		one.threads = 1;
+		o = &one;
+	}
+	return src ? stream_new(src, o, NULL) : NULL;
 }
 
 /* A record that did not normalize is kept as a text event of its bytes. */
+/* What a normalized record tells the stream: the year of its time (for the
+ * next times written without one), and whether it wraps records of its own. */
+static void filled(struct evstream *s, struct event *ev, const struct record *rec)
+{
+	enum unwrap_kind k;
+
+	if (ev->has_ts && !ev->yearless)
+		s->year = timeparse_year(ev->ts_us);
+	if (rec->kind == RECORD_JSON &&
+	    (k = unwrap_kind_of(ev->entry, rec->format)) != UNWRAP_NONE) {
+		unwrap_begin(&s->uw, ev->entry, k);
+		s->uw_rec = *rec;
+		s->wrappers++;
+	}
+}
+
 static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 {
 	struct record text;
@@ -87,16 +300,7 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 		rc = event_from_record(ev, rec, &d);
 	}
 	if (rc == 0) {
-		enum unwrap_kind k;
-
-		if (ev->has_ts && !ev->yearless)
-			s->year = timeparse_year(ev->ts_us);
-		if (rec->kind == RECORD_JSON &&
-		    (k = unwrap_kind_of(ev->entry, rec->format)) != UNWRAP_NONE) {
-			unwrap_begin(&s->uw, ev->entry, k);
-			s->uw_rec = *rec;
-			s->wrappers++;
-		}
+		filled(s, ev, rec);
 		return;
 	}
 	warn_emit(s->o.warn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
@@ -119,12 +323,254 @@ static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
 }
 
+/* A parse thread's work on one record: what skim and fill do, but for the
+ * joiner's part, which the calling thread decides. */
+static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
+{
+	struct record *rec = &sl->rec;
+	struct diag d;
+
+	sl->pw0 = b->pw.n;
+	sl->ok = 1;
+	if (rec->json || rec->kind == RECORD_TEXT) {
+		/* a text record's year is the stream's, known in order only */
+		sl->state = PS_SERIAL;
+	} else if (s->o.may_match && rec->kind == RECORD_JSON &&
+		   !s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) &&
+		   event_skim(&sl->ev, rec, &sl->k)) {
+		sl->state = PS_SKIMMED;
+	} else {
+		sl->state = PS_FILLED;
+		if (event_from_record(&sl->ev, rec, &d) != 0) {
+			struct record text = *rec;
+
+			sl->ok = 0;
+			warn_emit(&b->pwarn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
+			text.kind = RECORD_TEXT;
+			text.json = NULL;
+			event_from_record(&sl->ev, &text, NULL);
+		}
+	}
+	sl->pw1 = b->pw.n;
+}
+
+static void *ppar_main(void *arg)
+{
+	struct ppar *p = arg;
+
+	for (;;) {
+		struct pbatch *b;
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->taken == p->framed)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		b = &p->b[p->taken++ % p->nb];
+		pthread_mutex_unlock(&p->mu);
+		for (i = 0; i < b->n; i++)
+			parse_one(p->s, b, &b->slot[i]);
+		pthread_mutex_lock(&p->mu);
+		b->done = 1;
+		pthread_cond_broadcast(&p->done);
+		pthread_mutex_unlock(&p->mu);
+	}
+	jpool_thread_end();
+	return NULL;
+}
+
+/* Frame the next batch into b (the caller's thread). -1: out of memory. */
+static int frame_batch(struct evstream *s, struct pbatch *b)
+{
+	struct ppar *p = s->par;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->slot[i].rec.json) {
+			json_decref(b->slot[i].rec.json);
+			b->slot[i].rec.json = NULL;
+		}
+	b->n = 0;
+	b->fw.n = b->pw.n = 0;
+	b->done = b->last = 0;
+	buf_reset(&b->bytes);
+	if (!b->slot) {
+		if (!(b->slot = calloc(PB_RECORDS, sizeof *b->slot)))
+			return -1;
+		for (i = 0; i < PB_RECORDS; i++)
+			event_init(&b->slot[i].ev);
+	}
+	p->filling = b;
+	while (b->n < PB_RECORDS && b->bytes.len < PB_BYTES) {
+		const struct record *rec;
+		struct pslot *sl = &b->slot[b->n];
+		size_t fw0 = b->fw.n;
+		int rc = framer_next(s->fr, &rec, &b->end_err);
+
+		if (rc <= 0) {
+			b->last = 1;
+			b->end_rc = rc;
+			b->end_fw0 = fw0;
+			break;
+		}
+		sl->rec = *rec;
+		sl->rec.text = (const char *)(uintptr_t)b->bytes.len;
+		if (buf_add(&b->bytes, rec->text, rec->len) < 0 || buf_addc(&b->bytes, '\0') < 0) {
+			p->filling = NULL;
+			return -1;
+		}
+		if (rec->json)
+			json_incref(rec->json);
+		sl->fw0 = fw0;
+		sl->fw1 = b->fw.n;
+		b->n++;
+	}
+	p->filling = NULL;
+	for (i = 0; i < b->n; i++)
+		b->slot[i].rec.text = b->bytes.p + (uintptr_t)b->slot[i].rec.text;
+	if (b->last)
+		p->framing_over = 1;
+	return 0;
+}
+
+static void give_warnings(const struct evstream *s, const struct dvec *v, size_t a, size_t b)
+{
+	for (; a < b; a++)
+		if (s->o.warn && s->o.warn->fn)
+			s->o.warn->fn(s->o.warn->ctx, &v->v[a]);
+}
+
+/*
+ * The next record of a parallel stream: frame ahead into every free batch,
+ * wait for the current one to be parsed. NULL at the end of the records
+ * (b_out and the batch's end fields then say how it ended).
+ */
+static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oom)
+{
+	struct ppar *p = s->par;
+	struct pbatch *b;
+
+	for (;;) {
+		while (!p->framing_over && p->framed < p->used + p->nb) {
+			struct pbatch *nb = &p->b[p->framed % p->nb];
+
+			if (frame_batch(s, nb) < 0) {
+				*oom = 1;
+				return NULL;
+			}
+			pthread_mutex_lock(&p->mu);
+			p->framed++;
+			pthread_cond_signal(&p->work);
+			pthread_mutex_unlock(&p->mu);
+		}
+		b = &p->b[p->used % p->nb];
+		*b_out = b;
+		pthread_mutex_lock(&p->mu);
+		while (!b->done)
+			pthread_cond_wait(&p->done, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (p->pos < b->n)
+			return &b->slot[p->pos++];
+		if (b->last)
+			return NULL;
+		p->used++;
+		p->pos = 0;
+	}
+}
+
+static int evstream_next_par(struct evstream *s, struct event **out, struct diag *d)
+{
+	struct pbatch *b;
+	struct pslot *sl;
+	struct event *ev;
+	int oom = 0;
+
+	for (;;) {
+		if ((ev = evjoin_pop(s->join))) {
+			*out = ev;
+			return 1;
+		}
+		if (s->failed) {
+			if (d)
+				*d = s->err;
+			return -1;
+		}
+		if (s->uw.kind) {
+			/* the next record of a wrapper */
+			json_t *item = unwrap_next(&s->uw);
+
+			if (!item) {
+				unwrap_end(&s->uw);
+				continue;
+			}
+			ev = evjoin_slot(s->join);
+			if (!ev) {
+				json_decref(item);
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			}
+			event_from_item(ev, &s->uw_rec, item);
+			s->items++;
+			if (evjoin_push(s->join) < 0)
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			if (s->o.no_join)
+				evjoin_end(s->join);
+			continue;
+		}
+		if (s->eof)
+			return 0;
+		sl = par_next(s, &b, &oom);
+		if (oom)
+			return diag_set(d, NULL, 0, 0, "out of memory");
+		if (!sl) {
+			give_warnings(s, &b->fw, b->end_fw0, b->fw.n);
+			s->err = b->end_err;
+			evjoin_end(s->join);
+			s->eof = 1;
+			s->failed = b->end_rc < 0;
+			continue;
+		}
+		give_warnings(s, &b->fw, sl->fw0, sl->fw1);
+		s->records++;
+		ev = evjoin_slot(s->join);
+		if (!ev)
+			return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
+		if (sl->state == PS_SKIMMED &&
+		    (!evjoin_held(s->join) || (sl->k.known && !evjoin_has_run(s->join, sl->rec.source, &sl->k)))) {
+			struct event t = *ev;
+
+			*ev = sl->ev;
+			sl->ev = t;
+		} else if (sl->state == PS_FILLED) {
+			struct event t = *ev;
+
+			give_warnings(s, &b->pw, sl->pw0, sl->pw1);
+			*ev = sl->ev;
+			sl->ev = t;
+			if (sl->ok)
+				filled(s, ev, &sl->rec);
+		} else if (!skim(s, ev, &sl->rec)) {
+			fill(s, ev, &sl->rec);
+		}
+		if (s->uw.kind)
+			continue;   /* the wrapper itself is no event: its records are */
+		if (evjoin_push(s->join) < 0)
+			return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
+		if (s->o.no_join)
+			evjoin_end(s->join);
+	}
+}
+
 int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 {
 	const struct record *rec;
 	struct event *ev;
 	int rc;
 
+	if (s->par)
+		return evstream_next_par(s, out, d);
 	for (;;) {
 		if ((ev = evjoin_pop(s->join))) {
 			*out = ev;
@@ -203,6 +649,7 @@ void evstream_close(struct evstream *s)
 		return;
 	unwrap_end(&s->uw);
 	framer_close(s->fr);
+	ppar_free(s->par);   /* after: the framer's source warns through it */
 	evjoin_free(s->join);
 	free(s);
 }

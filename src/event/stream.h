@@ -31,6 +31,11 @@ struct evstream_opts {
 	const void *may_match_ctx;
 	int readahead;                   /* 1: inflate gzip in a second thread
 					    (source_readahead) */
+	int threads;                     /* > 1: frame ahead and parse records
+					    in threads - 1 more threads (not
+					    with follow); the events, warnings
+					    and their order are those of one
+					    thread */
 };
 
 struct evstream;

@@ -48,16 +48,24 @@ static int is_chain(const char *s, size_t n)
 	       has_prefix(s, n, "The above exception was the direct cause");
 }
 
-/* "ValueError", "json.decoder.JSONDecodeError: ...", "KeyError: 'x'" */
+/* "ValueError", "json.decoder.JSONDecodeError: ...", "KeyError: 'x'",
+ * "socket.gaierror: ...": an exception class is CamelCase, or named with
+ * its module. A lower-case word alone ("tool_executing: search") is an
+ * application's own "key: value" line, not the end of a traceback. */
 static int is_exception_line(const char *s, size_t n)
 {
 	size_t i = 0;
+	int dotted = 0;
 
 	if (!n || !(s[0] == '_' || (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z')))
 		return 0;
 	while (i < n && (s[i] == '_' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9') ||
-			 (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+			 (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) {
+		dotted |= s[i] == '.';
 		i++;
+	}
+	if (!dotted && !(s[0] >= 'A' && s[0] <= 'Z') && !(s[0] == '_' && n > 1 && s[1] >= 'A' && s[1] <= 'Z'))
+		return 0;
 	return i == n || s[i] == ':';
 }
 

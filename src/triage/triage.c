@@ -613,55 +613,386 @@ static int64_t fit(const struct triage *t, const struct spot *e, const struct sp
 }
 
 /*
+ * The correlation index: a window of the explainer findings (rules with
+ * `explains`) within the widest `within` of the finding being explained,
+ * indexed by rule, then by (rule, key, value), each list in time order.
+ * A finding's explainer is looked for only in the lists that can hold
+ * one: for each rule that explains it, the list of that rule's findings
+ * sharing its most specific key (then the next key when none fits), and
+ * the rule's findings that carry none of its keys (time alone). Within a
+ * list every fitting finding scores the same but for time, so the search
+ * starts at the finding's own time and goes outwards until it is further
+ * off than the best found. Cost: about log(window) per finding and list,
+ * not the window itself; memory: the window.
+ */
+struct cq {                    /* window positions, oldest first */
+	size_t *v;
+	size_t cap, head, n;   /* cap a power of two */
+};
+
+struct cslot {
+	uint64_t h;            /* key hash, 0: slot unused */
+	uint32_t rule;
+	uint32_t k;
+	struct cq q;
+};
+
+struct cindex {
+	struct spot *win;      /* ring of window findings by absolute position */
+	size_t *wj;            /* their index in the spool */
+	size_t wcap, lo, hi;   /* positions lo..hi-1 are in the window */
+	struct cq *all;        /* per rule: every finding of it in the window */
+	struct cq *bare;       /* per rule: those carrying none of its keys */
+	struct cslot *tab;     /* (rule, key, value) -> list, open addressing */
+	size_t tcap, tused, tlive;
+};
+
+static unsigned corr_by(const struct rule *r)
+{
+	return r->correlate_by ? r->correlate_by : 0x1f;
+}
+
+static int cq_push(struct cq *q, size_t pos)
+{
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 8, i;
+		size_t *v = malloc(cap * sizeof *v);
+
+		if (!v)
+			return -1;
+		for (i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) & (q->cap - 1)];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->n++) & (q->cap - 1)] = pos;
+	return 0;
+}
+
+static size_t cq_at(const struct cq *q, size_t i)
+{
+	return q->v[(q->head + i) & (q->cap - 1)];
+}
+
+/* Drop pos from the front, where the oldest position always is. */
+static void cq_drop(struct cq *q, size_t pos)
+{
+	if (q->n && q->v[q->head] == pos) {
+		q->head = (q->head + 1) & (q->cap - 1);
+		q->n--;
+	}
+}
+
+static size_t cslot_at(const struct cslot *tab, size_t cap, uint32_t rule, uint32_t k, uint64_t h)
+{
+	size_t i = (size_t)((h ^ ((uint64_t)rule * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)k << 59)) *
+			    0xff51afd7ed558ccdull >> 17) & (cap - 1);
+
+	while (tab[i].h && !(tab[i].h == h && tab[i].rule == rule && tab[i].k == k))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Rebuild the table with room, keeping only the lists that hold findings. */
+static int ctab_rebuild(struct cindex *c, size_t cap)
+{
+	struct cslot *tab = calloc(cap, sizeof *tab);
+	size_t i;
+
+	if (!tab)
+		return -1;
+	c->tused = 0;
+	for (i = 0; i < c->tcap; i++) {
+		struct cslot *o = &c->tab[i];
+
+		if (!o->h)
+			continue;
+		if (!o->q.n) {
+			free(o->q.v);
+			continue;
+		}
+		tab[cslot_at(tab, cap, o->rule, o->k, o->h)] = *o;
+		c->tused++;
+	}
+	free(c->tab);
+	c->tab = tab;
+	c->tcap = cap;
+	return 0;
+}
+
+static struct cq *ctab_find(const struct cindex *c, uint32_t rule, uint32_t k, uint64_t h)
+{
+	struct cslot *s = &c->tab[cslot_at(c->tab, c->tcap, rule, k, h)];
+
+	return s->h ? &s->q : NULL;
+}
+
+static struct cq *ctab_get(struct cindex *c, uint32_t rule, uint32_t k, uint64_t h)
+{
+	struct cslot *s;
+
+	if ((c->tused + 1) * 2 > c->tcap &&
+	    ctab_rebuild(c, c->tlive * 4 + 1 > c->tcap / 2 ? c->tcap * 2 : c->tcap) < 0)
+		return NULL;
+	s = &c->tab[cslot_at(c->tab, c->tcap, rule, k, h)];
+	if (!s->h) {
+		s->h = h;
+		s->rule = rule;
+		s->k = k;
+		c->tused++;
+	}
+	return &s->q;
+}
+
+static void cindex_free(struct cindex *c, size_t nrules)
+{
+	size_t i;
+
+	for (i = 0; c->all && i < nrules; i++)
+		free(c->all[i].v);
+	for (i = 0; c->bare && i < nrules; i++)
+		free(c->bare[i].v);
+	for (i = 0; c->tab && i < c->tcap; i++)
+		free(c->tab[i].q.v);
+	free(c->all);
+	free(c->bare);
+	free(c->tab);
+	free(c->win);
+	free(c->wj);
+}
+
+/* Window finding e (spool index j) joins the lists it belongs to. */
+static int cindex_add(struct cindex *c, const struct triage *t, const struct spot *e, size_t j)
+{
+	unsigned by = corr_by(t->rs->rules[e->rule]);
+	size_t pos = c->hi, k;
+	int keyed = 0;
+
+	if (c->hi - c->lo == c->wcap) {
+		size_t cap = c->wcap ? c->wcap * 2 : 256, p;
+		struct spot *w = malloc(cap * sizeof *w);
+		size_t *wj = malloc(cap * sizeof *wj);
+
+		if (!w || !wj) {
+			free(w);
+			free(wj);
+			return -1;
+		}
+		for (p = c->lo; p < c->hi; p++) {
+			w[p & (cap - 1)] = c->win[p & (c->wcap - 1)];
+			wj[p & (cap - 1)] = c->wj[p & (c->wcap - 1)];
+		}
+		free(c->win);
+		free(c->wj);
+		c->win = w;
+		c->wj = wj;
+		c->wcap = cap;
+	}
+	c->win[pos & (c->wcap - 1)] = *e;
+	c->wj[pos & (c->wcap - 1)] = j;
+	c->hi++;
+	if (cq_push(&c->all[e->rule], pos) < 0)
+		return -1;
+	for (k = 0; k < SPOOL_KEYS; k++) {
+		struct cq *q;
+
+		if (!(by & (1u << k)) || !e->key[k])
+			continue;
+		keyed = 1;
+		if (!(q = ctab_get(c, e->rule, (uint32_t)k, e->key[k])))
+			return -1;
+		if (!q->n)
+			c->tlive++;
+		if (cq_push(q, pos) < 0)
+			return -1;
+	}
+	return keyed ? 0 : cq_push(&c->bare[e->rule], pos);
+}
+
+/* The oldest window finding leaves every list it is in. */
+static void cindex_drop(struct cindex *c, const struct triage *t)
+{
+	size_t pos = c->lo++, k;
+	const struct spot *e = &c->win[pos & (c->wcap - 1)];
+	unsigned by = corr_by(t->rs->rules[e->rule]);
+
+	cq_drop(&c->all[e->rule], pos);
+	cq_drop(&c->bare[e->rule], pos);
+	for (k = 0; k < SPOOL_KEYS; k++) {
+		struct cq *q;
+
+		if (!(by & (1u << k)) || !e->key[k])
+			continue;
+		if ((q = ctab_find(c, e->rule, (uint32_t)k, e->key[k]))) {
+			cq_drop(q, pos);
+			if (!q->n)
+				c->tlive--;
+		}
+	}
+}
+
+/* Whether (f, j) explains the finding at i better than (*bf, *bj): the lower
+ * score, then, as a scan outwards from i would meet them, the one before i
+ * nearest to it, then the one after nearest to it. */
+static int better(int64_t f, size_t j, int64_t bf, long bj, size_t i)
+{
+	if (bj < 0 || f != bf)
+		return bj < 0 || f < bf;
+	if ((j < i) != ((size_t)bj < i))
+		return j < i;
+	return j < i ? j > (size_t)bj : j < (size_t)bj;
+}
+
+/* The best fitting explainer of x (spool index i) in list q: 1 when some
+ * finding of q fits at all. */
+static int cq_search(const struct cindex *c, const struct triage *t, const struct cq *q,
+		      const struct spot *x, size_t i, int64_t *best, long *who)
+{
+	size_t a = 0, b = q->n, p;
+	int64_t lim = -1;   /* time distance of the best found in this list */
+	int found = 0;
+
+	if (!q->n)
+		return 0;
+	while (a < b) {     /* the first finding at or after x's time */
+		size_t m = a + (b - a) / 2;
+
+		if (c->win[cq_at(q, m) & (c->wcap - 1)].ts < x->ts)
+			a = m + 1;
+		else
+			b = m;
+	}
+	for (p = a; p-- > 0;) {
+		size_t pos = cq_at(q, p);
+		const struct spot *e = &c->win[pos & (c->wcap - 1)];
+		size_t j = c->wj[pos & (c->wcap - 1)];
+		int64_t f;
+
+		if (lim >= 0 && x->ts - e->ts > lim)
+			break;
+		if (j == i || (f = fit(t, e, x)) < 0)
+			continue;
+		if (lim < 0)
+			lim = x->ts - e->ts;
+		found = 1;
+		if (better(f, j, *best, *who, i)) {
+			*best = f;
+			*who = (long)j;
+		}
+	}
+	lim = -1;
+	for (p = a; p < q->n; p++) {
+		size_t pos = cq_at(q, p);
+		const struct spot *e = &c->win[pos & (c->wcap - 1)];
+		size_t j = c->wj[pos & (c->wcap - 1)];
+		int64_t f;
+
+		if (lim >= 0 && e->ts - x->ts > lim)
+			break;
+		if (j == i || (f = fit(t, e, x)) < 0)
+			continue;
+		if (lim < 0)
+			lim = e->ts - x->ts;
+		found = 1;
+		if (better(f, j, *best, *who, i)) {
+			*best = f;
+			*who = (long)j;
+		}
+	}
+	return found;
+}
+
+/*
  * Pass over the time-sorted findings: each finding's explainer is the best
- * fitting one among the TRIAGE_SCAN findings on either side.
+ * fitting one (fit) in the window of findings around it.
  */
 static int correlate(struct triage *t)
 {
-	size_t n = spool_count(t->spool), i, j, k;
+	static const int order[SPOOL_KEYS] = { 0, 1, 4, 3, 2 };   /* as fit ranks them */
+	size_t n = spool_count(t->spool), nr = t->rs->n, i, r, next = 0;
+	size_t *expl = NULL, *nexpl = NULL;   /* per rule: the rules that explain it */
+	struct cindex c;
 	int64_t maxw = 0;
 	struct spot x, e;
+	int rc = -1;
 
-	for (i = 0; i < t->rs->n; i++)
+	memset(&c, 0, sizeof c);
+	for (i = 0; i < nr; i++)
 		if (t->rs->rules[i]->nexplains && within_us(t->rs->rules[i]) > maxw)
 			maxw = within_us(t->rs->rules[i]);
+	c.tcap = 64;
+	c.all = calloc(nr ? nr : 1, sizeof *c.all);
+	c.bare = calloc(nr ? nr : 1, sizeof *c.bare);
+	c.tab = calloc(c.tcap, sizeof *c.tab);
+	expl = calloc(nr * nr + 1, sizeof *expl);
+	nexpl = calloc(nr + 1, sizeof *nexpl);
+	if (!c.all || !c.bare || !c.tab || !expl || !nexpl)
+		goto out;
+	for (r = 0; r < nr; r++)
+		for (i = 0; i < nr; i++)
+			if (t->rel[i * nr + r])
+				expl[r * nr + nexpl[r]++] = i;
+
 	for (i = 0; i < n; i++) {
 		int64_t best = -1;
-		int32_t who = -1;
-		int dir;
+		long who = -1;
+		size_t k;
 
 		if (spool_get(t->spool, i, &x) < 0)
-			return -1;
-		if (x.ts == INT64_MIN)
+			goto out;
+		if (x.ts == INT64_MIN || !nexpl[x.rule])
 			continue;
-		/* look outwards from x, no further than the widest window */
-		for (dir = -1; dir <= 1; dir += 2) {
-			for (k = 1; k <= TRIAGE_SCAN; k++) {
-				int64_t f;
+		/* the window: explainers no further than the widest `within` */
+		while (c.lo < c.hi && c.win[c.lo & (c.wcap - 1)].ts < x.ts - maxw)
+			cindex_drop(&c, t);
+		for (; next < n; next++) {
+			if (spool_get(t->spool, next, &e) < 0)
+				goto out;
+			if (e.ts != INT64_MIN && e.ts > x.ts + maxw)
+				break;
+			if (e.ts != INT64_MIN && t->rs->rules[e.rule]->nexplains &&
+			    e.ts >= x.ts - maxw && cindex_add(&c, t, &e, next) < 0)
+				goto out;
+		}
+		for (r = 0; r < nexpl[x.rule]; r++) {
+			size_t er = expl[x.rule * nr + r];
+			unsigned by = corr_by(t->rs->rules[er]);
+			int x_has = 0;
 
-				if (dir < 0 ? k > i : i + k >= n)
-					break;
-				j = dir < 0 ? i - k : i + k;
-				if (spool_get(t->spool, j, &e) < 0)
-					return -1;
-				if (e.ts == INT64_MIN)
-					continue;
-				if ((dir < 0 ? x.ts - e.ts : e.ts - x.ts) > maxw)
-					break;
-				f = fit(t, &e, &x);
-				if (f >= 0 && (best < 0 || f < best)) {
-					best = f;
-					who = (int32_t)j;
-				}
+			for (k = 0; k < SPOOL_KEYS; k++)
+				x_has |= (by & (1u << k)) && x.key[k];
+			if (!x_has) {
+				/* nothing to share: any finding of er, by time */
+				cq_search(&c, t, &c.all[er], &x, i, &best, &who);
+				continue;
 			}
+			/* the most specific shared key that fits; those that
+			 * share a more specific key were in an earlier list */
+			for (k = 0; k < SPOOL_KEYS; k++) {
+				const struct cq *q;
+
+				if (!(by & (1u << order[k])) || !x.key[order[k]])
+					continue;
+				q = ctab_find(&c, (uint32_t)er, (uint32_t)order[k], x.key[order[k]]);
+				if (q && cq_search(&c, t, q, &x, i, &best, &who))
+					break;
+			}
+			cq_search(&c, t, &c.bare[er], &x, i, &best, &who);
 		}
 		if (who >= 0) {
-			x.explainer = who;
+			x.explainer = (int32_t)who;
 			if (spool_put(t->spool, i, &x) < 0)
-				return -1;
+				goto out;
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	cindex_free(&c, nr);
+	free(expl);
+	free(nexpl);
+	return rc;
 }
 
 struct close_ref {

@@ -17,7 +17,6 @@
 #define TRIAGE_MAX_GROUPS 10000
 #define TRIAGE_MAX_DEPTH 8
 #define TRIAGE_BUCKETS 32
-#define TRIAGE_SCAN 4096        /* findings looked at, each way, for an explainer */
 #define TRIAGE_MAX_CHAINS 4
 #define TRIAGE_MAX_LINKS 16
 #define TRIAGE_EXAMPLE_MAX 2048

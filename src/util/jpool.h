@@ -14,6 +14,11 @@
  * them with json_str_free, never free(3).
  */
 int jpool_install(void);       /* 1: installed, 0: off (ASan) */
+/* Threads: each thread allocates from a pool of its own; a value may be
+ * freed on any thread (its blocks go back to their pool). A thread that
+ * allocated JSON calls jpool_thread_end before it exits, so the next
+ * thread takes its pool over instead of starting a new one. */
+void jpool_thread_end(void);
 void json_str_free(void *s);   /* NULL-safe */
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "event/event.h"
+#include "read/multiline.h"
 #include "util/diag.h"
 
 /* Real-shaped records -> what the event must say. NULL: must be unset. */
@@ -452,4 +453,25 @@ Test(event, store_limit_is_not_fatal)
 	cr_expect_eq(ev.msg_len, strlen(ev.msg));
 	event_clear(&ev);
 	buf_free(&ev.store);
+}
+
+/* The exception line that ends a Python traceback names a CamelCase class
+ * or a module-qualified one; an application's lower-case "key: value" line
+ * is not one, so it neither holds a run open nor stops the skim. */
+Test(event, exception_lines_for_joining)
+{
+	static const char *const yes[] = {
+		"KeyError: 'x'", "ValueError", "json.decoder.JSONDecodeError: Expecting value",
+		"socket.gaierror: [Errno -2] Name or service not known", "asyncio.exceptions.CancelledError",
+		"TypeError: Object of type WebSocketState is not JSON serializable",
+	};
+	static const char *const no[] = {
+		"tool_executing: search_corpus for run run_89d9bf", "agent_started: run 1", "status: ok",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof *yes; i++)
+		cr_expect(multiline_candidate(yes[i], strlen(yes[i])), "%s", yes[i]);
+	for (i = 0; i < sizeof no / sizeof *no; i++)
+		cr_expect(!multiline_candidate(no[i], strlen(no[i])), "%s", no[i]);
 }
