@@ -75,6 +75,8 @@ complete -c logwhy -n '__fish_seen_subcommand_from probe' -l send -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l header -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l timeout -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -s H -l human
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -s k -l insecure
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -l cacert -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l output-file -r -F
