@@ -29,7 +29,7 @@ _logwhy() {
 		--until) return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --fail-on --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --fail-on --follow -f --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)

@@ -8,9 +8,10 @@ set -eu
 # parallel (GNU parallel) runs the sharding recipe (tests/recipes.test.sh).
 # python3-yaml writes the rule pages (scripts/gen-rule-docs.py, checked by tests/docs.test.sh).
 # libssl-dev: TLS for 'logwhy probe wss://'; openssl makes the test certificates.
+# tmux shows triage -f's live view on a terminal (tests/follow.test.sh).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema python3-yaml jq python3-websockets valgrind
-mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl"
+mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl tmux"
 
 missing=""
 for p in $pkgs; do

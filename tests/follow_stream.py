@@ -2,7 +2,8 @@
 """Feed a gcloud-shaped input to `logwhy lint -f` the way `gcloud logging
 tail` delivers it, and measure how long each finding takes to appear.
 
-usage: follow_stream.py json|yaml INPUT PAUSE_S LOGWHY [ARGS...]
+usage: follow_stream.py json|yaml INPUT PAUSE_S LOGWHY lint [ARGS...]
+       follow_stream.py json|yaml INPUT PAUSE_S LOGWHY triage --output json [ARGS...]
 
 INPUT is a gcloud --format=json array (one entry per "  {" ... "  }")
 or gcloud's YAML (documents separated by "---"). Entries logged within
@@ -10,7 +11,10 @@ or gcloud's YAML (documents separated by "---"). Entries logged within
 together, as one batch of the tail; then the feeder waits PAUSE_S. Every
 finding must appear within 1 s of the write that completed its record,
 and the findings must be those of the same command without -f on the
-whole input. Prints one line per finding, then "N passed, N failed".
+whole input. With triage: a new report (one JSON object a line) comes
+only when the verdict or the ranking changed, there is more than one, and
+the last has the verdict and ranking of the run without -f. Prints one
+line per check, then "N passed, N failed".
 """
 import datetime
 import json
@@ -48,6 +52,30 @@ def seconds(ts):
     return datetime.datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
 
 
+def ranking(report):
+    v = report["verdict"]
+    return (v["rule"] if v else None, [c["rule"] for c in report["causes"]])
+
+
+def check_triage(reports, want):
+    npass = nfail = 0
+
+    def check(ok, what):
+        nonlocal npass, nfail
+        print(("ok   " if ok else "FAIL ") + what)
+        npass, nfail = npass + ok, nfail + (not ok)
+
+    seen = [ranking(r) for r in reports]
+    for r in reports:
+        print("     report: %d records, verdict %s, causes %s" % ((r["records"],) + ranking(r)))
+    check(len(seen) >= 2, "%d reports while the input was live" % len(seen))
+    # each report but the final one changed the verdict or the ranking
+    check(all(seen[i] != seen[i - 1] for i in range(1, len(seen) - 1)),
+          "a new report only when the verdict or the ranking changed")
+    check(bool(seen) and seen[-1] == want[0], "the last report is the run without -f: %s" % (want,))
+    print("%d passed, %d failed" % (npass, nfail))
+
+
 def main():
     kind, path, pause = sys.argv[1], sys.argv[2], float(sys.argv[3])
     cmd = sys.argv[4:]
@@ -59,8 +87,12 @@ def main():
             batches[-1].append(e)
         else:
             batches.append([e])
+    triage = "triage" in cmd
     want = subprocess.run(cmd + [path], capture_output=True, timeout=30).stdout.decode()
-    want = sorted((json.loads(l)["rule"], json.loads(l)["line"]) for l in want.splitlines())
+    if triage:
+        want = [ranking(json.loads(l)) for l in want.splitlines()]
+    else:
+        want = sorted((json.loads(l)["rule"], json.loads(l)["line"]) for l in want.splitlines())
 
     p = subprocess.Popen(cmd + ["-f", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
@@ -89,6 +121,8 @@ def main():
     t.join(5)
     npass = nfail = 0
     worst = 0.0
+    if triage:
+        return check_triage([f for _, f in got], want)
     for when, f in got:
         w = [wt for (a, b), wt in written.items() if a <= f["line"] <= b]
         if not w:

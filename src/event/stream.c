@@ -13,6 +13,7 @@ struct evstream {
 	int eof;
 	int failed;           /* a read error waits until held events are out */
 	int paused;           /* following: the pause since the last record is handled */
+	int idle_due;         /* following: call o.idle once the held events are out */
 	struct diag err;
 };
 
@@ -107,6 +108,10 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 			*out = ev;
 			return 1;
 		}
+		if (s->idle_due) {
+			s->idle_due = 0;
+			s->o.idle(s->o.idle_ctx);
+		}
 		if (s->failed) {
 			if (d)
 				*d = s->err;
@@ -119,9 +124,11 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 		 * complete as it will get, so it goes out now rather than with
 		 * the next record (the framer does the same for its blocks and
 		 * YAML documents: framer_opts.pause_ms). */
-		if (s->o.follow && !s->paused && evjoin_held(s->join) && framer_drained(s->fr) &&
+		if (s->o.follow && !s->paused && (evjoin_held(s->join) || s->o.idle) &&
+		    framer_drained(s->fr) &&
 		    !source_ready((struct source *)framer_source(s->fr), EVSTREAM_PAUSE_MS)) {
 			s->paused = 1;
+			s->idle_due = s->o.idle != NULL;
 			evjoin_end(s->join);
 			continue;
 		}

@@ -34,6 +34,11 @@ struct evstream_opts {
 	const void *may_match_ctx;
 	int readahead;                   /* 1: inflate gzip in a second thread
 					    (source_readahead) */
+	/* Following: called (from evstream_next, after the events before
+	 * it are out) each time the input pauses, i.e. the reader has caught
+	 * up with a live input. NULL: none. */
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 };
 
 struct evstream;

@@ -88,6 +88,14 @@ void triage_warning(struct triage *t, const char *text);
 const struct triage_report *triage_finish(struct triage *t);
 void triage_free(struct triage *t);   /* NULL-safe */
 
+/*
+ * A copy of what t has been fed so far (groups, findings, inputs, span,
+ * warnings), to finish and report while t goes on being fed: triage -f's
+ * live view. t must not be finished yet. NULL on an allocation or I/O
+ * error (errno). Free with triage_free.
+ */
+struct triage *triage_snapshot(struct triage *t);
+
 /* Bucket of a time for the report's histograms. */
 int triage_bucket(const struct triage_report *r, int64_t us);
 
