@@ -17,7 +17,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s f -l follow
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l since -x
@@ -39,7 +39,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from lint' -s o -l output -x -a 't
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s f -l follow
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l since -x
@@ -64,7 +64,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l no-redact
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l check
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s v -l verbose
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l output-file -r -F

@@ -29,7 +29,7 @@ enum {
 #define OPT_COMMON_COLOR \
 	{ "color", 0, "WHEN", "auto|always|never", "colour output: auto (a terminal, unless NO_COLOR is set), always, never", OPT_COLOR }
 #define OPT_COMMON_INPUT \
-	{ "input-format", 0, "FORMAT", "auto|json|ndjson|jsonl|yaml|text", "input format (default auto: detected per input)", OPT_INPUT_FORMAT }
+	{ "input-format", 0, "FORMAT", "auto|json|ndjson|jsonl|yaml|text|kubectl|docker|cri|compose|cloudfoundry|journald|syslog|gunicorn|cloudwatch|otlp|datadog|azure", "input format or source (default auto: detected per input)", OPT_INPUT_FORMAT }
 #define OPT_COMMON_QUIET \
 	{ "quiet", 'q', NULL, NULL, "no warnings or summary on stderr", OPT_QUIET }
 #define OPT_COMMON_VERSION \
