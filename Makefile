@@ -6,7 +6,7 @@ VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := jansson libpcre2-8 yaml-0.1 zlib
+PKGS := jansson libpcre2-8 yaml-0.1 zlib openssl
 
 ifeq ($(SAN),1)
 BUILD ?= build/san

@@ -30,7 +30,7 @@ _logwhy() {
 		--until) return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --threads --fail-on --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --threads --fail-on --follow -f --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)
@@ -94,11 +94,12 @@ _logwhy() {
 		--send) return ;;
 		--header) return ;;
 		--timeout) return ;;
+		--cacert) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--send --header --timeout --human -H --color --rules --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--send --header --timeout --human -H --insecure -k --cacert --color --rules --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		;;
 	esac
 }

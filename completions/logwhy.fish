@@ -16,6 +16,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from triage' -l label -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l threads -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l fail-on -x -a 'error warning info never'
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -s f -l follow
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l color -x -a 'auto always never'
@@ -77,6 +78,8 @@ complete -c logwhy -n '__fish_seen_subcommand_from probe' -l send -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l header -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l timeout -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -s H -l human
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -s k -l insecure
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -l cacert -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l output-file -r -F

@@ -10,10 +10,11 @@ set -eu
 # libssl-dev: TLS for 'logwhy probe wss://'; openssl makes the test certificates.
 # chromium is the real browser of tests/wsd_browser.test.sh (headless, over
 # --remote-debugging-pipe).
+# tmux shows triage -f's live view on a terminal (tests/follow.test.sh).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema python3-yaml jq python3-websockets valgrind
 mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl
-chromium"
+chromium tmux"
 
 missing=""
 for p in $pkgs; do

@@ -216,9 +216,10 @@ else
 fi
 
 # usage and connect errors exit 2
+# wss:// itself: tests/probe_tls.test.sh; nothing listening is still exit 2
 timeout 10 "$LOGWHY" probe wss://127.0.0.1:1/ws >/dev/null 2>"$tmp/err"
-check "wss:// refused: exit status" "$?" 2
-if grep -q 'TLS' "$tmp/err"; then ok "wss:// refused: says why"; else bad "wss:// refused: $(cat "$tmp/err")"; fi
+check "wss:// nothing listening: exit status" "$?" 2
+if grep -q 'cannot connect to 127.0.0.1 port 1' "$tmp/err"; then ok "wss:// nothing listening: says why"; else bad "wss:// nothing listening: $(cat "$tmp/err")"; fi
 timeout 10 "$LOGWHY" probe >/dev/null 2>&1
 check "no URL: exit status" "$?" 2
 timeout 10 "$LOGWHY" probe --timeout 2000 ws://127.0.0.1:1/ws >/dev/null 2>&1

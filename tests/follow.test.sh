@@ -36,5 +36,89 @@ else
 	echo "FAIL appended record not seen"; fail=$((fail + 1))
 fi
 if kill -0 "$pid" 2>/dev/null; then pass=$((pass + 1)); else echo "FAIL lint -f ended at end of file"; fail=$((fail + 1)); fi
+
+# by name across rotation (tail -F): renamed away and made again, then
+# truncated in place (copytruncate); each new record is seen
+mv "$tmp/app.log" "$tmp/app.log.1"
+echo 'received 1011 (internal error) Internal error; then sent 1011 (internal error) Internal error' >>"$tmp/app.log.1"
+printf '{"severity":"ERROR","message":"WebSocket error: Object of type Color is not JSON serializable"}\n' >"$tmp/app.log"
+if wait_lines "$tmp/out" 4 && grep -q 'Color' "$tmp/out"; then
+	pass=$((pass + 1))
+else
+	echo "FAIL rotated file not followed: $(cat "$tmp/out")"; fail=$((fail + 1))
+fi
+if [ "$(grep -c 'ws.close-1011' "$tmp/out")" -eq 2 ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL the old file's last record (written before the switch) was lost"; fail=$((fail + 1))
+fi
+# (as with tail -F, a truncation is seen when the file is shorter than what
+# was read: give it that moment before writing again)
+: >"$tmp/app.log"
+sleep 0.5
+printf '{"severity":"ERROR","message":"WebSocket error: Object of type Shade is not JSON serializable"}\n' >>"$tmp/app.log"
+if wait_lines "$tmp/out" 5 && tail -n 1 "$tmp/out" | grep -q 'Shade'; then
+	pass=$((pass + 1))
+else
+	echo "FAIL truncated file not read again: $(tail -n 2 "$tmp/out")"; fail=$((fail + 1))
+fi
+kill "$pid" 2>/dev/null
+pid=
+
+# gcloud logging tail --format=json (an array) and its YAML: each finding
+# within 1 s of the write that completed its record, the same findings as
+# without -f
+for k in json yaml; do
+	out=$(timeout 120 python3 tests/follow_stream.py "$k" "fixtures/incident-enum-log/gcloud.$k" 1.2 \
+		"$LOGWHY" lint -q --fail-on never --output json 2>&1)
+	last=$(printf '%s\n' "$out" | tail -n 1)
+	if [ "$last" = "$(printf '%s\n' "$out" | grep -c '^ok') passed, 0 failed" ]; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL lint -f on a live gcloud $k stream:"; printf '%s\n' "$out" | grep -v '^ok' ; fail=$((fail + 1))
+	fi
+done
+# triage -f on a pipe: a new report when the verdict or the ranking changes,
+# the last one that of the run without -f
+for k in json yaml; do
+	out=$(timeout 120 python3 tests/follow_stream.py "$k" "fixtures/incident-enum-log/gcloud.$k" 1.2 \
+		"$LOGWHY" triage -q --output json 2>&1)
+	if [ "$(printf '%s\n' "$out" | tail -n 1)" = "3 passed, 0 failed" ]; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL triage -f on a live gcloud $k stream:"; printf '%s\n' "$out"; fail=$((fail + 1))
+	fi
+done
+
+# triage -f on a terminal (tmux, its own server socket): the view is
+# redrawn in place, the report's first line at the top of the screen, and
+# follows the file as it grows
+if command -v tmux >/dev/null 2>&1; then
+	sock=logwhy-follow-$$
+	: >"$tmp/live.log"
+	tmux -L "$sock" new-session -d -s live -x 100 -y 30 \
+		"NO_COLOR=1 LOGWHY_RULES='$PWD/rules' timeout 60 '$LOGWHY' triage -f -q '$tmp/live.log'; sleep 60"
+	sleep 1
+	head -n 21 fixtures/incident-enum-log/app.log >>"$tmp/live.log"
+	sleep 2
+	tmux -L "$sock" capture-pane -p -t live >"$tmp/screen1"
+	sed -n '22,$p' fixtures/incident-enum-log/app.log >>"$tmp/live.log"
+	sleep 2
+	tmux -L "$sock" capture-pane -p -t live >"$tmp/screen2"
+	tmux -L "$sock" kill-server 2>/dev/null
+	if head -n 1 "$tmp/screen1" | grep -q '^logwhy triage: 6 records' &&
+	   head -n 1 "$tmp/screen2" | grep -q '^logwhy triage: 17 records' &&
+	   [ "$(grep -c 'logwhy triage:' "$tmp/screen2")" -eq 1 ] &&
+	   grep -q '^verdict: serialization.logging-error' "$tmp/screen2" &&
+	   grep -q 'x3, root cause of 3 symptoms' "$tmp/screen2" &&
+	   [ "$(wc -l <"$tmp/screen2")" -le 30 ]; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL triage -f on a terminal:"; cat "$tmp/screen1"; echo ----; cat "$tmp/screen2"; fail=$((fail + 1))
+	fi
+else
+	echo "FAIL tmux is not installed (scripts/deps.sh)"; fail=$((fail + 1))
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

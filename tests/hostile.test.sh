@@ -397,11 +397,15 @@ for c in lint triage sanitize; do
 	run 10 "$LOGWHY" $c "$tmp/good.log" "$tmp/dangling.log"
 	check "dangling symlink, $c: exit 2, named, the good file read" \
 		'[ $rc -eq 2 ] && grep -q "^logwhy: cannot open .*dangling.log.: No such file or directory$" "$tmp/err" && grep -q "good one\|1 record" "$tmp/out" "$tmp/err"'
+	# a directory is read recursively: an empty one adds nothing, and
+	# never falls back to standard input
 	run 10 "$LOGWHY" $c "$tmp/adir" "$tmp/good.log"
-	# a directory is read recursively (an empty one adds nothing)
-	check "empty directory as a file, $c: exit 0, the good file read" \
-		'[ $rc -eq 0 ] && grep -q "good one\|1 record" "$tmp/out" "$tmp/err"'
+	check "empty directory as a file, $c: read, the good file read" \
+		'[ $rc -le 1 ] && ! grep -q "adir" "$tmp/err" && grep -q "good one\|1 record" "$tmp/out" "$tmp/err"'
 done
+mkdir "$tmp/lockeddir"
+cp "$tmp/good.log" "$tmp/lockeddir/in.log"
+chmod 000 "$tmp/lockeddir"
 echo secret >"$tmp/mode000.log"
 chmod 000 "$tmp/mode000.log"
 if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
@@ -410,6 +414,9 @@ if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
 		run 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$LOGWHY" $c "$tmp/good.log" "$tmp/mode000.log"
 		check "mode 000 file (as nobody), $c: exit 2, named, the good file read" \
 			'[ $rc -eq 2 ] && grep -q "^logwhy: cannot open .*mode000.log.: Permission denied$" "$tmp/err" && grep -q "good one\|1 record" "$tmp/out" "$tmp/err"'
+		run 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$LOGWHY" $c "$tmp/lockeddir" "$tmp/good.log"
+		check "mode 000 directory (as nobody), $c: exit 2, named, the good file read" \
+			'[ $rc -eq 2 ] && grep -q "^logwhy: cannot read directory .*lockeddir.: Permission denied$" "$tmp/err" && grep -q "good one\|1 record" "$tmp/out" "$tmp/err"'
 	done
 elif [ "$(id -u)" != 0 ]; then
 	for c in lint triage sanitize; do

@@ -71,6 +71,9 @@ struct common {
 	/* --since/--until: an absolute time, or a duration before the latest
 	 * record (rel set; resolved by cli_read_inputs) */
 	struct cli_bound { int set, rel; int64_t us; } since, until;
+	/* following: called when the reader has caught up with a live input */
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 };
 
 void common_init(struct common *c);

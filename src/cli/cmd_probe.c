@@ -17,13 +17,15 @@
 #define PROBE_HEALTH_TIMEOUT_MS 5000
 #define PROBE_SHOW_MAX 200          /* bytes of the first message in a trace */
 
-enum { OPT_SEND = 100, OPT_HEADER, OPT_TIMEOUT, OPT_HUMAN };
+enum { OPT_SEND = 100, OPT_HEADER, OPT_TIMEOUT, OPT_HUMAN, OPT_INSECURE, OPT_CACERT };
 
 static const struct opt probe_opts[] = {
 	{ "send", 0, "MSG", NULL, "send MSG as a text message after the first (welcome) message (repeatable)", OPT_SEND },
 	{ "header", 0, "K:V", NULL, "add a header to the upgrade request, e.g. 'X-E2E-Testing: true' (repeatable)", OPT_HEADER },
 	{ "timeout", 0, "MS", NULL, "bound on connect+handshake, and on the open connection: then the probe closes with 1000 (default 10000)", OPT_TIMEOUT },
 	{ "human", 'H', NULL, NULL, "print a WebSocket debug script's text report (health check, connection test, close) instead of the JSON trace", OPT_HUMAN },
+	{ "insecure", 'k', NULL, NULL, "wss://: do not verify the server's certificate or that it names the host", OPT_INSECURE },
+	{ "cacert", 0, "FILE", NULL, "wss://: trust the CA certificates in FILE (PEM) instead of the system's store", OPT_CACERT },
 	OPT_COMMON_COLOR,
 	OPT_COMMON_RULES,
 	OPT_COMMON_OUTPUT_FILE,
@@ -39,15 +41,19 @@ static const struct cmd_spec probe_spec = {
 	"e2e_testing.enabled), TCP connect time, handshake status, time to the first\n"
 	"message and the message, then the close: code, reason, who closed first,\n"
 	"whether both close frames were exchanged, ms from open to close (1006 when\n"
-	"TCP ended with no close frame). URL is ws://HOST[:PORT][/PATH]; wss:// is\n"
-	"refused: this build has no TLS.",
+	"TCP ended with no close frame). URL is ws://HOST[:PORT][/PATH] or\n"
+	"wss://...: TLS 1.2 or later, the certificate verified against the system's\n"
+	"CA store (or --cacert; SSL_CERT_FILE and SSL_CERT_DIR are honoured) and\n"
+	"checked to name the host, which is sent as SNI.",
 	"Output is one JSON line (a close trace that 'logwhy triage' and 'lint' read\n"
 	"with the server's logs; it carries the close time and the welcome's\n"
 	"connection_id to correlate by), or with -H the debug script's text. At most\n"
 	"256 --send and 64 --header; the first message is kept up to 1 KiB (200 bytes\n"
-	"shown), messages over 16 MiB are refused with 1009.\n"
+	"shown), messages over 16 MiB are refused with 1009. A failed TLS handshake\n"
+	"(a refused certificate, a server that does not speak TLS) is a close trace\n"
+	"with code 1015 and the reason in words.\n"
 	"Exit status: 0 healthy (welcome received, closed with 1000/1001 or by the\n"
-	"probe at --timeout), 1 failed (another close code, 1006, refused handshake),\n"
+	"probe at --timeout), 1 failed (another close code, 1006, 1015, refused handshake),\n"
 	"2 usage error or the host could not be reached.\n",
 	probe_opts,
 };
@@ -60,6 +66,7 @@ struct probe_args {
 	size_t nheaders;
 	long timeout_ms;
 	int human;
+	struct ws_tls_opts tls;
 };
 
 static int probe_option(void *ctx, int id, const char *value)
@@ -102,6 +109,12 @@ static int probe_option(void *ctx, int id, const char *value)
 	case OPT_HUMAN:
 		a->human = 1;
 		return 0;
+	case OPT_INSECURE:
+		a->tls.insecure = 1;
+		return 0;
+	case OPT_CACERT:
+		a->tls.cafile = value;
+		return 0;
 	}
 	return 1;
 }
@@ -141,6 +154,9 @@ static void probe_sentence(const struct ws_client_result *r, const char *err, ch
 
 	if (err) {
 		snprintf(out, n, "probe could not connect: %s", err);
+	} else if (r->tls_failed) {
+		snprintf(out, n, "WebSocket connection closed with 1015 (TLS handshake failure): %s",
+			 r->error);
 	} else if (!r->open && r->http_status) {
 		snprintf(out, n, "server rejected WebSocket connection: HTTP %d", r->http_status);
 	} else if (!r->open) {
@@ -223,6 +239,17 @@ static json_t *probe_json(const char *url, const struct ws_health *h,
 	}
 	if (r->connection_id[0])
 		json_object_set_new(o, "connection_id", json_string(r->connection_id));
+	if (r->tls_version[0])
+		json_object_set_new(o, "tls", json_string(r->tls_version));
+	if (r->tls_failed) {
+		/* 1015 is never sent on the wire; it reports exactly this */
+		cl = json_object();
+		json_object_set_new(cl, "code", json_integer(r->close_code));
+		json_object_set_new(cl, "reason", json_string(r->close_reason));
+		json_object_set_new(cl, "direction", json_string("sent"));
+		json_object_set_new(cl, "clean", json_false());
+		json_object_set_new(o, "close", cl);
+	}
 	if (r->open) {
 		json_object_set_new(o, "sent", json_integer((json_int_t)r->sent));
 		json_object_set_new(o, "received", json_integer((json_int_t)r->received));
@@ -275,7 +302,7 @@ static void probe_human(const struct human *hu, const struct ws_url *u, const ch
 	const char *name;
 
 	fprintf(out, "WEBSOCKET DEBUG - LOGWHY PROBE\n");
-	fprintf(out, "Backend URL: http://%s\n", u->authority);
+	fprintf(out, "Backend URL: %s://%s\n", u->tls ? "https" : "http", u->authority);
 	fprintf(out, "WebSocket URL: ");
 	h_text(hu, url);
 	fprintf(out, "\n\n1. BACKEND HEALTH CHECK:\n");
@@ -393,10 +420,6 @@ int cmd_probe(int argc, char **argv)
 		cli_error(&d);
 		return 2;
 	}
-	if (u.tls) {
-		cli_errorf("'%s': wss:// needs TLS, which this build does not have (use ws://)", argv[1]);
-		return 2;
-	}
 	if ((rc = cli_output_open(&a.c)))
 		return rc;
 	r = calloc(1, sizeof *r);
@@ -404,7 +427,7 @@ int cmd_probe(int argc, char **argv)
 		cli_errorf("out of memory");
 		return 2;
 	}
-	if (ws_health_check(&u, a.timeout_ms < PROBE_HEALTH_TIMEOUT_MS ? (int)a.timeout_ms :
+	if (ws_health_check(&u, &a.tls, a.timeout_ms < PROBE_HEALTH_TIMEOUT_MS ? (int)a.timeout_ms :
 			    PROBE_HEALTH_TIMEOUT_MS, &h) < 0 && !a.c.quiet && !a.human) {
 		if (h.status)
 			cli_errorf("warning: health check: HTTP %d", h.status);
@@ -415,6 +438,7 @@ int cmd_probe(int argc, char **argv)
 	o.sends = a.sends;
 	o.nsends = a.nsends;
 	o.timeout_ms = (int)a.timeout_ms;
+	o.tls = a.tls;
 	if (ws_client_run(&u, &o, r, &d) < 0) {
 		err = d.msg;
 		if (!a.human)

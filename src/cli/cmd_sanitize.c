@@ -182,6 +182,7 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 
 	memset(&cs, 0, sizeof cs);
 	cs.next = cli_warn_sink(&a->c);
+	memset(&fo, 0, sizeof fo);
 	fo.format = a->c.format;
 	fo.max_record = a->c.max_record;
 	fo.warn = &(struct warn_sink){ cut_warn, &cs };

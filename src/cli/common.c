@@ -678,7 +678,8 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
 {
 	struct evstream_opts eo = { .format = c->format, .max_record = c->max_record,
-				    .warn = w, .follow = c->follow };
+				    .warn = w, .follow = c->follow, .idle = c->idle,
+				    .idle_ctx = c->idle_ctx };
 	struct prefilter *pf = NULL;
 	struct progress pr;
 	int i, bad = 0;

@@ -82,6 +82,8 @@ struct evstream {
 	long records;
 	int eof;
 	int failed;           /* a read error waits until held events are out */
+	int paused;           /* following: the pause since the last record is handled */
+	int idle_due;         /* following: call o.idle once the held events are out */
 	struct diag err;
 	struct ppar *par;     /* NULL: one thread */
 	struct unwrap uw;     /* a wrapper whose records are coming out */
@@ -218,6 +220,7 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 	fo.format = s->o.format;
 	fo.max_record = s->o.max_record;
 	fo.warn = par ? &par->cap : s->o.warn;
+	fo.pause_ms = s->o.follow ? EVSTREAM_PAUSE_MS : 0;
 	s->fr = framer_open(src, &fo);   /* owns src from here, also on failure */
 	s->join = evjoin_new();
 	if (!s->fr || !s->join || (par && (par->s = s, ppar_start(par) < 0))) {
@@ -576,6 +579,10 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 			*out = ev;
 			return 1;
 		}
+		if (s->idle_due) {
+			s->idle_due = 0;
+			s->o.idle(s->o.idle_ctx);
+		}
 		if (s->failed) {
 			if (d)
 				*d = s->err;
@@ -604,7 +611,21 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 		}
 		if (s->eof)
 			return 0;
+		/* Following a live input: when it pauses between records, a run
+		 * of entries the joiner holds back waiting for more is as
+		 * complete as it will get, so it goes out now rather than with
+		 * the next record (the framer does the same for its blocks and
+		 * YAML documents: framer_opts.pause_ms). */
+		if (s->o.follow && !s->paused && (evjoin_held(s->join) || s->o.idle) &&
+		    framer_drained(s->fr) &&
+		    !source_ready((struct source *)framer_source(s->fr), EVSTREAM_PAUSE_MS)) {
+			s->paused = 1;
+			s->idle_due = s->o.idle != NULL;
+			evjoin_end(s->join);
+			continue;
+		}
 		rc = framer_next(s->fr, &rec, &s->err);
+		s->paused = 0;
 		if (rc <= 0) {
 			/* hand out what is held before the end or the error */
 			evjoin_end(s->join);

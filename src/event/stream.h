@@ -22,7 +22,10 @@ struct evstream_opts {
 	const struct warn_sink *warn;    /* borrowed, must outlive the stream;
 					    NULL drops warnings (tests only) */
 	int no_join;                     /* 1: per-line entries stay apart */
-	int follow;                      /* 1: wait at the end of a regular file */
+	int follow;                      /* 1: wait at the end of a regular file;
+					    when the input pauses for
+					    EVSTREAM_PAUSE_MS, what is held
+					    for more input goes out */
 	/* The caller's prefilter (src/rules/prefilter.h), or NULL: a JSON
 	 * record it rules out is only skimmed (event_skim) when that is
 	 * certain to be the same for the caller, and the event comes out
@@ -36,9 +39,16 @@ struct evstream_opts {
 					    with follow); the events, warnings
 					    and their order are those of one
 					    thread */
+	/* Following: called (from evstream_next, after the events before
+	 * it are out) each time the input pauses, i.e. the reader has caught
+	 * up with a live input. NULL: none. */
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 };
 
 struct evstream;
+
+#define EVSTREAM_PAUSE_MS 300
 
 /* path "-" is stdin. NULL with d set when the input cannot be opened.
  * o may be NULL (all defaults). */
@@ -102,7 +112,8 @@ struct event *evjoin_slot(struct evjoin *j);
 /* Hand in the event last returned by evjoin_slot. 0, or -1 when out of
  * memory (the event stays the slot's, not handed in). */
 int evjoin_push(struct evjoin *j);
-/* Input is over: every held event becomes ready. */
+/* Input is over (or, following, has paused): every held event becomes
+ * ready. Events pushed after it are joined as before. */
 void evjoin_end(struct evjoin *j);
 /* The next event ready to go out, or NULL when the next one in order is
  * still held (or nothing is left). Owned by the joiner, valid until the

@@ -93,6 +93,7 @@ struct framer {
 	int ypend;              /* lbuf holds a "--- content" line for the next doc */
 	long ypend_line;
 	int done;
+	int pause_ms;           /* framer_opts.pause_ms */
 };
 
 static const struct {
@@ -184,6 +185,8 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	f->name = source_name(src);
 	f->fmt = o ? o->format : INPUT_AUTO;
 	f->max = o && o->max_record ? o->max_record : FRAME_MAX_RECORD;
+	if (o)
+		f->pause_ms = o->pause_ms;
 	if (o && o->warn)
 		f->warn = *o->warn;
 	f->line = 1;
@@ -250,6 +253,13 @@ static long want(struct framer *f, size_t k)
 		f->end += (size_t)n;
 	}
 	return (long)(f->end - f->pos);
+}
+
+/* Following: nothing unread, and the input has paused (framer_opts.pause_ms). */
+static int paused(struct framer *f)
+{
+	return f->pause_ms > 0 && f->pos == f->end && !f->eof &&
+	       !source_ready(f->src, f->pause_ms);
 }
 
 static char byte_before(const struct framer *f, size_t i)
@@ -562,6 +572,10 @@ static int text_next(struct framer *f)
 
 		if (f->pend && take_pending(f))
 			return 1;
+		if (f->blk_open && paused(f)) {
+			multiline_init(&f->ml);
+			return emit_block(f);
+		}
 		if (f->done)
 			return f->blk_open ? emit_block(f) : 0;
 		if (want(f, 1) < 0)
@@ -1164,6 +1178,8 @@ static int yaml_next(struct framer *f)
 		}
 		if (f->done)
 			return 0;
+		if (f->blk.len && paused(f) && yaml_finish(f))
+			return 1;
 		buf_reset(&f->lbuf);
 		line = f->line;
 		r = read_line(f, &f->lbuf, &cut, &total);
@@ -1290,6 +1306,16 @@ static enum input_format detect(struct framer *f)
 			return r;
 		k = (size_t)got + 1;
 	}
+}
+
+int framer_drained(const struct framer *f)
+{
+	size_t i;
+
+	for (i = f->pos; i < f->end; i++)
+		if (!strchr(" \t\r\n,", f->rb[i]))
+			return 0;
+	return 1;
 }
 
 int framer_next(struct framer *f, const struct record **out, struct diag *d)

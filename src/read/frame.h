@@ -49,6 +49,12 @@ struct framer_opts {
 	size_t max_record;               /* 0 = FRAME_MAX_RECORD */
 	const struct warn_sink *warn;    /* located warnings: cut array, broken
 					    JSON line kept as text, ... */
+	/* Following a live input (tail -f, gcloud logging tail): a record
+	 * held back only because more input could extend it (a text block
+	 * more lines could continue, a YAML document before the next "---")
+	 * goes out when the input pauses this long with no partial line
+	 * read. 0: never (the end of input decides). */
+	int pause_ms;
 };
 
 struct framer;
@@ -59,6 +65,10 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o);
 /* 1: *out is the next record (valid until the next call); 0: end of input;
  * -1: read error, d set. */
 int framer_next(struct framer *f, const struct record **out, struct diag *d);
+
+/* 1 when every byte read so far is used, but blanks (and a JSON array's
+ * ','): nothing is half-read. */
+int framer_drained(const struct framer *f);
 
 enum input_format framer_format(const struct framer *f);  /* after detection */
 const struct source *framer_source(const struct framer *f);

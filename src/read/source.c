@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,42 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
  * at its end for the writer to append (as tail -f does). A pipe's end is
  * final: its writer has gone.
  */
+/*
+ * Following by name at the end of a regular file: 1 when the path now
+ * names another file (rotated: the old one is drained, so the new one is
+ * opened and read from its start) or the file shrank (truncated in place:
+ * read again from the start), after saying so; 0 when nothing changed.
+ */
+static int follow_moved(struct source *s)
+{
+	struct stat now, cur;
+	off_t off;
+	int fd;
+
+	if (!s->own_fd || fstat(s->fd, &cur) < 0 || stat(s->name, &now) < 0)
+		return 0;   /* renamed away and not made again yet: wait */
+	if (now.st_ino != cur.st_ino || now.st_dev != cur.st_dev) {
+		if (!S_ISREG(now.st_mode))
+			return 0;
+		do
+			fd = open(s->name, O_RDONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			return 0;
+		close(s->fd);
+		s->fd = fd;
+		warn_emit(&s->warn, s->name, 0, 0, "replaced (rotated): following the new file");
+		return 1;
+	}
+	off = lseek(s->fd, 0, SEEK_CUR);
+	if (off > 0 && cur.st_size < off) {
+		lseek(s->fd, 0, SEEK_SET);
+		warn_emit(&s->warn, s->name, 0, 0, "truncated: reading it again from the start");
+		return 1;
+	}
+	return 0;
+}
+
 static ssize_t fd_read(struct source *s, void *buf, size_t n)
 {
 	for (;;) {
@@ -168,12 +205,48 @@ static ssize_t fd_read(struct source *s, void *buf, size_t n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0 && s->follow && s->regular) {
-			struct timespec ts = { 0, 250 * 1000 * 1000 };
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
 
-			nanosleep(&ts, NULL);
+			if (!follow_moved(s))
+				nanosleep(&ts, NULL);
 			continue;
 		}
 		return r;
+	}
+}
+
+int source_ready(struct source *s, int ms)
+{
+	struct timespec t0, t, nap = { 0, 50 * 1000 * 1000 };
+	struct stat st;
+
+	if (s->gzip || s->ra || s->fd < 0 || s->raw_eof || s->in_len > s->in_pos)
+		return 1;
+	if (!s->regular) {
+		struct pollfd p = { s->fd, POLLIN, 0 };
+		int rc;
+
+		do
+			rc = poll(&p, 1, ms);
+		while (rc < 0 && errno == EINTR);
+		return rc != 0;
+	}
+	if (!s->follow)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		off_t off = lseek(s->fd, 0, SEEK_CUR);
+		struct stat now;
+
+		if (fstat(s->fd, &st) < 0 || st.st_size != off)
+			return 1;
+		if (s->own_fd && stat(s->name, &now) == 0 &&
+		    (now.st_ino != st.st_ino || now.st_dev != st.st_dev))
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			return 0;
+		nanosleep(&nap, NULL);
 	}
 }
 

@@ -27,8 +27,16 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
 long source_read(struct source *s, char *buf, size_t n, struct diag *d);
 
 /* Follow: at the end of a regular file, wait for more instead of ending
- * (tail -f). No effect on pipes, whose end is final. */
+ * (tail -F: by name, so when the path is renamed away and made again, as
+ * log rotation does, the new file is read from its start, and a file
+ * truncated in place is read again from its start; a warning says so). No
+ * effect on pipes, whose end is final. */
 void source_follow(struct source *s, int on);
+
+/* 1 when a read would not wait (bytes buffered or arriving within ms, the
+ * end of a pipe, a followed file that grew or was rotated), 0 when ms
+ * passed with nothing new: the input has paused. */
+int source_ready(struct source *s, int ms);
 
 /* Read-ahead: inflate gzip in a second thread (a ring of four 256 KiB
  * blocks) while the caller works on what came before. Same bytes, errors

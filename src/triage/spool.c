@@ -122,6 +122,27 @@ out:
 	return rc;
 }
 
+int spool_each(struct spool *s, int (*fn)(void *ctx, const struct spot *f), void *ctx)
+{
+	struct spot chunk[256];
+	size_t i, n;
+
+	if (s->runs) {
+		if (fflush(s->runs) != 0 || fseeko(s->runs, 0, SEEK_SET) < 0)
+			return -1;
+		while ((n = fread(chunk, sizeof *chunk, sizeof chunk / sizeof *chunk, s->runs)) > 0)
+			for (i = 0; i < n; i++)
+				if (fn(ctx, &chunk[i]))
+					return -1;
+		if (ferror(s->runs) || fseeko(s->runs, 0, SEEK_END) < 0)
+			return -1;
+	}
+	for (i = 0; i < s->nmem; i++)
+		if (fn(ctx, &s->mem[i]))
+			return -1;
+	return 0;
+}
+
 int spool_sort(struct spool *s)
 {
 	if (!s->nruns) {

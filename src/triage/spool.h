@@ -29,6 +29,10 @@ struct spool;
 
 struct spool *spool_new(void);
 int spool_add(struct spool *s, const struct spot *f);   /* -1: I/O error (errno) */
+/* Before spool_sort: call fn on every finding added so far (spilled runs
+ * first, then those in memory); fn returns 0 to go on. 0, or -1 on an I/O
+ * error (errno) or when fn stopped. Adding may go on afterwards. */
+int spool_each(struct spool *s, int (*fn)(void *ctx, const struct spot *f), void *ctx);
 /* Sort everything by (ts, seq); afterwards spool_get/spool_put work by index. */
 int spool_sort(struct spool *s);
 size_t spool_count(const struct spool *s);

@@ -1413,6 +1413,65 @@ void triage_free(struct triage *t)
 	free(t);
 }
 
+struct snap {
+	struct triage *to;
+	long *gid;          /* t's group index -> the copy's */
+	long *ovgid;        /* rule index -> the copy's overflow group */
+};
+
+static int snap_finding(void *ctx, const struct spot *f)
+{
+	struct snap *s = ctx;
+	long gid = f->group < TRIAGE_MAX_GROUPS ? s->gid[f->group]
+						: s->ovgid[f->group - TRIAGE_MAX_GROUPS];
+
+	/* an untimed finding names its explainer by its place among the
+	 * untimed ones, which the copy keeps (they are added in arrival order) */
+	return finding_add(s->to, gid, f->ts, f->input, f->key, f->explainer) < 0;
+}
+
+struct triage *triage_snapshot(struct triage *t)
+{
+	struct snap s = { NULL, NULL, NULL };
+	size_t i, n = triage_ngroups(t);
+
+	s.to = triage_new(t->rs, t->warn);
+	s.gid = calloc(t->ngroups ? t->ngroups : 1, sizeof *s.gid);
+	s.ovgid = calloc(t->rs->n ? t->rs->n : 1, sizeof *s.ovgid);
+	if (!s.to || !s.gid || !s.ovgid)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		int ov;
+		const struct triage_group *g = triage_group_at(t, i, &ov);
+		long id = triage_add_group(s.to, g, ov);
+
+		if (id == GROUP_NEW)
+			goto fail;
+		if (ov)
+			s.ovgid[g->rule->index] = id;
+		else
+			s.gid[i] = id;
+	}
+	for (i = 0; i < t->ninputs; i++) {
+		if (triage_add_input(s.to, t->inputs[i].name) < 0)
+			goto fail;
+		s.to->inputs[i].last_ts = t->inputs[i].last_ts;
+	}
+	triage_add_records(s.to, t->rep.records, t->rep.has_span, t->rep.first_us, t->rep.last_us);
+	for (i = 0; i < t->rep.nwarnings; i++)
+		triage_warning(s.to, t->rep.warnings[i]);
+	if (spool_each(t->spool, snap_finding, &s) < 0)
+		goto fail;
+	free(s.gid);
+	free(s.ovgid);
+	return s.to;
+fail:
+	free(s.gid);
+	free(s.ovgid);
+	triage_free(s.to);
+	return NULL;
+}
+
 uint64_t triage_rules_digest(const struct ruleset *rs)
 {
 	uint64_t h = 1469598103934665603ull;

@@ -97,6 +97,14 @@ const struct triage_report *triage_finish(struct triage *t);
 void triage_free(struct triage *t);   /* NULL-safe */
 
 /*
+ * A copy of what t has been fed so far (groups, findings, inputs, span,
+ * warnings), to finish and report while t goes on being fed: triage -f's
+ * live view. t must not be finished yet. NULL on an allocation or I/O
+ * error (errno). Free with triage_free.
+ */
+struct triage *triage_snapshot(struct triage *t);
+
+/*
  * The why-chain of a cause as a report prints it: the why lines of the
  * symptom actually linked to it and of each cause between them (none when
  * no symptom was linked), then the cause's own; context rules in the chain

@@ -17,6 +17,7 @@
 #include "util/utf8.h"
 #include "ws/frame.h"
 #include "ws/handshake.h"
+#include "ws/tls.h"
 
 #define READ_CHUNK (64 * 1024)
 #define SEND_CHUNK (16 * 1024)
@@ -176,13 +177,52 @@ static int tcp_connect(const struct ws_url *u, double deadline, int *out, struct
 	return 0;
 }
 
+/* A connection: plain TCP, or TLS over it (wss://). */
+struct conn {
+	int fd;
+	struct ws_tls *tls;
+};
+
+/* Wait for fd to be ready the way a TLS call asked; 0, or -1 (errno,
+ * ETIMEDOUT at the deadline). */
+static int tls_wait(int fd, long want, double deadline)
+{
+	struct pollfd pfd = { fd, want == WS_TLS_WANT_WRITE ? POLLOUT : POLLIN, 0 };
+	int rc;
+
+	if (now_ms() >= deadline) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	rc = poll(&pfd, 1, left_ms(deadline));
+	if (rc == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return rc < 0 && errno != EINTR ? -1 : 0;
+}
+
 /* 0 when all written; -1 (errno set, ETIMEDOUT at the deadline) otherwise */
-static int write_all(int fd, const void *data, size_t n, double deadline)
+static int write_all(struct conn *c, const void *data, size_t n, double deadline)
 {
 	const char *p = data;
+	int fd = c->fd;
 
 	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t k;
+
+		if (c->tls) {
+			long w = ws_tls_write(c->tls, p, n);
+
+			if (w > 0) {
+				p += w;
+				n -= (size_t)w;
+			} else if (w == WS_TLS_ERROR || tls_wait(fd, w, deadline) < 0) {
+				return -1;
+			}
+			continue;
+		}
+		k = send(fd, p, n, MSG_NOSIGNAL);
 
 		if (k > 0) {
 			p += k;
@@ -209,8 +249,10 @@ static int write_all(int fd, const void *data, size_t n, double deadline)
 }
 
 /* bytes read, 0 at EOF, -1 on error (errno; ETIMEDOUT at the deadline) */
-static ssize_t read_some(int fd, void *p, size_t n, double deadline)
+static ssize_t read_some(struct conn *c, void *p, size_t n, double deadline)
 {
+	int fd = c->fd;
+
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		ssize_t k;
@@ -220,6 +262,15 @@ static ssize_t read_some(int fd, void *p, size_t n, double deadline)
 		if (now_ms() >= deadline) {
 			errno = ETIMEDOUT;
 			return -1;
+		}
+		if (c->tls) {
+			long r = ws_tls_read(c->tls, p, n);
+
+			if (r >= 0)
+				return r;
+			if (r == WS_TLS_ERROR || tls_wait(fd, r, deadline) < 0)
+				return -1;
+			continue;
 		}
 		k = recv(fd, p, n, 0);
 		if (k >= 0)
@@ -258,42 +309,88 @@ static void health_body(struct ws_health *h, const char *body, size_t n)
 	json_decref(o);
 }
 
-int ws_health_check(const struct ws_url *u, int timeout_ms, struct ws_health *h)
+/*
+ * TCP, then for wss:// the TLS handshake, within the deadline. 0; -1 with
+ * d filled when TCP failed; -2 when TLS failed (tls_err filled, c->fd
+ * closed).
+ */
+static int conn_open(const struct ws_url *u, const struct ws_tls_opts *o, double deadline,
+		     struct conn *c, struct diag *d, char *tls_err, size_t n)
+{
+	c->tls = NULL;
+	if (tcp_connect(u, deadline, &c->fd, d) < 0)
+		return -1;
+	if (!u->tls)
+		return 0;
+	c->tls = ws_tls_new(c->fd, u->host, o, tls_err, n);
+	if (!c->tls)
+		goto fail;
+	for (;;) {
+		int r = ws_tls_handshake(c->tls);
+
+		if (r == 1)
+			return 0;
+		if (r == WS_TLS_ERROR) {
+			snprintf(tls_err, n, "%s", ws_tls_error(c->tls));
+			goto fail;
+		}
+		if (tls_wait(c->fd, r, deadline) < 0) {
+			snprintf(tls_err, n, "TLS handshake failed: %s", strerror(errno));
+			goto fail;
+		}
+	}
+fail:
+	ws_tls_free(c->tls);
+	c->tls = NULL;
+	close(c->fd);
+	c->fd = -1;
+	return -2;
+}
+
+static void conn_close(struct conn *c)
+{
+	ws_tls_free(c->tls);
+	c->tls = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+int ws_health_check(const struct ws_url *u, const struct ws_tls_opts *tls, int timeout_ms,
+		    struct ws_health *h)
 {
 	char resp[WS_CLIENT_HEALTH_MAX];
 	char req[WS_URL_HOST_MAX + 256];
 	double t0 = now_ms(), deadline = t0 + timeout_ms;
 	size_t have = 0, head = 0, want = 0;
-	int fd, n, have_len = 0;
+	int n, have_len = 0, rc;
 	struct diag d;
+	struct conn c;
 
 	memset(h, 0, sizeof *h);
 	h->e2e_enabled = -1;
-	if (u->tls) {
-		snprintf(h->error, sizeof h->error, "https is not supported in this build");
-		return -1;
-	}
-	if (tcp_connect(u, deadline, &fd, &d) < 0) {
+	rc = conn_open(u, tls, deadline, &c, &d, h->error, sizeof h->error);
+	if (rc == -1)
 		snprintf(h->error, sizeof h->error, "%s", d.msg);
+	if (rc < 0)
 		return -1;
-	}
 	n = snprintf(req, sizeof req, "GET /health HTTP/1.1\r\nHost: %s\r\n"
 		     "Accept: application/json\r\nUser-Agent: logwhy-probe/%s\r\n"
 		     "Connection: close\r\n\r\n", u->authority, LOGWHY_VERSION);
-	if (write_all(fd, req, (size_t)n, deadline) < 0) {
+	if (write_all(&c, req, (size_t)n, deadline) < 0) {
 		snprintf(h->error, sizeof h->error, "sending the request: %s", strerror(errno));
-		close(fd);
+		conn_close(&c);
 		return -1;
 	}
 	/* until EOF, or the Content-Length is in, or the buffer is full */
 	while (have < sizeof resp - 1) {
-		ssize_t k = read_some(fd, resp + have, sizeof resp - 1 - have, deadline);
+		ssize_t k = read_some(&c, resp + have, sizeof resp - 1 - have, deadline);
 
 		if (k < 0) {
 			if (!head) {
 				snprintf(h->error, sizeof h->error, "reading the response: %s",
 					 strerror(errno));
-				close(fd);
+				conn_close(&c);
 				return -1;
 			}
 			break;
@@ -318,7 +415,7 @@ int ws_health_check(const struct ws_url *u, int timeout_ms, struct ws_health *h)
 		if (head && have_len && have - head >= want)
 			break;
 	}
-	close(fd);
+	conn_close(&c);
 	h->ms = now_ms() - t0;
 	resp[have] = '\0';
 	if (have < 12 || memcmp(resp, "HTTP/1.", 7) != 0 || resp[8] != ' ' ||
@@ -340,7 +437,7 @@ int ws_health_check(const struct ws_url *u, int timeout_ms, struct ws_health *h)
 }
 
 struct session {
-	int fd;
+	struct conn c;
 	uint64_t rng;
 	double open_ms;
 	int close_sent;
@@ -392,7 +489,7 @@ static int send_frame(struct session *s, unsigned opcode, const void *data, size
 
 		memcpy(out + fill, (const char *)data + off, k);
 		ws_mask(out + fill, k, mask, off);
-		if (write_all(s->fd, out, fill + k, deadline) < 0)
+		if (write_all(&s->c, out, fill + k, deadline) < 0)
 			return -1;
 		off += k;
 		fill = 0;
@@ -592,7 +689,7 @@ static void session(struct session *s, unsigned char *in, size_t n, const struct
 				return;
 		}
 		in = rbuf;
-		k = read_some(s->fd, rbuf, sizeof rbuf, deadline);
+		k = read_some(&s->c, rbuf, sizeof rbuf, deadline);
 		if (k > 0) {
 			n = (size_t)k;
 			if (s->close_received && s->close_sent)
@@ -640,12 +737,24 @@ int ws_client_run(const struct ws_url *u, const struct ws_client_opts *o,
 
 	memset(r, 0, sizeof *r);
 	memset(&s, 0, sizeof s);
-	if (u->tls)
-		return diag_set(d, NULL, 0, 0, "wss:// needs TLS, which this build does not have");
 	rng_seed(&s);
-	if (tcp_connect(u, deadline, &s.fd, d) < 0)
+	rc = conn_open(u, &o->tls, deadline, &s.c, d, r->error, sizeof r->error);
+	if (rc == -1)
 		return -1;
 	r->connect_ms = now_ms() - t0;
+	if (rc == -2) {
+		/* reported the way RFC 6455 7.4.1 names it: 1015, never sent */
+		r->tls_failed = 1;
+		r->close_code = 1015;
+		snprintf(r->close_reason, sizeof r->close_reason, "%.*s",
+			 (int)sizeof r->close_reason - 1, r->error);
+		r->end_wall_us = wall_us();
+		buf_free(&req);
+		return 0;
+	}
+	if (s.c.tls)
+		snprintf(r->tls_version, sizeof r->tls_version, "%s", ws_tls_version(s.c.tls));
+	rc = 0;
 	for (i = 0; i < 16; i += 8) {
 		uint64_t v = rng_next(&s);
 
@@ -653,18 +762,18 @@ int ws_client_run(const struct ws_url *u, const struct ws_client_opts *o,
 	}
 	ws_hs_client_key(nonce, key);
 	if (ws_hs_client_request_build(&req, u->authority, u->path, key, o->headers, d) < 0) {
-		close(s.fd);
+		conn_close(&s.c);
 		buf_free(&req);
 		return -1;
 	}
 	t0 = now_ms();
-	if (write_all(s.fd, req.p, req.len, deadline) < 0) {
+	if (write_all(&s.c, req.p, req.len, deadline) < 0) {
 		set_error(r, "sending the handshake", errno);
 		r->end_wall_us = wall_us();
 		goto out;
 	}
 	for (;;) {
-		ssize_t k = read_some(s.fd, resp + have, sizeof resp - have, deadline);
+		ssize_t k = read_some(&s.c, resp + have, sizeof resp - have, deadline);
 
 		if (k <= 0) {
 			if (k == 0)
@@ -697,7 +806,7 @@ int ws_client_run(const struct ws_url *u, const struct ws_client_opts *o,
 	if (!r->end_wall_us)
 		r->end_wall_us = wall_us();
 out:
-	close(s.fd);
+	conn_close(&s.c);
 	buf_free(&req);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "util/diag.h"
+#include "ws/tls.h"
 
 /*
  * The client side of `logwhy probe`: one health check over plain HTTP and
@@ -24,7 +25,7 @@
 #define WS_CLIENT_REASON_MAX 124                /* a close reason is at most 123 bytes */
 
 struct ws_url {
-	int tls;                          /* wss:// (this build cannot speak TLS) */
+	int tls;                          /* wss:// */
 	char host[WS_URL_HOST_MAX];       /* without brackets for IPv6 */
 	char port[8];
 	char path[WS_URL_PATH_MAX];       /* request-target, "/" when none */
@@ -47,13 +48,15 @@ struct ws_health {
  * GET /health on the URL's host and port. Always fills h; returns 0 when a
  * 2xx came back, -1 otherwise (h->error or h->status says why).
  */
-int ws_health_check(const struct ws_url *u, int timeout_ms, struct ws_health *h);
+int ws_health_check(const struct ws_url *u, const struct ws_tls_opts *tls, int timeout_ms,
+		    struct ws_health *h);
 
 struct ws_client_opts {
 	const char *const *headers;   /* NULL-terminated "Name: value" list, or NULL */
 	const char *const *sends;     /* messages sent after the first message arrives */
 	size_t nsends;
 	int timeout_ms;               /* connect+handshake, and open→our own close */
+	struct ws_tls_opts tls;       /* wss:// only */
 };
 
 enum ws_client_end {
@@ -87,13 +90,17 @@ struct ws_client_result {
 	int timed_out;               /* we sent 1000 because --timeout passed */
 	double elapsed_ms;           /* open → close */
 	char error[640];             /* a protocol or I/O problem on the way, or "" */
+	int tls_failed;              /* wss:// and the TLS handshake failed: reported
+					as close_code 1015 (RFC 6455 7.4.1), the
+					reason in close_reason and error */
+	char tls_version[32];        /* "TLSv1.3" once TLS is up, or "" */
 };
 
 /*
  * Connect, handshake, read the first message, send each of o->sends, then
  * wait for the close (or time out and close with 1000 ourselves). Returns
  * 0 when a session was attempted and r says how it went (a refused
- * handshake included); -1 with d filled when the URL's host could not be
+ * handshake or a refused certificate included); -1 with d filled when the URL's host could not be
  * reached at all (resolve or TCP connect failed).
  */
 int ws_client_run(const struct ws_url *u, const struct ws_client_opts *o,
