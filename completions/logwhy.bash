@@ -10,7 +10,7 @@ _logwhy() {
 	if [[ $cur == = ]]; then cur=; fi
 	if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi
 	if ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'triage merge lint patterns rules sanitize probe --help -h --version' -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -46,6 +46,17 @@ _logwhy() {
 		--max-record) return ;;
 		esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
+		;;
+	patterns)
+		case $prev in
+		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+		--max-patterns) return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		--max-record) return ;;
+		esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --records --max-patterns --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	rules)

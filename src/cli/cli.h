@@ -103,6 +103,7 @@ int cli_no_fastpath(void);
 int cmd_triage(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_patterns(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
