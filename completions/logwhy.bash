@@ -25,7 +25,7 @@ _logwhy() {
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --no-suspects --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)

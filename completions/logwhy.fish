@@ -15,6 +15,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from triage' -s o -l output -x -a 
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l label -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l no-suspects
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l color -x -a 'auto always never'

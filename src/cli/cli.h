@@ -51,6 +51,7 @@ struct common {
 	int version;
 	int follow;
 	long warnings;
+	int parse_severe;          /* set by a command: never skim warnings or worse */
 };
 
 void common_init(struct common *c);

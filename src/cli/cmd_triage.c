@@ -7,7 +7,7 @@
 #include "cli/report_out.h"
 #include "triage/triage.h"
 
-enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE };
+enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE, OPT_NO_SUSPECTS };
 
 static const struct opt triage_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
@@ -18,6 +18,8 @@ static const struct opt triage_opts[] = {
 	  "name the input NAME in examples and warnings (one input; e.g. the file a shard was cut from)", OPT_LABEL },
 	{ "first-line", 0, "N", NULL,
 	  "number the input's lines from N (one input; the line a shard starts at in the whole file)", OPT_FIRST_LINE },
+	{ "no-suspects", 0, NULL, NULL,
+	  "do not look for suspects (errors no rule knows that precede the unexplained symptoms): faster on large inputs", OPT_NO_SUSPECTS },
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
@@ -35,6 +37,10 @@ static const struct cmd_spec triage_spec = {
 	"evidence, never the verdict. A symptom nothing explains is counted as\n"
 	"unexplained. At most 10000 distinct causes are kept; past that, new ones\n"
 	"are counted under their rule.\n"
+	"Suspects: the patterns of warnings and errors no rule matched that precede\n"
+	"the symptoms no rule explained (same connection, trace or instance within\n"
+	"5s; time alone when one side has no key), ranked by symptoms preceded and\n"
+	"lift over their base rate. They are never the verdict.\n"
 	"Shards: cut the input at record boundaries, run 'triage --shard' on each\n"
 	"(with --label and --first-line to name the whole file), and 'logwhy merge'\n"
 	"the outputs in input order: the report is that of one run over the whole.\n"
@@ -48,6 +54,7 @@ struct triage_args {
 	const char *label;
 	long line_offset;
 	const char *input_name;    /* as the stream names it, for --label */
+	int no_suspects;
 };
 
 static int triage_option(void *ctx, int id, const char *value)
@@ -57,6 +64,10 @@ static int triage_option(void *ctx, int id, const char *value)
 
 	if (r)
 		return r < 0;
+	if (id == OPT_NO_SUSPECTS) {
+		a->no_suspects = 1;
+		return 0;
+	}
 	if (id == OPT_LABEL) {
 		a->label = value;
 		return 0;
@@ -138,6 +149,9 @@ int cmd_triage(int argc, char **argv)
 	warn.fn = keep_warning;
 	warn.ctx = &a;
 	a.out.t = triage_new(rs, &warn);
+	if (a.out.t && a.no_suspects)
+		triage_no_suspects(a.out.t);
+	a.c.parse_severe = !a.no_suspects;
 	if (!a.out.t) {
 		cli_errorf("out of memory");
 		ruleset_free(rs);

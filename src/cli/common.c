@@ -283,6 +283,7 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 	/* LOGWHY_NO_FASTPATH=1 parses every record and reads in one thread
 	 * (the equal-output test) */
 	eo.readahead = !cli_no_fastpath();
+	eo.parse_from = c->parse_severe ? SEV_WARNING : SEV_DEFAULT;
 	if (rs && eo.readahead && (pf = prefilter_build(rs, NULL))) {
 		eo.may_match = prefilter_may_match;
 		eo.may_match_ctx = pf;

@@ -91,6 +91,8 @@ static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
 	    !event_skim(ev, rec, &k))
 		return 0;
+	if (s->o.parse_from != SEV_DEFAULT && ev->sev >= s->o.parse_from)
+		return 0;   /* the caller reads these whatever the rules say */
 	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
 }
 

@@ -302,17 +302,21 @@ static int is_path(const char *p, size_t n)
 static int is_name_with_digits(const char *p, size_t n)
 {
 	size_t i = 0, a, d;
+	int sep = 0;
 
 	while (i < n && is_alpha(p[i]))
 		i++;
 	a = i;
-	if (i < n && (p[i] == '-' || p[i] == '_') && a >= 2)
+	if (i < n && (p[i] == '-' || p[i] == '_') && a >= 2) {
 		i++;
+		sep = 1;
+	}
 	d = digits(p + i, n - i);
 	if (!a || !d || d > 3)
 		return 0;
 	i += d;
-	while (i < n && is_alpha(p[i]))
+	/* after a separator only digits (utf-8, sha-256): ws_3bbcef is an id */
+	while (!sep && i < n && is_alpha(p[i]))
 		i++;
 	if (i != n)
 		return 0;

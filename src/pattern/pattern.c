@@ -130,6 +130,7 @@ void pattern_line(const char *msg, size_t len, size_t *start, size_t *n)
 		p = nl ? nl + 1 : e;
 	}
 	p = last_tb ? last_tb : msg;
+again:
 	while (p < e) {
 		const char *end;
 
@@ -154,8 +155,9 @@ void pattern_line(const char *msg, size_t len, size_t *start, size_t *n)
 	}
 	if (last_tb) {
 		/* a header and frames only: the message's first line */
-		pattern_line(msg, (size_t)(last_tb - msg), start, n);
-		return;
+		last_tb = NULL;
+		p = msg;
+		goto again;
 	}
 	*start = 0;
 	*n = 0;

@@ -38,6 +38,7 @@ Test(pattern, masks_variable_shapes)
 		{ "memory 512MiB of 1.5GB", "memory <NUM> of <NUM>" },
 		{ "sha256 utf-8 http2 e2e k8s stay", "sha256 utf-8 http2 e2e k8s stay" },
 		{ "pod-7d9f8b-x2kq9 restarted", "<ID> restarted" },
+		{ "Slow client ws_3bbcef: send", "Slow client <ID>: send" },
 		{ "don't split that's", "don't split that's" },
 		{ "", "" },
 	};
@@ -74,6 +75,10 @@ Test(pattern, tracebacks_take_the_exception_line)
 	line_of("java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)",
 		"java.lang.IllegalStateException: boom");
 	line_of("\n\n  first words\nsecond", "first words");
+	/* a block cut before its exception line */
+	line_of("Traceback (most recent call last):\n  File \"a\", line 1\n",
+		"Traceback (most recent call last):");
+	line_of("Traceback (most recent call last):", "Traceback (most recent call last):");
 }
 
 static long add(struct pattern_set *ps, const char *msg, enum sev sev, int64_t ts)
