@@ -61,20 +61,27 @@ _logwhy() {
 		;;
 	rules)
 		case $prev in
+		--pattern) return ;;
+		--category) return ;;
+		--role) COMPREPLY=($(compgen -W 'cause symptom context' -- "$cur")); return ;;
+		--id) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--max-record) return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--rules --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--pattern --category --role --id --rules --input-format --max-record --color --quiet -q --version --help -h' -- "$cur")); return; fi
 		# the subcommand is the first word after the command that is not an option
 		sub=
 		for ((i = 2; i < COMP_CWORD; i++)); do
-			case ${COMP_WORDS[i]} in -*) ;; *) case ${COMP_WORDS[i-1]} in --rules|--color) ;; *) sub=${COMP_WORDS[i]}; break ;; esac ;; esac
+			case ${COMP_WORDS[i]} in -*) ;; *) case ${COMP_WORDS[i-1]} in --pattern|--category|--role|--id|--rules|--input-format|--max-record|--color) ;; *) sub=${COMP_WORDS[i]}; break ;; esac ;; esac
 		done
 		case $sub in
-		"") COMPREPLY=($(compgen -W 'list show check test' -- "$cur")) ;;
+		"") COMPREPLY=($(compgen -W 'list show check test suggest' -- "$cur")) ;;
 		show) COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" rules list 2>/dev/null | awk '{print $1}')" -- "$cur")) ;;
 		check) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
 		test) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
+		suggest) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
 		esac
 		;;
 	sanitize)

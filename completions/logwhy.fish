@@ -52,15 +52,22 @@ complete -c logwhy -n '__fish_seen_subcommand_from patterns' -s q -l quiet
 complete -c logwhy -n '__fish_seen_subcommand_from patterns' -l version
 complete -c logwhy -n '__fish_seen_subcommand_from patterns' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from patterns' -F
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l pattern -x
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l category -x
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l role -x -a 'cause symptom context'
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l id -x
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -l rules -r -F
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l max-record -x
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -s q -l quiet
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -l version
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -s h -l help
-complete -c logwhy -n '__fish_seen_subcommand_from rules; and not __fish_seen_subcommand_from list show check test' -a 'list show check test'
+complete -c logwhy -n '__fish_seen_subcommand_from rules; and not __fish_seen_subcommand_from list show check test suggest' -a 'list show check test suggest'
 complete -c logwhy -n '__fish_seen_subcommand_from rules; and __fish_seen_subcommand_from show' -a '(logwhy rules list 2>/dev/null | string replace -r "\\s.*" "")'
 complete -c logwhy -n '__fish_seen_subcommand_from rules; and __fish_seen_subcommand_from check' -F
 complete -c logwhy -n '__fish_seen_subcommand_from rules; and __fish_seen_subcommand_from test' -F
+complete -c logwhy -n '__fish_seen_subcommand_from rules; and __fish_seen_subcommand_from suggest' -F
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l enum -x -a 'lower name value repr'
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l no-redact
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l check

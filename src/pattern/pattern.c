@@ -1,5 +1,6 @@
 #include "pattern/pattern.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,5 +570,128 @@ int pattern_mask_text(const char *line, size_t len, struct buf *out)
 	}
 	if (!out->p)
 		rc |= buf_adds(out, "");
+	return rc ? -1 : 0;
+}
+
+int pattern_fits(const struct pattern *p, const char *msg, size_t len)
+{
+	struct mask_tok m[PATTERN_MAX_TOKENS];
+	size_t start, n, nt, i;
+
+	pattern_line(msg, len, &start, &n);
+	if (n > PATTERN_LINE_MAX)
+		n = PATTERN_LINE_MAX;
+	nt = mask_tokens(msg + start, n, m, PATTERN_MAX_TOKENS);
+	if (nt != p->ntok)
+		return 0;
+	for (i = 0; i < nt; i++)
+		if (p->tok[i].kind != PATTERN_WILD && !tok_same_masked(&m[i], &p->tok[i]))
+			return 0;
+	return 1;
+}
+
+static int re_quote(struct buf *re, const char *s)
+{
+	int rc = 0;
+
+	for (; *s; s++) {
+		if (strchr("\\^$.|?*+()[]{}#-/", *s))
+			rc |= buf_addc(re, '\\');
+		rc |= buf_addc(re, *s);
+	}
+	return rc;
+}
+
+/* what a mask's capture matches: its shape, loosely (the rule must take
+ * every line the pattern took) */
+static const char *kind_re(const struct pattern_tok *t)
+{
+	char q = *t->post;
+
+	switch (t->kind) {
+	case PATTERN_NUM:
+		return "[-+]?\\d[\\w.,%]*";
+	case PATTERN_HEX:
+		return "(?:0[xX])?[0-9a-fA-F]+";
+	case PATTERN_UUID:
+		return "[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}";
+	case PATTERN_STR:
+		return q == '"' ? "[^\"]*" : q == '`' ? "[^`]*" : q == '\'' ? "[^']*" : ".*?";
+	default:
+		return "\\S+?";
+	}
+}
+
+int pattern_regex(const struct pattern *p, struct buf *re, struct buf *tmpl)
+{
+	int count[PATTERN_NKINDS] = { 0 }, rc = 0;
+	char names[PATTERN_MAX_TOKENS][40];
+	size_t i, k;
+
+	for (i = 0; i < p->ntok; i++) {
+		const struct pattern_tok *t = &p->tok[i];
+		char *name = names[i];
+
+		if (i) {
+			rc |= buf_adds(re, "\\s+");
+			if (tmpl)
+				rc |= buf_addc(tmpl, ' ');
+		}
+		if (t->kind == PATTERN_LITERAL) {
+			rc |= re_quote(re, t->text);
+			if (tmpl) {
+				/* braces are the template's: double them */
+				const char *c;
+
+				for (c = t->text; *c; c++)
+					rc |= *c == '{' || *c == '}' ? buf_add(tmpl, c, 1) | buf_add(tmpl, c, 1)
+								   : buf_addc(tmpl, *c);
+			}
+			continue;
+		}
+		/* key=<VALUE>: the key names it, if it is a plain word not used yet */
+		name[0] = '\0';
+		{
+			size_t n = strlen(t->pre), a;
+
+			if (n > 1 && (t->pre[n - 1] == '=' || t->pre[n - 1] == ':' ||
+				      (n > 2 && (t->pre[n - 1] == '"' || t->pre[n - 1] == '\'') &&
+				       (t->pre[n - 2] == '=' || t->pre[n - 2] == ':')))) {
+				size_t e = t->pre[n - 1] == '=' || t->pre[n - 1] == ':' ? n - 1 : n - 2;
+
+				for (a = e; a > 0 && (isalnum((unsigned char)t->pre[a - 1]) || t->pre[a - 1] == '_'); a--)
+					;
+				if (e > a && e - a < 24 && isalpha((unsigned char)t->pre[a])) {
+					size_t j;
+
+					for (j = 0; a + j < e; j++)
+						name[j] = (char)tolower((unsigned char)t->pre[a + j]);
+					name[j] = '\0';
+				}
+			}
+		}
+		for (k = 0; name[0] && k < i; k++)
+			if (!strcmp(names[k], name))
+				name[0] = '\0';
+		if (!name[0]) {
+			const char *kn = t->kind == PATTERN_WILD ? "var" : pattern_kind_name(t->kind);
+			size_t j;
+
+			for (j = 0; kn[j] && j < 10; j++)
+				name[j] = (char)tolower((unsigned char)kn[j]);
+			snprintf(name + j, sizeof names[i] - j, "%d", ++count[t->kind]);
+		}
+		rc |= re_quote(re, t->pre);
+		rc |= buf_addf(re, "(?<%s>%s)", name, t->kind == PATTERN_WILD ? "\\S+?" : kind_re(t));
+		rc |= re_quote(re, t->post);
+		if (tmpl)
+			rc |= buf_adds(tmpl, t->pre) | buf_addf(tmpl, "{%s}", name) | buf_adds(tmpl, t->post);
+	}
+	if (p->ntok && p->tok[p->ntok - 1].kind != PATTERN_LITERAL && !*p->tok[p->ntok - 1].post)
+		rc |= buf_adds(re, "(?!\\S)");   /* a lazy last capture takes its whole token */
+	if (!re->p)
+		rc |= buf_adds(re, "");
+	if (tmpl && !tmpl->p)
+		rc |= buf_adds(tmpl, "");
 	return rc ? -1 : 0;
 }

@@ -116,6 +116,18 @@ const struct pattern **pattern_ranked(const struct pattern_set *ps, size_t *n);
 /* The template as text: literals and "<KIND>" masks joined by spaces. */
 int pattern_render(const struct pattern *p, struct buf *out);
 
+/*
+ * A PCRE2 regex for the pattern's lines: literals escaped, tokens apart by
+ * \s+, each masked token a named capture (named after a "key=" before it,
+ * else after its kind: num1, id2, ...), wildcards \S+ captures too. tmpl
+ * (may be NULL) gets a rule message template with {name} for each capture.
+ * -1 on allocation failure.
+ */
+int pattern_regex(const struct pattern *p, struct buf *re, struct buf *tmpl);
+/* 1 when a message's line masks to tokens the pattern covers (same count;
+ * every token not a wildcard equal), 0 when not. */
+int pattern_fits(const struct pattern *p, const char *msg, size_t len);
+
 /* Exposed for tests and for rules suggest: the line of a message that
  * names it (see above), as *start and *len into msg. */
 void pattern_line(const char *msg, size_t len, size_t *start, size_t *n);
