@@ -381,6 +381,18 @@ static int ident(const char *p, size_t n)
 	return 1;
 }
 
+/* logfmt's message keys: msg="request done" is the message, not a value */
+static int text_key(const char *p, size_t n)
+{
+	static const char *const keys[] = { "msg", "message", "error", "err", "event", NULL };
+	size_t i;
+
+	for (i = 0; keys[i]; i++)
+		if (strlen(keys[i]) == n && !memcmp(keys[i], p, n))
+			return 1;
+	return 0;
+}
+
 size_t mask_tokens(const char *s, size_t n, struct mask_tok *out, size_t max)
 {
 	size_t i = 0, nt = 0;
@@ -411,7 +423,8 @@ size_t mask_tokens(const char *s, size_t n, struct mask_tok *out, size_t max)
 		if (a < e && s[a] != '"' && s[a] != '\'' && s[a] != '`') {
 			for (k = a; k < e && s[k] != '=' && s[k] != ':' && s[k] != '"' && s[k] != '\''; k++)
 				;
-			if (k < e && (s[k] == '=' || s[k] == ':') && ident(s + a, k - a))
+			if (k < e && (s[k] == '=' || s[k] == ':') && ident(s + a, k - a) &&
+			    !text_key(s + a, k - a))
 				k++;
 			else
 				k = e;
