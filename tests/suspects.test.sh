@@ -89,6 +89,20 @@ check "rules explain every symptom: suspects empty" \
 check "--no-suspects: no suspects key" \
 	'! L triage -q -o json --no-suspects fixtures/incident-enum-log/gcloud.json | jq -e "has(\"suspects\")" >/dev/null'
 
+# the fast path (skimmed LogEntries) changes nothing: patterns, suspects
+python3 bench/gen-corpus.py 2 >"$tmp/corpus.ndjson"
+for args in "patterns -o json" "patterns --records" "triage -o json"; do
+	# shellcheck disable=SC2086
+	check "LOGWHY_NO_FASTPATH=1: same $args" \
+		'[ "$(L $args -q "$tmp/corpus.ndjson" | md5sum)" = "$(LOGWHY_NO_FASTPATH=1 L $args -q "$tmp/corpus.ndjson" | md5sum)" ]'
+done
+for dir in "$tmp"/cases/*/; do
+	files=$(jq -r '.files[] | "'"$dir"'" + .' "$dir/case.json")
+	# shellcheck disable=SC2086
+	check "LOGWHY_NO_FASTPATH=1: same triage of $(basename "$dir")" \
+		'[ "$(L triage -q -o json $files | md5sum)" = "$(LOGWHY_NO_FASTPATH=1 L triage -q -o json $files | md5sum)" ]'
+done
+
 # grouping accuracy on the labelled set
 acc=$(python3 tests/pattern_accuracy.py "$LOGWHY" tests/data/patterns/real.tsv)
 echo "pattern grouping accuracy: $acc"

@@ -52,6 +52,8 @@ struct common {
 	int follow;
 	long warnings;
 	int parse_severe;          /* set by a command: never skim warnings or worse */
+	int skim_messages;         /* set by a command that needs only messages,
+				      times and severities (patterns) */
 };
 
 void common_init(struct common *c);

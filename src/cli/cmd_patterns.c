@@ -107,6 +107,7 @@ int cmd_patterns(int argc, char **argv)
 	if (a.c.version)
 		return cli_version(&a.c);
 	warn = cli_warn_sink(&a.c);
+	a.c.skim_messages = 1;   /* a plain LogEntry need not be parsed */
 	if (!(a.ps = pattern_set_new(a.cap, &warn))) {
 		cli_errorf("out of memory");
 		return 2;

@@ -269,6 +269,15 @@ void cli_progress_pause(void)
 		progress_done(active_progress);
 }
 
+/* For a reader with no rules: every record may be skimmed */
+static int no_rule(const void *ctx, const char *raw, size_t len)
+{
+	(void)ctx;
+	(void)raw;
+	(void)len;
+	return 0;
+}
+
 int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_sink *w,
 		    const struct ruleset *rs, int progress,
 		    int (*fn)(void *ctx, struct event *ev, int input), void *ctx)
@@ -284,6 +293,10 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 	 * (the equal-output test) */
 	eo.readahead = !cli_no_fastpath();
 	eo.parse_from = c->parse_severe ? SEV_WARNING : SEV_DEFAULT;
+	if (c->skim_messages && eo.readahead && !rs) {
+		eo.may_match = no_rule;
+		eo.skim_msg = 1;
+	}
 	if (rs && eo.readahead && (pf = prefilter_build(rs, NULL))) {
 		eo.may_match = prefilter_may_match;
 		eo.may_match_ctx = pf;

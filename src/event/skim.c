@@ -429,7 +429,7 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 
 		if (!sk_object(&j, 2, payload_keys, pay))
 			return 0;
-		for (i = P_EXC0; i < P_COUNT; i++)
+		for (i = P_EXC0; i < P_SEV0; i++)
 			if (pay[i].type)
 				return 0;   /* a traceback goes after the message */
 		for (i = 0; i <= P_TEXT && !msg; i++)
@@ -439,6 +439,8 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	if (!msg || msg->esc || multiline_candidate(msg->p, msg->n))
 		return 0;
 	join_keys(top, k);
+	k->msg = msg->p;
+	k->nmsg = msg->n;
 
 	/* the severity as normalize would read it: the entry's, else the
 	 * payload's first severity key (a null one is skipped) */

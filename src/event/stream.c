@@ -93,6 +93,14 @@ static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 		return 0;
 	if (s->o.parse_from != SEV_DEFAULT && ev->sev >= s->o.parse_from)
 		return 0;   /* the caller reads these whatever the rules say */
+	if (s->o.skim_msg) {
+		size_t off = ev->store.len;
+
+		if (buf_add(&ev->store, k.msg, k.nmsg) < 0)
+			return 0;
+		ev->msg = ev->store.p + off;
+		ev->msg_len = k.nmsg;
+	}
 	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
 }
 

@@ -31,6 +31,7 @@ struct evstream_opts {
 	const void *may_match_ctx;
 	int readahead;                   /* 1: inflate gzip in a second thread
 					    (source_readahead) */
+	int skim_msg;                    /* 1: a skimmed event has its message too */
 	enum sev parse_from;             /* records of this severity or worse are
 					    never skimmed (SEV_DEFAULT: no floor) */
 };
