@@ -158,7 +158,8 @@ int report_json(FILE *out, const struct triage_report *r)
 	json_t *root = report_root(r);
 	int rc;
 
-	rc = json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+	rc = json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) == 0 &&
+	     fputc('\n', out) != EOF ? 0 : -1;
 	json_decref(root);
 	return rc;
 }
