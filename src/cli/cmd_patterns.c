@@ -18,6 +18,9 @@ static const struct opt patterns_opts[] = {
 	OPT_COMMON_INPUT,
 	OPT_COMMON_COLOR,
 	OPT_COMMON_MAX_RECORD,
+	OPT_COMMON_SINCE,
+	OPT_COMMON_UNTIL,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -96,7 +99,8 @@ int cmd_patterns(int argc, char **argv)
 {
 	struct patterns_args a;
 	struct warn_sink warn;
-	int npos, rc, bad = 0;
+	char **in = NULL;
+	int npos, rc, bad = 0, nin = 0;
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
@@ -106,22 +110,26 @@ int cmd_patterns(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	warn = cli_warn_sink(&a.c);
 	a.c.skim_messages = 1;   /* a plain LogEntry need not be parsed */
+	if (cli_inputs_expand(&a.c, argv + 1, npos, &in, &nin, &bad) < 0)
+		return 2;
 	if (!(a.ps = pattern_set_new(a.cap, &warn))) {
 		cli_errorf("out of memory");
+		cli_inputs_free(in);
 		return 2;
 	}
-	if (cli_read_inputs(argv + 1, npos, &a.c, &warn, NULL, 1, patterns_event, &a) < 0)
+	if (cli_read_inputs(in, nin, &a.c, &warn, NULL, 1, patterns_event, &a) < 0)
 		bad = 1;
 	if (!a.records && patterns_write(a.format, stdout, a.ps, common_color(&a.c, stdout)) < 0) {
 		cli_errorf("write error: %s", strerror(errno));
 		bad = 1;
 	}
-	if (a.records && (fflush(stdout) != 0 || ferror(stdout))) {
-		cli_errorf("write error: %s", strerror(errno));
+	if (cli_output_close(&a.c) < 0)
 		bad = 1;
-	}
 	pattern_set_free(a.ps);
+	cli_inputs_free(in);
 	return bad ? 2 : 0;
 }

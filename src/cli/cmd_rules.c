@@ -23,6 +23,7 @@ static const struct opt rules_opts[] = {
 	OPT_COMMON_INPUT,
 	OPT_COMMON_MAX_RECORD,
 	OPT_COMMON_COLOR,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -291,7 +292,8 @@ static int rules_suggest(struct rules_args *a, const struct ruleset *rs, char **
 	struct ruleset *rs2 = NULL;
 	size_t i, nn = 0;
 	long unexplained = 0;
-	int rc = 2;
+	int rc = 2, nin = 0, bad = 0;
+	char **in = NULL;
 
 	if (!a->category) {
 		cli_errorf("rules suggest: --category is required (the class of this cause, e.g. dependency)");
@@ -304,7 +306,8 @@ static int rules_suggest(struct rules_args *a, const struct ruleset *rs, char **
 		goto out;
 	}
 	/* every record parsed, so pattern ids are those 'logwhy patterns' prints */
-	if (cli_read_inputs(inputs, n, &a->c, &warn, NULL, 0, sg_event, &rd) < 0)
+	if (cli_inputs_expand(&a->c, inputs, n, &in, &nin, &bad) < 0 ||
+	    cli_read_inputs(in, nin, &a->c, &warn, NULL, 0, sg_event, &rd) < 0 || bad)
 		goto out;
 	if (!(rep = triage_finish(rd.t))) {
 		cli_errorf("cannot correlate findings: %s", strerror(errno));
@@ -410,6 +413,7 @@ static int rules_suggest(struct rules_args *a, const struct ruleset *rs, char **
 	fwrite(yaml.p, 1, yaml.len, stdout);
 	rc = fflush(stdout) == 0 ? 0 : 2;
 out:
+	cli_inputs_free(in);
 	free(near);
 	ruleset_free(rs2);
 	buf_free(&yaml);
@@ -451,6 +455,8 @@ int cmd_rules(int argc, char **argv)
 		fprintf(stderr, "logwhy rules: usage: logwhy rules %s\n", rules_spec.usage);
 		return 2;
 	}
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
@@ -465,6 +471,8 @@ int cmd_rules(int argc, char **argv)
 		rc = 0;
 	} else
 		rc = rules_test(rs);
+	if (cli_output_close(&a.c) < 0)
+		rc = 2;
 	ruleset_free(rs);
 	return rc;
 }
