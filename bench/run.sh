@@ -177,6 +177,19 @@ if [ -n "$RSS_MB" ]; then
 	measure "sanitize rss-input" "$bb" "$br" "$LW" sanitize -q "$big"
 fi
 
+# --- patterns and suspects (kept as one block of its own) ---
+# triage's rows above look for suspects (the default); this is the same
+# triage without them, and `logwhy patterns` against jansson's parse.
+RUNS=${BENCH_RUNS:-3}
+measure "triage no-suspects" "$bytes" "$recs" "$LW" triage -q --no-suspects "$nd"
+measure "patterns ndjson" "$bytes" "$recs" "$LW" patterns -q "$nd"
+measure "patterns gz" "$bytes" "$recs" "$LW" patterns -q "$gz"
+if [ -n "$RSS_MB" ]; then
+	RUNS=1
+	measure "patterns rss-input" "$bb" "$br" "$LW" patterns -q "$big"
+fi
+# --- end of the patterns and suspects block ---
+
 awk -F '\t' -v mb="$MB" -v rssmb="${RSS_MB:-$MB}" -v nd="$nd" -v storm="$storm" \
 	-v upat="$user_pat" -v ujq="$user_jq" '
 # .gz can come out faster than the plain file within run-to-run noise
@@ -244,6 +257,24 @@ END {
 	if (rssmb == mb)
 		printf "\n  peak RSS measured on the %s MB corpus, not 1 GB: set BENCH_RSS_MB=1000 for that.\n", mb
 	printf "  floor if every record were parsed: jansson parse %.1f MB/s\n", ("jansson parse" in rate) ? rate["jansson parse"] / 1e6 : 0
+}' "$RES"
+
+# patterns and suspects targets (their own block)
+awk -F '\t' -v rssmb="${RSS_MB:-$MB}" -v mb="$MB" '
+function ratio(a, b) { return (a in t && b in t && t[a] > 0 && t[b] > 0) ? t[b] / t[a] : -1 }
+function row(what, r, target, cmp,   ok) {
+	if (r < 0) { printf "  %-44s %10s  %-2s %-5s %s\n", what, "-", cmp, target, "NOT RUN"; return }
+	ok = (cmp == ">=") ? r >= target + 0 : r <= target + 0
+	printf "  %-44s %10.2f  %-2s %-5s %s\n", what, r, cmp, target, ok ? "met" : "NOT MET"
+}
+{ if ($2 != "-") t[$1] = ($2 > 0.01) ? $2 : 0.01; m[$1] = $5 }
+END {
+	printf "\npatterns and suspects (ratio = their time / ours):\n"
+	row("patterns vs jansson parse throughput", ratio("patterns ndjson", "jansson parse"), 1, ">=")
+	row("triage with suspects / without, throughput", ratio("triage ndjson", "triage no-suspects"), 0.85, ">=")
+	sfx = ("patterns rss-input" in m) ? "rss-input" : "ndjson"
+	row(sprintf("patterns peak RSS, MiB (%s MB input)", rssmb), ("patterns " sfx) in m ? m["patterns " sfx] / 1024 : -1, 64, "<=")
+	row(sprintf("triage (suspects) peak RSS, MiB (%s MB input)", rssmb), ("triage " sfx) in m ? m["triage " sfx] / 1024 : -1, 64, "<=")
 }' "$RES"
 
 BUILD=$BUILD sh bench/wsd.sh || failed=1

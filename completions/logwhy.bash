@@ -10,7 +10,7 @@ _logwhy() {
 	if [[ $cur == = ]]; then cur=; fi
 	if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi
 	if ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version -V' -- "$cur"))
+		COMPREPLY=($(compgen -W 'triage merge lint patterns rules sanitize probe --help -h --version -V' -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -30,7 +30,7 @@ _logwhy() {
 		--until) return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --threads --fail-on --follow -f --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --threads --fail-on --follow -f --no-suspects --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)
@@ -58,23 +58,44 @@ _logwhy() {
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --threads --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
+	patterns)
+		case $prev in
+		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+		--max-patterns) return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
+		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		--max-record) return ;;
+		--since) return ;;
+		--until) return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+		esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --records --max-patterns --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
+		;;
 	rules)
 		case $prev in
+		--pattern) return ;;
+		--category) return ;;
+		--role) COMPREPLY=($(compgen -W 'cause symptom context' -- "$cur")); return ;;
+		--id) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
+		--max-record) return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--rules --color --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--pattern --category --role --id --rules --input-format --max-record --color --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		# the subcommand is the first word after the command that is not an option
 		sub=
 		for ((i = 2; i < COMP_CWORD; i++)); do
-			case ${COMP_WORDS[i]} in -*) ;; *) case ${COMP_WORDS[i-1]} in --rules|--color|--output-file) ;; *) sub=${COMP_WORDS[i]}; break ;; esac ;; esac
+			case ${COMP_WORDS[i]} in -*) ;; *) case ${COMP_WORDS[i-1]} in --pattern|--category|--role|--id|--rules|--input-format|--max-record|--color|--output-file) ;; *) sub=${COMP_WORDS[i]}; break ;; esac ;; esac
 		done
 		case $sub in
-		"") COMPREPLY=($(compgen -W 'list show check test' -- "$cur")) ;;
+		"") COMPREPLY=($(compgen -W 'list show check test suggest' -- "$cur")) ;;
 		show) COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" rules list 2>/dev/null | awk '{print $1}')" -- "$cur")) ;;
 		check) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
 		test) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
+		suggest) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null ;;
 		esac
 		;;
 	sanitize)

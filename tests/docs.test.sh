@@ -22,7 +22,7 @@ check() { if eval "$2"; then ok; else bad "$1"; fi; }
 check "logwhy --options" '[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q "^option	lint	--fail-on	-	LEVEL	error|warning|info|never$" "$tmp/dump"'
 "$wsd" --options >"$tmp/wsd.dump" 2>"$tmp/err"
 check "logwhy-wsd --options" '[ $? -eq 0 ] && grep -q "^option	logwhy-wsd	--fault	-	MODE	none|enum-log|" "$tmp/wsd.dump"'
-check "rules subcommands dumped" '[ "$(awk -F "	" "\$1 == \"subcommand\" { printf \"%s \", \$3 }" "$tmp/dump")" = "list show check test " ]'
+check "rules subcommands dumped" '[ "$(awk -F "	" "\$1 == \"subcommand\" { printf \"%s \", \$3 }" "$tmp/dump")" = "list show check test suggest " ]'
 cat "$tmp/wsd.dump" >>"$tmp/dump"
 
 # the committed completions are what the generator writes from the tables
@@ -111,7 +111,7 @@ check "bash: logwhy lint --output → formats" '[ "$(comp _logwhy "$bin" lint --
 check "bash: logwhy lint --output=j" '[ "$(comp _logwhy "$bin" lint --output = j)" = "json junit " ]'
 check "bash: logwhy sanitize --enum" '[ "$(comp _logwhy "$bin" sanitize --enum "")" = "lower name repr value " ]'
 check "bash: logwhy triage --color" '[ "$(comp _logwhy "$bin" triage --color "")" = "always auto never " ]'
-check "bash: logwhy rules → subcommands" '[ "$(comp _logwhy "$bin" rules "")" = "check list show test " ]'
+check "bash: logwhy rules → subcommands" '[ "$(comp _logwhy "$bin" rules "")" = "check list show suggest test " ]'
 ids=$("$bin" rules list | awk '$1 ~ /^ser/ { print $1 }' | sort | tr '\n' ' ')
 check "bash: logwhy rules show ser → rule ids" '[ -n "$ids" ] && [ "$(comp _logwhy "$bin" rules show ser)" = "$ids" ]'
 check "bash: logwhy rules --color never show ws.close-10" '[ "$(comp _logwhy "$bin" rules --color never show ws.close-10)" = "$("$bin" rules list | awk "\$1 ~ /^ws.close-10/ { print \$1 }" | sort | tr "\n" " ")" ]'
@@ -145,7 +145,7 @@ if command -v zsh >/dev/null 2>&1; then
 	zcomp() { PATH=$root/$BUILD:$PATH timeout 30 zsh tests/zcomp.zsh "$1" | tr '\n' ' '; }
 	ask_shell zsh zcomp
 	check "zsh: logwhy lint --output=" '[ "$(zcomp "logwhy lint --output=")" = "github json junit sarif text " ]'
-	check "zsh: logwhy rules" '[ "$(zcomp "logwhy rules ")" = "check list show test " ]'
+	check "zsh: logwhy rules" '[ "$(zcomp "logwhy rules ")" = "check list show suggest test " ]'
 fi
 
 # fish, for real, when it is installed

@@ -85,6 +85,7 @@ check "entrypoint: SIGTERM reaches the app, which shuts down cleanly" \
 
 # sharding (docs/recipes/sharding.md): each map/reduce pipeline, taken from
 # the recipe's marked block, prints what one triage over the same logs does
+# (without suspects: shards carry none)
 s=$r/sharding.md
 block_of() { awk -v n="<!-- test: $1 -->" '$0 == n { f = 1; next } f && /^```/ { if (b) exit; b = 1; next } f && b' "$s"; }
 sw=$tmp/shard
@@ -92,8 +93,8 @@ mkdir -p "$sw/logs"
 cp fixtures/incident-enum-log/entries.ndjson "$sw/logs/a-enum.ndjson"
 cp fixtures/incident-missing-service/entries.ndjson "$sw/logs/b-missing.ndjson"
 python3 bench/gen-corpus.py 1 >"$sw/logs/big.ndjson"
-(cd "$sw" && logwhy triage -q logs/*.ndjson) >"$sw/one-files.txt"
-(cd "$sw" && cat logs/big.ndjson | logwhy triage -q) >"$sw/one-stream.txt"
+(cd "$sw" && logwhy triage -q --no-suspects logs/*.ndjson) >"$sw/one-files.txt"
+(cd "$sw" && cat logs/big.ndjson | logwhy triage -q --no-suspects) >"$sw/one-stream.txt"
 if command -v parallel >/dev/null 2>&1; then
 	c=$(block_of parallel-files)
 	check "sharding: parallel over files equals one run" \
@@ -113,7 +114,7 @@ rm -f "$sw"/logs/*.shard
 # Spark and Hadoop name every shard's input <stdin>: compare the JSON
 # reports without the examples (their source and line are the shard's)
 noex() { jq -c 'del(.causes[].example)' "$1"; }
-(cd "$sw" && logwhy triage -q -o json logs/*.ndjson) >"$sw/one.json"
+(cd "$sw" && logwhy triage -q --no-suspects -o json logs/*.ndjson) >"$sw/one.json"
 noex "$sw/one.json" >"$sw/one.noex"
 # Spark: the recipe's pipe command on each partition (one per file here),
 # the collected lines merged as the driver does

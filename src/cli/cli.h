@@ -67,6 +67,9 @@ struct common {
 	int follow;
 	int threads;               /* --threads, 0: not given */
 	long warnings;
+	int parse_severe;          /* set by a command: never skim warnings or worse */
+	int skim_messages;         /* set by a command that needs only messages,
+				      times and severities (patterns) */
 	const char *output_file;   /* --output-file, NULL: standard output */
 	/* --since/--until: an absolute time, or a duration before the latest
 	 * record (rel set; resolved by cli_read_inputs) */
@@ -150,6 +153,7 @@ int cli_no_fastpath(void);
 int cmd_triage(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_patterns(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
 int cmd_probe(int argc, char **argv);

@@ -10,7 +10,7 @@
 #include "cli/report_out.h"
 #include "triage/triage.h"
 
-enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE, OPT_FAIL_ON };
+enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE, OPT_FAIL_ON, OPT_NO_SUSPECTS };
 
 static const struct opt triage_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
@@ -26,6 +26,8 @@ static const struct opt triage_opts[] = {
 	  "exit 1 when the verdict's cause is at or above LEVEL (default never: a report is not a failure)", OPT_FAIL_ON },
 	{ "follow", 'f', NULL, NULL,
 	  "keep reading a growing file or a pipe (gcloud logging tail) and keep a live ranked view: redrawn in place on a terminal, a new report on a pipe when the verdict or the ranking changes", OPT_FOLLOW },
+	{ "no-suspects", 0, NULL, NULL,
+	  "do not look for suspects (errors no rule knows that precede the unexplained symptoms): faster on large inputs", OPT_NO_SUSPECTS },
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
@@ -43,6 +45,10 @@ static const struct cmd_spec triage_spec = {
 	"evidence, never the verdict. A symptom nothing explains is counted as\n"
 	"unexplained. At most 10000 distinct causes are kept; past that, new ones\n"
 	"are counted under their rule.\n"
+	"Suspects: the patterns of warnings and errors no rule matched that precede\n"
+	"the symptoms no rule explained (same connection, trace or instance within\n"
+	"5s; time alone when one side has no key), ranked by symptoms preceded and\n"
+	"lift over their base rate. They are never the verdict.\n"
 	"Shards: cut the input at record boundaries, run 'triage --shard' on each\n"
 	"(with --label and --first-line to name the whole file), and 'logwhy merge'\n"
 	"the outputs in input order: the report is that of one run over the whole.\n"
@@ -66,6 +72,7 @@ struct triage_args {
 	int live_tty, live_dirty, live_shown;
 	char *live_sig;            /* verdict and ranking last written (pipe) */
 	struct timespec live_at;   /* last redraw */
+	int no_suspects;
 };
 
 /* What a new report on a pipe waits for: the verdict and the causes in
@@ -202,6 +209,10 @@ static int triage_option(void *ctx, int id, const char *value)
 
 	if (r)
 		return r < 0;
+	if (id == OPT_NO_SUSPECTS) {
+		a->no_suspects = 1;
+		return 0;
+	}
 	if (id == OPT_LABEL) {
 		a->label = value;
 		return 0;
@@ -306,6 +317,9 @@ int cmd_triage(int argc, char **argv)
 	warn.fn = keep_warning;
 	warn.ctx = &a;
 	a.out.t = triage_new(rs, &warn);
+	if (a.out.t && a.no_suspects)
+		triage_no_suspects(a.out.t);
+	a.c.parse_severe = !a.no_suspects;
 	if (!a.out.t) {
 		cli_errorf("out of memory");
 		cli_inputs_free(in);

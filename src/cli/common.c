@@ -593,6 +593,15 @@ void cli_progress_pause(void)
 		progress_done(active_progress);
 }
 
+/* For a reader with no rules: every record may be skimmed */
+static int no_rule(const void *ctx, const char *raw, size_t len)
+{
+	(void)ctx;
+	(void)raw;
+	(void)len;
+	return 0;
+}
+
 /*
  * A duration in --since/--until counts back from the latest record of all
  * inputs, so that time is found first: one pass that only looks at times.
@@ -694,6 +703,11 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 		cli_errorf("invalid LOGWHY_THREADS '%s' (a number from 1 to %d)", getenv("LOGWHY_THREADS"),
 			   CLI_MAX_THREADS);
 		return -1;
+	}
+	eo.parse_from = c->parse_severe ? SEV_WARNING : SEV_DEFAULT;
+	if (c->skim_messages && eo.readahead && !rs) {
+		eo.may_match = no_rule;
+		eo.skim_msg = 1;
 	}
 	if (rs && eo.readahead && (pf = prefilter_build(rs, NULL))) {
 		eo.may_match = prefilter_may_match;

@@ -17,7 +17,8 @@ static const struct command commands[] = {
 	{ "triage", cmd_triage, "ranked root causes with why-chains, counts and fixes" },
 	{ "merge", cmd_merge, "combine triage shards (triage --shard) into one report" },
 	{ "lint", cmd_lint, "one finding per matching record; a CI gate" },
-	{ "rules", cmd_rules, "list, show, check and test rules" },
+	{ "patterns", cmd_patterns, "the input's message patterns, counted, with first/last seen and an example" },
+	{ "rules", cmd_rules, "list, show, check and test rules; suggest one for a pattern" },
 	{ "sanitize", cmd_sanitize, "every record as one line of strict JSON, secrets redacted" },
 	{ "probe", cmd_probe, "connect to a WebSocket URL and record its close trace" },
 };

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,41 @@ static json_t *jcause(const struct triage_group *g)
 	return o;
 }
 
+static const char *const link_names[SUSPECT_NLINKS] = { "connection", "trace", "instance", "time" };
+
+static json_t *jsuspect(const struct suspect *x)
+{
+	json_t *o = json_object(), *ex = json_object(), *by = json_object(), *expl = json_object();
+	struct buf b = BUF_INIT(0);
+	size_t i;
+
+	pattern_render(x->pattern, &b);
+	json_object_set_new(o, "pattern", emit_json_stringn(b.p, b.len, b.len));
+	json_object_set_new(o, "count", json_integer(x->count));
+	json_object_set_new(o, "symptoms", json_integer(x->symptoms));
+	json_object_set_new(o, "lead_ms", json_integer(x->lead_ms));
+	json_object_set_new(o, "first_seen", jtime(x->has_ts, x->first_us));
+	json_object_set_new(o, "last_seen", jtime(x->has_ts, x->last_us));
+	if (x->pattern->nex) {
+		json_object_set_new(ex, "source", emit_json_string(x->pattern->ex[0].source));
+		json_object_set_new(ex, "line", json_integer(x->pattern->ex[0].line));
+		json_object_set_new(ex, "text", emit_json_string(x->pattern->ex[0].text));
+	}
+	json_object_set_new(o, "example", ex);
+	/* beyond the fixed schema */
+	json_object_set_new(o, "id", json_string(x->pattern->id));
+	json_object_set_new(o, "lift", json_real(floor(x->lift * 100 + 0.5) / 100));
+	for (i = 0; i < SUSPECT_NLINKS; i++)
+		if (x->linked[i])
+			json_object_set_new(by, link_names[i], json_integer(x->linked[i]));
+	json_object_set_new(o, "linked_by", by);
+	for (i = 0; i < x->nexplains; i++)
+		json_object_set_new(expl, x->explains[i]->id, json_integer(x->nexplained[i]));
+	json_object_set_new(o, "precedes", expl);
+	buf_free(&b);
+	return o;
+}
+
 static json_t *report_root(const struct triage_report *r)
 {
 	json_t *root = json_object(), *span = json_object(), *causes = json_array(),
@@ -106,6 +142,13 @@ static json_t *report_root(const struct triage_report *r)
 		json_array_append_new(symptoms, s);
 	}
 	json_object_set_new(root, "symptoms", symptoms);
+	if (r->suspects_known) {
+		json_t *sus = json_array();
+
+		for (i = 0; i < r->nsuspects; i++)
+			json_array_append_new(sus, jsuspect(&r->suspects[i]));
+		json_object_set_new(root, "suspects", sus);
+	}
 	for (i = 0; i < r->nwarnings; i++)
 		json_array_append_new(warnings, emit_json_string(r->warnings[i]));
 	json_object_set_new(root, "warnings", warnings);
@@ -117,7 +160,8 @@ int report_json(FILE *out, const struct triage_report *r)
 	json_t *root = report_root(r);
 	int rc;
 
-	rc = json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+	rc = json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) == 0 &&
+	     fputc('\n', out) != EOF ? 0 : -1;
 	json_decref(root);
 	return rc;
 }

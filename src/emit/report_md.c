@@ -157,6 +157,36 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	fenced(out, g->ex_text);
 }
 
+static void suspects(FILE *out, const struct triage_report *r)
+{
+	struct buf b = BUF_INIT(0);
+	char a[40], z[40];
+	size_t i;
+
+	fputs("\n## Suspects\n\nNo rule knows these; they precede the unexplained symptoms.\n\n"
+	      "| # | pattern | count | symptoms preceded | median lead | lift | seen | example |\n"
+	      "|---|---|---:|---:|---:|---:|---|---|\n", out);
+	for (i = 0; i < r->nsuspects; i++) {
+		const struct suspect *x = &r->suspects[i];
+
+		buf_reset(&b);
+		pattern_render(x->pattern, &b);
+		report_when(a, sizeof a, x->has_ts, x->first_us);
+		report_when(z, sizeof z, x->has_ts, x->last_us);
+		fprintf(out, "| S%zu `%s` | ", i + 1, x->pattern->id);
+		md_inline(out, b.p);
+		fprintf(out, " | %ld | %ld | %ld ms | %.1f | %s to %s | ", x->count, x->symptoms,
+			x->lead_ms, x->lift, a, z);
+		if (x->pattern->nex) {
+			md_inline(out, x->pattern->ex[0].source);
+			fprintf(out, ":%ld: ", x->pattern->ex[0].line);
+			md_inline(out, x->pattern->ex[0].text);
+		}
+		fputs(" |\n", out);
+	}
+	buf_free(&b);
+}
+
 int report_markdown(FILE *out, const struct triage_report *r)
 {
 	char span[128];
@@ -184,6 +214,8 @@ int report_markdown(FILE *out, const struct triage_report *r)
 	}
 	for (i = 0; i < r->ncauses; i++)
 		cause(out, r, i + 1, r->causes[i]);
+	if (r->nsuspects)
+		suspects(out, r);
 	if (r->nwarnings) {
 		fputs("\n## Warnings\n\n", out);
 		for (i = 0; i < r->nwarnings; i++) {

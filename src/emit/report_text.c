@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "emit/report.h"
+#include "util/buf.h"
 #include "util/term.h"
 #include "util/timefmt.h"
 
@@ -115,6 +116,48 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	example(c, g);
 }
 
+static void suspects(struct tctx *c, const struct triage_report *r)
+{
+	static const char *const by[SUSPECT_NLINKS] = { "connection", "trace", "instance", "time" };
+	struct buf b = BUF_INIT(0);
+	char a[40], z[40];
+	size_t i, k;
+
+	fputs("\nsuspects: no rule knows these; they precede the unexplained symptoms\n", c->out);
+	for (i = 0; i < r->nsuspects; i++) {
+		const struct suspect *x = &r->suspects[i];
+		const char *sep = "";
+
+		buf_reset(&b);
+		pattern_render(x->pattern, &b);
+		fprintf(c->out, "\nS%zu. ", i + 1);
+		paint(c, "1;33", x->pattern->id);
+		fprintf(c->out, "  x%ld, before %ld unexplained symptom%s, median lead %ldms, lift %.1f\n   ",
+			x->count, x->symptoms, x->symptoms == 1 ? "" : "s", x->lead_ms, x->lift);
+		term_put(c->out, b.p, b.len);
+		fputs("\n   linked    ", c->out);
+		for (k = 0; k < SUSPECT_NLINKS; k++)
+			if (x->linked[k]) {
+				fprintf(c->out, "%sby %s %ld", sep, by[k], x->linked[k]);
+				sep = ", ";
+			}
+		fputs("\n   precedes  ", c->out);
+		for (k = 0; k < x->nexplains; k++)
+			fprintf(c->out, "%s%s (%ld)", k ? ", " : "", x->explains[k]->id, x->nexplained[k]);
+		report_when(a, sizeof a, x->has_ts, x->first_us);
+		report_when(z, sizeof z, x->has_ts, x->last_us);
+		fprintf(c->out, "\n   seen      %s .. %s\n", a, z);
+		if (x->pattern->nex) {
+			fputs("   example   ", c->out);
+			safe(c, x->pattern->ex[0].source);
+			fprintf(c->out, ":%ld: ", x->pattern->ex[0].line);
+			safe(c, x->pattern->ex[0].text);
+			fputc('\n', c->out);
+		}
+	}
+	buf_free(&b);
+}
+
 int report_text(FILE *out, const struct triage_report *r, const struct report_opts *o)
 {
 	struct tctx c = { out, o && o->color };
@@ -149,6 +192,8 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 	}
 	for (i = 0; i < r->ncauses; i++)
 		cause(&c, i + 1, r->causes[i], r);
+	if (r->nsuspects)
+		suspects(&c, r);
 	if (r->nwarnings) {
 		fprintf(out, "\n%zu warning%s (see stderr)\n", r->nwarnings, r->nwarnings == 1 ? "" : "s");
 	}

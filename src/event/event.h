@@ -117,6 +117,8 @@ struct skim_keys {
 	const char *instance, *log, *stream;
 	size_t ninstance, nlog, nstream;
 	int known;
+	const char *msg;      /* the message as the parsed event would have it */
+	size_t nmsg;          /* (no escapes in it: the raw bytes are the text) */
 };
 int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k);
 

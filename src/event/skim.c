@@ -293,10 +293,11 @@ static int sk_value(struct sk *s, int depth, struct span *v)
 
 /* normalize.c's is_logentry, app_fields and message_with_trace read these */
 enum { K_TS, K_TEXT, K_JSON, K_PROTO, K_LOGNAME, K_RESOURCE, K_INSERT, K_RECEIVE,
-       K_CLOSE, K_TYPE, K_PROBE, K_LABELS, K_STREAM, K_COUNT };
+       K_CLOSE, K_TYPE, K_PROBE, K_LABELS, K_STREAM, K_SEV, K_COUNT };
 static const char *const top_keys[] = {
 	"timestamp", "textPayload", "jsonPayload", "protoPayload", "logName", "resource",
-	"insertId", "receiveTimestamp", "close", "type", "probe", "labels", "stream", NULL,
+	"insertId", "receiveTimestamp", "close", "type", "probe", "labels", "stream", "severity",
+	NULL,
 };
 /* keys_instance in normalize.c, in order */
 static const char *const instance_keys[] = { "instanceId", "instance_id", "instance", NULL };
@@ -346,18 +347,61 @@ static void join_keys(const struct span *top, struct skim_keys *k)
 	}
 }
 /* keys_msg in normalize.c, in order, then its fallback and keys_exc */
-enum { P_MSG_LAST = 4, P_TEXT, P_EXC0, P_COUNT = P_EXC0 + 3 };
+enum { P_MSG_LAST = 4, P_TEXT, P_EXC0, P_SEV0 = P_EXC0 + 3, P_LEVEL, P_COUNT = P_SEV0 + 5 };
 static const char *const payload_keys[] = {
 	"message", "msg", "error", "event", "err", "textPayload",
-	"exc_info", "stack_trace", "stacktrace", NULL,
+	"exc_info", "stack_trace", "stacktrace",
+	"severity", "level", "levelname", "lvl", "log.level", NULL,   /* keys_sev, in order */
 };
+
+/*
+ * normalize.c's json_sev on a skimmed value: the severity, 0 when the
+ * value gives none, -1 when the skim cannot tell (the caller then treats
+ * the record as severe).
+ */
+static int sk_sev(const struct span *v, int pino)
+{
+	long long x = 0;
+	size_t i = 0;
+	int neg = 0;
+
+	if (v->type == 's') {
+		int s;
+
+		if (v->esc)
+			return -1;
+		s = sev_parse(v->p, v->n);
+		return s > 0 ? s : 0;
+	}
+	if (v->type != 'v')
+		return 0;
+	if (i < v->n && v->p[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	if (i == v->n || v->n - i > 9)
+		return -1;
+	for (; i < v->n; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return v->p[i] == '.' || v->p[i] == 'e' || v->p[i] == 'E' ? 0 : -1;
+		x = x * 10 + (v->p[i] - '0');
+	}
+	if (neg)
+		return 0;
+	if (pino && x > 0 && x < 100)
+		return x >= 60 ? SEV_CRITICAL : x >= 50 ? SEV_ERROR :
+		       x >= 40 ? SEV_WARNING : x >= 30 ? SEV_INFO : SEV_DEBUG;
+	if (x >= 100 && x <= 800 && x % 100 == 0)
+		return (int)(x / 100);
+	return 0;
+}
 
 int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 {
 	struct sk s = { rec->text, rec->text + rec->len };
 	struct span top[K_COUNT], pay[P_COUNT], *msg = NULL;
 	int64_t ts;
-	int i;
+	int i, sev;
 
 	if (rec->kind != RECORD_JSON || rec->truncated)
 		return 0;
@@ -385,7 +429,7 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 
 		if (!sk_object(&j, 2, payload_keys, pay))
 			return 0;
-		for (i = P_EXC0; i < P_COUNT; i++)
+		for (i = P_EXC0; i < P_SEV0; i++)
 			if (pay[i].type)
 				return 0;   /* a traceback goes after the message */
 		for (i = 0; i <= P_TEXT && !msg; i++)
@@ -395,8 +439,21 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	if (!msg || msg->esc || multiline_candidate(msg->p, msg->n))
 		return 0;
 	join_keys(top, k);
+	k->msg = msg->p;
+	k->nmsg = msg->n;
+
+	/* the severity as normalize would read it: the entry's, else the
+	 * payload's first severity key (a null one is skipped) */
+	sev = top[K_SEV].type && !is_null(&top[K_SEV]) ? sk_sev(&top[K_SEV], 0) : 0;
+	if (sev == 0 && !top[K_TEXT].type && top[K_JSON].type == 'o')
+		for (i = P_SEV0; i < P_COUNT; i++)
+			if (pay[i].type && !is_null(&pay[i])) {
+				sev = sk_sev(&pay[i], i == P_LEVEL);
+				break;
+			}
 
 	event_clear(ev);
+	ev->sev = sev < 0 ? SEV_EMERGENCY : (enum sev)sev;   /* unsure: as severe as can be */
 	ev->source = rec->source;
 	ev->line = ev->last_line = rec->line;
 	for (s.p = rec->text; (s.p = memchr(s.p, '\n', (size_t)(s.e - s.p))); s.p++)

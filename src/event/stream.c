@@ -313,15 +313,37 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 	event_from_record(ev, &text, NULL);
 }
 
-/* A record the caller's prefilter rules out is only skimmed, when that
- * changes nothing: no open run of the joiner would take it. */
+/* Can rec be only skimmed? The caller's prefilter rules it out, the skim
+ * reads it, and it is below the severity the caller always parses; the
+ * skimmed message is kept when the caller wants it. Safe in a parse
+ * thread: it reads nothing of the joiner's. */
+static int skimmable(const struct evstream *s, struct event *ev, const struct record *rec,
+		     struct skim_keys *k)
+{
+	if (!s->o.may_match || rec->kind != RECORD_JSON ||
+	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
+	    !event_skim(ev, rec, k))
+		return 0;
+	if (s->o.parse_from != SEV_DEFAULT && ev->sev >= s->o.parse_from)
+		return 0;   /* the caller reads these whatever the rules say */
+	if (s->o.skim_msg) {
+		size_t off = ev->store.len;
+
+		if (buf_add(&ev->store, k->msg, k->nmsg) < 0)
+			return 0;
+		ev->msg = ev->store.p + off;
+		ev->msg_len = k->nmsg;
+	}
+	return 1;
+}
+
+/* A skimmable record is only skimmed when that changes nothing: no open
+ * run of the joiner would take it. */
 static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 {
 	struct skim_keys k;
 
-	if (!s->o.may_match || rec->kind != RECORD_JSON ||
-	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
-	    !event_skim(ev, rec, &k))
+	if (!skimmable(s, ev, rec, &k))
 		return 0;
 	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
 }
@@ -338,9 +360,7 @@ static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
 	if (rec->json || rec->kind == RECORD_TEXT) {
 		/* a text record's year is the stream's, known in order only */
 		sl->state = PS_SERIAL;
-	} else if (s->o.may_match && rec->kind == RECORD_JSON &&
-		   !s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) &&
-		   event_skim(&sl->ev, rec, &sl->k)) {
+	} else if (skimmable(s, &sl->ev, rec, &sl->k)) {
 		sl->state = PS_SKIMMED;
 	} else {
 		sl->state = PS_FILLED;

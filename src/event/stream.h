@@ -44,6 +44,9 @@ struct evstream_opts {
 	 * up with a live input. NULL: none. */
 	void (*idle)(void *ctx);
 	void *idle_ctx;
+	int skim_msg;                    /* 1: a skimmed event has its message too */
+	enum sev parse_from;             /* records of this severity or worse are
+					    never skimmed (SEV_DEFAULT: no floor) */
 };
 
 struct evstream;

@@ -33,6 +33,8 @@ struct triage {
 	size_t ninputs, capinputs;
 	struct close_match *cm;     /* NULL until a symptom finding is a close */
 	struct triage_report rep;
+	struct suspect_set *sus;    /* causes no rule knows; NULL: not looked for */
+	long fed;                   /* events through triage_feed */
 };
 
 /*
@@ -97,7 +99,9 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 	t->tcap = 1024;
 	t->table = calloc(t->tcap, sizeof *t->table);
 	t->rep.overflow_warning = -1;
-	if (!t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->recgid || !t->table) {
+	t->sus = suspect_new(w);
+	if (!t->sus || !t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->recgid ||
+	    !t->table) {
 		triage_free(t);
 		return NULL;
 	}
@@ -499,8 +503,10 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	int64_t ts;
 	size_t i;
 	uint32_t seq;
+	int matched = 0;
 
 	t->rep.records++;
+	t->fed++;
 	if (input_grow(t, (size_t)input) < 0)
 		return -1;
 	if ((size_t)input >= t->ninputs)
@@ -535,6 +541,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 			t->recgid[i] = GROUP_NEW;
 		if (!rule_match(r, ev, &t->m, t->warn))
 			continue;
+		matched = 1;
 		gid = group_of(t, r, ev);
 		if (gid == GROUP_NEW)
 			return -1;
@@ -545,7 +552,15 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 		else if (finding_add(t, gid, ts, (unsigned)input, key, -1) < 0)
 			return -1;
 	}
+	if (t->sus && suspect_feed(t->sus, ev, ts, matched) < 0)
+		return -1;
 	return ts == INT64_MIN ? feed_untimed(t, input, key) : 0;
+}
+
+void triage_no_suspects(struct triage *t)
+{
+	suspect_free(t->sus);
+	t->sus = NULL;
 }
 
 void triage_warning(struct triage *t, const char *text)
@@ -1240,6 +1255,8 @@ static int aggregate(struct triage *t)
 			g->explained++;
 		} else {
 			g->unexplained++;
+			if (t->sus && suspect_symptom(t->sus, x.ts, x.key, t->rs->rules[x.rule]) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -1375,6 +1392,13 @@ const struct triage_report *triage_finish(struct triage *t)
 	if (spool_sort(t->spool) < 0 || correlate(t) < 0 || close_link(t) < 0 || aggregate(t) < 0 ||
 	    collect(t) < 0)
 		return NULL;
+	if (t->fed && t->sus) {
+		if (suspect_finish(t->sus, t->rep.has_span, t->rep.first_us, t->rep.last_us) < 0)
+			return NULL;
+		t->rep.suspects = suspect_at(t->sus, 0);
+		t->rep.nsuspects = suspect_count(t->sus);
+		t->rep.suspects_known = 1;
+	}
 	return &t->rep;
 }
 
@@ -1408,6 +1432,7 @@ void triage_free(struct triage *t)
 	free(t->ovorder);
 	free(t->ovpos);
 	spool_free(t->spool);
+	suspect_free(t->sus);
 	match_clear(&t->m);
 	buf_free(&t->scratch);
 	free(t);

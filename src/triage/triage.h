@@ -6,6 +6,7 @@
 
 #include "event/event.h"
 #include "rules/rule.h"
+#include "triage/suspect.h"
 
 /*
  * Triage: findings grouped by rule and captures, each symptom followed down
@@ -81,12 +82,20 @@ struct triage_report {
 	long overflow;                            /* findings that hit the group cap */
 	long close_matched;                       /* closes matched by code and reason */
 	long overflow_warning;    /* index in warnings of triage's own cap warning, -1 none */
+	/* causes no rule knows (src/triage/suspect.h), ranked; borrowed from
+	 * t. suspects_known is 0 when the records were not read here (a
+	 * merge of shards), which carry none */
+	const struct suspect *suspects;
+	size_t nsuspects;
+	int suspects_known;
 };
 
 struct triage;
 
 /* rs is borrowed and must outlive t. w receives match-limit warnings. */
 struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w);
+/* Look for no suspects (the report says none were looked for). */
+void triage_no_suspects(struct triage *t);
 /* Run every rule on ev; input numbers the input the event came from.
  * -1 on an I/O or allocation error (errno). */
 int triage_feed(struct triage *t, const struct event *ev, int input);
