@@ -1096,7 +1096,7 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 struct seen {
 	uint64_t bit[PREFILTER_WORDS];
 	size_t n;
-	uint8_t x[PREFILTER_WORDS * 64];     /* in the order found (lit_index keeps x < 256) */
+	uint16_t x[PREFILTER_WORDS * 64];    /* in the order found (lit_index keeps x below) */
 };
 
 /* The candidates c .. end, whose key may sit at s[i]: each one that is
@@ -1116,7 +1116,7 @@ static void probe(const struct cand *c, const struct cand *end,
 			;
 		if (j == c->len) {
 			sn->bit[c->x / 64] |= (uint64_t)1 << (c->x % 64);
-			sn->x[sn->n++] = (uint8_t)c->x;
+			sn->x[sn->n++] = (uint16_t)c->x;
 		}
 	}
 }

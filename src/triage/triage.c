@@ -394,7 +394,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	uint64_t key[SPOOL_KEYS];
 	struct input *in;
 	int64_t ts;
-	size_t i;
+	size_t i, matched = 0;
 
 	t->rep.records++;
 	if (input_grow(t, (size_t)input) < 0)
@@ -415,11 +415,6 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	/* a record without a time (a joined text block) takes its input's latest */
 	ts = ev->has_ts ? ev->ts_us : in->last_ts;
 
-	key[0] = key_hash(ev->conn);
-	key[1] = key_hash(ev->trace);
-	key[2] = key_hash(ev->instance);
-	key[3] = key_hash(ev->user);
-	key[4] = key_hash(ev->span);
 	for (i = 0; i < t->rs->n; i++) {
 		const struct rule *r = t->rs->rules[i];
 		long gid;
@@ -431,12 +426,19 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 		gid = group_of(t, r, ev);
 		if (gid == GROUP_NEW)
 			return -1;
+		if (!matched++) {
+			key[0] = key_hash(ev->conn);
+			key[1] = key_hash(ev->trace);
+			key[2] = key_hash(ev->instance);
+			key[3] = key_hash(ev->user);
+			key[4] = key_hash(ev->span);
+		}
 		if (ts == INT64_MIN)
 			t->recgid[i] = gid;
 		else if (finding_add(t, gid, ts, (unsigned)input, key, -1) < 0)
 			return -1;
 	}
-	return ts == INT64_MIN ? feed_untimed(t, input, key) : 0;
+	return ts == INT64_MIN && matched ? feed_untimed(t, input, key) : 0;
 }
 
 void triage_warning(struct triage *t, const char *text)
