@@ -1,5 +1,6 @@
 #include "event/stream.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@ struct evstream {
 	int eof;
 	int failed;           /* a read error waits until held events are out */
 	struct diag err;
+	struct ws_close prev; /* the close of the event handed out last, if any */
+	int prev_tb;          /* that event holds a Python traceback */
 };
 
 static struct evstream *stream_new(struct source *src, const struct evstream_opts *o)
@@ -94,6 +97,50 @@ static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
 }
 
+static int has_traceback(const struct event *ev)
+{
+	static const char tb[] = "Traceback (most recent call last):";
+	const size_t m = sizeof tb - 1;
+	const char *p = ev->msg, *end = ev->msg + ev->msg_len;
+
+	while (end - p >= (ptrdiff_t)m && (p = memchr(p, 'T', (size_t)(end - p - (ptrdiff_t)m) + 1))) {
+		if (!memcmp(p, tb, m))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static int same_close(const struct ws_close *a, const struct ws_close *b)
+{
+	return a->code == b->code && a->direction == b->direction && a->http_status == b->http_status &&
+	       !strcmp(a->reason, b->reason);
+}
+
+/*
+ * One close printed twice, as the log line ("WebSocket error: sent 1011
+ * ...") and again as the exception line of the traceback beside it (after
+ * it, or before it when the log is newest first), is one close: the second
+ * event keeps its text, not its close.
+ */
+static void close_once(struct evstream *s, struct event *ev)
+{
+	int tb;
+
+	if (!ev->close.present) {
+		s->prev.present = 0;
+		return;
+	}
+	tb = has_traceback(ev);
+	if (s->prev.present && (tb || s->prev_tb) && same_close(&s->prev, &ev->close)) {
+		ev->close.present = 0;
+		s->prev.present = 0;
+		return;
+	}
+	s->prev = ev->close;
+	s->prev_tb = tb;
+}
+
 int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 {
 	const struct record *rec;
@@ -102,6 +149,7 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 
 	for (;;) {
 		if ((ev = evjoin_pop(s->join))) {
+			close_once(s, ev);
 			*out = ev;
 			return 1;
 		}
