@@ -36,8 +36,18 @@ struct lint_args {
 	struct emit_stats st;
 	struct match m;
 	struct buf msg;
-	struct warn_sink warn;
+	struct warn_sink warn;     /* lint_warn */
+	struct warn_sink print;    /* stderr */
 };
+
+/* A warning goes to stderr and into the report (SARIF keeps them). */
+static void lint_warn(void *ctx, const struct diag *d)
+{
+	struct lint_args *a = ctx;
+
+	emitter_warning(a->em, d);
+	a->print.fn(a->print.ctx, d);
+}
 
 static int lint_option(void *ctx, int id, const char *value)
 {
@@ -92,7 +102,8 @@ int cmd_lint(int argc, char **argv)
 	struct lint_args a;
 	struct ruleset *rs;
 	struct emit_opts eo = { 0 };
-	int npos, rc, i, bad = 0;
+	int npos, rc, i, bad = 0, nin;
+	char **in;
 	enum level worst = LEVEL_NEVER;
 
 	memset(&a, 0, sizeof a);
@@ -105,33 +116,48 @@ int cmd_lint(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
+	if (cli_inputs_expand(&a.c, argv + 1, npos, &in, &nin, &bad) < 0) {
+		ruleset_free(rs);
+		return 2;
+	}
 
 	eo.color = common_color(&a.c, stdout);
 	eo.rules = rs;
 	eo.version = LOGWHY_VERSION;
-	eo.inputs = (const char *const *)(argv + 1);
-	eo.ninputs = (size_t)npos;
+	eo.inputs = (const char *const *)in;
+	eo.ninputs = (size_t)nin;
+	eo.fail_on_set = 1;
+	eo.fail_on = a.fail_on;
 	a.em = emitter_open(a.format, stdout, &eo);
 	if (!a.em) {
 		cli_errorf("out of memory");
+		cli_inputs_free(in);
 		ruleset_free(rs);
 		return 2;
 	}
 	a.rs = rs;
-	a.warn = cli_warn_sink(&a.c);
+	a.print = cli_warn_sink(&a.c);
+	a.warn.fn = lint_warn;
+	a.warn.ctx = &a;
 	match_init(&a.m);
 	/* findings stream to stdout; a progress line only when that is not the terminal */
-	if (cli_read_inputs(argv + 1, npos, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
+	if (cli_read_inputs(in, nin, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
 		bad = 1;
+	a.st.incomplete = bad;
 	if (emitter_close(a.em, &a.st) < 0) {
 		cli_errorf("write error: %s", strerror(errno));
 		bad = 1;
 	}
+	if (cli_output_close(&a.c) < 0)
+		bad = 1;
 	match_clear(&a.m);
 	buf_free(&a.msg);
+	cli_inputs_free(in);
 	ruleset_free(rs);
 
 	for (i = LEVEL_INFO; i <= LEVEL_ERROR; i++)

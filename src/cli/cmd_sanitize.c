@@ -19,7 +19,9 @@ static const struct opt sanitize_opts[] = {
 	{ "verbose", 'v', NULL, NULL, "per-kind rewrite counts on stderr", OPT_VERBOSE },
 	OPT_COMMON_RULES,
 	OPT_COMMON_INPUT,
+	OPT_COMMON_COLOR,
 	OPT_COMMON_MAX_RECORD,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -68,7 +70,6 @@ struct sanitize_args {
 	int enum_style;
 	int no_redact;
 	int check;
-	int version;
 };
 
 static int sanitize_option(void *ctx, int id, const char *value)
@@ -87,9 +88,6 @@ static int sanitize_option(void *ctx, int id, const char *value)
 		return 0;
 	case OPT_CHECK:
 		a->check = 1;
-		return 0;
-	case OPT_VERSION:
-		a->version = 1;
 		return 0;
 	}
 	return 1;
@@ -260,7 +258,6 @@ static void print_counts(const struct totals *t)
 
 int cmd_sanitize(int argc, char **argv)
 {
-	static char *stdin_only[] = { "-" };
 	struct sanitize_args a;
 	struct sanitize_opts so;
 	struct sanitize_pattern *pats = NULL;
@@ -277,8 +274,11 @@ int cmd_sanitize(int argc, char **argv)
 	rc = opt_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.version)
+	/* common_option takes --version (and --color: NDJSON has none to give) */
+	if (a.c.version)
 		return cli_version(&a.c);
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
@@ -310,10 +310,9 @@ int cmd_sanitize(int argc, char **argv)
 		return 2;
 	}
 
-	inputs = npos ? argv + 1 : stdin_only;
-	if (!npos)
-		npos = 1;
-	for (k = 0; k < npos; k++) {
+	if (cli_inputs_expand(&a.c, argv + 1, npos, &inputs, &npos, &bad) < 0)
+		inputs = NULL;
+	for (k = 0; inputs && k < npos; k++) {
 		rc = sanitize_input(inputs[k], &a, z, &t);
 		if (rc == -2) {
 			cli_errorf("write error: %s", strerror(errno));
@@ -323,10 +322,9 @@ int cmd_sanitize(int argc, char **argv)
 		if (rc < 0)
 			bad = 1;
 	}
-	if (fflush(stdout) == EOF && !bad) {
-		cli_errorf("write error: %s", strerror(errno));
+	if (!inputs || (cli_output_close(&a.c) < 0 && !bad))
 		bad = 1;
-	}
+	cli_inputs_free(inputs);
 	if (a.c.verbose && !a.c.quiet)
 		print_counts(&t);
 	sanitizer_free(z);

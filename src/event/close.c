@@ -869,7 +869,9 @@ static size_t find_reason_key(const char *s, size_t n, size_t from, size_t *vi)
 }
 
 /* Is the line starting at b a Python traceback's source line, the line
- * under '  File "x.py", line 12, in f'? Such a line is code, not a report. */
+ * under '  File "x.py", line 12, in f'? Such a line is code, not a report.
+ * The line above is looked at within SOURCE_LINE_MAX bytes. */
+#define SOURCE_LINE_MAX 1024
 static int source_line_at(const char *s, size_t b)
 {
 	size_t pb, i;
@@ -877,8 +879,10 @@ static int source_line_at(const char *s, size_t b)
 	if (b == 0)
 		return 0;
 	pb = b - 1;
-	while (pb > 0 && s[pb - 1] != '\n')
+	while (pb > 0 && s[pb - 1] != '\n' && b - pb < SOURCE_LINE_MAX)
 		pb--;
+	if (pb > 0 && s[pb - 1] != '\n')
+		return 0;
 	i = skip_blanks(s, b - 1, pb);
 	return AT(s, b - 1, i, "File \"") && FIND(s, b - 1, i, "\", line ") != NPOS;
 }

@@ -573,7 +573,8 @@ static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
 	}
 }
 
-static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len)
+static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len,
+		      struct triage_group *const *grp)
 {
 	size_t i;
 
@@ -587,8 +588,47 @@ static void chain_add(struct triage_group *g, const struct rule *const *rules, s
 		memcpy(g->chains[g->nchains].rule, rules, len * sizeof *rules);
 		g->chains[g->nchains].len = len;
 		g->chains[g->nchains].n = 1;
+		memcpy(g->chains[g->nchains].grp, grp, len * sizeof *grp);
 		g->nchains++;
 	}
+}
+
+/* The groups whose why lines lead to g's own: its top chain's links above
+ * it, context rules left out. */
+static const struct triage_group *why_link(const struct triage_group *g, size_t j)
+{
+	const struct triage_group *l;
+
+	if (!g->linked || j + 1 >= g->linked->len)
+		return NULL;
+	l = g->linked->grp[j];
+	return l && l->rule->role != ROLE_CONTEXT ? l : NULL;
+}
+
+size_t triage_why_count(const struct triage_group *g)
+{
+	size_t n = g->nwhy, j;
+
+	for (j = 0; g->linked && j + 1 < g->linked->len; j++)
+		if (why_link(g, j))
+			n += why_link(g, j)->nwhy;
+	return n;
+}
+
+const char *triage_why_at(const struct triage_group *g, size_t i)
+{
+	size_t j;
+
+	for (j = 0; g->linked && j + 1 < g->linked->len; j++) {
+		const struct triage_group *l = why_link(g, j);
+
+		if (!l)
+			continue;
+		if (i < l->nwhy)
+			return l->why[i];
+		i -= l->nwhy;
+	}
+	return g->why[i];
 }
 
 int triage_bucket(const struct triage_report *r, int64_t us)
@@ -659,7 +699,7 @@ static int aggregate(struct triage *t)
 				continue;   /* the same group twice in one chain counts once */
 			c->explained_symptoms++;
 			c->shist[b]++;
-			chain_add(c, rules, p + 1);
+			chain_add(c, rules, p + 1, path);
 			deepest = c;
 		}
 		if (deepest) {
@@ -717,6 +757,47 @@ static int chain_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Whether group c's findings explained a finding of rule x. */
+static int linked(const struct triage_group *c, const struct rule *x)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexplains; i++)
+		if (c->explains[i].rule == x)
+			return 1;
+	return 0;
+}
+
+/*
+ * With no symptom, the verdict is still the deepest cause: from the
+ * top-ranked cause, step to a cause that explains it (the best ranked
+ * first), as long as there is one. A step needs a correlated link, or, when
+ * either side has no time to correlate by, the rules' own explains.
+ */
+static const struct triage_group *deepest_cause(const struct triage *t,
+						const struct triage_group *v)
+{
+	const struct triage_report *r = &t->rep;
+	size_t depth, i, n = t->rs->n;
+
+	for (depth = 0; depth < TRIAGE_MAX_DEPTH; depth++) {
+		const struct triage_group *next = NULL;
+
+		for (i = 0; i < r->ncauses && !next; i++) {
+			const struct triage_group *c = r->causes[i];
+
+			if (c == v || !t->rel[c->rule->index * n + v->rule->index])
+				continue;
+			if (linked(c, v->rule) || !c->has_ts || !v->has_ts)
+				next = c;
+		}
+		if (!next)
+			break;
+		v = next;
+	}
+	return v;
+}
+
 static int collect(struct triage *t)
 {
 	size_t i, total = t->ngroups + t->rs->n;
@@ -734,6 +815,7 @@ static int collect(struct triage *t)
 		if (!g)
 			continue;
 		qsort(g->chains, g->nchains, sizeof *g->chains, chain_cmp);
+		g->linked = g->nchains ? &g->chains[0] : NULL;
 		if (g->rule->role == ROLE_CAUSE)
 			r->causes[r->ncauses++] = g;
 		else if (g->rule->role == ROLE_SYMPTOM) {
@@ -751,7 +833,7 @@ static int collect(struct triage *t)
 			r->verdict = r->causes[i];
 		}
 	if (!any_symptom && r->ncauses)
-		r->verdict = r->causes[0];
+		r->verdict = deepest_cause(t, r->causes[0]);
 	return 0;
 }
 
