@@ -279,6 +279,13 @@ static size_t line_end(const char *s, size_t n, size_t i)
 	return i;
 }
 
+static size_t line_start(const char *s, size_t i)
+{
+	while (i > 0 && s[i - 1] != '\n')
+		i--;
+	return i;
+}
+
 static int word_start(const char *s, size_t i)
 {
 	return i == 0 || !is_ident((unsigned char)s[i - 1]);
@@ -899,19 +906,15 @@ static size_t find_reason_key(const char *s, size_t n, size_t from, size_t *vi)
 	return NPOS;
 }
 
-/* Is s[k] on a Python traceback's source line, the line under
- * '  File "x.py", line 12, in f'? Such a line is code, not a report.
- * Both lines are looked for within SOURCE_LINE_MAX bytes: the parser calls
- * this for every close-like key, and an unbounded walk back to the line's
- * start made a long line with many keys quadratic. */
+/* Is the line starting at b a Python traceback's source line, the line
+ * under '  File "x.py", line 12, in f'? Such a line is code, not a report.
+ * The line above is looked at within SOURCE_LINE_MAX bytes. */
 #define SOURCE_LINE_MAX 1024
-static int on_source_line(const char *s, size_t k)
+static int source_line_at(const char *s, size_t b)
 {
-	size_t b = k, pb, i;
+	size_t pb, i;
 
-	while (b > 0 && s[b - 1] != '\n' && k - b < SOURCE_LINE_MAX)
-		b--;
-	if (b == 0 || s[b - 1] != '\n')
+	if (b == 0)
 		return 0;
 	pb = b - 1;
 	while (pb > 0 && s[pb - 1] != '\n' && b - pb < SOURCE_LINE_MAX)
@@ -922,16 +925,38 @@ static int on_source_line(const char *s, size_t k)
 	return AT(s, b - 1, i, "File \"") && FIND(s, b - 1, i, "\", line ") != NPOS;
 }
 
+/* Whether the keys met at increasing positions lie on a traceback's source
+ * line: each line is looked at once, however many keys it holds. */
+struct srcline {
+	size_t pos;      /* scanned for line starts up to here */
+	int src;         /* the line at pos is a source line */
+};
+
+static int on_source_line(const char *s, struct srcline *sl, size_t k)
+{
+	if (k > sl->pos) {
+		size_t j = k;
+
+		while (j > sl->pos && s[j - 1] != '\n')
+			j--;
+		if (j > sl->pos || (j == sl->pos && j == 0))
+			sl->src = source_line_at(s, j);
+		sl->pos = k;
+	}
+	return sl->src;
+}
+
 static int try_server(const char *s, size_t n, const struct hints *h, struct ws_close *o)
 {
 	int any_close_word = (h->seen & A_CLOS) != 0;
 	size_t rk = NPOS, rv = 0, rk_from = NPOS;
+	struct srcline sl = { 0, 0 };
 
 	for (size_t k = h->code_at; k != NPOS && (k = FIND_CI(s, n, k, "code")) != NPOS; k++) {
 		int closey, code;
 		size_t v, i;
 
-		if (!key_start(s, k, &closey) || on_source_line(s, k))
+		if (!key_start(s, k, &closey) || on_source_line(s, &sl, k))
 			continue;
 		/* "close code 1011", "closed with code 1011" need no = or : */
 		v = key_value(s, n, k, 4, closey || (k >= 5 && memcmp(s + k - 5, "with ", 5) == 0));
@@ -962,7 +987,7 @@ static int try_server(const char *s, size_t n, const struct hints *h, struct ws_
 	if (!any_close_word)
 		return 0;
 	rk = find_reason_key(s, n, 0, &rv);
-	if (rk != NPOS && close_word_near(s, n, rk) && !on_source_line(s, rk)) {
+	if (rk != NPOS && close_word_near(s, n, rk) && !source_line_at(s, line_start(s, rk))) {
 		o->client = "server";
 		set_value_reason(o, s, n, rv);
 		return 1;
@@ -1201,7 +1226,9 @@ static int try_ws_debug(const char *s, size_t n, struct ws_close *o)
 static int try_starlette(const char *s, size_t n, struct ws_close *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "WebSocketDisconnect: ")) != NPOS; p++) {
-		size_t i = p + 21, le = line_end(s, n, i);
+		/* the code sits within a few bytes: a bounded window keeps a line
+		 * of many near-misses linear */
+		size_t i = p + 21, le = n - i > 64 ? i + 64 : n;
 		int code, paren = 0;
 
 		if (i < le && s[i] == '(') {
@@ -1221,6 +1248,7 @@ static int try_starlette(const char *s, size_t n, struct ws_close *o)
 			i++;
 		o->client = "starlette";
 		o->code = code;
+		le = line_end(s, n, i);
 		if (paren && AT(s, le, i, ", ") && i + 2 < le && (s[i + 2] == '\'' || s[i + 2] == '"'))
 			set_value_reason(o, s, le, i + 2);
 		return 1;
@@ -1232,11 +1260,12 @@ static int try_starlette(const char *s, size_t n, struct ws_close *o)
 static int try_spring(const char *s, size_t n, struct ws_close *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "CloseStatus[code=")) != NPOS; p++) {
-		size_t i = p + 17, le = line_end(s, n, i), e;
+		size_t i = p + 17, le, e;
 		int code;
 
-		if (!parse_code(s, le, &i, &code))
+		if (!parse_code(s, n, &i, &code))
 			continue;
+		le = line_end(s, n, i);
 		o->client = "spring";
 		o->code = code;
 		if (AT(s, le, i, ", reason=")) {
@@ -1256,17 +1285,18 @@ static int try_spring(const char *s, size_t n, struct ws_close *o)
 static int try_jsr356(const char *s, size_t n, struct ws_close *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "CloseReason")) != NPOS; p++) {
-		size_t i = p + 11, le = line_end(s, n, i), e;
-		int code, tyrus = AT(s, le, i, "[");
+		size_t i = p + 11, le, e;
+		int code, tyrus = AT(s, n, i, "[");
 
 		if (tyrus)
 			i += 1;
-		else if (AT(s, le, i, ": code ["))
+		else if (AT(s, n, i, ": code ["))
 			i += 8;
 		else
 			continue;
-		if (!parse_code(s, le, &i, &code))
+		if (!parse_code(s, n, &i, &code))
 			continue;
+		le = line_end(s, n, i);
 		o->client = "jsr356";
 		o->code = code;
 		if (tyrus ? AT(s, le, i, ",") : AT(s, le, i, "], reason [")) {

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,8 @@ struct evstream {
 	struct record uw_rec; /* its record (valid: the framer waits) */
 	int year;             /* of the last record with a full date */
 	long wrappers, items;
+	struct ws_close prev; /* the close of the event handed out last, if any */
+	int prev_tb;          /* that event holds a Python traceback */
 };
 
 static int dvec_add(struct dvec *v, const struct diag *d)
@@ -348,6 +351,50 @@ static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
 }
 
+static int has_traceback(const struct event *ev)
+{
+	static const char tb[] = "Traceback (most recent call last):";
+	const size_t m = sizeof tb - 1;
+	const char *p = ev->msg, *end = ev->msg + ev->msg_len;
+
+	while (end - p >= (ptrdiff_t)m && (p = memchr(p, 'T', (size_t)(end - p - (ptrdiff_t)m) + 1))) {
+		if (!memcmp(p, tb, m))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static int same_close(const struct ws_close *a, const struct ws_close *b)
+{
+	return a->code == b->code && a->direction == b->direction && a->http_status == b->http_status &&
+	       !strcmp(a->reason, b->reason);
+}
+
+/*
+ * One close printed twice, as the log line ("WebSocket error: sent 1011
+ * ...") and again as the exception line of the traceback beside it (after
+ * it, or before it when the log is newest first), is one close: the second
+ * event keeps its text, not its close.
+ */
+static void close_once(struct evstream *s, struct event *ev)
+{
+	int tb;
+
+	if (!ev->close.present) {
+		s->prev.present = 0;
+		return;
+	}
+	tb = has_traceback(ev);
+	if (s->prev.present && (tb || s->prev_tb) && same_close(&s->prev, &ev->close)) {
+		ev->close.present = 0;
+		s->prev.present = 0;
+		return;
+	}
+	s->prev = ev->close;
+	s->prev_tb = tb;
+}
+
 /* A parse thread's work on one record: what skim and fill do, but for the
  * joiner's part, which the calling thread decides. */
 static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
@@ -513,6 +560,7 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 
 	for (;;) {
 		if ((ev = evjoin_pop(s->join))) {
+			close_once(s, ev);
 			*out = ev;
 			return 1;
 		}
@@ -596,6 +644,7 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 		return evstream_next_par(s, out, d);
 	for (;;) {
 		if ((ev = evjoin_pop(s->join))) {
+			close_once(s, ev);
 			*out = ev;
 			return 1;
 		}

@@ -1096,7 +1096,7 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 struct seen {
 	uint64_t bit[PREFILTER_WORDS];
 	size_t n;
-	uint16_t x[PREFILTER_WORDS * 64];    /* in the order found */
+	uint16_t x[PREFILTER_WORDS * 64];    /* in the order found (lit_index keeps x below) */
 };
 
 /* The candidates c .. end, whose key may sit at s[i]: each one that is

@@ -28,7 +28,8 @@
 struct prefilter;
 
 #define PREFILTER_MIN_LIT 3   /* shorter literals hit nearly every record: not required */
-#define PREFILTER_WORDS 8     /* at most 512 distinct literals */
+#define PREFILTER_WORDS 8     /* at most 512 distinct literals: a rule pack of
+                                 every stack's wordings needs more than 256 */
 
 /* NULL when some rule cannot be prefiltered (or out of memory): no record
  * may be skipped. why (may be NULL) names the first such rule. */

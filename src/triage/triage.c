@@ -525,11 +525,6 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	/* a record without a time (a joined text block) takes its input's latest */
 	ts = ev->has_ts ? ev->ts_us : in->last_ts;
 
-	key[0] = key_hash(ev->conn);
-	key[1] = key_hash(ev->trace);
-	key[2] = key_hash(ev->instance);
-	key[3] = key_hash(ev->user);
-	key[4] = key_hash(ev->span);
 	/* the arrival number of this record's next finding (untimed ones are
 	 * added after the loop, in rule order: the same numbers) */
 	seq = (uint32_t)spool_count(t->spool);
@@ -541,10 +536,16 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 			t->recgid[i] = GROUP_NEW;
 		if (!rule_match(r, ev, &t->m, t->warn))
 			continue;
-		matched = 1;
 		gid = group_of(t, r, ev);
 		if (gid == GROUP_NEW)
 			return -1;
+		if (!matched++) {
+			key[0] = key_hash(ev->conn);
+			key[1] = key_hash(ev->trace);
+			key[2] = key_hash(ev->instance);
+			key[3] = key_hash(ev->user);
+			key[4] = key_hash(ev->span);
+		}
 		if (close_note(t, r, ev, ts, key, seq++) < 0)
 			return -1;
 		if (ts == INT64_MIN)
@@ -554,7 +555,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	}
 	if (t->sus && suspect_feed(t->sus, ev, ts, matched) < 0)
 		return -1;
-	return ts == INT64_MIN ? feed_untimed(t, input, key) : 0;
+	return ts == INT64_MIN && matched ? feed_untimed(t, input, key) : 0;
 }
 
 void triage_no_suspects(struct triage *t)

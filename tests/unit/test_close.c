@@ -493,6 +493,11 @@ Test(close, long_lines_stay_linear, .timeout = 20)
 		{ "", "cccCCCcode", 0 },
 		{ "WebSocket closed ", "reason reason=", 1 },
 		{ "wasClean: false ", "code code ", 0 },
+		{ "  File \"x.py\", line 1, in f\n", "code=1011 ", 0 },
+		{ "", "WebSocketDisconnect: (" , 0 },
+		{ "", "CloseReason: code [", 1 },
+		{ "", "CloseStatus[code=", 0 },
+		{ "", "> CLOSE 1 ", 0 },
 	};
 	struct ws_close c;
 

@@ -527,3 +527,28 @@ Test(stream, joiner_many_instances)
 	cr_expect_eq(out, (size_t)EVJOIN_MAX_RUNS * 4);
 	evjoin_free(j);
 }
+
+/* One close printed twice, as the log line and as the exception line of the
+ * traceback after it, is one close; two closes on their own lines stay two. */
+Test(stream, a_close_printed_twice_counts_once)
+{
+	const char *data =
+		"2024-05-01 10:00:00,123 ERROR WebSocket error: sent 1011 (internal error) keepalive ping timeout; no close frame received\n"
+		"Traceback (most recent call last):\n"
+		"  File \"/app/ws.py\", line 40, in handler\n"
+		"    msg = await websocket.recv()\n"
+		"websockets.exceptions.ConnectionClosedError: sent 1011 (internal error) keepalive ping timeout; no close frame received\n"
+		"2024-05-01 10:00:01,000 ERROR WebSocket error: sent 1011 (internal error) keepalive ping timeout; no close frame received\n"
+		"2024-05-01 10:00:02,000 ERROR WebSocket error: sent 1011 (internal error) keepalive ping timeout; no close frame received\n";
+	struct evstream *s = evstream_open_mem("app.log", data, strlen(data), NULL);
+	struct event *ev;
+	int closes = 0, events = 0;
+
+	while (evstream_next(s, &ev, NULL) == 1) {
+		events++;
+		closes += ev->close.present;
+	}
+	cr_expect_eq(events, 4, "%d", events);
+	cr_expect_eq(closes, 3, "%d", closes);
+	evstream_close(s);
+}
