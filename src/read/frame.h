@@ -29,6 +29,9 @@ struct framer_opts {
 	size_t max_record;               /* 0 = FRAME_MAX_RECORD */
 	const struct warn_sink *warn;    /* located warnings: cut array, broken
 					    JSON line kept as text, ... */
+	int keep_partial;                /* 1: the element a cut array ends in is
+					    handed out too, as a RECORD_TEXT with
+					    incomplete set (else only warned) */
 };
 
 struct framer;
