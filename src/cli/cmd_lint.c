@@ -4,6 +4,8 @@
 
 #include "cli/cli.h"
 #include "emit/emit.h"
+#include "rules/prefilter.h"
+#include "sanitize/sanitize.h"
 
 enum { OPT_OUTPUT = 100, OPT_FAIL_ON };
 
@@ -37,6 +39,7 @@ struct lint_args {
 	struct match m;
 	struct buf msg;
 	struct warn_sink warn;
+	struct sanitizer *redactor;   /* the reports show records with their secrets redacted */
 };
 
 static int lint_option(void *ctx, int id, const char *value)
@@ -68,6 +71,7 @@ static int lint_event(void *ctx, struct event *ev, int input)
 	for (i = 0; i < a->rs->n; i++) {
 		const struct rule *r = a->rs->rules[i];
 		struct finding f;
+		struct event shown;
 
 		if (!rule_match(r, ev, &a->m, &a->warn))
 			continue;
@@ -75,6 +79,22 @@ static int lint_event(void *ctx, struct event *ev, int input)
 		rule_render(r->message, ev, &a->m, &a->msg);
 		f.rule = r;
 		f.ev = ev;
+		if (a->redactor && ev->text) {
+			const char *t;
+			size_t tn;
+			int red = sanitize_redact_text(a->redactor, ev->text, ev->text_len, &t, &tn);
+
+			if (red < 0)
+				return -1;
+			if (red) {
+				/* a shallow copy that shows the redacted text
+				 * (the emitters print text, not msg) */
+				shown = *ev;
+				shown.text = t;
+				shown.text_len = tn;
+				f.ev = &shown;
+			}
+		}
 		f.m = &a->m;
 		f.message = a->msg.p ? a->msg.p : "";
 		if (emitter_finding(a->em, &f) < 0)
@@ -92,6 +112,8 @@ int cmd_lint(int argc, char **argv)
 	struct lint_args a;
 	struct ruleset *rs;
 	struct emit_opts eo = { 0 };
+	struct sanitize_opts so;
+	struct prefilter *pf = NULL;
 	int npos, rc, i, bad = 0;
 	enum level worst = LEVEL_NEVER;
 
@@ -122,6 +144,14 @@ int cmd_lint(int argc, char **argv)
 	}
 	a.rs = rs;
 	a.warn = cli_warn_sink(&a.c);
+	memset(&so, 0, sizeof so);
+	if (cli_redact_init(&so, rs, &pf) < 0 || !(a.redactor = sanitizer_new(&so))) {
+		cli_errorf("out of memory");
+		emitter_close(a.em, &a.st);
+		cli_redact_free(&so, pf);
+		ruleset_free(rs);
+		return 2;
+	}
 	match_init(&a.m);
 	/* findings stream to stdout; a progress line only when that is not the terminal */
 	if (cli_read_inputs(argv + 1, npos, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
@@ -132,6 +162,8 @@ int cmd_lint(int argc, char **argv)
 	}
 	match_clear(&a.m);
 	buf_free(&a.msg);
+	sanitizer_free(a.redactor);
+	cli_redact_free(&so, pf);
 	ruleset_free(rs);
 
 	for (i = LEVEL_INFO; i <= LEVEL_ERROR; i++)

@@ -340,18 +340,54 @@ static struct prefilter *redact_prefilter(const struct ruleset *rs, size_t np)
 	return pf;
 }
 
+int cli_redact_init(struct sanitize_opts *o, const struct ruleset *rs, struct prefilter **pf)
+{
+	struct sanitize_pattern *pats = NULL;
+	size_t np = 0, i, j;
+
+	*pf = NULL;
+	for (i = 0; i < rs->n; i++)
+		np += rs->rules[i]->nredact;
+	if (np && !(pats = calloc(np, sizeof *pats))) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	np = 0;
+	for (i = 0; i < rs->n; i++)
+		for (j = 0; j < rs->rules[i]->nredact; j++) {
+			pats[np].kind = rs->rules[i]->redact[j].kind;
+			pats[np].code = rs->rules[i]->redact[j].code;
+			pats[np].secret_group = rs->rules[i]->redact[j].secret_group;
+			np++;
+		}
+	o->patterns = pats;
+	o->npatterns = np;
+	/* a record with none of the redactions' literals is not searched */
+	if (!cli_no_fastpath() && (*pf = redact_prefilter(rs, np))) {
+		o->prefilter = *pf;
+		o->may_match = prefilter_may_match;
+	}
+	return 0;
+}
+
+void cli_redact_free(struct sanitize_opts *o, struct prefilter *pf)
+{
+	prefilter_free(pf);
+	free((void *)o->patterns);
+	o->patterns = NULL;
+	o->npatterns = 0;
+}
+
 int cmd_sanitize(int argc, char **argv)
 {
 	static char *stdin_only[] = { "-" };
 	struct sanitize_args a;
 	struct sanitize_opts so;
-	struct sanitize_pattern *pats = NULL;
 	struct prefilter *pf = NULL;
 	struct totals t;
 	struct ruleset *rs;
 	struct sanitizer *z;
 	char **inputs;
-	size_t np = 0, i, j;
 	int npos, rc, k, bad = 0;
 
 	memset(&a, 0, sizeof a);
@@ -365,37 +401,18 @@ int cmd_sanitize(int argc, char **argv)
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
-	for (i = 0; i < rs->n; i++)
-		np += rs->rules[i]->nredact;
-	if (np && !(pats = calloc(np, sizeof *pats))) {
-		cli_errorf("out of memory");
-		ruleset_free(rs);
-		return 2;
-	}
-	np = 0;
-	for (i = 0; i < rs->n; i++)
-		for (j = 0; j < rs->rules[i]->nredact; j++) {
-			pats[np].kind = rs->rules[i]->redact[j].kind;
-			pats[np].code = rs->rules[i]->redact[j].code;
-			pats[np].secret_group = rs->rules[i]->redact[j].secret_group;
-			np++;
-		}
 	memset(&so, 0, sizeof so);
 	so.enum_style = (enum sanitize_enum)a.enum_style;
 	so.no_redact = a.no_redact;
-	so.patterns = pats;
-	so.npatterns = np;
-	/* a record with none of the redactions' literals is not searched */
-	if (!a.no_redact && !cli_no_fastpath() && (pf = redact_prefilter(rs, np))) {
-		so.prefilter = pf;
-		so.may_match = prefilter_may_match;
+	if (!a.no_redact && cli_redact_init(&so, rs, &pf) < 0) {
+		ruleset_free(rs);
+		return 2;
 	}
 	so.max_record = a.c.max_record;
 	z = sanitizer_new(&so);
 	if (!z) {
 		cli_errorf("out of memory");
-		prefilter_free(pf);
-		free(pats);
+		cli_redact_free(&so, pf);
 		ruleset_free(rs);
 		return 2;
 	}
@@ -429,8 +446,7 @@ int cmd_sanitize(int argc, char **argv)
 	free(t.kcount);
 	free(t.kscratch);
 	sanitizer_free(z);
-	prefilter_free(pf);
-	free(pats);
+	cli_redact_free(&so, pf);
 	ruleset_free(rs);
 	if (bad)
 		return 2;

@@ -298,6 +298,30 @@ static int candidate(const struct sanitizer *z, const struct record *rec)
 	       spelling_escape(rec->text, rec->len);
 }
 
+int sanitize_redact_text(struct sanitizer *z, const char *text, size_t n,
+			 const char **out, size_t *len)
+{
+	unsigned long cnt[SAN_NKINDS];
+	int r;
+
+	*out = text;
+	*len = n;
+	if (z->o.no_redact)
+		return 0;
+	z->cnt = cnt;
+	memset(z->kcnt, 0, (z->nkinds + 1) * sizeof *z->kcnt);
+	z->cand = !z->o.may_match || z->o.may_match(z->o.prefilter, text, n) ||
+		  spelling_escape(text, n);
+	if (!z->cand)
+		return 0;
+	r = redact_text(z, text, n, &z->rw2, &z->rw3);
+	if (r > 0) {
+		*out = z->rw2.p ? z->rw2.p : "";
+		*len = z->rw2.len;
+	}
+	return r;
+}
+
 int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
 		    const char **line, size_t *len, struct sanitize_result *res,
 		    struct diag *d)

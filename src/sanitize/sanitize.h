@@ -120,4 +120,14 @@ int sanitize_record(struct sanitizer *s, const struct record *rec, size_t cut,
 		    const char **line, size_t *len, struct sanitize_result *res,
 		    struct diag *d);
 
+/*
+ * Redact the secrets in a text as a report shows it (a record's raw text):
+ * the built-in JWT and Bearer/Basic passes and the patterns, not the
+ * field names. *out and *len: the text itself, or its redacted copy in
+ * the sanitizer (valid until the next call). 1 when something was
+ * redacted, 0 when not, -1 out of memory.
+ */
+int sanitize_redact_text(struct sanitizer *s, const char *text, size_t n,
+			 const char **out, size_t *len);
+
 #endif
