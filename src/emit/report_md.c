@@ -58,7 +58,7 @@ static const char *title_of(const struct triage_report *r, const struct rule *ru
 	return rule->title;
 }
 
-/* The chain in causal order, deepest first, as the seeds' write-ups draw it. */
+/* The chain in causal order, deepest first, as an incident write-up draws it. */
 static void mermaid(FILE *out, const struct triage_report *r, const struct triage_group *g,
 		    const struct triage_chain *ch)
 {
