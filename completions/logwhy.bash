@@ -40,12 +40,13 @@ _logwhy() {
 		case $prev in
 		--output|-o) COMPREPLY=($(compgen -W 'text json sarif junit github' -- "$cur")); return ;;
 		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
+		--severity) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --severity --follow -f --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	rules)

@@ -7,13 +7,17 @@
 #include "rules/prefilter.h"
 #include "sanitize/sanitize.h"
 
-enum { OPT_OUTPUT = 100, OPT_FAIL_ON };
+enum { OPT_OUTPUT = 100, OPT_FAIL_ON, OPT_SEVERITY };
+
+#define LINT_MAX_SEVERITY 64   /* --severity options */
 
 static const struct opt lint_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|sarif|junit|github",
 	  "findings as text (file:line: severity: rule-id: message), json (one object per line), sarif, junit or github", OPT_OUTPUT },
 	{ "fail-on", 0, "LEVEL", "error|warning|info|never",
 	  "exit 1 when a finding is at or above LEVEL (default error)", OPT_FAIL_ON },
+	{ "severity", 0, "RULE=LEVEL", NULL,
+	  "report RULE's findings at LEVEL (error, warning, info; never: not at all), e.g. security.secret-in-log=error; repeatable", OPT_SEVERITY },
 	OPT_COMMON_FOLLOW,
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -40,6 +44,8 @@ struct lint_args {
 	struct buf msg;
 	struct warn_sink warn;
 	struct sanitizer *redactor;   /* the reports show records with their secrets redacted */
+	const char *severity[LINT_MAX_SEVERITY];   /* --severity RULE=LEVEL, borrowed from argv */
+	int nseverity;
 };
 
 static int lint_option(void *ctx, int id, const char *value)
@@ -56,8 +62,48 @@ static int lint_option(void *ctx, int id, const char *value)
 	case OPT_FAIL_ON:
 		a->fail_on = (enum level)level_parse(value);
 		return 0;
+	case OPT_SEVERITY: {
+		const char *eq = strchr(value, '=');
+
+		if (!eq || eq == value || level_parse(eq + 1) < 0) {
+			cli_errorf("--severity: expected RULE=LEVEL (error, warning, info or never), not '%s'", value);
+			return 1;
+		}
+		if (a->nseverity == LINT_MAX_SEVERITY) {
+			cli_errorf("--severity: at most %d", LINT_MAX_SEVERITY);
+			return 1;
+		}
+		a->severity[a->nseverity++] = value;
+		return 0;
+	}
 	}
 	return 1;
+}
+
+/* --severity: the rules' levels as asked. -1 (printed) for an unknown rule. */
+static int set_severity(struct lint_args *a, struct ruleset *rs)
+{
+	int i;
+
+	for (i = 0; i < a->nseverity; i++) {
+		const char *v = a->severity[i], *eq = strchr(v, '=');
+		char id[256];
+		struct rule *r;
+
+		if ((size_t)(eq - v) >= sizeof id) {
+			cli_errorf("--severity: no rule '%.*s'", (int)(eq - v), v);
+			return -1;
+		}
+		memcpy(id, v, (size_t)(eq - v));
+		id[eq - v] = '\0';
+		r = (struct rule *)ruleset_find(rs, id);
+		if (!r) {
+			cli_errorf("--severity: no rule '%s'", id);
+			return -1;
+		}
+		r->level = (enum level)level_parse(eq + 1);
+	}
+	return 0;
 }
 
 /* One finding per rule that matches the event. */
@@ -73,7 +119,7 @@ static int lint_event(void *ctx, struct event *ev, int input)
 		struct finding f;
 		struct event shown;
 
-		if (!rule_match(r, ev, &a->m, &a->warn))
+		if (r->level == LEVEL_NEVER || !rule_match(r, ev, &a->m, &a->warn))
 			continue;
 		buf_reset(&a->msg);
 		rule_render(r->message, ev, &a->m, &a->msg);
@@ -130,6 +176,10 @@ int cmd_lint(int argc, char **argv)
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
+	if (set_severity(&a, rs) < 0) {
+		ruleset_free(rs);
+		return 2;
+	}
 
 	eo.color = common_color(&a.c, stdout);
 	eo.rules = rs;
