@@ -10,7 +10,7 @@ _logwhy() {
 	if [[ $cur == = ]]; then cur=; fi
 	if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi
 	if ((COMP_CWORD == 1)); then
-		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version' -- "$cur"))
+		COMPREPLY=($(compgen -W 'triage merge lint rules sanitize probe --help -h --version -V' -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -20,12 +20,16 @@ _logwhy() {
 		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
 		--label) return ;;
 		--first-line) return ;;
+		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
+		--since) return ;;
+		--until) return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --label --first-line --fail-on --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	merge)
@@ -33,8 +37,9 @@ _logwhy() {
 		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --rules --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --shard --rules --color --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		;;
 	lint)
 		case $prev in
@@ -42,23 +47,27 @@ _logwhy() {
 		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
 		--severity) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
+		--since) return ;;
+		--until) return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --severity --follow -f --rules --input-format --color --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --severity --follow -f --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	rules)
 		case $prev in
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--rules --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--rules --color --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		# the subcommand is the first word after the command that is not an option
 		sub=
 		for ((i = 2; i < COMP_CWORD; i++)); do
-			case ${COMP_WORDS[i]} in -*) ;; *) case ${COMP_WORDS[i-1]} in --rules|--color) ;; *) sub=${COMP_WORDS[i]}; break ;; esac ;; esac
+			case ${COMP_WORDS[i]} in -*) ;; *) case ${COMP_WORDS[i-1]} in --rules|--color|--output-file) ;; *) sub=${COMP_WORDS[i]}; break ;; esac ;; esac
 		done
 		case $sub in
 		"") COMPREPLY=($(compgen -W 'list show check test' -- "$cur")) ;;
@@ -71,10 +80,12 @@ _logwhy() {
 		case $prev in
 		--enum) COMPREPLY=($(compgen -W 'lower name value repr' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
-		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text' -- "$cur")); return ;;
+		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
+		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--max-record) return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--enum --no-redact --check --verbose -v --rules --input-format --max-record --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--enum --no-redact --check --verbose -v --rules --input-format --color --max-record --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	probe)
@@ -83,8 +94,10 @@ _logwhy() {
 		--header) return ;;
 		--timeout) return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
+		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
+		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--send --header --timeout --human -H --color --quiet -q --version --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--send --header --timeout --human -H --color --rules --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		;;
 	esac
 }

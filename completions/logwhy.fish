@@ -9,42 +9,51 @@ complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint rules s
 complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint rules sanitize probe' -a sanitize -d 'every record as one line of strict JSON, secrets redacted'
 complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint rules sanitize probe' -a probe -d 'connect to a WebSocket URL and record its close trace'
 complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint rules sanitize probe' -s h -l help
-complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint rules sanitize probe' -l version
+complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint rules sanitize probe' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s o -l output -x -a 'text json markdown'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l label -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l max-record -x
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l since -x
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l until -x
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -l output-file -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s q -l quiet
-complete -c logwhy -n '__fish_seen_subcommand_from triage' -l version
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -F
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -s o -l output -x -a 'text json markdown'
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -l color -x -a 'auto always never'
+complete -c logwhy -n '__fish_seen_subcommand_from merge' -l output-file -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -s q -l quiet
-complete -c logwhy -n '__fish_seen_subcommand_from merge' -l version
+complete -c logwhy -n '__fish_seen_subcommand_from merge' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s o -l output -x -a 'text json sarif junit github'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l fail-on -x -a 'error warning info never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l severity -x
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s f -l follow
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l max-record -x
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l since -x
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l until -x
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l output-file -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s q -l quiet
-complete -c logwhy -n '__fish_seen_subcommand_from lint' -l version
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -F
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -l color -x -a 'auto always never'
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -l output-file -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -s q -l quiet
-complete -c logwhy -n '__fish_seen_subcommand_from rules' -l version
+complete -c logwhy -n '__fish_seen_subcommand_from rules' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from rules' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from rules; and not __fish_seen_subcommand_from list show check test' -a 'list show check test'
 complete -c logwhy -n '__fish_seen_subcommand_from rules; and __fish_seen_subcommand_from show' -a '(logwhy rules list 2>/dev/null | string replace -r "\\s.*" "")'
@@ -55,10 +64,12 @@ complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l no-redact
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l check
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s v -l verbose
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l rules -r -F
-complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l input-format -x -a 'auto json ndjson jsonl yaml text'
+complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l input-format -x -a 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure'
+complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l color -x -a 'auto always never'
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l max-record -x
+complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l output-file -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s q -l quiet
-complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -l version
+complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from sanitize' -F
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l send -x
@@ -66,8 +77,10 @@ complete -c logwhy -n '__fish_seen_subcommand_from probe' -l header -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l timeout -x
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -s H -l human
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -l color -x -a 'auto always never'
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -l rules -r -F
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -l output-file -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -s q -l quiet
-complete -c logwhy -n '__fish_seen_subcommand_from probe' -l version
+complete -c logwhy -n '__fish_seen_subcommand_from probe' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from probe' -s h -l help
 
 complete -c logwhy-wsd -f

@@ -54,10 +54,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct evstream *s;
 	struct event *ev;
 	struct diag d = { 0 };
-	long records, events = 0;
+	long records, events = 0, wrappers, items;
 	int rc;
 
-	fo.format = (enum input_format)(sel & 3);
+	/* bit 4: one of the named sources (bits 5-7 and 0-1 pick it) */
+	fo.format = (sel & 16) ? (enum input_format)(INPUT_KUBECTL +
+				  ((sel >> 5) * 4 + (sel & 3)) % (INPUT_FORMAT_COUNT - INPUT_KUBECTL))
+			       : (enum input_format)(sel & 3);
 	fo.max_record = (sel & 4) ? 512 : 0;
 	fo.warn = fuzz_warn();
 	records = frame_all((const char *)data, size, &fo);
@@ -78,10 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(rc == 0);
 	FUZZ_ASSERT(evstream_records(s) == records);
+	/* a wrapper is no event of its own: its records are */
+	evstream_wrapped(s, &wrappers, &items);
+	FUZZ_ASSERT(wrappers >= 0 && wrappers <= records && items >= 0);
 	if (eo.no_join)
-		FUZZ_ASSERT(events == records);
+		FUZZ_ASSERT(events == records - wrappers + items);
 	else
-		FUZZ_ASSERT(events <= records);
+		FUZZ_ASSERT(events <= records - wrappers + items);
 	evstream_close(s);
 	return 0;
 }

@@ -6,9 +6,11 @@ set -eu
 # mandoc, zsh and fish lint the man pages and check the completions (tests/docs.test.sh).
 # clang and its compiler-rt (libFuzzer, ASan, UBSan) build `make fuzz` only.
 # parallel (GNU parallel) runs the sharding recipe (tests/recipes.test.sh).
+# python3-yaml writes the rule pages (scripts/gen-rule-docs.py, checked by tests/docs.test.sh).
+# libssl-dev: TLS for 'logwhy probe wss://'; openssl makes the test certificates.
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
-libcriterion-dev python3 python3-jsonschema jq python3-websockets valgrind
-mandoc zsh fish clang libclang-rt-14-dev parallel"
+libcriterion-dev python3 python3-jsonschema python3-yaml jq python3-websockets valgrind
+mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl"
 
 missing=""
 for p in $pkgs; do

@@ -106,7 +106,7 @@ comp() {
 		$fn; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' comp "$@"
 }
 check "bash: logwhy tri → triage" '[ "$(comp _logwhy "$bin" tri)" = "triage " ]'
-check "bash: logwhy lint --out → --output" '[ "$(comp _logwhy "$bin" lint --out)" = "--output " ]'
+check "bash: logwhy lint --out → --output, --output-file" '[ "$(comp _logwhy "$bin" lint --out)" = "--output --output-file " ]'
 check "bash: logwhy lint --output → formats" '[ "$(comp _logwhy "$bin" lint --output "")" = "github json junit sarif text " ]'
 check "bash: logwhy lint --output=j" '[ "$(comp _logwhy "$bin" lint --output = j)" = "json junit " ]'
 check "bash: logwhy sanitize --enum" '[ "$(comp _logwhy "$bin" sanitize --enum "")" = "lower name repr value " ]'
@@ -210,6 +210,14 @@ mkdir "$tmp/wsd"
 examples man/logwhy-wsd.1 | tr -d '\036' >"$tmp/wsd/ex.sh"
 (cd "$tmp/wsd" && PATH=$root/$BUILD:$PATH timeout 30 sh ex.sh >out 2>err)
 check "logwhy-wsd(1) example ends in a serialization verdict" 'grep -q "^verdict: serialization" "$tmp/wsd/out"'
+
+# the rule pages SARIF links as helpUri are what the generator writes from the rules
+python3 scripts/gen-rule-docs.py rules "$tmp/rule-docs" 2>"$tmp/err"
+check "docs/rules is what scripts/gen-rule-docs.py writes (run it)" 'diff -r "$tmp/rule-docs" docs/rules >"$tmp/diff" 2>&1 || { head -n 20 "$tmp/diff"; false; }'
+"$bin" lint -q --fail-on never --output sarif examples/staging-1011.json >"$tmp/help.sarif"
+for u in $(jq -r '.runs[0].tool.driver.rules[].helpUri' "$tmp/help.sarif"); do
+	check "helpUri has a page: ${u##*/}" '[ -f "docs/rules/${u##*/}" ] && case $u in https://github.com/logwhy/logwhy/blob/main/docs/rules/*) true ;; *) false ;; esac'
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -31,5 +31,26 @@ done
 n=$(jq '.runs[0].results | length' "$tmp/two.sarif")
 want=$("$LOGWHY" lint -q --fail-on never --output json fixtures/incident-enum-log/app.log fixtures/incident-enum-log/gcloud.yaml | wc -l)
 if [ "$n" -eq "$want" ] && [ "$n" -gt 0 ]; then ok; else ko "two inputs: $n SARIF results, $want findings"; fi
+# the bundled example: one distinct fingerprint per result (code scanning
+# folds results that share one), multi-line records span their lines,
+# paths relative to %SRCROOT%, warnings as notifications, valid
+"$LOGWHY" lint -q --fail-on never --output sarif examples/staging-1011.json >"$tmp/ex.sarif"
+n=$(jq '[.runs[0].results[].partialFingerprints["logwhyRecordHash/v2"]] | length' "$tmp/ex.sarif")
+u=$(jq '[.runs[0].results[].partialFingerprints["logwhyRecordHash/v2"]] | unique | length' "$tmp/ex.sarif")
+if [ "$n" -gt 3 ] && [ "$n" -eq "$u" ]; then ok; else ko "example: $u distinct fingerprints for $n results"; fi
+if $PY tests/validate_sarif.py "$tmp/ex.sarif" 2>"$tmp/err"; then ok; else ko "example sarif"; cat "$tmp/err"; fi
+if jq -e '[.runs[0].results[].locations[0].physicalLocation | select(.artifactLocation.uriBaseId == "%SRCROOT%" and .artifactLocation.uri == "examples/staging-1011.json" and .region.endLine > .region.startLine)] | length > 0' "$tmp/ex.sarif" >/dev/null; then ok; else ko "example: relative uri with endLine"; fi
+# the same record twice: two results, two fingerprints
+cat fixtures/incident-enum-log/app.log fixtures/incident-enum-log/app.log >"$tmp/twice.log"
+"$LOGWHY" lint -q --fail-on never --output sarif "$tmp/twice.log" >"$tmp/twice.sarif"
+if jq -e '[.runs[0].results[].partialFingerprints[]] | length == (unique | length)' "$tmp/twice.sarif" >/dev/null; then ok; else ko "repeated records share a fingerprint"; fi
+"$LOGWHY" lint -q --fail-on never --output sarif fixtures/lint-cut-array/gcloud.json >"$tmp/cut.sarif"
+if jq -e '.runs[0].invocations[0].toolExecutionNotifications[0].locations[0].physicalLocation.region.startLine == 1000' "$tmp/cut.sarif" >/dev/null &&
+   $PY tests/validate_sarif.py "$tmp/cut.sarif"; then ok; else ko "warning as toolExecutionNotification"; fi
+# JUnit: --fail-on never has no <failure>, --fail-on error only errors
+"$LOGWHY" lint -q --fail-on never --output junit examples/staging-1011.json >"$tmp/never.xml"
+if ! grep -q '<failure' "$tmp/never.xml" && grep -q 'failures="0"' "$tmp/never.xml"; then ok; else ko "junit --fail-on never has failures"; fi
+"$LOGWHY" lint -q --fail-on error --output junit examples/staging-1011.json >"$tmp/err.xml"
+if [ "$(grep -c '<failure type="error"' "$tmp/err.xml")" -eq "$(grep -c '<failure' "$tmp/err.xml")" ] && grep -q '<failure' "$tmp/err.xml"; then ok; else ko "junit --fail-on error"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,6 +1,7 @@
 #ifndef LOGWHY_CLI_H
 #define LOGWHY_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/opt.h"
@@ -18,6 +19,9 @@ enum {
 	OPT_VERSION,
 	OPT_MAX_RECORD,
 	OPT_FOLLOW,
+	OPT_OUTPUT_FILE,
+	OPT_SINCE,
+	OPT_UNTIL,
 };
 
 #define OPT_COMMON_RULES \
@@ -25,19 +29,27 @@ enum {
 #define OPT_COMMON_COLOR \
 	{ "color", 0, "WHEN", "auto|always|never", "colour output: auto (a terminal, unless NO_COLOR is set), always, never", OPT_COLOR }
 #define OPT_COMMON_INPUT \
-	{ "input-format", 0, "FORMAT", "auto|json|ndjson|jsonl|yaml|text", "input format (default auto: detected per input)", OPT_INPUT_FORMAT }
+	{ "input-format", 0, "FORMAT", "auto|json|ndjson|jsonl|yaml|text|kubectl|docker|cri|compose|cloudfoundry|journald|syslog|gunicorn|cloudwatch|otlp|datadog|azure", "input format or source (default auto: detected per input)", OPT_INPUT_FORMAT }
 #define OPT_COMMON_QUIET \
 	{ "quiet", 'q', NULL, NULL, "no warnings or summary on stderr", OPT_QUIET }
 #define OPT_COMMON_VERSION \
-	{ "version", 0, NULL, NULL, "print the version and where rules load from", OPT_VERSION }
+	{ "version", 'V', NULL, NULL, "print the version and where rules load from", OPT_VERSION }
 #define OPT_COMMON_FOLLOW \
 	{ "follow", 'f', NULL, NULL, "keep reading a growing file (or a pipe such as gcloud logging tail) and write each finding as it is made", OPT_FOLLOW }
 #define OPT_COMMON_MAX_RECORD \
 	{ "max-record", 0, "BYTES", NULL, "cut records longer than BYTES (default 8 MiB; a warning names each)", OPT_MAX_RECORD }
 
+#define OPT_COMMON_OUTPUT_FILE \
+	{ "output-file", 0, "PATH", NULL, "write the output to PATH instead of standard output", OPT_OUTPUT_FILE }
+#define OPT_COMMON_SINCE \
+	{ "since", 0, "TIME", NULL, "only records at or after TIME: RFC 3339, or a duration (90s, 10m, 2h, 1d) before the last record", OPT_SINCE }
+#define OPT_COMMON_UNTIL \
+	{ "until", 0, "TIME", NULL, "only records at or before TIME: RFC 3339, or a duration before the last record", OPT_UNTIL }
+
 /* what every command that reads logs takes */
 #define OPT_COMMON_READING \
 	OPT_COMMON_RULES, OPT_COMMON_INPUT, OPT_COMMON_COLOR, OPT_COMMON_MAX_RECORD, \
+	OPT_COMMON_SINCE, OPT_COMMON_UNTIL, OPT_COMMON_OUTPUT_FILE, \
 	OPT_COMMON_QUIET, OPT_COMMON_VERSION
 
 struct common {
@@ -51,12 +63,33 @@ struct common {
 	int version;
 	int follow;
 	long warnings;
+	const char *output_file;   /* --output-file, NULL: standard output */
+	/* --since/--until: an absolute time, or a duration before the latest
+	 * record (rel set; resolved by cli_read_inputs) */
+	struct cli_bound { int set, rel; int64_t us; } since, until;
 };
 
 void common_init(struct common *c);
 /* Handle a shared option; 1 when id was one, 0 when not, -1 on a bad value
  * (message printed). */
 int common_option(struct common *c, int id, const char *value);
+/* After parsing: with --output-file, standard output goes to that file
+ * from now on (created or truncated). 0, or 2 after printing why. */
+int cli_output_open(struct common *c);
+/* At the end: flush standard output; a failed write names the file. 0, or
+ * -1 after printing why. */
+int cli_output_close(struct common *c);
+
+/* Directories among inputs: every file under them, recursively, in byte
+ * order of their paths, hidden entries skipped; a file that is not a log
+ * (binary data, a socket, a device) is skipped with a note on stderr.
+ * Other inputs are kept as given. *out (a NULL-terminated array of new
+ * strings) is freed with cli_inputs_free. 0, or -1 after printing why
+ * (nothing to free then). An unreadable directory is reported, counted
+ * in *bad, and skipped. */
+int cli_inputs_expand(struct common *c, char **in, int n, char ***out, int *nout, int *bad);
+void cli_inputs_free(char **v);
+
 /* Resolve colour for a stream. */
 int common_color(const struct common *c, FILE *stream);
 
@@ -83,8 +116,8 @@ struct event;
 struct evstream;
 
 /*
- * Read every input ("-" is stdin; none means stdin) and call fn on each
- * event, in input order. An input that cannot be opened or read is
+ * Read every input ("-" is stdin; as cli_inputs_expand gives them) and
+ * call fn on each event in --since/--until, in input order. An input that cannot be opened or read is
  * reported and skipped; the rest are still read. fn returns 0 to go on, -1
  * to stop (errno says why; it is reported). The progress line runs when
  * progress is set and stderr is a terminal. Records no rule of rs can

@@ -42,11 +42,21 @@ struct lint_args {
 	struct emit_stats st;
 	struct match m;
 	struct buf msg;
-	struct warn_sink warn;
+	struct warn_sink warn;     /* lint_warn */
+	struct warn_sink print;    /* stderr */
 	struct sanitizer *redactor;   /* the reports show records with their secrets redacted */
 	const char *severity[LINT_MAX_SEVERITY];   /* --severity RULE=LEVEL, borrowed from argv */
 	int nseverity;
 };
+
+/* A warning goes to stderr and into the report (SARIF keeps them). */
+static void lint_warn(void *ctx, const struct diag *d)
+{
+	struct lint_args *a = ctx;
+
+	emitter_warning(a->em, d);
+	a->print.fn(a->print.ctx, d);
+}
 
 static int lint_option(void *ctx, int id, const char *value)
 {
@@ -160,7 +170,8 @@ int cmd_lint(int argc, char **argv)
 	struct emit_opts eo = { 0 };
 	struct sanitize_opts so;
 	struct prefilter *pf = NULL;
-	int npos, rc, i, bad = 0;
+	int npos, rc, i, bad = 0, nin;
+	char **in;
 	enum level worst = LEVEL_NEVER;
 
 	memset(&a, 0, sizeof a);
@@ -173,10 +184,25 @@ int cmd_lint(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
-	if (set_severity(&a, rs) < 0) {
+	memset(&so, 0, sizeof so);
+	if (set_severity(&a, rs) < 0 || cli_redact_init(&so, rs, &pf) < 0) {
+		ruleset_free(rs);
+		return 2;
+	}
+	if (!(a.redactor = sanitizer_new(&so))) {
+		cli_errorf("out of memory");
+		cli_redact_free(&so, pf);
+		ruleset_free(rs);
+		return 2;
+	}
+	if (cli_inputs_expand(&a.c, argv + 1, npos, &in, &nin, &bad) < 0) {
+		sanitizer_free(a.redactor);
+		cli_redact_free(&so, pf);
 		ruleset_free(rs);
 		return 2;
 	}
@@ -184,34 +210,37 @@ int cmd_lint(int argc, char **argv)
 	eo.color = common_color(&a.c, stdout);
 	eo.rules = rs;
 	eo.version = LOGWHY_VERSION;
-	eo.inputs = (const char *const *)(argv + 1);
-	eo.ninputs = (size_t)npos;
+	eo.inputs = (const char *const *)in;
+	eo.ninputs = (size_t)nin;
+	eo.fail_on_set = 1;
+	eo.fail_on = a.fail_on;
 	a.em = emitter_open(a.format, stdout, &eo);
 	if (!a.em) {
 		cli_errorf("out of memory");
-		ruleset_free(rs);
-		return 2;
-	}
-	a.rs = rs;
-	a.warn = cli_warn_sink(&a.c);
-	memset(&so, 0, sizeof so);
-	if (cli_redact_init(&so, rs, &pf) < 0 || !(a.redactor = sanitizer_new(&so))) {
-		cli_errorf("out of memory");
-		emitter_close(a.em, &a.st);
+		cli_inputs_free(in);
+		sanitizer_free(a.redactor);
 		cli_redact_free(&so, pf);
 		ruleset_free(rs);
 		return 2;
 	}
+	a.rs = rs;
+	a.print = cli_warn_sink(&a.c);
+	a.warn.fn = lint_warn;
+	a.warn.ctx = &a;
 	match_init(&a.m);
 	/* findings stream to stdout; a progress line only when that is not the terminal */
-	if (cli_read_inputs(argv + 1, npos, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
+	if (cli_read_inputs(in, nin, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
 		bad = 1;
+	a.st.incomplete = bad;
 	if (emitter_close(a.em, &a.st) < 0) {
 		cli_errorf("write error: %s", strerror(errno));
 		bad = 1;
 	}
+	if (cli_output_close(&a.c) < 0)
+		bad = 1;
 	match_clear(&a.m);
 	buf_free(&a.msg);
+	cli_inputs_free(in);
 	sanitizer_free(a.redactor);
 	cli_redact_free(&so, pf);
 	ruleset_free(rs);

@@ -13,6 +13,7 @@ static const struct opt merge_opts[] = {
 	  "write a shard again (JSON with findings), to merge further: a tree of merges (implies --output json)", OPT_REPORT_SHARD },
 	OPT_COMMON_RULES,
 	OPT_COMMON_COLOR,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -105,7 +106,7 @@ int cmd_merge(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (a.c.version)
 		return cli_version(&a.c);
-	if ((rc = report_out_ready(&a.out, &a.c)))
+	if ((rc = report_out_ready(&a.out, &a.c)) || (rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
@@ -121,7 +122,8 @@ int cmd_merge(int argc, char **argv)
 		return 2;
 	}
 	/* a report from some of the shards would look complete: all or none */
-	if (read_all(m, argv + 1, npos) < 0 || report_out_finish(&a.out, &a.c, rs) < 0)
+	if (read_all(m, argv + 1, npos) < 0 || report_out_finish(&a.out, &a.c, rs) < 0 ||
+	    cli_output_close(&a.c) < 0)
 		bad = 1;
 	merge_free(m);
 	triage_free(a.out.t);

@@ -25,6 +25,8 @@ static const struct opt probe_opts[] = {
 	{ "timeout", 0, "MS", NULL, "bound on connect+handshake, and on the open connection: then the probe closes with 1000 (default 10000)", OPT_TIMEOUT },
 	{ "human", 'H', NULL, NULL, "print the seed 002 debug script's report instead of the JSON trace", OPT_HUMAN },
 	OPT_COMMON_COLOR,
+	OPT_COMMON_RULES,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -395,6 +397,8 @@ int cmd_probe(int argc, char **argv)
 		cli_errorf("'%s': wss:// needs TLS, which this build does not have (use ws://)", argv[1]);
 		return 2;
 	}
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	r = calloc(1, sizeof *r);
 	if (!r) {
 		cli_errorf("out of memory");
@@ -436,10 +440,8 @@ int cmd_probe(int argc, char **argv)
 		json_decref(o2);
 	}
 	rc = err ? 2 : probe_healthy(r) ? 0 : 1;
-	if (fflush(stdout) == EOF) {
-		cli_errorf("write error: %s", strerror(errno));
+	if (cli_output_close(&a.c) < 0)
 		rc = 2;
-	}
 	free(r);
 	return rc;
 }

@@ -8,6 +8,7 @@
 static const struct opt rules_opts[] = {
 	OPT_COMMON_RULES,
 	OPT_COMMON_COLOR,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -184,6 +185,8 @@ int cmd_rules(int argc, char **argv)
 		fprintf(stderr, "logwhy rules: usage: logwhy rules %s\n", rules_spec.usage);
 		return 2;
 	}
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
@@ -196,6 +199,8 @@ int cmd_rules(int argc, char **argv)
 		rc = 0;
 	} else
 		rc = rules_test(rs);
+	if (cli_output_close(&a.c) < 0)
+		rc = 2;
 	ruleset_free(rs);
 	return rc;
 }

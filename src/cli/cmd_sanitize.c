@@ -20,7 +20,9 @@ static const struct opt sanitize_opts[] = {
 	{ "verbose", 'v', NULL, NULL, "per-kind rewrite counts on stderr", OPT_VERBOSE },
 	OPT_COMMON_RULES,
 	OPT_COMMON_INPUT,
+	OPT_COMMON_COLOR,
 	OPT_COMMON_MAX_RECORD,
+	OPT_COMMON_OUTPUT_FILE,
 	OPT_COMMON_QUIET,
 	OPT_COMMON_VERSION,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
@@ -77,7 +79,6 @@ struct sanitize_args {
 	int enum_style;
 	int no_redact;
 	int check;
-	int version;
 };
 
 static int sanitize_option(void *ctx, int id, const char *value)
@@ -96,9 +97,6 @@ static int sanitize_option(void *ctx, int id, const char *value)
 		return 0;
 	case OPT_CHECK:
 		a->check = 1;
-		return 0;
-	case OPT_VERSION:
-		a->version = 1;
 		return 0;
 	}
 	return 1;
@@ -380,7 +378,6 @@ void cli_redact_free(struct sanitize_opts *o, struct prefilter *pf)
 
 int cmd_sanitize(int argc, char **argv)
 {
-	static char *stdin_only[] = { "-" };
 	struct sanitize_args a;
 	struct sanitize_opts so;
 	struct prefilter *pf = NULL;
@@ -396,8 +393,11 @@ int cmd_sanitize(int argc, char **argv)
 	rc = opt_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.version)
+	/* common_option takes --version (and --color: NDJSON has none to give) */
+	if (a.c.version)
 		return cli_version(&a.c);
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
@@ -417,17 +417,14 @@ int cmd_sanitize(int argc, char **argv)
 		return 2;
 	}
 
-	inputs = npos ? argv + 1 : stdin_only;
-	if (!npos)
-		npos = 1;
 	t.kcount = calloc(sanitizer_nkinds(z) + 1, sizeof *t.kcount);
 	t.kscratch = calloc(sanitizer_nkinds(z) + 1, sizeof *t.kscratch);
-	if (!t.kcount || !t.kscratch) {
+	inputs = NULL;
+	if (!t.kcount || !t.kscratch)
 		cli_errorf("out of memory");
-		bad = 1;
-		npos = 0;
-	}
-	for (k = 0; k < npos; k++) {
+	else if (cli_inputs_expand(&a.c, argv + 1, npos, &inputs, &npos, &bad) < 0)
+		inputs = NULL;
+	for (k = 0; inputs && k < npos; k++) {
 		rc = sanitize_input(inputs[k], &a, z, &t);
 		if (rc == -2) {
 			cli_errorf("write error: %s", strerror(errno));
@@ -437,10 +434,9 @@ int cmd_sanitize(int argc, char **argv)
 		if (rc < 0)
 			bad = 1;
 	}
-	if (fflush(stdout) == EOF && !bad) {
-		cli_errorf("write error: %s", strerror(errno));
+	if (!inputs || (cli_output_close(&a.c) < 0 && !bad))
 		bad = 1;
-	}
+	cli_inputs_free(inputs);
 	if (a.c.verbose && !a.c.quiet)
 		print_counts(&t, z);
 	free(t.kcount);

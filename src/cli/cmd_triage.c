@@ -7,7 +7,7 @@
 #include "cli/report_out.h"
 #include "triage/triage.h"
 
-enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE };
+enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE, OPT_FAIL_ON };
 
 static const struct opt triage_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
@@ -18,6 +18,8 @@ static const struct opt triage_opts[] = {
 	  "name the input NAME in examples and warnings (one input; e.g. the file a shard was cut from)", OPT_LABEL },
 	{ "first-line", 0, "N", NULL,
 	  "number the input's lines from N (one input; the line a shard starts at in the whole file)", OPT_FIRST_LINE },
+	{ "fail-on", 0, "LEVEL", "error|warning|info|never",
+	  "exit 1 when the verdict's cause is at or above LEVEL (default never: a report is not a failure)", OPT_FAIL_ON },
 	OPT_COMMON_READING,
 	{ NULL, 0, NULL, NULL, NULL, 0 },
 };
@@ -38,7 +40,8 @@ static const struct cmd_spec triage_spec = {
 	"Shards: cut the input at record boundaries, run 'triage --shard' on each\n"
 	"(with --label and --first-line to name the whole file), and 'logwhy merge'\n"
 	"the outputs in input order: the report is that of one run over the whole.\n"
-	"Exit status: 0 report written, 2 usage, input or rule error.\n",
+	"Exit status: 0 report written, 1 the verdict's cause is at or above\n"
+	"--fail-on, 2 usage, input or rule error.\n",
 	triage_opts,
 };
 
@@ -48,6 +51,7 @@ struct triage_args {
 	const char *label;
 	long line_offset;
 	const char *input_name;    /* as the stream names it, for --label */
+	enum level fail_on;
 };
 
 static int triage_option(void *ctx, int id, const char *value)
@@ -59,6 +63,10 @@ static int triage_option(void *ctx, int id, const char *value)
 		return r < 0;
 	if (id == OPT_LABEL) {
 		a->label = value;
+		return 0;
+	}
+	if (id == OPT_FAIL_ON) {
+		a->fail_on = (enum level)level_parse(value);
 		return 0;
 	}
 	if (id == OPT_FIRST_LINE) {
@@ -113,7 +121,8 @@ int cmd_triage(int argc, char **argv)
 	struct triage_args a;
 	struct ruleset *rs;
 	struct warn_sink warn;
-	int npos, rc, bad = 0;
+	int npos, rc, bad = 0, nin, failed;
+	char **in;
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
@@ -132,22 +141,33 @@ int cmd_triage(int argc, char **argv)
 		}
 		a.input_name = npos == 0 || !strcmp(argv[1], "-") ? "<stdin>" : argv[1];
 	}
+	if ((rc = cli_output_open(&a.c)))
+		return rc;
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
+	if (cli_inputs_expand(&a.c, argv + 1, npos, &in, &nin, &bad) < 0) {
+		ruleset_free(rs);
+		return 2;
+	}
 	warn.fn = keep_warning;
 	warn.ctx = &a;
 	a.out.t = triage_new(rs, &warn);
 	if (!a.out.t) {
 		cli_errorf("out of memory");
+		cli_inputs_free(in);
 		ruleset_free(rs);
 		return 2;
 	}
-	if (cli_read_inputs(argv + 1, npos, &a.c, &warn, rs, 1, triage_event, &a) < 0)
+	if (cli_read_inputs(in, nin, &a.c, &warn, rs, 1, triage_event, &a) < 0)
 		bad = 1;
 	if (report_out_finish(&a.out, &a.c, rs) < 0)
 		bad = 1;
+	if (cli_output_close(&a.c) < 0)
+		bad = 1;
+	failed = report_out_verdict_at(&a.out, a.fail_on);
 	triage_free(a.out.t);
+	cli_inputs_free(in);
 	ruleset_free(rs);
-	return bad ? 2 : 0;
+	return bad ? 2 : failed ? 1 : 0;
 }

@@ -31,7 +31,8 @@ static void usage(FILE *out)
 		     "commands:\n");
 	for (i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'logwhy COMMAND --help' describes a command's options.\n"
+	fprintf(out, "\n'logwhy help COMMAND' (or 'logwhy COMMAND --help') describes a command's\n"
+		     "options; 'logwhy -V' prints the version.\n"
 		     "Exit status: 0 ok, 1 findings at or above --fail-on (lint) or failed\n"
 		     "rule examples (rules test), 2 usage, input or rule error.\n");
 	/* printed from the constants the code enforces; LIMITS in logwhy(1)
@@ -62,7 +63,7 @@ static int dump_options(void)
 
 	for (i = 0; i < sizeof commands / sizeof *commands; i++)
 		printf("command\t%s\t%s\n", commands[i].name, commands[i].summary);
-	printf("option\t-\t--help\t-h\t-\t-\noption\t-\t--version\t-\t-\t-\n");
+	printf("option\t-\t--help\t-h\t-\t-\noption\t-\t--version\t-V\t-\t-\n");
 	for (i = 0; i < sizeof commands / sizeof *commands; i++) {
 		char name[16], flag[] = "--options";
 		char *av[] = { name, flag, NULL };
@@ -84,13 +85,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* "logwhy help CMD" is "logwhy CMD --help", as git has it */
+		char flag[] = "--help";
+		char *av[] = { argv[2], flag, NULL };
+
+		for (i = 0; i < sizeof commands / sizeof *commands; i++)
+			if (!strcmp(argv[2], commands[i].name))
+				return commands[i].run(2, av);
+		fprintf(stderr, "logwhy: unknown command '%s'\n", argv[2]);
+		usage(stderr);
+		return 2;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--options"))
 		return dump_options();
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		struct common c;
 
 		common_init(&c);

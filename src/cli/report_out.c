@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/tmp.h"
+
 void report_out_init(struct report_out *o)
 {
 	memset(o, 0, sizeof *o);
@@ -47,15 +49,27 @@ void report_out_warning(struct report_out *o, const struct diag *d)
 	o->err.fn(o->err.ctx, d);
 }
 
+int report_out_verdict_at(const struct report_out *o, enum level level)
+{
+	const struct triage_report *rep = o->rep;
+
+	return level != LEVEL_NEVER && rep && rep->verdict && rep->verdict->rule->level >= level;
+}
+
 int report_out_finish(struct report_out *o, struct common *c, const struct ruleset *rs)
 {
 	const struct triage_report *rep = triage_finish(o->t);
 	struct report_opts ro;
 
 	if (!rep) {
-		cli_errorf("cannot correlate findings: %s", strerror(errno));
+		if (tmp_full(errno))
+			cli_errorf("cannot correlate findings: a temporary file in %s: %s", tmp_dir(),
+				   strerror(errno));
+		else
+			cli_errorf("cannot correlate findings: %s", strerror(errno));
 		return -1;
 	}
+	o->rep = rep;
 	ro.color = common_color(c, stdout);
 	if (o->shard ? report_json_shard(stdout, rep, o->t, rs) < 0 || fflush(stdout) != 0
 		     : report_write(o->format, stdout, rep, &ro) < 0) {

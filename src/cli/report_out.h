@@ -16,6 +16,7 @@ struct report_out {
 	enum report_format format;
 	int format_set, shard;
 	struct triage *t;           /* set once made: warnings go into its report */
+	const struct triage_report *rep;   /* set by report_out_finish */
 	struct warn_sink err;       /* where warnings are printed */
 };
 
@@ -30,5 +31,8 @@ void report_out_warning(struct report_out *o, const struct diag *d);
 /* Correlate and write the report (or the shard) to stdout. 0, or -1 after
  * printing why. */
 int report_out_finish(struct report_out *o, struct common *c, const struct ruleset *rs);
+/* After finish: 1 when the verdict's cause is at or above level (never:
+ * 0). */
+int report_out_verdict_at(const struct report_out *o, enum level level);
 
 #endif

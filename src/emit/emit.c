@@ -268,6 +268,12 @@ int emitter_finding(struct emitter *e, const struct finding *f)
 	return emit_check(e->out);
 }
 
+void emitter_warning(struct emitter *e, const struct diag *d)
+{
+	if (e && d && e->ops->warning)
+		e->ops->warning(e, d);
+}
+
 int emitter_close(struct emitter *e, const struct emit_stats *s)
 {
 	int rc = 0, saved;
@@ -282,6 +288,9 @@ int emitter_close(struct emitter *e, const struct emit_stats *s)
 	saved = errno;
 	if (e->spool)
 		fclose(e->spool);
+	json_decref(e->notes);
+	free(e->srcroot);
+	free(e->fp);
 	buf_free(&e->b);
 	free(e);
 	errno = saved;

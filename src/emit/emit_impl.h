@@ -1,6 +1,7 @@
 #ifndef LOGWHY_EMIT_IMPL_H
 #define LOGWHY_EMIT_IMPL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -15,6 +16,7 @@ struct emitter_ops {
 	int (*open)(struct emitter *e);
 	int (*finding)(struct emitter *e, const struct finding *f);
 	int (*close)(struct emitter *e, const struct emit_stats *s);
+	void (*warning)(struct emitter *e, const struct diag *d);   /* may be NULL */
 };
 
 struct emitter {
@@ -25,7 +27,16 @@ struct emitter {
 	struct buf b;                 /* scratch, reset per finding */
 	long nfindings;
 	FILE *spool;                  /* junit: testcases until the counts are known */
+	long nfailures;               /* junit: findings that are <failure> */
+	long shown[4], hidden[4];     /* github: annotations per enum level */
+	/* sarif */
+	json_t *notes;                /* toolExecutionNotifications */
+	long nnotes_dropped;
+	char *srcroot;                /* the working directory as a file:// URI, with '/' */
+	struct fp_count { uint64_t h; long n; } *fp;   /* open addressing, cap nfp */
+	size_t nfp, fp_used;
 };
+
 
 extern const struct emitter_ops emit_text_ops, emit_json_ops, emit_sarif_ops,
 	emit_junit_ops, emit_github_ops;

@@ -56,14 +56,46 @@ static const char *gh_command(int level)
 	}
 }
 
+/*
+ * GitHub shows at most 10 error, 10 warning and 10 notice annotations per
+ * step (docs/problem-matchers.md in actions/toolkit; the rest are dropped
+ * without a word). Past them a finding is a plain log line, and at the
+ * end one notice counts what was not annotated: one notice slot is kept
+ * for it.
+ */
+#define GH_PER_KIND 10
+
+static int gh_budget(int level)
+{
+	return level == LEVEL_ERROR || level == LEVEL_WARNING ? GH_PER_KIND : GH_PER_KIND - 1;
+}
+
+static int gh_plain(struct emitter *e, const struct finding *f)
+{
+	struct buf *b = &e->b;
+
+	if (buf_adds(b, "logwhy: ") < 0 || term_escape(b, emit_source(f), strlen(emit_source(f))) < 0 ||
+	    buf_addf(b, ":%ld: %s: ", f->ev->line, emit_level_name(f->rule->level)) < 0 ||
+	    term_escape(b, f->rule->id ? f->rule->id : "", f->rule->id ? strlen(f->rule->id) : 0) < 0 ||
+	    buf_adds(b, ": ") < 0 || gh_escape(b, emit_message(f), 0) < 0 || buf_addc(b, '\n') < 0)
+		return -1;
+	return fwrite(b->p, 1, b->len, e->out) == b->len ? 0 : -1;
+}
+
 static int github_finding(struct emitter *e, const struct finding *f)
 {
 	struct buf *b = &e->b;
+	int lv = f->rule->level >= LEVEL_INFO && f->rule->level <= LEVEL_ERROR ? f->rule->level : LEVEL_INFO;
 	const char *id = f->rule->id ? f->rule->id : "";
 	int has_file = f->ev->source && f->ev->source[0] &&
 		       strcmp(f->ev->source, "<stdin>") != 0 &&
 		       strcmp(f->ev->source, "-") != 0;
 
+	if (e->shown[lv] >= gh_budget(lv)) {
+		e->hidden[lv]++;
+		return gh_plain(e, f);
+	}
+	e->shown[lv]++;
 	if (buf_addf(b, "::%s ", gh_command(f->rule->level)) < 0)
 		return -1;
 	/* An annotation on a file that is not in the repository (stdin) is
@@ -83,4 +115,19 @@ static int github_finding(struct emitter *e, const struct finding *f)
 	return fwrite(b->p, 1, b->len, e->out) == b->len ? 0 : -1;
 }
 
-const struct emitter_ops emit_github_ops = { NULL, github_finding, NULL };
+static int github_close(struct emitter *e, const struct emit_stats *s)
+{
+	long n = e->hidden[LEVEL_ERROR] + e->hidden[LEVEL_WARNING] + e->hidden[LEVEL_INFO];
+
+	(void)s;
+	if (!n)
+		return 0;
+	return fprintf(e->out,
+		       "::notice title=logwhy::%ld more finding%s not annotated (%ld error, %ld warning,"
+		       " %ld info): GitHub shows %d annotations of each kind per step; all are in"
+		       " this step's log\n",
+		       n, n == 1 ? "" : "s", e->hidden[LEVEL_ERROR], e->hidden[LEVEL_WARNING],
+		       e->hidden[LEVEL_INFO], GH_PER_KIND) < 0 ? -1 : 0;
+}
+
+const struct emitter_ops emit_github_ops = { NULL, github_finding, github_close, NULL };

@@ -80,4 +80,4 @@ static int json_finding(struct emitter *e, const struct finding *f)
 	return 0;
 }
 
-const struct emitter_ops emit_json_ops = { NULL, json_finding, NULL };
+const struct emitter_ops emit_json_ops = { NULL, json_finding, NULL, NULL };

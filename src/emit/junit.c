@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "emit/emit_impl.h"
+#include "util/tmp.h"
 #include "util/utf8.h"
 
 #define JUNIT_TEXT_MAX 4096
@@ -85,27 +86,49 @@ static int xml_escape_str(struct buf *b, const char *s, int attr)
 	return xml_escape(b, s ? s : "", n, n, attr);
 }
 
+/* A finding below --fail-on passes: GitLab and Jenkins mark any <failure> red. */
+static int junit_fails(const struct emitter *e, const struct finding *f)
+{
+	if (!e->opts.fail_on_set)
+		return 1;
+	return e->opts.fail_on != LEVEL_NEVER && (int)f->rule->level >= e->opts.fail_on;
+}
+
 static int junit_finding(struct emitter *e, const struct finding *f)
 {
 	struct buf *b = &e->b;
 	const char *text = f->ev->text ? f->ev->text : f->ev->msg;
 	size_t tlen = f->ev->text ? f->ev->text_len : f->ev->msg_len;
+	int fails = junit_fails(e, f);
 
 	/* Spool, since the counts go in attributes at the top. Opened on the
 	 * first finding: a clean run needs no temporary file. */
-	if (!e->spool && !(e->spool = tmpfile()))
+	if (!e->spool && !(e->spool = tmp_file()))
 		return -1;
 	if (buf_adds(b, "    <testcase classname=\"") < 0 ||
 	    xml_escape_str(b, f->rule->id, 1) < 0 ||
 	    buf_adds(b, "\" name=\"") < 0 ||
 	    xml_escape_str(b, emit_source(f), 1) < 0 ||
-	    buf_addf(b, ":%ld\">\n      <failure type=\"%s\" message=\"", f->ev->line,
-		     emit_level_name(f->rule->level)) < 0 ||
-	    xml_escape_str(b, emit_message(f), 1) < 0 ||
-	    buf_adds(b, "\">") < 0 ||
-	    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||
-	    buf_adds(b, "</failure>\n    </testcase>\n") < 0)
+	    buf_addf(b, ":%ld\">\n", f->ev->line) < 0)
 		return -1;
+	if (fails) {
+		if (buf_addf(b, "      <failure type=\"%s\" message=\"",
+			     emit_level_name(f->rule->level)) < 0 ||
+		    xml_escape_str(b, emit_message(f), 1) < 0 ||
+		    buf_adds(b, "\">") < 0 ||
+		    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||
+		    buf_adds(b, "</failure>\n    </testcase>\n") < 0)
+			return -1;
+		e->nfailures++;
+	} else {
+		/* shown, not failed: the finding and its record as output */
+		if (buf_addf(b, "      <system-out>%s: ", emit_level_name(f->rule->level)) < 0 ||
+		    xml_escape_str(b, emit_message(f), 0) < 0 ||
+		    buf_addc(b, '\n') < 0 ||
+		    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||
+		    buf_adds(b, "</system-out>\n    </testcase>\n") < 0)
+			return -1;
+	}
 	return fwrite(b->p, 1, b->len, e->spool) == b->len ? 0 : -1;
 }
 
@@ -129,7 +152,7 @@ static int junit_copy(FILE *from, FILE *to)
 
 static int junit_close(struct emitter *e, const struct emit_stats *s)
 {
-	long n = e->nfindings;
+	long n = e->nfindings, nf = e->nfailures;
 	FILE *out = e->out;
 
 	(void)s;
@@ -140,7 +163,7 @@ static int junit_close(struct emitter *e, const struct emit_stats *s)
 		    "<testsuites name=\"logwhy\" tests=\"%ld\" failures=\"%ld\" errors=\"0\">\n"
 		    "  <testsuite name=\"logwhy lint\" tests=\"%ld\" failures=\"%ld\""
 		    " errors=\"0\" skipped=\"0\">\n",
-		    n ? n : 1, n, n ? n : 1, n) < 0)
+		    n ? n : 1, nf, n ? n : 1, nf) < 0)
 		return -1;
 	if (!n) {
 		if (fputs("    <testcase classname=\"logwhy\" name=\"lint\"/>\n", out) == EOF)
@@ -151,4 +174,4 @@ static int junit_close(struct emitter *e, const struct emit_stats *s)
 	return fputs("  </testsuite>\n</testsuites>\n", out) == EOF ? -1 : 0;
 }
 
-const struct emitter_ops emit_junit_ops = { NULL, junit_finding, junit_close };
+const struct emitter_ops emit_junit_ops = { NULL, junit_finding, junit_close, NULL };

@@ -59,8 +59,8 @@ static json_t *jcause(const struct triage_group *g)
 	json_object_set_new(ex, "line", json_integer(g->ex_line));
 	json_object_set_new(ex, "text", emit_json_string(g->ex_text));
 	json_object_set_new(o, "example", ex);
-	for (i = 0; i < g->nwhy; i++)
-		json_array_append_new(why, emit_json_string(g->why[i]));
+	for (i = 0; i < triage_why_count(g); i++)
+		json_array_append_new(why, emit_json_string(triage_why_at(g, i)));
 	json_object_set_new(o, "why", why);
 	json_object_set_new(o, "fix", g->fix ? emit_json_string(g->fix) : json_null());
 	/* beyond the fixed schema: what a reader of the JSON also needs */

@@ -58,7 +58,7 @@ static const char *title_of(const struct triage_report *r, const struct rule *ru
 	return rule->title;
 }
 
-/* The chain in causal order, deepest first, as an incident write-up draws it. */
+/* The chain in causal order, deepest first, as incident write-ups draw it. */
 static void mermaid(FILE *out, const struct triage_report *r, const struct triage_group *g,
 		    const struct triage_chain *ch)
 {
@@ -138,11 +138,11 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	}
 	for (i = 0; i < g->nchains && i < 1; i++)
 		mermaid(out, r, g, &g->chains[i]);
-	if (g->nwhy) {
+	if (triage_why_count(g)) {
 		fputs("\n**Why**\n\n", out);
-		for (i = 0; i < g->nwhy; i++) {
+		for (i = 0; i < triage_why_count(g); i++) {
 			fprintf(out, "%zu. ", i + 1);
-			md_inline(out, g->why[i]);
+			md_inline(out, triage_why_at(g, i));
 			fputc('\n', out);
 		}
 	}

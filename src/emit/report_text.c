@@ -99,11 +99,11 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	for (i = 0; i < g->nevidence; i++)
 		fprintf(c->out, "%s%s (%ld)\n", i ? "             " : "   evidence  ",
 			g->evidence[i].rule->id, g->evidence[i].n);
-	if (g->nwhy) {
+	if (triage_why_count(g)) {
 		fputs("   why\n", c->out);
-		for (i = 0; i < g->nwhy; i++) {
+		for (i = 0; i < triage_why_count(g); i++) {
 			fprintf(c->out, "     %zu. ", i + 1);
-			safe(c, g->why[i]);
+			safe(c, triage_why_at(g, i));
 			fputc('\n', c->out);
 		}
 	}

@@ -43,4 +43,4 @@ static int text_finding(struct emitter *e, const struct finding *f)
 	return fwrite(b->p, 1, b->len, e->out) == b->len ? 0 : -1;
 }
 
-const struct emitter_ops emit_text_ops = { NULL, text_finding, NULL };
+const struct emitter_ops emit_text_ops = { NULL, text_finding, NULL, NULL };

@@ -1,6 +1,6 @@
 /*
- * Close traces: the wordings that WebSocket clients, servers and our seed
- * debug script use when a connection ends, parsed into struct ws_close.
+ * Close traces: the wordings that WebSocket clients, servers, proxies and
+ * debug scripts use when a connection ends, parsed into struct ws_close.
  *
  * This runs on every log message, so close_parse first checks for a few
  * anchor substrings that every supported wording contains and leaves at once
@@ -54,7 +54,7 @@
  *   websocket: close 1006 (abnormal closure): unexpected EOF
  *                                                         code 1006, UNKNOWN, clean 0 (synthesized)
  *   websocket: close sent  (ErrCloseSent)                 code 0, SENT
- * seed 002 debug script, client "debug-script"; lines alone or joined:
+ * a connection debug script, client "debug-script"; lines alone or joined:
  *   Close code: 1011 / Close reason: Internal error /     code, reason, elapsed_ms 63: each line
  *   [ERROR] CONNECTION CLOSED after 0.063s                is a close carrying what it has
  * uvicorn, client "uvicorn":
@@ -68,6 +68,42 @@
  *   safe_websocket_close(websocket, code=1011, reason=..) with a close word within 80 bytes or a
  *   WebSocket closed: code=1006 reason=""                 reason key right after it; or a reason
  *   close code 1011, closed with code 1006                key with a close word near it (code 0)
+ *
+ * websockets debug log (frames and failures), client "websockets":
+ *   > CLOSE 1011 (internal error) keepalive ping timeout [24 bytes]
+ *                                                         code 1011, reason, SENT ('<' RECEIVED)
+ *   ! failing connection with code 1009                   code 1009, SENT
+ *   ! failing WebSocket connection in the OPEN state: 1009 [no reason]
+ *                                                         code 1009, SENT (websockets < 10)
+ * Starlette / FastAPI, client "starlette":
+ *   starlette.websockets.WebSocketDisconnect: 1006        code 1006
+ *   WebSocketDisconnect: (1008, '')                       code 1008, reason ""
+ *   WebSocketDisconnect: (<CloseCode.NO_STATUS_RCVD: 1005>, '')
+ *                                                         code 1005
+ * Spring, client "spring":
+ *   CloseStatus[code=1011, reason=Service unavailable]    code 1011, reason ("null" is no reason)
+ * Jakarta/JSR-356 (Tyrus, Jetty, Tomcat), client "jsr356":
+ *   CloseReason: code [1009], reason [The decoded ...]    code 1009, reason
+ *   CloseReason[1009,Message too big]                     code 1009, reason
+ * socket.io debug log, client "socketio":
+ *   socket.io:socket closing socket - reason ping timeout +6s
+ *   socket.io:client client close with reason transport close
+ *                                                         code 0, reason "ping timeout" (the
+ *                                                         debug module's "+6s" is not reason)
+ * SignalR JavaScript client, client "signalr":
+ *   Error: Connection disconnected with error 'Error: Server timeout elapsed ...'.
+ *                                                         code 0, clean 0, reason = the error
+ * Django Channels / daphne, client "daphne":
+ *   WebSocket DISCONNECT /ws/ [127.0.0.1:38682]           present, code 0 (daphne logs no code)
+ *   WebSocket REJECT /ws/ [127.0.0.1:38682]               http_status 403 (daphne refuses with 403)
+ * A browser CloseEvent expanded over several lines of one record (the
+ * console's property list: "code: 1006", "reason: ''", "wasClean: false"
+ * each on a line) is one close; a lone "wasClean: false" line, without a
+ * code or the word CloseEvent, is none.
+ *
+ * A Python traceback's source line ("    raise WebSocketDisconnect(code=1006)"
+ * under a "  File ..., line N" line) is code, not a close: its key is not
+ * read. The exception line of the same traceback is.
  *
  * Elapsed time, for any family: elapsed_ms=63, duration_ms=63, elapsed=63ms,
  * "after 0.063s", "after 63ms", "(63 ms)". "Connected in 0.809s" is the
@@ -113,6 +149,14 @@ enum {
 				    "WebSocket was closed before" */
 	A_DEBUG = 1 << 13,       /* "Close code: ", "Close reason: ", "CONNECTION CLOSED" */
 	A_UVICORN = 1 << 14,     /* "\"WebSocket /", "connection closed" */
+	A_WSDEBUG = 1 << 15,     /* "> CLOSE ", "< CLOSE ", "failing connection with code ",
+				    "failing WebSocket connection" */
+	A_STARLETTE = 1 << 16,   /* "WebSocketDisconnect: " */
+	A_SPRING = 1 << 17,      /* "CloseStatus[code=" */
+	A_JSR = 1 << 18,         /* "CloseReason: code [", "CloseReason[" */
+	A_SOCKETIO = 1 << 19,    /* "closing socket - reason ", "close with reason " */
+	A_SIGNALR = 1 << 20,     /* "disconnected with error '" */
+	A_DAPHNE = 1 << 21,      /* "WebSocket DISCONNECT /", "WebSocket REJECT /" */
 };
 
 struct hints {
@@ -817,6 +861,29 @@ static size_t find_reason_key(const char *s, size_t n, size_t from, size_t *vi)
 	return NPOS;
 }
 
+/* Is s[k] on a Python traceback's source line, the line under
+ * '  File "x.py", line 12, in f'? Such a line is code, not a report.
+ * Both lines are looked for within SOURCE_LINE_MAX bytes: the parser calls
+ * this for every close-like key, and an unbounded walk back to the line's
+ * start made a long line with many keys quadratic. */
+#define SOURCE_LINE_MAX 1024
+static int on_source_line(const char *s, size_t k)
+{
+	size_t b = k, pb, i;
+
+	while (b > 0 && s[b - 1] != '\n' && k - b < SOURCE_LINE_MAX)
+		b--;
+	if (b == 0 || s[b - 1] != '\n')
+		return 0;
+	pb = b - 1;
+	while (pb > 0 && s[pb - 1] != '\n' && b - pb < SOURCE_LINE_MAX)
+		pb--;
+	if (pb > 0 && s[pb - 1] != '\n')
+		return 0;
+	i = skip_blanks(s, b - 1, pb);
+	return AT(s, b - 1, i, "File \"") && FIND(s, b - 1, i, "\", line ") != NPOS;
+}
+
 static int try_server(const char *s, size_t n, const struct hints *h, struct ws_close *o)
 {
 	int any_close_word = (h->seen & A_CLOS) != 0;
@@ -826,7 +893,7 @@ static int try_server(const char *s, size_t n, const struct hints *h, struct ws_
 		int closey, code;
 		size_t v, i;
 
-		if (!key_start(s, k, &closey))
+		if (!key_start(s, k, &closey) || on_source_line(s, k))
 			continue;
 		/* "close code 1011", "closed with code 1011" need no = or : */
 		v = key_value(s, n, k, 4, closey || (k >= 5 && memcmp(s + k - 5, "with ", 5) == 0));
@@ -857,12 +924,36 @@ static int try_server(const char *s, size_t n, const struct hints *h, struct ws_
 	if (!any_close_word)
 		return 0;
 	rk = find_reason_key(s, n, 0, &rv);
-	if (rk != NPOS && close_word_near(s, n, rk)) {
+	if (rk != NPOS && close_word_near(s, n, rk) && !on_source_line(s, rk)) {
 		o->client = "server";
 		set_value_reason(o, s, n, rv);
 		return 1;
 	}
 	return 0;
+}
+
+/* A CloseEvent's properties, one per line ("code: 1006", "reason: \"\""),
+ * as a console prints the expanded object: the first line-leading key of
+ * each name counts. */
+static void close_event_lines(const char *s, size_t n, struct ws_close *o)
+{
+	int have_reason = 0;
+
+	for (size_t b = 0; b < n; b = line_end(s, n, b) + 1) {
+		size_t i = skip_blanks(s, n, b), v;
+		int code;
+
+		if (o->code == 0 && AT(s, n, i, "code:")) {
+			v = skip_blanks(s, n, i + 5);
+			if (parse_code(s, n, &v, &code))
+				o->code = code;
+		} else if (!have_reason && AT(s, n, i, "reason:")) {
+			v = skip_blanks(s, n, i + 7);
+			have_reason = 1;
+			if (v < n && (s[v] == '\'' || s[v] == '"'))
+				set_value_reason(o, s, line_end(s, n, v), v);
+		}
+	}
 }
 
 /* CloseEvent as consoles print it: Chrome {wasClean: false, code: 1006,
@@ -910,7 +1001,11 @@ static int try_close_event(const char *s, size_t n, struct ws_close *o)
 			set_value_reason(o, s, hi, i);
 		break;
 	}
-	return 1;
+	/* the console's expanded form: one property per line of the record */
+	if (o->code == 0)
+		close_event_lines(s, n, o);
+	/* a lone "wasClean: false" is no close without a code or the name */
+	return o->code != 0 || FIND(s, n, 0, "CloseEvent") != NPOS;
 }
 
 /* Chrome: WebSocket connection to 'wss://h/ws' failed: <why> */
@@ -944,7 +1039,7 @@ static int try_browser_failed(const char *s, size_t n, struct ws_close *o)
 	return 1;
 }
 
-/* seed 002's debug script; its lines may come alone or joined in one record */
+/* a debug script's close report; its lines may come alone or joined in one record */
 static int try_debug_script(const char *s, size_t n, struct ws_close *o)
 {
 	size_t c = FIND(s, n, 0, "Close code: ");
@@ -970,6 +1065,248 @@ static int try_debug_script(const char *s, size_t n, struct ws_close *o)
 	if (any)
 		o->client = "debug-script";
 	return any;
+}
+
+/* The explanation in parentheses at s[i] ("(internal error)"), if any:
+ * returns the index past it, or i when there is none. */
+static size_t skip_expl(const char *s, size_t n, size_t i)
+{
+	size_t e;
+
+	if (!AT(s, n, i, " ("))
+		return i;
+	for (e = i + 2; e < n && s[e] != ')'; e++)
+		if (!expl_char((unsigned char)s[e]) || e - i > EXPL_MAX)
+			return i;
+	return e < n ? e + 1 : i;
+}
+
+/* Rest of the line from i as the reason, without a trailing "[N bytes]"
+ * (websockets' frame log) or a bracketed "[no reason]". */
+static void set_bracketed_tail_reason(struct ws_close *o, const char *s, size_t n, size_t i)
+{
+	size_t le = line_end(s, n, i), e;
+
+	i = skip_blanks(s, le, i);
+	e = trim_end(s, i, le);
+	if (e > i && s[e - 1] == ']') {
+		size_t b = e - 1;
+
+		while (b > i && s[b] != '[')
+			b--;
+		if (s[b] == '[' && (AT(s, e, b, "[no reason]") || FIND(s, e, b, " bytes]") != NPOS))
+			e = trim_end(s, i, b);
+	}
+	set_reason(o, s + i, e - i, 0);
+}
+
+/* websockets' debug log: "> CLOSE 1011 (internal error) keepalive ping
+ * timeout [24 bytes]", "! failing connection with code 1009", and the
+ * legacy "! failing WebSocket connection in the OPEN state: 1009 [no reason]" */
+static int try_ws_debug(const char *s, size_t n, struct ws_close *o)
+{
+	size_t p, i;
+	int code;
+
+	for (p = 0; (p = FIND(s, n, p, " CLOSE ")) != NPOS; p++) {
+		if (p == 0 || (s[p - 1] != '>' && s[p - 1] != '<'))
+			continue;
+		i = p + 7;
+		if (!parse_code(s, n, &i, &code))
+			continue;
+		o->client = "websockets";
+		o->code = code;
+		o->direction = s[p - 1] == '>' ? CLOSE_DIR_SENT : CLOSE_DIR_RECEIVED;
+		set_bracketed_tail_reason(o, s, n, skip_expl(s, n, i));
+		return 1;
+	}
+	if ((p = FIND(s, n, 0, "failing connection with code ")) != NPOS) {
+		i = p + 29;
+		if (parse_code(s, n, &i, &code)) {
+			o->client = "websockets";
+			o->code = code;
+			o->direction = CLOSE_DIR_SENT;
+			return 1;
+		}
+	}
+	if ((p = FIND(s, n, 0, "failing WebSocket connection")) != NPOS) {
+		size_t le = line_end(s, n, p);
+
+		i = p + 28;
+		if (AT(s, le, i, " in the ")) {
+			size_t c = FIND(s, le, i, " state");
+
+			if (c == NPOS)
+				return 0;
+			i = c + 6;
+		}
+		if (!AT(s, le, i, ": "))
+			return 0;
+		i += 2;
+		if (!parse_code(s, le, &i, &code))
+			return 0;
+		o->client = "websockets";
+		o->code = code;
+		o->direction = CLOSE_DIR_SENT;
+		if (AT(s, le, i, " [") && !AT(s, le, i, " [no reason]")) {
+			size_t e = FIND(s, le, i + 2, "]");
+
+			set_reason(o, s + i + 2, (e == NPOS ? le : e) - (i + 2), 0);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Starlette's WebSocketDisconnect as a traceback prints it: "1006",
+ * "(1000, '')", "(<CloseCode.NO_STATUS_RCVD: 1005>, '')" */
+static int try_starlette(const char *s, size_t n, struct ws_close *o)
+{
+	for (size_t p = 0; (p = FIND(s, n, p, "WebSocketDisconnect: ")) != NPOS; p++) {
+		size_t i = p + 21, le = line_end(s, n, i);
+		int code, paren = 0;
+
+		if (i < le && s[i] == '(') {
+			paren = 1;
+			i++;
+		}
+		if (i < le && s[i] == '<') {
+			size_t c = FIND(s, le, i, ": ");
+
+			if (c == NPOS)
+				continue;
+			i = c + 2;
+		}
+		if (!parse_code(s, le, &i, &code))
+			continue;
+		if (i < le && s[i] == '>')
+			i++;
+		o->client = "starlette";
+		o->code = code;
+		if (paren && AT(s, le, i, ", ") && i + 2 < le && (s[i + 2] == '\'' || s[i + 2] == '"'))
+			set_value_reason(o, s, le, i + 2);
+		return 1;
+	}
+	return 0;
+}
+
+/* Spring: CloseStatus[code=1011, reason=Service unavailable] */
+static int try_spring(const char *s, size_t n, struct ws_close *o)
+{
+	for (size_t p = 0; (p = FIND(s, n, p, "CloseStatus[code=")) != NPOS; p++) {
+		size_t i = p + 17, le = line_end(s, n, i), e;
+		int code;
+
+		if (!parse_code(s, le, &i, &code))
+			continue;
+		o->client = "spring";
+		o->code = code;
+		if (AT(s, le, i, ", reason=")) {
+			i += 9;
+			e = FIND(s, le, i, "]");
+			e = e == NPOS ? le : e;
+			if (!(e - i == 4 && memcmp(s + i, "null", 4) == 0))
+				set_reason(o, s + i, e - i, 0);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* JSR-356 CloseReason: "CloseReason: code [1009], reason [R]" as clients
+ * log it, Tyrus' "CloseReason[1009,R]" */
+static int try_jsr356(const char *s, size_t n, struct ws_close *o)
+{
+	for (size_t p = 0; (p = FIND(s, n, p, "CloseReason")) != NPOS; p++) {
+		size_t i = p + 11, le = line_end(s, n, i), e;
+		int code, tyrus = AT(s, le, i, "[");
+
+		if (tyrus)
+			i += 1;
+		else if (AT(s, le, i, ": code ["))
+			i += 8;
+		else
+			continue;
+		if (!parse_code(s, le, &i, &code))
+			continue;
+		o->client = "jsr356";
+		o->code = code;
+		if (tyrus ? AT(s, le, i, ",") : AT(s, le, i, "], reason [")) {
+			i += tyrus ? 1 : 11;
+			/* the reason may hold brackets: the last ']' ends it */
+			for (e = le; e > i && s[e - 1] != ']'; e--)
+				;
+			set_reason(o, s + i, (e > i ? e - 1 : le) - i, 0);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* socket.io's debug log: "closing socket - reason ping timeout +6s",
+ * "client close with reason transport close"; the debug module appends
+ * the time since its previous line ("+6s", "+0ms"), which is not reason. */
+static int try_socketio(const char *s, size_t n, struct ws_close *o)
+{
+	size_t p = FIND(s, n, 0, "closing socket - reason "), i, le, e, t;
+
+	if (p != NPOS)
+		i = p + 24;
+	else if ((p = FIND(s, n, 0, "close with reason ")) != NPOS)
+		i = p + 18;
+	else
+		return 0;
+	le = line_end(s, n, i);
+	e = trim_end(s, i, le);
+	t = e;
+	while (t > i && is_alpha((unsigned char)s[t - 1]))
+		t--;
+	if (t < e && t > i && is_digit((unsigned char)s[t - 1])) {
+		while (t > i && is_digit((unsigned char)s[t - 1]))
+			t--;
+		if (t > i + 1 && s[t - 1] == '+' && s[t - 2] == ' ')
+			e = trim_end(s, i, t - 1);
+	}
+	if (e == i)
+		return 0;
+	o->client = "socketio";
+	set_reason(o, s + i, e - i, 0);
+	return 1;
+}
+
+/* SignalR's JavaScript client: Connection disconnected with error 'Error: ...'. */
+static int try_signalr(const char *s, size_t n, struct ws_close *o)
+{
+	size_t p = FIND(s, n, 0, "disconnected with error '"), i, le, e;
+
+	if (p == NPOS || !word_start(s, p))
+		return 0;
+	i = p + 25;
+	le = line_end(s, n, i);
+	for (e = le; e > i && s[e - 1] != '\''; e--)
+		;
+	o->client = "signalr";
+	o->clean = 0;
+	set_reason(o, s + i, (e > i ? e - 1 : le) - i, 0);
+	return 1;
+}
+
+/* daphne's access log: "WebSocket DISCONNECT /ws/ [addr]", "WebSocket REJECT /ws/ [addr]" */
+static int try_daphne(const char *s, size_t n, struct ws_close *o)
+{
+	size_t p;
+
+	if ((p = FIND(s, n, 0, "WebSocket REJECT /")) != NPOS) {
+		o->client = "daphne";
+		o->http_status = 403;
+		o->clean = 0;
+		return 1;
+	}
+	if ((p = FIND(s, n, 0, "WebSocket DISCONNECT /")) != NPOS) {
+		o->client = "daphne";
+		return 1;
+	}
+	return 0;
 }
 
 /* s[..b) ends with a whole log level word ("... INFO connection closed") */
@@ -1159,6 +1496,12 @@ static unsigned websocket_anchor(const char *s, size_t n, size_t i)
 		return A_CONN_TO;
 	if (AT(s, n, i + 9, " frame: ") || AT(s, n, i + 9, " was closed before"))
 		return A_WS_LIB;
+	if (AT(s, n, i + 9, "Disconnect: "))
+		return A_STARLETTE;
+	if (AT(s, n, i + 9, " DISCONNECT /") || AT(s, n, i + 9, " REJECT /"))
+		return A_DAPHNE;
+	if (i >= 8 && AT(s, n, i - 8, "failing WebSocket connection"))
+		return A_WSDEBUG;
 	if (i >= 16 && AT(s, n, i - 16, "server rejected WebSocket connection: HTTP "))
 		return A_HTTP_REJECT;
 	return 0;
@@ -1183,6 +1526,14 @@ static unsigned c_anchor(const char *s, size_t n, size_t i)
 			m |= A_DEBUG;
 		else if (i >= 11 && AT(s, n, i - 11, "connection closed"))
 			m |= A_UVICORN;
+		else if (AT(s, n, i, "CloseStatus[code="))
+			m |= A_SPRING;
+		else if (AT(s, n, i, "CloseReason"))
+			m |= A_JSR;
+		else if (i >= 2 && (AT(s, n, i - 2, "> CLOSE ") || AT(s, n, i - 2, "< CLOSE ")))
+			m |= A_WSDEBUG;
+		else if (AT(s, n, i, "closing socket - reason ") || AT(s, n, i, "close with reason "))
+			m |= A_SOCKETIO;
 		return m;
 	}
 	if (next == 'l' && i >= 3 && AT(s, n, i - 3, "wasClean"))
@@ -1192,6 +1543,8 @@ static unsigned c_anchor(const char *s, size_t n, size_t i)
 
 		if (AT(s, n, i, "code = "))
 			m |= A_LEGACY;
+		else if (i >= 24 && AT(s, n, i - 24, "failing connection with code "))
+			m |= A_WSDEBUG;
 		else if (i >= 13 && AT(s, n, i - 13, "isconnected (code: "))
 			m |= A_WSCAT;
 		return m;
@@ -1200,7 +1553,7 @@ static unsigned c_anchor(const char *s, size_t n, size_t i)
 		return A_REJECTED;
 	/* close_word_in() counts "disconnect" too */
 	if (next == 'o' && i >= 3 && n - i >= 7 && find_ci(s, i + 7, i - 3, "disconnect", 10) == i - 3)
-		return A_CLOS;
+		return A_CLOS | (AT(s, n, i - 3, "disconnected with error '") ? A_SIGNALR : 0);
 	return 0;
 }
 
@@ -1216,7 +1569,9 @@ const char *const close_anchor_words[] = {
 	"clos", "code", "wasclean", "connection rejected (", "websocket connection to '",
 	"websocket frame: ", "websocket was closed before", "websocket /",
 	"rejected websocket connection: http ", "; then ", "unexpected server response: ",
-	"received #### (", "sent #### (", "http_status", NULL,
+	"received #### (", "sent #### (", "http_status", "websocketdisconnect: ",
+	"websocket disconnect /", "websocket reject /", "disconnected with error '",
+	"failing websocket connection", NULL,
 };
 
 static void anchors(const char *s, size_t n, struct hints *h)
@@ -1292,6 +1647,13 @@ int close_parse(const char *msg, size_t len, struct ws_close *out)
 		{ try_ws_lib, A_WS_LIB },
 		{ try_debug_script, A_DEBUG },
 		{ try_uvicorn, A_UVICORN },
+		{ try_ws_debug, A_WSDEBUG },
+		{ try_starlette, A_STARLETTE },
+		{ try_spring, A_SPRING },
+		{ try_jsr356, A_JSR },
+		{ try_socketio, A_SOCKETIO },
+		{ try_signalr, A_SIGNALR },
+		{ try_daphne, A_DAPHNE },
 	};
 	struct hints h;
 	int found = 0;

@@ -173,15 +173,16 @@ int event_field(const struct event *ev, const char *path, struct buf *out)
 int event_copy(struct event *dst, const struct event *src)
 {
 	const char *const from[] = { src->source, src->msg, src->text, src->trace,
-				     src->span, src->instance, src->conn, src->user };
+				     src->span, src->instance, src->conn, src->user,
+				     src->stream };
 	const size_t len[] = { src->source ? strlen(src->source) : 0, src->msg_len,
-			       src->text_len, 0, 0, 0, 0, 0 };
-	size_t off[8], i;
+			       src->text_len, 0, 0, 0, 0, 0, 0 };
+	size_t off[9], i;
 	struct buf store;
 
 	event_clear(dst);
 	store = dst->store;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 9; i++) {
 		size_t n = i < 3 ? len[i] : (from[i] ? strlen(from[i]) : 0);
 
 		off[i] = store.len;
@@ -202,6 +203,7 @@ int event_copy(struct event *dst, const struct event *src)
 	dst->instance = src->instance ? store.p + off[5] : NULL;
 	dst->conn = src->conn ? store.p + off[6] : NULL;
 	dst->user = src->user ? store.p + off[7] : NULL;
+	dst->stream = src->stream ? store.p + off[8] : NULL;
 	if (!src->msg)
 		dst->msg = "";
 	return 0;

@@ -53,6 +53,9 @@ struct event {
 	const char *instance;
 	const char *conn;        /* connection id */
 	const char *user;
+	/* what keeps apart lines written to one place that are not one
+	 * output: stdout/stderr, a journal unit, a JSON entry's "stream" */
+	const char *stream;
 
 	struct ws_close close;   /* close.present when the message is a close trace */
 
@@ -60,6 +63,10 @@ struct event {
 	size_t text_len;
 	unsigned joined : 1;     /* built from several records (multi-line block) */
 	unsigned truncated : 1;
+	unsigned perline : 1;    /* a text line under a per-line prefix (a time,
+				    a runtime's or collector's prefix): a line
+				    the joiner may join into a block */
+	unsigned yearless : 1;   /* the time was written without a year */
 	unsigned skimmed : 1;    /* only position and time are known: the
 				    stream's prefilter proved that no rule of
 				    its ruleset matches (event_skim) */
@@ -85,6 +92,14 @@ int event_copy(struct event *dst, const struct event *src);
  */
 struct diag;
 int event_from_record(struct event *ev, const struct record *rec, struct diag *d);
+
+/*
+ * One record a wrapper held (src/event/unwrap.h): item is the plain object
+ * unwrap_next made, and the event takes that reference (also on failure).
+ * Position from rec; the message's own level ("ERROR:app:...", a Python
+ * logging line) counts when the item states none. Returns 0.
+ */
+int event_from_item(struct event *ev, const struct record *rec, json_t *item);
 
 /*
  * Fill ev from a JSON record without parsing it into a tree: 1 when the

@@ -27,7 +27,13 @@ struct run {
 	size_t bytes;
 	int64_t last_ts;      /* of the last entry added */
 	int has_ts;
+	int between;          /* other entries of its source since its last line */
 };
+
+/* Other entries of a run's source that may come between two lines of an
+ * unfinished block (concurrent requests writing to one stderr; gcloud
+ * printing an entry of the same time inside a block) without ending it. */
+#define RUN_MAX_BETWEEN 32
 
 /* Freed events are kept for reuse, with their buffers, up to these (the
  * window can let thousands go at once when a run ends, and would otherwise
@@ -149,16 +155,17 @@ static int str_eq(const char *a, const char *b)
 /* Same instance, same log (Cloud Run's logName says stdout or stderr). */
 static int same_source(const struct event *a, const struct event *b)
 {
-	return str_eq(a->instance, b->instance) &&
+	return str_eq(a->instance, b->instance) && str_eq(a->stream, b->stream) &&
 	       str_eq(entry_str(a, "logName"), entry_str(b, "logName")) &&
 	       str_eq(entry_str(a, "stream"), entry_str(b, "stream")) &&
 	       str_eq(a->source, b->source);
 }
 
-/* A per-line entry: a JSON object whose message is one line. */
+/* A per-line entry: a JSON object, or a text line under a per-line
+ * prefix, whose message is one line. */
 static int joinable(const struct event *ev)
 {
-	return json_is_object(ev->entry) && !ev->joined &&
+	return (json_is_object(ev->entry) || ev->perline) && !ev->joined &&
 	       !memchr(ev->msg, '\n', ev->msg_len);
 }
 
@@ -296,11 +303,12 @@ static void run_close(struct evjoin *j, struct run *r)
 {
 	struct order *ord = NULL;
 	struct multiline m;
-	size_t i, start = 0, len = 0;
+	size_t i, len = 0;
 	int all_ts = 1, desc = j->desc > j->asc;
 
-	if (r->n >= 2 && r->n > j->ord_cap) {
-		size_t cap = r->n > 2 * j->ord_cap ? r->n : 2 * j->ord_cap;
+	/* ord holds the run in time order, part a block's lines */
+	if (r->n >= 2 && 2 * r->n > j->ord_cap) {
+		size_t cap = 2 * r->n > 2 * j->ord_cap ? 2 * r->n : 2 * j->ord_cap;
 		struct order *p = realloc(j->ord, cap * sizeof *p);
 
 		if (p) {
@@ -308,9 +316,12 @@ static void run_close(struct evjoin *j, struct run *r)
 			j->ord_cap = cap;
 		}
 	}
-	if (r->n >= 2 && r->n <= j->ord_cap)
+	if (r->n >= 2 && 2 * r->n <= j->ord_cap)
 		ord = j->ord;
 	if (ord) {
+		struct order *part = ord + r->n;
+		size_t skipped = 0;
+
 		for (i = 0; i < r->n; i++) {
 			/* newest first: reversing before the stable sort keeps
 			 * lines with equal timestamps in their written order */
@@ -327,19 +338,30 @@ static void run_close(struct evjoin *j, struct run *r)
 		multiline_init(&m);
 		for (i = 0; i < r->n; i++) {
 			struct event *ev = slot_at(j, r->seq[ord[i].idx])->ev;
+			struct multiline before = m;
 			enum ml_class cls = multiline_feed(&m, ev->msg, ev->msg_len);
 
 			if (cls == ML_CONT && len) {
-				len++;
+				part[len++] = ord[i];
+				continue;
+			}
+			/* another writer's line inside an unfinished block
+			 * ("INFO: ... 200 OK" between two frames) stays apart */
+			if (cls == ML_NONE && len && multiline_open(&before) &&
+			    skipped < RUN_MAX_BETWEEN) {
+				m = before;
+				skipped++;
 				continue;
 			}
 			if (len >= 2)
-				join_block(j, r, ord + start, len);
-			start = i;
-			len = cls == ML_START;
+				join_block(j, r, part, len);
+			len = 0;
+			skipped = 0;
+			if (cls == ML_START)
+				part[len++] = ord[i];
 		}
 		if (len >= 2)
-			join_block(j, r, ord + start, len);
+			join_block(j, r, part, len);
 	}
 	for (i = 0; i < r->n; i++) {
 		struct slot *s = slot_at(j, r->seq[i]);
@@ -350,6 +372,39 @@ static void run_close(struct evjoin *j, struct run *r)
 	r->open = 0;
 	r->n = 0;
 	r->bytes = 0;
+	r->between = 0;
+}
+
+/* The run's block is unfinished: more of its lines must come. Oldest
+ * first, the lines so far leave the block open; newest first, its header
+ * (which comes last) has not come yet. */
+static int run_unfinished(struct evjoin *j, const struct run *r)
+{
+	struct multiline m;
+	size_t i;
+
+	if (j->desc > j->asc) {
+		const struct event *last = slot_at(j, r->seq[r->n - 1])->ev;
+
+		if (multiline_header(last->msg, last->msg_len))
+			return 0;
+		/* only a run that holds a block's body waits for its header:
+		 * a lone "INFO: ..." or blank line does not */
+		for (i = 0; i < r->n; i++) {
+			const struct event *ev = slot_at(j, r->seq[i])->ev;
+
+			if (multiline_body(ev->msg, ev->msg_len))
+				return 1;
+		}
+		return 0;
+	}
+	multiline_init(&m);
+	for (i = 0; i < r->n; i++) {
+		const struct event *ev = slot_at(j, r->seq[i])->ev;
+
+		multiline_feed(&m, ev->msg, ev->msg_len);
+	}
+	return multiline_open(&m);
 }
 
 static void run_free(struct run *r)
@@ -470,8 +525,12 @@ int evjoin_push(struct evjoin *j)
 				s->state = SLOT_HELD;
 			else if (!r->n)
 				r->open = 0;
+			r->between = 0;
 		} else if (r) {
-			run_close(j, r);
+			if (r->between < RUN_MAX_BETWEEN && run_unfinished(j, r))
+				r->between++;
+			else
+				run_close(j, r);
 		}
 	}
 
@@ -542,7 +601,7 @@ int evjoin_has_run(const struct evjoin *j, const char *source, const struct skim
 		if (!j->runs[i].open)
 			continue;
 		f = slot_at((struct evjoin *)j, j->runs[i].seq[0])->ev;
-		if (span_eq(f->instance, k->instance, k->ninstance) &&
+		if (!f->stream && span_eq(f->instance, k->instance, k->ninstance) &&
 		    span_eq(entry_str(f, "logName"), k->log, k->nlog) &&
 		    span_eq(entry_str(f, "stream"), k->stream, k->nstream) &&
 		    str_eq(f->source, source))

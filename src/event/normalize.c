@@ -2,9 +2,16 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "read/frame.h"
+#include "read/lineprefix.h"
+#include "event/unwrap.h"
 #include "util/diag.h"
+#include "util/jpool.h"
+#include "util/timeparse.h"
 
 /*
  * Records -> events. Every input shape ends up in the same struct event so
@@ -15,7 +22,8 @@
  */
 
 enum nf {
-	NF_MSG, NF_TEXT, NF_TRACE, NF_SPAN, NF_INSTANCE, NF_CONN, NF_USER, NF_COUNT,
+	NF_MSG, NF_TEXT, NF_TRACE, NF_SPAN, NF_INSTANCE, NF_CONN, NF_USER, NF_STREAM,
+	NF_COUNT,
 };
 
 struct norm {
@@ -25,6 +33,7 @@ struct norm {
 	size_t len[NF_COUNT];
 	unsigned in_store;           /* bit per field */
 	unsigned set;                /* bit per field */
+	int level_in_msg;            /* a collector's line: its own level counts */
 	int oom;                     /* the store hit its limit: keep what fits */
 };
 
@@ -100,87 +109,14 @@ static void nf_resolve(struct norm *n)
 	ev->instance = v[NF_INSTANCE];
 	ev->conn = v[NF_CONN];
 	ev->user = v[NF_USER];
+	ev->stream = v[NF_STREAM];
 }
 
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm:
- * no timegm, no TZ, same answer everywhere). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char *s, size_t n, size_t at, size_t k, int *out)
-{
-	int v = 0;
-	size_t i;
-
-	if (at + k > n)
-		return 0;
-	for (i = 0; i < k; i++) {
-		if (s[at + i] < '0' || s[at + i] > '9')
-			return 0;
-		v = v * 10 + (s[at + i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
-/*
- * "2025-09-08T04:33:37.537294Z", "2025-09-08 04:33:37,537",
- * "2025-09-08T04:33:37+02:00", "...+0200"; any number of fraction digits.
- * No offset means UTC. Returns the bytes consumed, 0 if s does not start
- * with a timestamp.
- */
+/* RFC 3339 and the like: see timeparse_rfc3339. */
 static size_t parse_ts(const char *s, size_t n, int64_t *us)
 {
-	int y, mo, d, h, mi, sec, oh, om;
-	int64_t frac = 0, scale = 1000000, t;
-	size_t i;
-
-	if (!digits(s, n, 0, 4, &y) || n < 19 || s[4] != '-' ||
-	    !digits(s, n, 5, 2, &mo) || s[7] != '-' || !digits(s, n, 8, 2, &d) ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    !digits(s, n, 11, 2, &h) || s[13] != ':' || !digits(s, n, 14, 2, &mi) ||
-	    s[16] != ':' || !digits(s, n, 17, 2, &sec))
-		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return 0;
-	i = 19;
-	if (i < n && (s[i] == '.' || s[i] == ',') && i + 1 < n &&
-	    s[i + 1] >= '0' && s[i + 1] <= '9') {
-		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-			if (scale > 1) {
-				scale /= 10;
-				frac += (s[i] - '0') * scale;
-			}
-		}
-	}
-	t = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	     h * 3600 + mi * 60 + sec) * 1000000 + frac;
-	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-		i++;
-	} else if (i < n && (s[i] == '+' || s[i] == '-') && digits(s, n, i + 1, 2, &oh)) {
-		int sign = s[i] == '-' ? -1 : 1;
-		size_t j = i + 3;
-
-		if (j < n && s[j] == ':')
-			j++;
-		if (digits(s, n, j, 2, &om)) {
-			t -= sign * (int64_t)(oh * 3600 + om * 60) * 1000000;
-			i = j + 2;
-		}
-	}
-	*us = t;
-	return i;
+	return timeparse_rfc3339(s, n, us);
 }
 
 size_t event_time_parse(const char *s, size_t n, int64_t *us)
@@ -192,14 +128,26 @@ size_t event_time_parse(const char *s, size_t n, int64_t *us)
  * us or ns by magnitude), or {"seconds":S,"nanos":N}. */
 static int json_ts(json_t *v, int64_t *us)
 {
-	if (json_is_string(v)) {
-		size_t n = json_string_length(v);
+	double x;
 
-		return parse_ts(json_string_value(v), n, us) > 0;
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v), i;
+
+		if (parse_ts(s, n, us) > 0)
+			return 1;
+		/* epoch digits in a string: journald's __REALTIME_TIMESTAMP (us),
+		 * OTLP's timeUnixNano (ns) */
+		for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (!n || i != n || n > 19)
+			return 0;
+		x = strtod(s, NULL);
+		goto epoch;
 	}
 	if (json_is_number(v)) {
-		double x = json_number_value(v);
-
+		x = json_number_value(v);
+epoch:
 		if (x < 0 || x > 9.2e18)
 			return 0;
 		if (x < 1e11)
@@ -573,8 +521,16 @@ static size_t text_prefix(struct event *ev, const char *s, size_t n)
 	if (t) {
 		ev->has_ts = 1;
 		ev->ts_us = us;
-		i = skip_sep(s, eol, t + (bracket ? 2 : 0));
+		t += bracket ? 2 : 0;
+		/* "TS   File ..." (kubectl --timestamps, docker -t): one space
+		 * is the separator, the rest is the line's own indentation;
+		 * "TS<TAB><TAB>line": gcloud's value() with no severity */
+		i = skip_sep(s, eol, t);
 		sev = text_sev(s, eol, i, 1, &j);
+		if (sev < 0 && t + 1 < eol && s[t] == ' ' && (s[t + 1] == ' ' || s[t + 1] == '\t'))
+			return t + 1;
+		if (sev < 0 && t + 1 < eol && s[t] == '\t' && s[t + 1] == '\t')
+			return t + 2;
 		if (sev < 0) {
 			/* "ts - logger.name - LEVEL - message" */
 			size_t ln = logger_name_len(s, eol, i);
@@ -587,6 +543,9 @@ static size_t text_prefix(struct event *ev, const char *s, size_t n)
 		}
 		if (sev >= 0) {
 			ev->sev = sev;
+			/* "TS<TAB>SEVERITY<TAB>  line": the tab separates */
+			if (j < eol && s[j] == '\t')
+				return j + 1;
 			i = skip_sep(s, eol, j);
 		}
 		return i;
@@ -602,6 +561,93 @@ static size_t text_prefix(struct event *ev, const char *s, size_t n)
 	return j < eol || eol < n ? j : 0;
 }
 
+
+
+/* The current year, for a syslog time in an input with no dated record
+ * before it. */
+static int this_year(void)
+{
+	time_t now = time(NULL);
+
+	return timeparse_year((int64_t)now * 1000000);
+}
+
+/* "-- Logs begin at Mon 2025-09-08 04:30:00 UTC, end at ... --" and
+ * "-- Journal begins at ...": journalctl's header dates what follows. */
+static int journal_header(struct event *ev, const char *s, size_t n)
+{
+	static const char *const keys[] = { "Logs begin at ", "Journal begins at ", NULL };
+	const char *const *k;
+	size_t i;
+	int64_t us;
+
+	if (n < 20 || memcmp(s, "-- ", 3))
+		return 0;
+	for (k = keys; *k; k++) {
+		size_t kl = strlen(*k);
+
+		if (n < 3 + kl || memcmp(s + 3, *k, kl))
+			continue;
+		i = 3 + kl;
+		while (i < n && s[i] != ' ')
+			i++;   /* the weekday */
+		if (i < n && timeparse_rfc3339(s + i + 1, n - i - 1, &us)) {
+			ev->has_ts = 1;
+			ev->ts_us = us;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* An access log's time, inside its first line: common/combined log
+ * format '10.0.0.5 - - [08/Sep/2025:04:33:03 +0000] "GET /ws ..."'. */
+static void access_log_time(struct event *ev, const char *s, size_t n)
+{
+	size_t i, lim = n < 256 ? n : 256;
+	int64_t us;
+
+	for (i = 0; i + 1 < lim && s[i] != '\n'; i++)
+		if (s[i] == '[' && s[i + 1] >= '0' && s[i + 1] <= '9' &&
+		    timeparse_clf(s + i + 1, n - i - 1, &us)) {
+			ev->has_ts = 1;
+			ev->ts_us = us;
+			return;
+		}
+}
+
+/* A runtime's or collector's prefix on a text record's first line
+ * (lineprefix.h): its time, level, instance and stream; returns where
+ * the application's line starts. */
+static size_t text_line_prefix(struct norm *n, const struct record *rec)
+{
+	struct event *ev = n->ev;
+	struct line_prefix lp;
+	const char *s = rec->text;
+	size_t eol, i;
+	int sev;
+
+	for (eol = 0; eol < rec->len && s[eol] != '\n'; eol++)
+		;
+	if (journal_header(ev, s, eol))
+		return 0;
+	if (!lineprefix_parse(s, eol, input_format_prefixes((enum input_format)rec->format),
+			      rec->year ? rec->year : this_year(), &lp))
+		return 0;
+	if (lp.has_ts) {
+		ev->has_ts = 1;
+		ev->ts_us = lp.ts_us;
+		ev->yearless = lp.yearless && !rec->year;
+	}
+	if (lp.level && (sev = sev_parse(lp.level, lp.nlevel)) > 0)
+		ev->sev = sev;
+	if (lp.instance)
+		nf_copy(n, NF_INSTANCE, lp.instance, lp.ninstance);
+	if (lp.stream)
+		nf_copy(n, NF_STREAM, lp.stream, lp.nstream);
+	i = lp.msg;
+	return i;
+}
 
 /*
  * logwhy probe's trace, one JSON object per connection:
@@ -763,6 +809,85 @@ static void message_with_trace(struct norm *n, json_t *obj, json_t *msg)
 		nf_borrow(n, NF_MSG, json_string_value(msg), json_string_length(msg));
 }
 
+
+/* A level a message opens with ("ERROR:app:...", "[ERROR] ...", a Python
+ * logging line): when the record itself has none, the message's own is
+ * taken and the message starts after it. Returns the bytes to skip. */
+static size_t message_level(struct event *ev, const char *s, size_t len)
+{
+	int has_ts = ev->has_ts;
+	int64_t ts = ev->ts_us;
+	enum sev sev = ev->sev;
+	size_t skip;
+
+	ev->sev = SEV_DEFAULT;
+	skip = text_prefix(ev, s, len);
+	if (has_ts) {       /* the record's own time stays */
+		ev->has_ts = has_ts;
+		ev->ts_us = ts;
+	}
+	if (ev->sev == SEV_DEFAULT)
+		ev->sev = sev;
+	/* a message that is only its level keeps it */
+	return skip < len ? skip : 0;
+}
+
+/* Borrow a message from a JSON string, its trailing newline left out,
+ * its own level taken when the record states none. */
+static void borrow_line(struct norm *n, json_t *v, int take_level)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v), skip = 0;
+
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	if (take_level)
+		skip = message_level(n->ev, s, len);
+	nf_borrow(n, NF_MSG, s + skip, len - skip);
+}
+
+/* An application's JSON line inside a collector's string ("log",
+ * "MESSAGE", "message"): a new object, or NULL. */
+static json_t *inner_object(json_t *v)
+{
+	const char *s;
+	size_t len;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	len = json_string_length(v);
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
+		len--;
+	if (len < 2 || s[0] != '{' || s[len - 1] != '}')
+		return NULL;
+	{
+		json_t *o = json_loadb(s, len, JSON_DECODE_ANY, NULL);
+
+		if (json_is_object(o))
+			return o;
+		json_decref(o);
+	}
+	return NULL;
+}
+
+/* Copy the wrapper's keys the inner object lacks, except its message. */
+static void merge_missing(json_t *dst, json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(src, k, v)
+		if (strcmp(k, "message") && !json_object_get(dst, k))
+			json_object_set(dst, k, v);
+}
+
+static void copy_string_key(struct norm *n, enum nf f, json_t *v)
+{
+	if (json_is_string(v) && json_string_length(v) && !nf_isset(n, f))
+		nf_copy(n, f, json_string_value(v), json_string_length(v));
+}
+
 /* The application's own fields: message, severity, time, correlation keys.
  * Used on a LogEntry's jsonPayload and on a bare (Cloud Run stdout) object. */
 static void app_fields(struct norm *n, json_t *o)
@@ -775,7 +900,9 @@ static void app_fields(struct norm *n, json_t *o)
 		v = first_string(o, keys_msg);
 		if (!v)
 			v = json_object_get(o, "textPayload");
-		if (json_is_string(v))
+		if (json_is_string(v) && n->level_in_msg)
+			borrow_line(n, v, !first_key(o, keys_sev));
+		else if (json_is_string(v))
 			message_with_trace(n, o, v);
 	}
 	if (ev->sev == SEV_DEFAULT) {
@@ -818,8 +945,6 @@ static void logentry_fields(struct norm *n, json_t *o)
 	json_t *v;
 	int s;
 
-	if (json_is_string(text))
-		nf_borrow(n, NF_MSG, json_string_value(text), json_string_length(text));
 	if (json_is_object(jp))
 		ev->payload = jp;
 
@@ -828,6 +953,10 @@ static void logentry_fields(struct norm *n, json_t *o)
 	if (json_ts(json_object_get(o, "timestamp"), &ev->ts_us) ||
 	    json_ts(json_object_get(o, "receiveTimestamp"), &ev->ts_us))
 		ev->has_ts = 1;
+	/* an unstructured line with no severity of its own: Python's
+	 * "ERROR:app:message" and the like say it */
+	if (json_is_string(text))
+		borrow_line(n, text, ev->sev == SEV_DEFAULT);
 	set_key(n, NF_TRACE, json_object_get(o, "trace"));
 	set_key(n, NF_SPAN, json_object_get(o, "spanId"));
 	set_key(n, NF_INSTANCE, first_key(labels, keys_instance));
@@ -846,6 +975,120 @@ static void logentry_fields(struct norm *n, json_t *o)
 	}
 	set_key(n, NF_CONN, first_key(labels, keys_conn));
 	set_key(n, NF_USER, first_key(labels, keys_user));
+}
+
+
+/* journald's PRIORITY: syslog levels 0 (emerg) .. 7 (debug). */
+static int syslog_sev(json_t *v)
+{
+	static const enum sev map[8] = {
+		SEV_EMERGENCY, SEV_ALERT, SEV_CRITICAL, SEV_ERROR,
+		SEV_WARNING, SEV_NOTICE, SEV_INFO, SEV_DEBUG,
+	};
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+	if (s && s[0] >= '0' && s[0] <= '7' && !s[1])
+		return map[s[0] - '0'];
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 7)
+		return map[json_integer_value(v)];
+	return -1;
+}
+
+/* journald's MESSAGE as an array of bytes (not valid UTF-8). */
+static void bytes_message(struct norm *n, json_t *arr)
+{
+	struct buf *b = &n->ev->store;
+	size_t off = b->len, i;
+	json_t *x;
+	int rc = 0;
+
+	json_array_foreach(arr, i, x) {
+		if (json_is_integer(x) && json_integer_value(x) >= 0 && json_integer_value(x) < 256)
+			rc |= buf_addc(b, (char)json_integer_value(x));
+	}
+	while (b->len > off && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == '\r'))
+		b->len--;
+	msg_from_store(n, off, rc);
+}
+
+/*
+ * A line a collector wrapped: docker's json-file driver
+ * {"log":"line\n","stream":"stderr","time":"..."}, journald's
+ * {"MESSAGE","__REALTIME_TIMESTAMP","PRIORITY","_HOSTNAME",
+ * "_SYSTEMD_UNIT",...}. When the line is itself the application's JSON
+ * object, that object is the entry (the wrapper's keys it lacks added),
+ * so its message, severity and keys are read as from any JSON app.
+ */
+static int collector_fields(struct norm *n, json_t *root)
+{
+	struct event *ev = n->ev;
+	json_t *log = json_object_get(root, "log");
+	json_t *msg = json_object_get(root, "MESSAGE");
+	int docker = json_is_string(log) && !json_object_get(root, "message") &&
+		     (json_object_get(root, "stream") || json_object_get(root, "time"));
+	int journal = !docker && (json_is_string(msg) || json_is_array(msg)) &&
+		      (json_object_get(root, "__REALTIME_TIMESTAMP") ||
+		       json_object_get(root, "_HOSTNAME") || json_object_get(root, "PRIORITY"));
+	json_t *line = docker ? log : msg, *inner, *v;
+	int s;
+
+	if (!docker && !journal)
+		return 0;
+	if (docker) {
+		copy_string_key(n, NF_STREAM, json_object_get(root, "stream"));
+		if (json_ts(json_object_get(root, "time"), &ev->ts_us))
+			ev->has_ts = 1;
+	} else {
+		copy_string_key(n, NF_INSTANCE, json_object_get(root, "_HOSTNAME"));
+		v = json_object_get(root, "_SYSTEMD_UNIT");
+		copy_string_key(n, NF_STREAM, json_is_string(v) ? v :
+				json_object_get(root, "SYSLOG_IDENTIFIER"));
+		if (json_ts(json_object_get(root, "__REALTIME_TIMESTAMP"), &ev->ts_us))
+			ev->has_ts = 1;
+		if ((s = syslog_sev(json_object_get(root, "PRIORITY"))) > 0)
+			ev->sev = s;
+	}
+	if ((inner = inner_object(line))) {
+		/* the app's line is the entry now: the wrapper goes, the
+		 * strings copied above stay in the store */
+		const char *const keep[] = { "stream", "time", "_HOSTNAME", "_SYSTEMD_UNIT",
+					     "__REALTIME_TIMESTAMP", NULL };
+		const char *const *k;
+		int had_ts = ev->has_ts;
+		int64_t ts = ev->ts_us;
+
+		for (k = keep; *k; k++)
+			if ((v = json_object_get(root, *k)) && !json_object_get(inner, *k))
+				json_object_set(inner, *k, v);
+		json_decref(ev->entry);
+		ev->entry = inner;
+		ev->payload = inner;
+		if (json_object_get(inner, "severity") || json_object_get(inner, "level"))
+			ev->sev = SEV_DEFAULT;   /* the app's own level wins */
+		ev->has_ts = 0;
+		app_fields(n, inner);
+		if (!ev->has_ts && had_ts) {
+			ev->has_ts = 1;
+			ev->ts_us = ts;
+		}
+		return 1;
+	}
+	ev->payload = root;
+	if (json_is_array(line)) {
+		bytes_message(n, line);
+	} else {
+		/* journald's stream capture says "info" for every line: the
+		 * line's own level is better */
+		int sev = ev->sev;
+
+		if (journal)
+			ev->sev = SEV_DEFAULT;
+		borrow_line(n, line, 1);
+		if (ev->sev == SEV_DEFAULT)
+			ev->sev = sev;
+	}
+	app_fields(n, root);
+	return 1;
 }
 
 static void json_fields(struct norm *n, json_t *root)
@@ -869,8 +1112,15 @@ static void json_fields(struct norm *n, json_t *root)
 		logentry_fields(n, root);
 		return;
 	}
+	if (collector_fields(n, root))
+		return;
+	if (json_object_get(root, "TimeGenerated")) {
+		unwrap_azure_row(root);   /* a Log Analytics row */
+		n->level_in_msg = 1;
+	}
 	ev->payload = root;
 	app_fields(n, root);
+	copy_string_key(n, NF_STREAM, json_object_get(root, "stream"));
 }
 
 /* Correlation keys written in the message text, for whatever the
@@ -942,8 +1192,13 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 	if (ev->entry) {
 		json_fields(&n, ev->entry);
 	} else if ((n.in_store >> NF_TEXT) & 1u) {
-		skip = text_prefix(ev, rec->text, rec->len);
+		skip = text_line_prefix(&n, rec);
+		skip += text_prefix(ev, rec->text + skip, rec->len - skip);
+		if (!ev->has_ts)
+			access_log_time(ev, rec->text, rec->len);
 		nf_sub(&n, NF_MSG, NF_TEXT, skip, rec->len - skip);
+		/* one line under a prefix: the joiner may join it into a block */
+		ev->perline = skip > 0 && !rec->joined && !memchr(rec->text, '\n', rec->len);
 	}
 
 	if (!nf_isset(&n, NF_MSG) && !ev->entry && ((n.in_store >> NF_TEXT) & 1u))
@@ -956,6 +1211,51 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 		struct ws_close c;
 
 		/* into a copy: a miss must leave the event's "unknown" defaults */
+		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
+			ev->close = c;
+	}
+	return 0;
+}
+
+int event_from_item(struct event *ev, const struct record *rec, json_t *item)
+{
+	struct norm n;
+	char *dump;
+
+	event_clear(ev);
+	memset(&n, 0, sizeof n);
+	n.ev = ev;
+	n.level_in_msg = 1;
+	ev->source = rec->source;
+	ev->line = ev->last_line = rec->line;
+	ev->entry = item;
+	/* the item alone, for examples */
+	dump = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!dump || nf_copy(&n, NF_TEXT, dump, strlen(dump)) < 0)
+		nf_borrow(&n, NF_TEXT, "", 0);
+	if (dump)
+		json_str_free(dump);
+	if (json_is_object(item)) {
+		json_t *inner = inner_object(json_object_get(item, "message"));
+
+		if (inner) {
+			/* the app's JSON line inside the export's message */
+			merge_missing(inner, item);
+			ev->entry = inner;
+			json_decref(item);
+			item = inner;
+			n.level_in_msg = 0;
+		}
+		ev->payload = item;
+		app_fields(&n, item);
+		copy_string_key(&n, NF_STREAM, json_object_get(item, "stream"));
+	}
+	if (nf_isset(&n, NF_MSG))
+		text_keys(&n);
+	nf_resolve(&n);
+	if (!ev->close.present) {
+		struct ws_close c;
+
 		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
 			ev->close = c;
 	}

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/unwrap.h"
 #include "read/source.h"
+#include "util/timeparse.h"
 
 struct evstream {
 	struct framer *fr;
@@ -13,6 +15,10 @@ struct evstream {
 	int eof;
 	int failed;           /* a read error waits until held events are out */
 	struct diag err;
+	struct unwrap uw;     /* a wrapper whose records are coming out */
+	struct record uw_rec; /* its record (valid: the framer waits) */
+	int year;             /* of the last record with a full date */
+	long wrappers, items;
 };
 
 static struct evstream *stream_new(struct source *src, const struct evstream_opts *o)
@@ -71,9 +77,28 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 {
 	struct record text;
 	struct diag d;
+	int rc;
 
-	if (event_from_record(ev, rec, &d) == 0)
+	if (rec->kind == RECORD_TEXT && s->year) {
+		text = *rec;
+		text.year = s->year;
+		rc = event_from_record(ev, &text, &d);
+	} else {
+		rc = event_from_record(ev, rec, &d);
+	}
+	if (rc == 0) {
+		enum unwrap_kind k;
+
+		if (ev->has_ts && !ev->yearless)
+			s->year = timeparse_year(ev->ts_us);
+		if (rec->kind == RECORD_JSON &&
+		    (k = unwrap_kind_of(ev->entry, rec->format)) != UNWRAP_NONE) {
+			unwrap_begin(&s->uw, ev->entry, k);
+			s->uw_rec = *rec;
+			s->wrappers++;
+		}
 		return;
+	}
 	warn_emit(s->o.warn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
 	text = *rec;
 	text.kind = RECORD_TEXT;
@@ -110,6 +135,27 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 				*d = s->err;
 			return -1;
 		}
+		if (s->uw.kind) {
+			/* the next record of a wrapper */
+			json_t *item = unwrap_next(&s->uw);
+
+			if (!item) {
+				unwrap_end(&s->uw);
+				continue;
+			}
+			ev = evjoin_slot(s->join);
+			if (!ev) {
+				json_decref(item);
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			}
+			event_from_item(ev, &s->uw_rec, item);
+			s->items++;
+			if (evjoin_push(s->join) < 0)
+				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+			if (s->o.no_join)
+				evjoin_end(s->join);
+			continue;
+		}
 		if (s->eof)
 			return 0;
 		rc = framer_next(s->fr, &rec, &s->err);
@@ -126,6 +172,8 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 			return diag_set(d, rec->source, rec->line, 0, "out of memory");
 		if (!skim(s, ev, rec))
 			fill(s, ev, rec);
+		if (s->uw.kind)
+			continue;   /* the wrapper itself is no event: its records are */
 		if (evjoin_push(s->join) < 0)
 			return diag_set(d, rec->source, rec->line, 0, "out of memory");
 		if (s->o.no_join)
@@ -143,10 +191,17 @@ long evstream_records(const struct evstream *s)
 	return s->records;
 }
 
+void evstream_wrapped(const struct evstream *s, long *wrappers, long *items)
+{
+	*wrappers = s->wrappers;
+	*items = s->items;
+}
+
 void evstream_close(struct evstream *s)
 {
 	if (!s)
 		return;
+	unwrap_end(&s->uw);
 	framer_close(s->fr);
 	evjoin_free(s->join);
 	free(s);

@@ -54,6 +54,9 @@ int evstream_next(struct evstream *s, struct event **ev, struct diag *d);
 
 enum input_format evstream_format(const struct evstream *s);  /* once read */
 long evstream_records(const struct evstream *s);   /* records framed so far */
+/* Of those, the wrappers unwrapped (src/event/unwrap.h), and the events
+ * their records became: each wrapper is items, not one event. */
+void evstream_wrapped(const struct evstream *s, long *wrappers, long *items);
 /* The underlying byte source (for progress: bytes read, size). */
 const struct source *evstream_source(const struct evstream *s);
 void evstream_close(struct evstream *s);           /* NULL-safe */

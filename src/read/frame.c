@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "read/lineprefix.h"
 #include "read/multiline.h"
 #include "read/yamldoc.h"
 #include "util/buf.h"
@@ -61,6 +62,15 @@ struct framer {
 	struct record out;
 	json_t *yjson;
 
+	/* CRI partial lines ("P") being put back together */
+	struct buf part;
+	int part_open;          /* part holds a partial line and its pieces */
+	int queued;             /* part holds a line read ahead, routed next */
+	long part_line, queue_line;
+	int part_cut, queue_cut;
+	char part_stream;       /* 'o' stdout, 'e' stderr */
+	int cri_pieces;         /* text framing that may carry CRI lines */
+
 	struct multiline ml;
 	int blk_open;
 	long blk_line;
@@ -85,32 +95,80 @@ struct framer {
 	int done;
 };
 
+static const struct {
+	const char *name;
+	enum input_format f;
+	enum input_format frame;   /* how it is framed */
+	unsigned prefixes;         /* lineprefix kinds its lines may carry */
+} format_names[] = {
+	{ "auto", INPUT_AUTO, INPUT_AUTO, LP_ALL },
+	{ "json", INPUT_JSON, INPUT_JSON, LP_ALL },
+	{ "ndjson", INPUT_JSON, INPUT_JSON, LP_ALL },
+	{ "jsonl", INPUT_JSON, INPUT_JSON, LP_ALL },
+	{ "yaml", INPUT_YAML, INPUT_YAML, LP_ALL },
+	{ "text", INPUT_TEXT, INPUT_TEXT, LP_ALL },
+	{ "kubectl", INPUT_KUBECTL, INPUT_JSON, 0 },
+	{ "docker", INPUT_DOCKER, INPUT_JSON, 0 },
+	{ "cri", INPUT_CRI, INPUT_TEXT, LP_BIT(LP_CRI) },
+	{ "compose", INPUT_COMPOSE, INPUT_JSON, LP_BIT(LP_COMPOSE) },
+	{ "cloudfoundry", INPUT_CLOUDFOUNDRY, INPUT_JSON, LP_BIT(LP_CLOUDFOUNDRY) },
+	{ "journald", INPUT_JOURNALD, INPUT_JSON, LP_BIT(LP_SYSLOG) | LP_BIT(LP_SYSLOG_ISO) },
+	{ "syslog", INPUT_JOURNALD, INPUT_JSON, LP_BIT(LP_SYSLOG) | LP_BIT(LP_SYSLOG_ISO) },
+	{ "gunicorn", INPUT_GUNICORN, INPUT_TEXT, LP_BIT(LP_GUNICORN) },
+	{ "cloudwatch", INPUT_CLOUDWATCH, INPUT_JSON, LP_BIT(LP_AWS_TAIL) },
+	{ "otlp", INPUT_OTLP, INPUT_JSON, 0 },
+	{ "datadog", INPUT_DATADOG, INPUT_JSON, 0 },
+	{ "azure", INPUT_AZURE, INPUT_JSON, 0 },
+};
+
+#define NFORMAT_NAMES (sizeof format_names / sizeof format_names[0])
+
 const char *input_format_name(enum input_format f)
 {
-	switch (f) {
-	case INPUT_AUTO: return "auto";
-	case INPUT_JSON: return "json";
-	case INPUT_YAML: return "yaml";
-	case INPUT_TEXT: return "text";
-	}
+	size_t i;
+
+	for (i = 0; i < NFORMAT_NAMES; i++)
+		if (format_names[i].f == f)
+			return format_names[i].name;
 	return "?";
 }
 
 int input_format_parse(const char *s)
 {
-	static const struct { const char *name; enum input_format f; } names[] = {
-		{ "auto", INPUT_AUTO }, { "json", INPUT_JSON },
-		{ "ndjson", INPUT_JSON }, { "jsonl", INPUT_JSON },
-		{ "yaml", INPUT_YAML }, { "text", INPUT_TEXT },
-	};
 	size_t i;
 
 	if (!s)
 		return -1;
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i].name) == 0)
-			return (int)names[i].f;
+	for (i = 0; i < NFORMAT_NAMES; i++)
+		if (strcmp(s, format_names[i].name) == 0)
+			return (int)format_names[i].f;
 	return -1;
+}
+
+unsigned input_format_prefixes(enum input_format f)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMAT_NAMES; i++)
+		if (format_names[i].f == f)
+			return format_names[i].prefixes;
+	return LP_ALL;
+}
+
+int input_format_allows(enum input_format f, enum input_format kind)
+{
+	return f <= INPUT_TEXT || f == kind;
+}
+
+/* How a format is framed: JSON, YAML, text (or auto: detect). */
+static enum input_format framing(enum input_format f)
+{
+	size_t i;
+
+	for (i = 0; i < NFORMAT_NAMES; i++)
+		if (format_names[i].f == f)
+			return format_names[i].frame;
+	return INPUT_AUTO;
 }
 
 struct framer *framer_open(struct source *src, const struct framer_opts *o)
@@ -133,6 +191,7 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	f->rec.max = f->max;
 	f->blk.max = f->max;
 	f->lbuf.max = f->max;
+	f->part.max = f->max;
 	multiline_init(&f->ml);
 	return f;
 }
@@ -145,6 +204,7 @@ void framer_close(struct framer *f)
 	buf_free(&f->rec);
 	buf_free(&f->blk);
 	buf_free(&f->lbuf);
+	buf_free(&f->part);
 	source_close(f->src);
 	free(f->rb);
 	free(f);
@@ -295,6 +355,8 @@ static int emit(struct framer *f, struct buf *b, int rel, long line,
 	f->out.truncated = cut ? 1 : 0;
 	f->out.joined = joined ? 1 : 0;
 	f->out.incomplete = 0;
+	f->out.format = (int)f->fmt;
+	f->out.year = 0;
 	f->release |= rel;
 	return 1;
 }
@@ -394,6 +456,62 @@ static int take_pending(struct framer *f)
 	return text_fresh(f, f->pend_class, f->pend_line, f->pend_cut);
 }
 
+static void swap_part(struct framer *f)
+{
+	struct buf t = f->rec;
+
+	f->rec = f->part;
+	f->part = t;
+}
+
+/*
+ * CRI writes a line longer than its buffer as "P" pieces ended by an "F"
+ * piece, each with its own prefix. A line in rec: 1 when it is ready to
+ * route (rec, *line and *cut may now be the whole put-together line, and a
+ * line read ahead waits in part); 0 when it was taken as a piece.
+ */
+static int cri_piece(struct framer *f, long *line, int *cut)
+{
+	struct line_prefix lp;
+	int is_cri = lineprefix_parse(f->rec.p ? f->rec.p : "", f->rec.len,
+				      LP_BIT(LP_CRI), 0, &lp);
+	char stream = is_cri ? lp.stream[3] == 'o' ? 'o' : 'e' : 0;
+
+	if (f->part_open) {
+		if (is_cri && stream == f->part_stream) {
+			if (buf_add_upto(&f->part, f->rec.p + lp.msg, f->rec.len - lp.msg) <
+			    f->rec.len - lp.msg)
+				f->part_cut = 1;
+			if (lp.partial)
+				return 0;
+			swap_part(f);
+			buf_reset(&f->part);
+			f->part_open = 0;
+			*line = f->part_line;
+			*cut = *cut || f->part_cut;
+			return 1;
+		}
+		/* something else came between: the pieces so far are a line */
+		swap_part(f);
+		f->part_open = 0;
+		f->queued = 1;
+		f->queue_line = *line;
+		f->queue_cut = *cut;
+		*line = f->part_line;
+		*cut = f->part_cut;
+		return 1;
+	}
+	if (is_cri && lp.partial) {
+		swap_part(f);
+		f->part_open = 1;
+		f->part_line = *line;
+		f->part_cut = *cut;
+		f->part_stream = stream;
+		return 0;
+	}
+	return 1;
+}
+
 /* Read one text line into rec and route it. */
 static int text_read(struct framer *f)
 {
@@ -401,14 +519,36 @@ static int text_read(struct framer *f)
 	size_t total;
 	int cut, r;
 
-	buf_reset(&f->rec);
-	line = f->line;
-	r = read_line(f, &f->rec, &cut, &total);
-	if (r <= 0)
-		return r < 0 ? -1 : 0;
-	if (cut)
-		warn_cut(f, line, total);
-	return text_line(f, line, cut);
+	for (;;) {
+		buf_reset(&f->rec);
+		if (f->queued) {
+			swap_part(f);
+			buf_reset(&f->part);
+			f->queued = 0;
+			line = f->queue_line;
+			cut = f->queue_cut;
+		} else {
+			line = f->line;
+			r = read_line(f, &f->rec, &cut, &total);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				if (!f->part_open)
+					return 0;
+				/* the input ended inside a partial line */
+				swap_part(f);
+				buf_reset(&f->part);
+				f->part_open = 0;
+				line = f->part_line;
+				cut = f->part_cut;
+				return text_line(f, line, cut);
+			}
+			if (cut)
+				warn_cut(f, line, total);
+		}
+		if (!f->cri_pieces || f->queued || cri_piece(f, &line, &cut))
+			return text_line(f, line, cut);
+	}
 }
 
 static int text_next(struct framer *f)
@@ -422,7 +562,7 @@ static int text_next(struct framer *f)
 			return f->blk_open ? emit_block(f) : 0;
 		if (want(f, 1) < 0)
 			return -1;
-		if (f->pos == f->end && f->eof) {
+		if (f->pos == f->end && f->eof && !f->queued && !f->part_open) {
 			f->done = 1;
 			continue;
 		}
@@ -1135,7 +1275,11 @@ static enum input_format detect_from(const char *p, size_t n, int at_eof)
 	ll = nl ? (size_t)(nl - (p + i)) : n - i;
 	if (ll && p[i + ll - 1] == '\r')
 		ll--;
-	if (yaml_is_sep(p + i, ll, &dummy) || has_key_prefix(p + i, ll))
+	/* "--- Logging error ---" opens a Python block, not a YAML document */
+	if (yaml_is_sep(p + i, ll, &dummy) &&
+	    !(dummy && ll >= 7 && !memcmp(p + i + ll - 4, " ---", 4)))
+		return INPUT_YAML;
+	if (has_key_prefix(p + i, ll))
 		return INPUT_YAML;
 	return INPUT_TEXT;
 }
@@ -1185,8 +1329,11 @@ int framer_next(struct framer *f, const struct record **out, struct diag *d)
 		if (f->err)
 			goto fail;
 		f->detected = 1;
+		/* the JSON framer's text lines never come in CRI pieces */
+		f->cri_pieces = framing(f->fmt) == INPUT_TEXT &&
+				(input_format_prefixes(f->fmt) & LP_BIT(LP_CRI));
 	}
-	switch (f->fmt) {
+	switch (framing(f->fmt)) {
 	case INPUT_JSON:
 		r = json_next(f);
 		break;

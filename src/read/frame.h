@@ -17,10 +17,30 @@ enum input_format {
 			  objects; text lines among them stay text records */
 	INPUT_YAML,    /* gcloud's default output: "---" separated documents */
 	INPUT_TEXT,    /* lines, Python multi-line blocks joined */
+	/* A named source: framed as JSON (which keeps text lines as text)
+	 * or text, and read only the way that source writes (its line
+	 * prefix, its wrapper). */
+	INPUT_KUBECTL,      /* kubectl logs, plain or --timestamps */
+	INPUT_DOCKER,       /* docker logs (-t), json-file driver lines */
+	INPUT_CRI,          /* CRI/containerd "TS stdout|stderr F|P line" */
+	INPUT_COMPOSE,      /* docker-compose "web_1  | line" */
+	INPUT_CLOUDFOUNDRY, /* cf logs "TS [APP/PROC/WEB/0] OUT line" */
+	INPUT_JOURNALD,     /* journalctl -o json, short, short-iso; syslog */
+	INPUT_GUNICORN,     /* gunicorn's "[TS] [pid] [LEVEL] line" */
+	INPUT_CLOUDWATCH,   /* aws logs filter-log-events, aws logs tail */
+	INPUT_OTLP,         /* OpenTelemetry OTLP JSON logs */
+	INPUT_DATADOG,      /* Datadog Logs API search response */
+	INPUT_AZURE,        /* Azure Log Analytics query results */
+	INPUT_FORMAT_COUNT
 };
 
 const char *input_format_name(enum input_format f);     /* "auto", "json", ... */
 int input_format_parse(const char *s);                   /* -1 if unknown */
+/* The lineprefix kinds (LP_BIT mask) a text line of this format may carry. */
+unsigned input_format_prefixes(enum input_format f);
+/* 1 when records of format f may be read as the source named by kind
+ * (an INPUT_* source name): auto and the generic formats allow all. */
+int input_format_allows(enum input_format f, enum input_format kind);
 
 #define FRAME_MAX_RECORD ((size_t)8 << 20)   /* larger records are cut, flagged */
 

@@ -64,6 +64,30 @@ static int is_exception_line(const char *s, size_t n)
 void multiline_init(struct multiline *m)
 {
 	m->state = ST_OUT;
+	m->logerr = 0;
+}
+
+int multiline_open(const struct multiline *m)
+{
+	switch (m->state) {
+	case ST_LOGERR:
+	case ST_TB:
+	case ST_CHAIN:
+	case ST_CALLSTACK:
+	case ST_MESSAGE:
+		return 1;
+	case ST_EXC:
+		return m->logerr;
+	default:
+		return 0;
+	}
+}
+
+int multiline_header(const char *line, size_t len)
+{
+	size_t n = trim_len(line, len);
+
+	return is_header_logerr(line, n) || is_header_tb(line, n);
 }
 
 int multiline_done(const struct multiline *m)
@@ -77,11 +101,14 @@ enum ml_class multiline_feed(struct multiline *m, const char *line, size_t len)
 
 	if (is_header_logerr(line, n)) {
 		m->state = ST_LOGERR;
+		m->logerr = 1;
 		return ML_START;
 	}
 	if (is_header_tb(line, n)) {
 		int inside = m->state == ST_LOGERR || m->state == ST_CHAIN;
 
+		if (!inside)
+			m->logerr = 0;
 		m->state = ST_TB;
 		return inside ? ML_CONT : ML_START;
 	}
@@ -132,6 +159,7 @@ enum ml_class multiline_feed(struct multiline *m, const char *line, size_t len)
 		break;
 	}
 	m->state = ST_OUT;
+	m->logerr = 0;
 	return ML_NONE;
 }
 
@@ -144,4 +172,12 @@ int multiline_candidate(const char *line, size_t len)
 	       has_prefix(line, n, "Call stack:") ||
 	       has_prefix(line, n, "Message: ") ||
 	       has_prefix(line, n, "Arguments: ") || is_exception_line(line, n);
+}
+
+int multiline_body(const char *line, size_t len)
+{
+	size_t n = trim_len(line, len);
+
+	return is_indented(line, n) || has_prefix(line, n, "Call stack:") ||
+	       has_prefix(line, n, "Message: ") || has_prefix(line, n, "Arguments: ");
 }

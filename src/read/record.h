@@ -26,6 +26,10 @@ struct record {
 	unsigned joined : 1;     /* text lines joined into one multi-line record */
 	unsigned incomplete : 1; /* RECORD_TEXT: what was read of a JSON value the
 				    input ended (or broke off) inside */
+	int format;              /* the framer's enum input_format, once detected */
+	int year;                /* for a time written without a year (syslog):
+				    the year of the input's last dated record,
+				    0 when unknown (set by the event stream) */
 };
 
 #endif

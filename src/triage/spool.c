@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/tmp.h"
+
 #define BLOCK 1024               /* findings per cache block (64 KiB) */
 #define NCACHE 64                /* cached blocks: 4 MiB */
 
@@ -53,7 +55,7 @@ struct spool *spool_new(void)
 
 static int spill(struct spool *s)
 {
-	if (!s->runs && !(s->runs = tmpfile()))
+	if (!s->runs && !(s->runs = tmp_file()))
 		return -1;
 	qsort(s->mem, s->nmem, sizeof *s->mem, spot_cmp);
 	if (fwrite(s->mem, sizeof *s->mem, s->nmem, s->runs) != s->nmem)
@@ -83,7 +85,7 @@ static int merge(struct spool *s)
 	int rc = -1;
 
 	r = calloc(k, sizeof *r);
-	if (!r || !(s->sorted = tmpfile()))
+	if (!r || !(s->sorted = tmp_file()))
 		goto out;
 	for (i = 0; i < k; i++) {
 		r[i].next = i * SPOOL_RUN;

@@ -24,6 +24,8 @@ struct triage {
 	size_t nov;
 	size_t *ovpos;              /* rule -> position in ovorder */
 	unsigned char *rel;         /* rel[e * n + t]: rule e explains rule t */
+	size_t nuntimed;            /* findings with no time so far: they sort first, in order */
+	long *recgid;               /* one untimed record's matches: group per rule, -1 none */
 	struct input {
 		char *name;         /* the events' source, NULL until one came */
 		int64_t last_ts;    /* for records without a time, INT64_MIN none */
@@ -65,10 +67,11 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 	t->overflow = calloc(n ? n : 1, sizeof *t->overflow);
 	t->ovorder = calloc(n ? n : 1, sizeof *t->ovorder);
 	t->ovpos = calloc(n ? n : 1, sizeof *t->ovpos);
+	t->recgid = calloc(n ? n : 1, sizeof *t->recgid);
 	t->tcap = 1024;
 	t->table = calloc(t->tcap, sizeof *t->table);
 	t->rep.overflow_warning = -1;
-	if (!t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->table) {
+	if (!t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->recgid || !t->table) {
 		triage_free(t);
 		return NULL;
 	}
@@ -323,7 +326,7 @@ static int input_grow(struct triage *t, size_t input)
 /* One finding into its group and the spool: the one path for triage_feed
  * and for rebuilding from shards. */
 static int finding_add(struct triage *t, long gid, int64_t ts, unsigned input,
-		       const uint64_t key[SPOOL_KEYS])
+		       const uint64_t key[SPOOL_KEYS], int32_t explainer)
 {
 	struct triage_group *g = gid >= 0 ? t->groups[gid] : t->overflow[-2 - gid];
 	struct spot s;
@@ -343,9 +346,47 @@ static int finding_add(struct triage *t, long gid, int64_t ts, unsigned input,
 	s.rule = (uint16_t)g->rule->index;
 	s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + g->rule->index);
 	s.input = (uint16_t)(input > UINT16_MAX ? UINT16_MAX : input);
-	s.explainer = -1;
+	s.explainer = explainer;
 	memcpy(s.key, key, sizeof s.key);
+	if (ts == INT64_MIN)
+		t->nuntimed++;
 	return spool_add(t->spool, &s);
+}
+
+/*
+ * A record with no time anywhere in its input cannot be correlated by time,
+ * but the findings of one record belong together: a close whose reason
+ * names its cause ("keepalive ping timeout") is both the symptom and the
+ * cause. Each finding of the record is linked to the best explainer among
+ * the others (a cause before a context, then rule order). Untimed findings
+ * sort first in arrival order, so their final spool index is known now.
+ */
+static int feed_untimed(struct triage *t, int input, const uint64_t key[SPOOL_KEYS])
+{
+	size_t n = t->rs->n, base = t->nuntimed, i, j, k;
+
+	for (i = 0; i < n; i++) {
+		int32_t who = -1;
+		int best = 3;
+
+		if (t->recgid[i] == GROUP_NEW)
+			continue;
+		for (j = 0, k = 0; j < n; j++) {
+			int role;
+
+			if (t->recgid[j] == GROUP_NEW)
+				continue;
+			role = t->rs->rules[j]->role == ROLE_CAUSE ? 0 : t->rs->rules[j]->role == ROLE_CONTEXT ? 1 : 2;
+			if (j != i && t->rel[j * n + i] && !t->rel[i * n + j] && role < best) {
+				best = role;
+				who = (int32_t)(base + k);
+			}
+			k++;
+		}
+		if (finding_add(t, t->recgid[i], INT64_MIN, (unsigned)input, key, who) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int triage_feed(struct triage *t, const struct event *ev, int input)
@@ -374,24 +415,28 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	/* a record without a time (a joined text block) takes its input's latest */
 	ts = ev->has_ts ? ev->ts_us : in->last_ts;
 
+	key[0] = key_hash(ev->conn);
+	key[1] = key_hash(ev->trace);
+	key[2] = key_hash(ev->instance);
+	key[3] = key_hash(ev->user);
+	key[4] = key_hash(ev->span);
 	for (i = 0; i < t->rs->n; i++) {
 		const struct rule *r = t->rs->rules[i];
 		long gid;
 
+		if (ts == INT64_MIN)
+			t->recgid[i] = GROUP_NEW;
 		if (!rule_match(r, ev, &t->m, t->warn))
 			continue;
 		gid = group_of(t, r, ev);
 		if (gid == GROUP_NEW)
 			return -1;
-		key[0] = key_hash(ev->conn);
-		key[1] = key_hash(ev->trace);
-		key[2] = key_hash(ev->instance);
-		key[3] = key_hash(ev->user);
-		key[4] = key_hash(ev->span);
-		if (finding_add(t, gid, ts, (unsigned)input, key) < 0)
+		if (ts == INT64_MIN)
+			t->recgid[i] = gid;
+		else if (finding_add(t, gid, ts, (unsigned)input, key, -1) < 0)
 			return -1;
 	}
-	return 0;
+	return ts == INT64_MIN ? feed_untimed(t, input, key) : 0;
 }
 
 void triage_warning(struct triage *t, const char *text)
@@ -526,7 +571,8 @@ static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
 	}
 }
 
-static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len)
+static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len,
+		      struct triage_group *const *grp)
 {
 	size_t i;
 
@@ -540,8 +586,47 @@ static void chain_add(struct triage_group *g, const struct rule *const *rules, s
 		memcpy(g->chains[g->nchains].rule, rules, len * sizeof *rules);
 		g->chains[g->nchains].len = len;
 		g->chains[g->nchains].n = 1;
+		memcpy(g->chains[g->nchains].grp, grp, len * sizeof *grp);
 		g->nchains++;
 	}
+}
+
+/* The groups whose why lines lead to g's own: its top chain's links above
+ * it, context rules left out. */
+static const struct triage_group *why_link(const struct triage_group *g, size_t j)
+{
+	const struct triage_group *l;
+
+	if (!g->linked || j + 1 >= g->linked->len)
+		return NULL;
+	l = g->linked->grp[j];
+	return l && l->rule->role != ROLE_CONTEXT ? l : NULL;
+}
+
+size_t triage_why_count(const struct triage_group *g)
+{
+	size_t n = g->nwhy, j;
+
+	for (j = 0; g->linked && j + 1 < g->linked->len; j++)
+		if (why_link(g, j))
+			n += why_link(g, j)->nwhy;
+	return n;
+}
+
+const char *triage_why_at(const struct triage_group *g, size_t i)
+{
+	size_t j;
+
+	for (j = 0; g->linked && j + 1 < g->linked->len; j++) {
+		const struct triage_group *l = why_link(g, j);
+
+		if (!l)
+			continue;
+		if (i < l->nwhy)
+			return l->why[i];
+		i -= l->nwhy;
+	}
+	return g->why[i];
 }
 
 int triage_bucket(const struct triage_report *r, int64_t us)
@@ -612,7 +697,7 @@ static int aggregate(struct triage *t)
 				continue;   /* the same group twice in one chain counts once */
 			c->explained_symptoms++;
 			c->shist[b]++;
-			chain_add(c, rules, p + 1);
+			chain_add(c, rules, p + 1, path);
 			deepest = c;
 		}
 		if (deepest) {
@@ -670,6 +755,47 @@ static int chain_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
+/* Whether group c's findings explained a finding of rule x. */
+static int linked(const struct triage_group *c, const struct rule *x)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexplains; i++)
+		if (c->explains[i].rule == x)
+			return 1;
+	return 0;
+}
+
+/*
+ * With no symptom, the verdict is still the deepest cause: from the
+ * top-ranked cause, step to a cause that explains it (the best ranked
+ * first), as long as there is one. A step needs a correlated link, or, when
+ * either side has no time to correlate by, the rules' own explains.
+ */
+static const struct triage_group *deepest_cause(const struct triage *t,
+						const struct triage_group *v)
+{
+	const struct triage_report *r = &t->rep;
+	size_t depth, i, n = t->rs->n;
+
+	for (depth = 0; depth < TRIAGE_MAX_DEPTH; depth++) {
+		const struct triage_group *next = NULL;
+
+		for (i = 0; i < r->ncauses && !next; i++) {
+			const struct triage_group *c = r->causes[i];
+
+			if (c == v || !t->rel[c->rule->index * n + v->rule->index])
+				continue;
+			if (linked(c, v->rule) || !c->has_ts || !v->has_ts)
+				next = c;
+		}
+		if (!next)
+			break;
+		v = next;
+	}
+	return v;
+}
+
 static int collect(struct triage *t)
 {
 	size_t i, total = t->ngroups + t->rs->n;
@@ -687,6 +813,7 @@ static int collect(struct triage *t)
 		if (!g)
 			continue;
 		qsort(g->chains, g->nchains, sizeof *g->chains, chain_cmp);
+		g->linked = g->nchains ? &g->chains[0] : NULL;
 		if (g->rule->role == ROLE_CAUSE)
 			r->causes[r->ncauses++] = g;
 		else if (g->rule->role == ROLE_SYMPTOM) {
@@ -704,7 +831,7 @@ static int collect(struct triage *t)
 			r->verdict = r->causes[i];
 		}
 	if (!any_symptom && r->ncauses)
-		r->verdict = r->causes[0];
+		r->verdict = deepest_cause(t, r->causes[0]);
 	return 0;
 }
 
@@ -735,6 +862,7 @@ void triage_free(struct triage *t)
 	free(t->table);
 	free(t->overflow);
 	free(t->rel);
+	free(t->recgid);
 	for (i = 0; i < t->capinputs; i++)
 		free(t->inputs[i].name);
 	free(t->inputs);
@@ -901,5 +1029,5 @@ long triage_add_group(struct triage *t, const struct triage_group *src, int over
 int triage_add_finding(struct triage *t, long gid, int64_t ts, unsigned input,
 		       const uint64_t key[SPOOL_KEYS])
 {
-	return finding_add(t, gid, ts, input, key);
+	return finding_add(t, gid, ts, input, key, -1);
 }

@@ -31,6 +31,8 @@ struct triage_chain {
 	const struct rule *rule[TRIAGE_MAX_DEPTH + 1];   /* symptom first */
 	size_t len;
 	long n;
+	/* the groups of the first such chain seen, symptom first */
+	const struct triage_group *grp[TRIAGE_MAX_DEPTH + 1];
 };
 
 struct triage_group {
@@ -56,6 +58,10 @@ struct triage_group {
 	size_t nevidence;
 	struct triage_chain chains[TRIAGE_MAX_CHAINS];
 	size_t nchains;
+	/* this cause's top chain (chains[0]), NULL when no symptom was
+	 * linked to it: the why lines of the symptom and of the causes above
+	 * this one in it come first in its why-chain (see triage_why_at) */
+	const struct triage_chain *linked;
 	long hist[TRIAGE_BUCKETS];      /* findings per time bucket */
 	long shist[TRIAGE_BUCKETS];     /* symptoms it explains, per bucket */
 };
@@ -87,6 +93,16 @@ void triage_warning(struct triage *t, const char *text);
 /* Correlate and rank. The report stays owned by t. NULL on I/O error. */
 const struct triage_report *triage_finish(struct triage *t);
 void triage_free(struct triage *t);   /* NULL-safe */
+
+/*
+ * The why-chain of a cause as a report prints it: the why lines of the
+ * symptom actually linked to it and of each cause between them (none when
+ * no symptom was linked), then the cause's own; context rules in the chain
+ * are evidence and add none. A rule's why states only its own steps, so a
+ * cause found with no symptom never claims one.
+ */
+size_t triage_why_count(const struct triage_group *g);
+const char *triage_why_at(const struct triage_group *g, size_t i);
 
 /* Bucket of a time for the report's histograms. */
 int triage_bucket(const struct triage_report *r, int64_t us);

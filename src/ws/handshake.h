@@ -32,7 +32,7 @@ struct ws_hs_request {
 	int key_ok;               /* key decodes to exactly 16 bytes */
 	char key[WS_KEY_LEN + 1];
 	int version;              /* Sec-WebSocket-Version, -1 when absent or not a number */
-	int e2e_header;           /* X-E2E-Testing: true (the seeds' E2E bypass header) */
+	int e2e_header;           /* X-E2E-Testing: true (an E2E bypass header) */
 	char user_agent[128];     /* truncated */
 	size_t head_len;          /* bytes of request line + fields + CRLFCRLF */
 };

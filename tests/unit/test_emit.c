@@ -72,7 +72,7 @@ static char *emit_all(enum emit_format fmt, const struct emit_opts *o,
 	return p;
 }
 
-static const struct emit_opts plain = { 0, &rules, "0.1.0", NULL, 0 };
+static const struct emit_opts plain = { 0, &rules, "0.1.0", NULL, 0, 0, 0 };
 
 /* Write s to a temporary file and run cmd on it ("%s" is the path). */
 static int run_on(const char *s, size_t n, const char *cmd)
@@ -423,7 +423,7 @@ Test(emit, sarif_zero_findings)
 
 	/* No ruleset, no version: still a valid log. */
 	{
-		struct emit_opts o = { 0, NULL, NULL, NULL, 0 };
+		struct emit_opts o = { 0, NULL, NULL, NULL, 0, 0, 0 };
 
 		out = emit_all(EMIT_SARIF, &o, NULL, 0, &len);
 		cr_assert_eq(sarif_valid(out, len), 0, "%s", out);
@@ -434,7 +434,7 @@ Test(emit, sarif_zero_findings)
 Test(emit, sarif_one_finding)
 {
 	static const char *inputs[] = { "-", "logs/my app.log" };
-	struct emit_opts o = { 0, &rules, "0.1.0", inputs, 2 };
+	struct emit_opts o = { 0, &rules, "0.1.0", inputs, 2, 0, 0 };
 	struct event a;
 	struct match m;
 	struct finding f;
@@ -533,7 +533,9 @@ Test(emit, sarif_fingerprint_stable)
 	snprintf(a, sizeof a, "%s", fingerprint("record one", &rule_err));
 	snprintf(b, sizeof b, "%s", fingerprint("record one", &rule_err));
 	cr_assert_str_eq(a, b);
-	cr_assert_eq(strlen(a), 16);
+	/* 16 hex digits, then ":N", N earlier results with the same hash */
+	cr_assert_eq(strlen(a), 18);
+	cr_assert_str_eq(a + 16, ":0");
 	snprintf(b, sizeof b, "%s", fingerprint("record two", &rule_err));
 	cr_assert_str_neq(a, b);
 	snprintf(b, sizeof b, "%s", fingerprint("record one", &rule_warn));
@@ -544,7 +546,7 @@ Test(emit, sarif_many_findings)
 {
 	enum { N = 500 };
 	static const char *inputs[] = { "/var/log/app.log" };
-	struct emit_opts o = { 0, &rules, "0.1.0", inputs, 1 };
+	struct emit_opts o = { 0, &rules, "0.1.0", inputs, 1, 0, 0 };
 	static struct event ev[N];
 	static struct finding fs[N];
 	struct rule orphan = rule_info;
@@ -567,6 +569,23 @@ Test(emit, sarif_many_findings)
 	v = parse_line(out, len);
 	results = json_object_get(json_array_get(json_object_get(v, "runs"), 0), "results");
 	cr_assert_eq(json_array_size(results), N);
+	{
+		/* identical records still get one fingerprint each: code
+		 * scanning folds results that share one */
+		json_t *seen = json_object();
+		size_t k;
+		json_t *r;
+
+		json_array_foreach(results, k, r) {
+			const char *fp = json_string_value(jpath(r, "partialFingerprints."
+								    "logwhyRecordHash/v2"));
+
+			cr_assert(fp);
+			cr_assert_null(json_object_get(seen, fp), "fingerprint %s twice", fp);
+			json_object_set_new(seen, fp, json_true());
+		}
+		json_decref(seen);
+	}
 	cr_assert_str_eq(json_string_value(jpath(results, "1.locations.0.physicalLocation."
 							    "artifactLocation.uri")),
 			 "file:///var/log/app.log");

@@ -228,7 +228,7 @@ Test(prefilter, skim_refuses_what_it_cannot_read)
 
 	event_init(&ev);
 	for (i = 0; i < sizeof skims / sizeof skims[0]; i++) {
-		struct record r = { "t", 1, RECORD_JSON, skims[i].rec, strlen(skims[i].rec), NULL, 0, 0, 0 };
+		struct record r = { .source = "t", .line = 1, .kind = RECORD_JSON, .text = skims[i].rec, .len = strlen(skims[i].rec) };
 		struct skim_keys k;
 
 		cr_expect_eq(event_skim(&ev, &r, &k), skims[i].ok, "record %zu: %s", i, skims[i].rec);
@@ -261,7 +261,7 @@ Test(prefilter, skim_string_scan_every_position)
 		for (len = 0; len <= 20; len++)
 			for (at = 0; at <= len; at++) {
 				char msg[64], rec[256];
-				struct record r = { "t", 1, RECORD_JSON, rec, 0, NULL, 0, 0, 0 };
+				struct record r = { .source = "t", .line = 1, .kind = RECORD_JSON, .text = rec };
 				struct skim_keys k;
 
 				memset(msg, 'a', len);

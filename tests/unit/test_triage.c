@@ -50,18 +50,19 @@ Test(spool, sorts_in_memory_and_after_spilling)
 
 static const char rules_yaml[] =
 	"id: ws.close-1011\ntitle: t\ncategory: websocket\nrole: symptom\nseverity: error\n"
-	"match: { close: { code: 1011 } }\nmessage: closed\n"
+	"match: { close: { code: 1011 } }\nmessage: closed\nwhy: [the endpoint closed with 1011]\n"
 	"---\n"
 	"id: cause.handler\ntitle: t\ncategory: cause\nrole: cause\nseverity: error\n"
 	"match: { message: 'handler failed: (?<what>\\w+)' }\nmessage: 'handler {what}'\n"
+	"why: ['the handler failed with {what}']\n"
 	"explains: [ws.close-1011]\ncorrelate: { within: 5s, by: [connection] }\n"
 	"---\n"
 	"id: cause.deeper\ntitle: t\ncategory: cause\nrole: cause\nseverity: warning\n"
-	"match: { message: 'config missing' }\nmessage: deeper\n"
+	"match: { message: 'config missing' }\nmessage: deeper\nwhy: [a setting was missing]\n"
 	"explains: [cause.handler]\ncorrelate: { within: 5s, by: [connection] }\n"
 	"---\n"
 	"id: context.trigger\ntitle: t\ncategory: context\nrole: context\nseverity: info\n"
-	"match: { message: 'state check' }\nmessage: trigger\n"
+	"match: { message: 'state check' }\nmessage: trigger\nwhy: [a state check ran]\n"
 	"explains: [cause.deeper, cause.handler]\ncorrelate: { within: 5s, by: [connection] }\n";
 
 static struct ruleset *load(void)
@@ -120,6 +121,40 @@ Test(triage, follows_the_chain_to_the_deepest_cause)
 	cr_assert_str_eq(deep->chains[0].rule[1]->id, "cause.handler");
 	cr_assert_eq(deep->nevidence, 1);
 	cr_assert_str_eq(deep->evidence[0].rule->id, "context.trigger");
+	triage_free(t);
+	ruleset_free(rs);
+}
+
+Test(triage, why_chain_has_the_symptom_step_only_when_one_is_linked)
+{
+	struct ruleset *rs = load();
+	struct triage *t;
+	const struct triage_report *r = run(&t, rs,
+		"2025-09-08T04:33:03.100Z INFO state check connection_id=a\n"
+		"2025-09-08T04:33:03.110Z ERROR config missing connection_id=a\n"
+		"2025-09-08T04:33:03.120Z ERROR handler failed: Boom connection_id=a\n"
+		"2025-09-08T04:33:03.130Z WARNING closing connection_id=a code=1011 reason=\"x\"\n");
+	const struct triage_group *deep = cause(r, "cause.deeper");
+
+	/* symptom, the cause between (no context step), then its own */
+	cr_assert(deep);
+	cr_assert_eq(triage_why_count(deep), 3);
+	cr_assert_str_eq(triage_why_at(deep, 0), "the endpoint closed with 1011");
+	cr_assert_str_eq(triage_why_at(deep, 1), "the handler failed with Boom");
+	cr_assert_str_eq(triage_why_at(deep, 2), "a setting was missing");
+	triage_free(t);
+
+	/* the same causes with no close: only their own steps */
+	r = run(&t, rs,
+		"2025-09-08T04:33:03.110Z ERROR config missing connection_id=a\n"
+		"2025-09-08T04:33:03.120Z ERROR handler failed: Boom connection_id=a\n");
+	cr_assert(r->verdict);
+	deep = cause(r, "cause.deeper");
+	cr_assert(deep);
+	cr_assert_eq(triage_why_count(deep), 1);
+	cr_assert_str_eq(triage_why_at(deep, 0), "a setting was missing");
+	cr_assert_eq(triage_why_count(cause(r, "cause.handler")), 1);
+	cr_assert_str_eq(triage_why_at(cause(r, "cause.handler"), 0), "the handler failed with Boom");
 	triage_free(t);
 	ruleset_free(rs);
 }
