@@ -185,5 +185,6 @@ END {
 	printf "  floor if every record were parsed: jansson parse %.1f MB/s\n", ("jansson parse" in rate) ? rate["jansson parse"] / 1e6 : 0
 }' "$RES"
 
+BUILD=$BUILD sh bench/wsd.sh || failed=1
 [ "$failed" -eq 0 ] || exit 2
 exit 0

@@ -122,7 +122,8 @@ _logwhy_wsd() {
 		--idle-timeout) return ;;
 		--write-timeout) return ;;
 		--max-connections) return ;;
+		--subprotocol) return ;;
 	esac
-	COMPREPLY=($(compgen -W '--listen --port --port-file --fault --safe-logging --log --max-message --startup-wait --handshake-timeout --idle-timeout --write-timeout --max-connections --help --version' -- "$cur"))
+	COMPREPLY=($(compgen -W '--listen --port --port-file --fault --safe-logging --log --max-message --startup-wait --handshake-timeout --idle-timeout --write-timeout --max-connections --subprotocol --require-subprotocol --help --version' -- "$cur"))
 }
 complete -F _logwhy_wsd logwhy-wsd

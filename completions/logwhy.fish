@@ -96,5 +96,7 @@ complete -c logwhy-wsd -l handshake-timeout -x
 complete -c logwhy-wsd -l idle-timeout -x
 complete -c logwhy-wsd -l write-timeout -x
 complete -c logwhy-wsd -l max-connections -x
+complete -c logwhy-wsd -l subprotocol -x
+complete -c logwhy-wsd -l require-subprotocol
 complete -c logwhy-wsd -l help
 complete -c logwhy-wsd -l version

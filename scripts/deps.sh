@@ -8,16 +8,20 @@ set -eu
 # parallel (GNU parallel) runs the sharding recipe (tests/recipes.test.sh).
 # python3-yaml writes the rule pages (scripts/gen-rule-docs.py, checked by tests/docs.test.sh).
 # libssl-dev: TLS for 'logwhy probe wss://'; openssl makes the test certificates.
+# chromium is the real browser of tests/wsd_browser.test.sh (headless, over
+# --remote-debugging-pipe).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema python3-yaml jq python3-websockets valgrind
-mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl"
+mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl
+chromium"
 
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = "installed" ] || missing="$missing $p"
 done
-# node and npm run npm's ws against logwhy-wsd (tests/wsd_node.test.sh).
+# node and npm run npm's ws and wscat against logwhy-wsd (tests/wsd_node.test.sh,
+# tests/wsd_clients.test.sh; Node's built-in WebSocket there needs Node 20+).
 # NodeSource's nodejs carries npm itself, so look for the commands rather
 # than the Debian packages.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

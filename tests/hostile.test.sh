@@ -472,5 +472,49 @@ check "triage: the 10001st distinct cause is warned at its record, counted under
 run 30 "$LOGWHY" triage -o json "$tmp/groups.json"
 check "triage: 10000 distinct causes, no warning" '[ $rc -eq 0 ] && ! grep -q "distinct causes" "$tmp/err"'
 
+# ---- container, host and cloud sources (their readers under load)
+# CRI: one line in 30000 "P" pieces of 1 KiB, past the record limit
+"$PY" -c 'import sys; w = sys.stdout.write; [w("2025-09-08T04:33:03.1Z stderr P " + "x" * 1024 + "\n") for i in range(30000)]; w("2025-09-08T04:33:03.1Z stderr F WebSocket error: Object of type WebSocketState is not JSON serializable\n")' >"$tmp/cri.log"
+run 30 "$LOGWHY" lint "$tmp/cri.log"
+check "CRI: 30000 pieces make one cut record, warned at its first line, memory bounded" \
+	'[ $rc -eq 0 ] && grep -q "cri.log:1: warning: line in CRI pieces cut to the 8388608-byte limit" "$tmp/err" && grep -q "^logwhy: 1 records" "$tmp/err" && mem_ok'
+# CRI: pieces of stdout and stderr interleaved, and a partial line at the end
+printf '2025-09-08T04:33:03.1Z stdout P a\n2025-09-08T04:33:03.1Z stderr F WebSocket error: Object of type WebSocketState is not JSON serializable\n2025-09-08T04:33:03.2Z stdout F b\n2025-09-08T04:33:03.3Z stdout P tail' >"$tmp/cri2.log"
+run 10 "$LOGWHY" lint "$tmp/cri2.log"
+check "CRI: an interleaved piece ends the partial line; nothing is lost at the end" '[ $rc -eq 1 ] && grep -q "^logwhy: 4 records" "$tmp/err" && grep -q "cri2.log:2: error: serialization.object-not-serializable" "$tmp/out"'
+# a block whose lines are 100000 other lines of the same container apart
+"$PY" -c '
+import sys
+w = sys.stdout.write
+w("web_1  | Traceback (most recent call last):\n")
+for i in range(100000):
+    w("web_1  | INFO:     10.0.0.5:%d - \"GET /health HTTP/1.1\" 200 OK\n" % (1024 + i % 60000))
+w("web_1  |   File \"/app/x.py\", line 1, in f\n")
+w("web_1  | TypeError: Object of type WebSocketState is not JSON serializable\n")' >"$tmp/interleave.log"
+run 30 "$LOGWHY" lint "$tmp/interleave.log"
+check "compose: 100000 lines inside an open block: bounded, each line kept, the error found" \
+	'[ $rc -eq 1 ] && grep -q "^logwhy: 100003 records" "$tmp/err" && grep -q "serialization.object-not-serializable" "$tmp/out" && mem_ok'
+# CloudWatch: 20000 events in one wrapper; OTLP with a deep kvlist body
+"$PY" -c '
+import json
+ev = [{"logStreamName": "ecs/web/%d" % (i % 7), "timestamp": 1757305983141 + i, "message": "WebSocket error: Object of type WebSocketState is not JSON serializable" if i % 1000 == 0 else "tick %d" % i, "eventId": str(i)} for i in range(20000)]
+print(json.dumps({"events": ev, "searchedLogStreams": []}, indent=4))' >"$tmp/cw.json"
+run 30 "$LOGWHY" lint "$tmp/cw.json"
+check "CloudWatch: 20000 events unwrapped, each read" '[ $rc -eq 1 ] && [ "$(grep -c serialization.object-not-serializable "$tmp/out")" = 20 ] && mem_ok'
+"$PY" -c '
+deep = "{\"stringValue\":\"deep\"}"
+for i in range(600):
+    deep = "{\"kvlistValue\":{\"values\":[{\"key\":\"k\",\"value\":" + deep + "}]}}"
+print("{\"resourceLogs\":[{\"resource\":{},\"scopeLogs\":[{\"logRecords\":[{\"body\":" + deep + "},{\"body\":{\"stringValue\":\"WebSocket error: Object of type WebSocketState is not JSON serializable\"},\"severityNumber\":17}]}]}]}")' >"$tmp/otlp.json"
+run 20 "$LOGWHY" lint "$tmp/otlp.json"
+check "OTLP: a body nested 1800 deep is no crash; the next record is read" '[ $rc -eq 1 ] && grep -q "serialization.object-not-serializable" "$tmp/out" && clean "$tmp/err"'
+# journald: MESSAGE as bytes (NUL, invalid UTF-8), PRIORITY out of range, wrappers of the wrong shape
+printf '{"__REALTIME_TIMESTAMP":"1757305983141200","PRIORITY":"9","_HOSTNAME":"h","MESSAGE":[87,101,98,0,255,192,10]}\n{"__REALTIME_TIMESTAMP":"99999999999999999999999","MESSAGE":"x"}\n{"events":"no"}\n{"resourceLogs":[1,{"scopeLogs":[{"logRecords":[null,7]}]}]}\n{"data":[{"attributes":[]}]}\n{"tables":[{"columns":[{"name":1}],"rows":[[1],"x",[]]}]}\n{"Tables":[{"Columns":[],"Rows":[[1,2,3]]}]}\n' >"$tmp/shapes.json"
+for cmd in "lint" "triage" "sanitize"; do
+	# shellcheck disable=SC2086
+	run 10 "$LOGWHY" $cmd "$tmp/shapes.json"
+	check "odd journald and wrapper shapes: $cmd exits 0, output clean" '[ $rc -eq 0 ] && clean "$tmp/out" "$tmp/err"'
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

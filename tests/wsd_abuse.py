@@ -346,6 +346,47 @@ class Crowd:
             rec["sock"].close()
 
 
+def end_records(text):
+    """The server's "connection end:" records in its JSON log text, as
+    (connection_id or None, {key: value})."""
+    out = []
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        msg = rec.get("message", "")
+        if not isinstance(msg, str) or not msg.startswith("connection end: "):
+            continue
+        kv = dict(w.split("=", 1) for w in msg[len("connection end: "):].split() if "=" in w)
+        out.append((rec.get("connection_id"), kv))
+    return out
+
+
+def check_one_end_each(srv):
+    """Every connection the server accepted (ids conn_1.. in accept order)
+    has exactly one end record; returns the records. Run after stop()."""
+    with open(srv.log_path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    ends = end_records(text)
+    ids = [i for i, _ in ends if i]
+    seen = set()
+    for line in text.splitlines():
+        try:
+            cid = json.loads(line).get("connection_id")
+        except ValueError:
+            continue
+        if cid:
+            seen.add(cid)
+    top = max([int(i.split("_")[1]) for i in seen] or [0])
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    missing = ["conn_%d" % k for k in range(1, top + 1) if "conn_%d" % k not in set(ids)]
+    check(not dup, "%s: more than one end record for %s" % (srv.name, dup[:5]))
+    check(not missing, "%s: no end record for %d of %d connections (%s)"
+          % (srv.name, len(missing), top, missing[:5]))
+    return ends
+
+
 def status_of(data):
     if data.startswith(b"HTTP/1.1 "):
         return int(data[9:12])
@@ -921,12 +962,15 @@ STAGES = [
 @case
 def disconnect_and_reset_at_every_stage(ctx):
     """FIN and RST (SO_LINGER 0) at every stage of a connection's life: the
-    server forgets each one promptly, holds nothing, serves the rest."""
+    server forgets each one promptly, holds nothing, serves the rest, and
+    logs how each ended (one end record per connection: every scenario)."""
     srv = ctx.server("--max-message", 1 << 20)
     keeper = Keeper(srv.port)
     mem = Peak(srv)
     per = scale(10, 2)
+    tally = {}
     for how in ("fin", "rst"):
+        before = len(end_records(srv.logs()))
         for name, stage in STAGES:
             socks = [stage(srv.port) for _ in range(per if "backed" not in name else 2)]
             for s in socks:
@@ -937,6 +981,18 @@ def disconnect_and_reset_at_every_stage(ctx):
             mem.sample()
         healthy(srv, keeper, "after %s at %d stages" % (how.upper(), len(STAGES)))
         wait_conns(srv, 2, 2 * SLOW)
+        for _, kv in end_records(srv.logs())[before:]:
+            k = (how, kv.get("how"), kv.get("during", "-"))
+            tally[k] = tally.get(k, 0) + 1
+    note("end records (ours, server's how, during): %s",
+         ", ".join("%s %s %s: %d" % (k + (n,)) for k, n in sorted(tally.items())))
+    # each RST the server saw while it still held the connection is a reset
+    resets = sum(n for (h, w, _), n in tally.items() if h == "rst" and w == "reset")
+    check(resets >= per * (len(STAGES) - 4), "only %d RSTs logged as how=reset" % resets)
+    # a FIN with nothing unread is an EOF (a close() with unread input is
+    # the kernel's RST, rightly logged as one)
+    eofs = sum(n for (h, w, _), n in tally.items() if h == "fin" and w == "eof")
+    check(eofs >= per * 5, "only %d FINs logged as how=eof" % eofs)
     note("FIN and RST at %d stages, %d connections each: all forgotten", len(STAGES), per)
     mem.check("disconnects")
     keeper.close()
@@ -984,6 +1040,7 @@ def main():
                 alive = s.alive()
                 try:
                     rc = s.stop()
+                    check_one_end_each(s)
                 except Fail as e:
                     err = err or str(e)
                     continue

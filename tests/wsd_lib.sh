@@ -49,6 +49,27 @@ run_client() {
 	fail=$((fail + f))
 }
 
+# node_modules: node and tests/node's pinned packages (ws, wscat), installed
+# there with `npm ci` the first time; 1 with $node_error set when missing.
+node_modules() {
+	if ! command -v node >/dev/null 2>&1; then
+		node_error="node not found (scripts/deps.sh installs nodejs and npm)"
+		return 1
+	fi
+	[ -f tests/node/node_modules/ws/package.json ] &&
+		[ -f tests/node/node_modules/wscat/package.json ] && return 0
+	if ! command -v npm >/dev/null 2>&1; then
+		node_error="npm not found (scripts/deps.sh installs nodejs and npm)"
+		return 1
+	fi
+	if ! (cd tests/node && timeout 300 npm ci --no-audit --no-fund --loglevel=error) \
+		>"$tmp/npm.log" 2>&1; then
+		cat "$tmp/npm.log"
+		node_error="npm ci in tests/node failed"
+		return 1
+	fi
+}
+
 wsd_done() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -14,15 +14,7 @@ die() {
 	exit 1
 }
 
-command -v node >/dev/null 2>&1 || die "node not found (scripts/deps.sh installs nodejs and npm)"
-if [ ! -f tests/node/node_modules/ws/package.json ]; then
-	command -v npm >/dev/null 2>&1 || die "npm not found (scripts/deps.sh installs nodejs and npm)"
-	if ! (cd tests/node && timeout 300 npm ci --no-audit --no-fund --loglevel=error) \
-		>"$tmp/npm.log" 2>&1; then
-		cat "$tmp/npm.log"
-		die "npm ci in tests/node failed"
-	fi
-fi
+node_modules || die "$node_error"
 
 run_client 120 node tests/node/wsd_ws_client.js "$WSD" "$tmp"
 wsd_done

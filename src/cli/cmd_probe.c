@@ -23,7 +23,7 @@ static const struct opt probe_opts[] = {
 	{ "send", 0, "MSG", NULL, "send MSG as a text message after the first (welcome) message (repeatable)", OPT_SEND },
 	{ "header", 0, "K:V", NULL, "add a header to the upgrade request, e.g. 'X-E2E-Testing: true' (repeatable)", OPT_HEADER },
 	{ "timeout", 0, "MS", NULL, "bound on connect+handshake, and on the open connection: then the probe closes with 1000 (default 10000)", OPT_TIMEOUT },
-	{ "human", 'H', NULL, NULL, "print the seed 002 debug script's report instead of the JSON trace", OPT_HUMAN },
+	{ "human", 'H', NULL, NULL, "print a WebSocket debug script's text report (health check, connection test, close) instead of the JSON trace", OPT_HUMAN },
 	OPT_COMMON_COLOR,
 	OPT_COMMON_RULES,
 	OPT_COMMON_OUTPUT_FILE,
@@ -34,7 +34,7 @@ static const struct opt probe_opts[] = {
 
 static const struct cmd_spec probe_spec = {
 	"probe", "[OPTIONS] URL",
-	"Connect to a WebSocket endpoint the way the seeds' debug script did and\n"
+	"Connect to a WebSocket endpoint the way a staging debug script does and\n"
 	"record what happened: GET /health on the same host and port (status,\n"
 	"e2e_testing.enabled), TCP connect time, handshake status, time to the first\n"
 	"message and the message, then the close: code, reason, who closed first,\n"

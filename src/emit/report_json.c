@@ -101,6 +101,8 @@ static json_t *report_root(const struct triage_report *r)
 		json_object_set_new(s, "count", json_integer(g->count));
 		json_object_set_new(s, "explained", json_integer(g->explained));
 		json_object_set_new(s, "unexplained", json_integer(g->unexplained));
+		if (g->matched)
+			json_object_set_new(s, "matched_by_code_and_reason", json_integer(g->matched));
 		json_array_append_new(symptoms, s);
 	}
 	json_object_set_new(root, "symptoms", symptoms);

@@ -140,8 +140,11 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 		for (i = 0; i < r->nsymptoms; i++) {
 			const struct triage_group *g = r->symptoms[i];
 
-			fprintf(out, "   %-28s x%ld  (%ld explained, %ld unexplained)\n", g->rule->id,
+			fprintf(out, "   %-28s x%ld  (%ld explained, %ld unexplained", g->rule->id,
 				g->count, g->explained, g->unexplained);
+			if (g->matched)
+				fprintf(out, "; %ld with no time matched by code and reason", g->matched);
+			fputs(")\n", out);
 		}
 	}
 	for (i = 0; i < r->ncauses; i++)

@@ -26,6 +26,11 @@
  *                                                         code 1006, reason "", clean 0
  *   code = 1011 (unexpected error), reason = Internal error
  *                                                         code 1011, reason "Internal error"
+ * websockets CLI (python3 -m websockets), client "websockets":
+ *   Connection closed: 1011 (unexpected error) Service unavailable.
+ *                                                         code 1011, reason "Service unavailable"
+ *   Connection closed: 1006 (connection closed abnormally [internal]).
+ *                                                         code 1006, reason "", clean 0
  * websockets handshake:
  *   server rejected WebSocket connection: HTTP 500        http_status 500, code 0, clean 0
  *   (InvalidStatus / InvalidStatusCode prefixes alike)
@@ -618,6 +623,39 @@ static int try_websockets_legacy(const char *s, size_t n, struct ws_close *o)
 		o->code = code;
 		if (e < n && AT(s, n, e + 1, ", reason = "))
 			set_line_reason(o, s, n, e + 12);
+		return 1;
+	}
+	return 0;
+}
+
+/* The websockets CLI (python3 -m websockets): "Connection closed: " then
+ * Close.__str__ and a full stop, often behind terminal escapes. */
+static int try_websockets_cli(const char *s, size_t n, struct ws_close *o)
+{
+	for (size_t p = 0; (p = FIND(s, n, p, "Connection closed: ")) != NPOS; p++) {
+		size_t i = p + 19, e, le;
+		int code;
+
+		if (!parse_code(s, n, &i, &code) || !AT(s, n, i, " ("))
+			continue;
+		i += 2;
+		for (e = i; e < n && s[e] != ')'; e++)
+			if (!expl_char((unsigned char)s[e]) || e - i > EXPL_MAX)
+				break;
+		if (e >= n || s[e] != ')')
+			continue;
+		le = trim_end(s, e + 1, line_end(s, n, e + 1));
+		if (le == e + 1 || s[le - 1] != '.')
+			continue;
+		o->client = "websockets";
+		o->code = code;
+		if (le - 1 > e + 1) {
+			size_t re;
+
+			i = skip_blanks(s, le - 1, e + 1);
+			re = trim_end(s, i, le - 1);
+			set_reason(o, s + i, re - i, 0);
+		}
 		return 1;
 	}
 	return 0;
@@ -1646,6 +1684,7 @@ int close_parse(const char *msg, size_t len, struct ws_close *out)
 		{ try_browser_failed, A_CONN_TO },
 		{ try_ws_lib, A_WS_LIB },
 		{ try_debug_script, A_DEBUG },
+		{ try_websockets_cli, A_CLOS },
 		{ try_uvicorn, A_UVICORN },
 		{ try_ws_debug, A_WSDEBUG },
 		{ try_starlette, A_STARLETTE },

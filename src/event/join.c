@@ -34,6 +34,9 @@ struct run {
  * unfinished block (concurrent requests writing to one stderr; gcloud
  * printing an entry of the same time inside a block) without ending it. */
 #define RUN_MAX_BETWEEN 32
+/* ... and only when written that close to its last line: a block is
+ * written at once, so what comes later is not inside it. */
+#define RUN_BETWEEN_US ((int64_t)100000)
 
 /* Freed events are kept for reuse, with their buffers, up to these (the
  * window can let thousands go at once when a run ends, and would otherwise
@@ -527,7 +530,9 @@ int evjoin_push(struct evjoin *j)
 				r->open = 0;
 			r->between = 0;
 		} else if (r) {
-			if (r->between < RUN_MAX_BETWEEN && run_unfinished(j, r))
+			if (r->between < RUN_MAX_BETWEEN &&
+			    (!ev->has_ts || !r->has_ts || gap(ev->ts_us, r->last_ts) <= RUN_BETWEEN_US) &&
+			    run_unfinished(j, r))
 				r->between++;
 			else
 				run_close(j, r);

@@ -68,6 +68,7 @@ struct framer {
 	int queued;             /* part holds a line read ahead, routed next */
 	long part_line, queue_line;
 	int part_cut, queue_cut;
+	size_t part_total;      /* bytes of the pieces, cut or not */
 	char part_stream;       /* 'o' stdout, 'e' stderr */
 	int cri_pieces;         /* text framing that may carry CRI lines */
 
@@ -480,8 +481,13 @@ static int cri_piece(struct framer *f, long *line, int *cut)
 	if (f->part_open) {
 		if (is_cri && stream == f->part_stream) {
 			if (buf_add_upto(&f->part, f->rec.p + lp.msg, f->rec.len - lp.msg) <
-			    f->rec.len - lp.msg)
+			    f->rec.len - lp.msg) {
+				if (!f->part_cut)
+					warn_emit(&f->warn, f->name, f->part_line, 0,
+						  "line in CRI pieces cut to the %zu-byte limit", f->max);
 				f->part_cut = 1;
+			}
+			f->part_total += f->rec.len - lp.msg;
 			if (lp.partial)
 				return 0;
 			swap_part(f);
@@ -506,6 +512,7 @@ static int cri_piece(struct framer *f, long *line, int *cut)
 		f->part_open = 1;
 		f->part_line = *line;
 		f->part_cut = *cut;
+		f->part_total = f->part.len;
 		f->part_stream = stream;
 		return 0;
 	}

@@ -56,7 +56,7 @@ static int cri(const char *s, size_t n, struct line_prefix *lp)
 {
 	size_t t = iso_t(s, n, &lp->ts_us), i;
 
-	if (!t || t + 10 > n || s[t] != ' ')
+	if (!t || t + 9 > n || s[t] != ' ')
 		return 0;
 	i = t + 1;
 	if (memcmp(s + i, "stdout ", 7) && memcmp(s + i, "stderr ", 7))

@@ -31,7 +31,33 @@ struct triage {
 		int64_t last_ts;    /* for records without a time, INT64_MIN none */
 	} *inputs;
 	size_t ninputs, capinputs;
+	struct close_match *cm;     /* NULL until a symptom finding is a close */
 	struct triage_report rep;
+};
+
+/*
+ * Closes with no time and no correlation key (a wscat line, a browser
+ * CloseEvent) cannot be correlated; close_link() lets each share the
+ * explanation of the earliest explained timed close of the same symptom
+ * rule, code and reason. Bounded: CLOSE_KEYS distinct (rule, code,
+ * reason), the CLOSE_TWINS earliest timed closes of each, CLOSE_UNTIMED
+ * untimed closes; past them a close is simply not matched.
+ */
+#define CLOSE_KEYS 1024
+#define CLOSE_TWINS 32
+#define CLOSE_UNTIMED 65536
+
+struct close_key {
+	uint64_t h;                 /* 0: empty slot */
+	size_t ntwins;
+	struct { uint32_t seq; int64_t ts; } twins[CLOSE_TWINS];
+};
+
+struct close_match {
+	struct close_key keys[CLOSE_KEYS];   /* open addressing by h */
+	size_t nkeys;
+	struct { uint32_t seq; uint32_t key; } *untimed;
+	size_t nuntimed, capuntimed;
 };
 
 static uint64_t fnv(const char *s, size_t n)
@@ -389,12 +415,90 @@ static int feed_untimed(struct triage *t, int input, const uint64_t key[SPOOL_KE
 	return 0;
 }
 
+static struct close_key *close_key_of(struct close_match *cm, uint64_t h)
+{
+	size_t i = (size_t)(h % CLOSE_KEYS), k;
+
+	for (k = 0; k < CLOSE_KEYS; k++, i = (i + 1) % CLOSE_KEYS) {
+		if (cm->keys[i].h == h)
+			return &cm->keys[i];
+		if (!cm->keys[i].h) {
+			if (cm->nkeys >= CLOSE_KEYS / 2)
+				return NULL;    /* keep probes short */
+			cm->nkeys++;
+			cm->keys[i].h = h;
+			return &cm->keys[i];
+		}
+	}
+	return NULL;
+}
+
+/* Note a symptom finding that is a close; seq is the arrival number
+ * finding_add will give it. -1 on allocation error. */
+static int close_note(struct triage *t, const struct rule *r, const struct event *ev,
+		      int64_t ts, const uint64_t key[SPOOL_KEYS], uint32_t seq)
+{
+	struct close_match *cm = t->cm;
+	struct close_key *k;
+	uint64_t h;
+	int i, keyed = 0;
+
+	if (r->role != ROLE_SYMPTOM || !ev->close.present ||
+	    (!ev->close.code && !ev->close.http_status))
+		return 0;
+	if (!cm && !(cm = t->cm = calloc(1, sizeof *cm)))
+		return -1;
+	/* a refused handshake: its HTTP status stands for the code */
+	h = fnv(ev->close.reason, strlen(ev->close.reason)) ^
+	    ((uint64_t)r->index << 32 | (uint64_t)(unsigned)ev->close.code << 12 |
+	     (uint64_t)(unsigned)ev->close.http_status) * 0x9e3779b97f4a7c15ull;
+	if (!(k = close_key_of(cm, h ? h : 1)))
+		return 0;
+	for (i = 0; i < SPOOL_KEYS; i++)
+		keyed |= key[i] != 0;
+	if (ts == INT64_MIN && !keyed) {
+		if (cm->nuntimed == cm->capuntimed) {
+			size_t cap = cm->capuntimed ? cm->capuntimed * 2 : 16;
+			void *p;
+
+			if (cap > CLOSE_UNTIMED)
+				return 0;
+			if (!(p = realloc(cm->untimed, cap * sizeof *cm->untimed)))
+				return -1;
+			cm->untimed = p;
+			cm->capuntimed = cap;
+		}
+		cm->untimed[cm->nuntimed].seq = seq;
+		cm->untimed[cm->nuntimed++].key = (uint32_t)(k - cm->keys);
+		return 0;
+	}
+	if (ts == INT64_MIN)
+		return 0;
+	/* keep the earliest CLOSE_TWINS: replace the latest when full */
+	if (k->ntwins < CLOSE_TWINS) {
+		i = (int)k->ntwins++;
+	} else {
+		int last = 0;
+
+		for (i = 1; i < CLOSE_TWINS; i++)
+			if (k->twins[i].ts > k->twins[last].ts)
+				last = i;
+		if (k->twins[last].ts <= ts)
+			return 0;
+		i = last;
+	}
+	k->twins[i].seq = seq;
+	k->twins[i].ts = ts;
+	return 0;
+}
+
 int triage_feed(struct triage *t, const struct event *ev, int input)
 {
 	uint64_t key[SPOOL_KEYS];
 	struct input *in;
 	int64_t ts;
 	size_t i;
+	uint32_t seq;
 
 	t->rep.records++;
 	if (input_grow(t, (size_t)input) < 0)
@@ -420,6 +524,9 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	key[2] = key_hash(ev->instance);
 	key[3] = key_hash(ev->user);
 	key[4] = key_hash(ev->span);
+	/* the arrival number of this record's next finding (untimed ones are
+	 * added after the loop, in rule order: the same numbers) */
+	seq = (uint32_t)spool_count(t->spool);
 	for (i = 0; i < t->rs->n; i++) {
 		const struct rule *r = t->rs->rules[i];
 		long gid;
@@ -430,6 +537,8 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 			continue;
 		gid = group_of(t, r, ev);
 		if (gid == GROUP_NEW)
+			return -1;
+		if (close_note(t, r, ev, ts, key, seq++) < 0)
 			return -1;
 		if (ts == INT64_MIN)
 			t->recgid[i] = gid;
@@ -553,6 +662,100 @@ static int correlate(struct triage *t)
 		}
 	}
 	return 0;
+}
+
+struct close_ref {
+	uint32_t seq;
+	uint32_t key;      /* index in keys */
+	int untimed;
+	size_t at;         /* spool index, once found */
+	int32_t explainer;
+	int64_t ts;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct close_ref *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static struct close_ref *ref_find(struct close_ref *refs, size_t n, uint32_t seq)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (refs[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && refs[lo].seq == seq ? &refs[lo] : NULL;
+}
+
+/* After correlate: each untimed close noted by close_note takes the
+ * explainer of its key's earliest explained timed close. */
+static int close_link(struct triage *t)
+{
+	struct close_match *cm = t->cm;
+	struct close_ref *refs, *r;
+	int32_t *best;
+	int64_t *best_ts;
+	size_t n = spool_count(t->spool), nref = 0, i, k;
+	struct spot x;
+	int rc = -1;
+
+	if (!cm || !cm->nuntimed)
+		return 0;
+	refs = malloc((cm->nuntimed + CLOSE_KEYS * CLOSE_TWINS) * sizeof *refs);
+	best = malloc(CLOSE_KEYS * sizeof *best);
+	best_ts = malloc(CLOSE_KEYS * sizeof *best_ts);
+	if (!refs || !best || !best_ts)
+		goto out;
+	for (i = 0; i < cm->nuntimed; i++)
+		refs[nref++] = (struct close_ref){ cm->untimed[i].seq, cm->untimed[i].key, 1, 0, -1, 0 };
+	for (k = 0; k < CLOSE_KEYS; k++) {
+		best[k] = -1;
+		for (i = 0; i < cm->keys[k].ntwins; i++)
+			refs[nref++] = (struct close_ref){ cm->keys[k].twins[i].seq, (uint32_t)k, 0, 0,
+							   -1, cm->keys[k].twins[i].ts };
+	}
+	qsort(refs, nref, sizeof *refs, ref_cmp);
+	for (i = 0; i < n; i++) {
+		if (spool_get(t->spool, i, &x) < 0)
+			goto out;
+		if (!(r = ref_find(refs, nref, x.seq)))
+			continue;
+		r->at = i;
+		if (r->untimed || x.explainer < 0)
+			continue;
+		/* spool order is time order: the first explained twin is the earliest */
+		if (best[r->key] < 0 || x.ts < best_ts[r->key]) {
+			best[r->key] = x.explainer;
+			best_ts[r->key] = x.ts;
+		}
+	}
+	for (i = 0; i < nref; i++) {
+		if (!refs[i].untimed || best[refs[i].key] < 0)
+			continue;
+		if (spool_get(t->spool, refs[i].at, &x) < 0)
+			goto out;
+		if (x.explainer >= 0)     /* explained within its own record */
+			continue;
+		x.explainer = best[refs[i].key];
+		if (spool_put(t->spool, refs[i].at, &x) < 0)
+			goto out;
+		group_at(t, x.group)->matched++;
+		t->rep.close_matched++;
+	}
+	rc = 0;
+out:
+	free(refs);
+	free(best);
+	free(best_ts);
+	return rc;
 }
 
 static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
@@ -696,7 +899,8 @@ static int aggregate(struct triage *t)
 			if (q < p)
 				continue;   /* the same group twice in one chain counts once */
 			c->explained_symptoms++;
-			c->shist[b]++;
+			if (x.ts != INT64_MIN)   /* a close matched by code and reason has no time */
+				c->shist[b]++;
 			chain_add(c, rules, p + 1, path);
 			deepest = c;
 		}
@@ -837,7 +1041,8 @@ static int collect(struct triage *t)
 
 const struct triage_report *triage_finish(struct triage *t)
 {
-	if (spool_sort(t->spool) < 0 || correlate(t) < 0 || aggregate(t) < 0 || collect(t) < 0)
+	if (spool_sort(t->spool) < 0 || correlate(t) < 0 || close_link(t) < 0 || aggregate(t) < 0 ||
+	    collect(t) < 0)
 		return NULL;
 	return &t->rep;
 }
@@ -863,6 +1068,9 @@ void triage_free(struct triage *t)
 	free(t->overflow);
 	free(t->rel);
 	free(t->recgid);
+	if (t->cm)
+		free(t->cm->untimed);
+	free(t->cm);
 	for (i = 0; i < t->capinputs; i++)
 		free(t->inputs[i].name);
 	free(t->inputs);

@@ -52,6 +52,8 @@ struct triage_group {
 	long explained_symptoms;   /* symptoms whose chain passes through this group */
 	long verdict_symptoms;     /* symptoms whose deepest cause is this group */
 	long explained, unexplained;   /* symptom groups: how many were explained */
+	long matched;              /* closes with no time and no keys explained through a
+				      timed close of the same code and reason */
 	struct triage_count explains[TRIAGE_MAX_LINKS];
 	size_t nexplains;
 	struct triage_count evidence[TRIAGE_MAX_LINKS];
@@ -78,6 +80,7 @@ struct triage_report {
 	char **warnings;
 	size_t nwarnings;
 	long overflow;                            /* findings that hit the group cap */
+	long close_matched;                       /* closes matched by code and reason */
 	long overflow_warning;    /* index in warnings of triage's own cap warning, -1 none */
 };
 

@@ -119,6 +119,54 @@ int ws_hs_field(const char *head, size_t len, const char *name,
 	return 0;
 }
 
+/* Append a field's tokens to req->protocols, whole tokens only. */
+static void add_protocols(struct ws_hs_request *req, const char *v, size_t n)
+{
+	size_t i = 0, have = strlen(req->protocols);
+
+	while (i < n) {
+		const char *item = v + i;
+		size_t k = 0;
+
+		while (i + k < n && v[i + k] != ',')
+			k++;
+		i += k + 1;
+		trim(&item, &k);
+		if (!k)
+			continue;
+		if (have + (have ? 2 : 0) + k >= sizeof req->protocols) {
+			req->protocols_cut = 1;
+			return;
+		}
+		if (have) {
+			memcpy(req->protocols + have, ", ", 2);
+			have += 2;
+		}
+		memcpy(req->protocols + have, item, k);
+		have += k;
+		req->protocols[have] = '\0';
+	}
+}
+
+int ws_hs_subprotocol_pick(const char *offered, const char *const *supported, size_t n)
+{
+	size_t len = offered ? strlen(offered) : 0, i = 0, j;
+
+	while (i < len) {
+		const char *item = offered + i;
+		size_t k = 0;
+
+		while (i + k < len && offered[i + k] != ',')
+			k++;
+		i += k + 1;
+		trim(&item, &k);
+		for (j = 0; k && j < n; j++)
+			if (strlen(supported[j]) == k && memcmp(supported[j], item, k) == 0)
+				return (int)j;
+	}
+	return -1;
+}
+
 static int bad(int *status, int code, struct diag *d, const char *msg)
 {
 	*status = code;
@@ -188,6 +236,8 @@ int ws_hs_request_parse(const char *buf, size_t len, size_t max,
 			req->version = (vlen && i == vlen) ? v : 0;
 		} else if (name_is(name, nlen, "X-E2E-Testing")) {
 			req->e2e_header = name_is(val, vlen, "true");
+		} else if (name_is(name, nlen, "Sec-WebSocket-Protocol")) {
+			add_protocols(req, val, vlen);
 		} else if (name_is(name, nlen, "User-Agent")) {
 			copy_bounded(req->user_agent, sizeof req->user_agent, val, vlen);
 		}
@@ -230,7 +280,7 @@ void ws_hs_accept(const char *key, size_t key_len, char out[WS_ACCEPT_LEN + 1])
 	ws_base64_encode(dig, sizeof dig, out);
 }
 
-int ws_hs_response_build(struct buf *b, const char *key)
+int ws_hs_response_build_proto(struct buf *b, const char *key, const char *protocol)
 {
 	char acc[WS_ACCEPT_LEN + 1];
 
@@ -238,7 +288,14 @@ int ws_hs_response_build(struct buf *b, const char *key)
 	return buf_addf(b, "HTTP/1.1 101 Switching Protocols\r\n"
 			   "Upgrade: websocket\r\n"
 			   "Connection: Upgrade\r\n"
-			   "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
+			   "Sec-WebSocket-Accept: %s\r\n%s%s%s\r\n", acc,
+			protocol ? "Sec-WebSocket-Protocol: " : "", protocol ? protocol : "",
+			protocol ? "\r\n" : "");
+}
+
+int ws_hs_response_build(struct buf *b, const char *key)
+{
+	return ws_hs_response_build_proto(b, key, NULL);
 }
 
 const char *ws_hs_status_text(int status)

@@ -33,6 +33,10 @@ struct ws_hs_request {
 	char key[WS_KEY_LEN + 1];
 	int version;              /* Sec-WebSocket-Version, -1 when absent or not a number */
 	int e2e_header;           /* X-E2E-Testing: true (an E2E bypass header) */
+	/* Sec-WebSocket-Protocol values in the order sent, repeated fields
+	 * joined with ", "; truncated at a token boundary (protocols_cut) */
+	char protocols[256];
+	int protocols_cut;
 	char user_agent[128];     /* truncated */
 	size_t head_len;          /* bytes of request line + fields + CRLFCRLF */
 };
@@ -60,6 +64,16 @@ void ws_hs_accept(const char *key, size_t key_len, char out[WS_ACCEPT_LEN + 1]);
 
 /* Append the 101 response for req's key. -1 when b is full. */
 int ws_hs_response_build(struct buf *b, const char *key);
+/* The same with "Sec-WebSocket-Protocol: protocol" when protocol is not NULL. */
+int ws_hs_response_build_proto(struct buf *b, const char *key, const char *protocol);
+
+/*
+ * RFC 6455 §4.2.2: the subprotocol to answer, the first of the client's
+ * offered list (a comma-separated Sec-WebSocket-Protocol value) that is one
+ * of supported[0..n) (exact, case-sensitive match). Returns its index in
+ * supported, or -1 when none matches or nothing was offered.
+ */
+int ws_hs_subprotocol_pick(const char *offered, const char *const *supported, size_t n);
 
 /* Append a small "Connection: close" HTTP error response with a text body;
  * 426 gets "Sec-WebSocket-Version: 13". -1 when b is full. */

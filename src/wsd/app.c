@@ -6,13 +6,13 @@
 #include <string.h>
 
 /*
- * What runs on an open connection: the seeds' application protocol
+ * What runs on an open connection: the staging service's application protocol
  * (welcome, ping/pong, chat → five agent events, echo) and each --fault's
- * failure sequence, worded like the staging logs in the write-ups.
+ * failure sequence, worded like that service's staging logs.
  */
 
-#define ENUM_LOG_DELAY_MS 100        /* seed 000: asyncio.sleep(0.1) before the state check */
-#define MISSING_SERVICE_MS 63        /* seed 002: closed ~63 ms after open */
+#define ENUM_LOG_DELAY_MS 100        /* asyncio.sleep(0.1) before the state check */
+#define MISSING_SERVICE_MS 63        /* closed ~63 ms after open */
 #define ABORT_DELAY_MS 20
 #define STARTUP_TICK_MS 500
 
@@ -75,7 +75,7 @@ static void fault_enum_log(struct wsd_conn *c)
 	size_t i;
 
 	if (wsd_cfg.safe_logging) {
-		/* The seeds' fix: the state goes to the log as a string. */
+		/* The fix: the state goes to the log as a string. */
 		wsd_log(c, WSD_INFO, "WebSocket state after registration: connected");
 		send_welcome(c);
 		return;
@@ -135,7 +135,7 @@ static void fault_abort(struct wsd_conn *c)
 	wsd_abort(c);
 }
 
-/* Seed 004: strict auth unless the E2E bypass is detected. */
+/* Strict auth unless the E2E bypass is detected. */
 static void e2e_open(struct wsd_conn *c)
 {
 	int enabled = wsd_cfg.e2e_env || c->e2e_header;

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 /*
- * The deployment the seeds describe: a Cloud Run service in a staging
+ * The deployment it stands in for: a Cloud Run service in a staging
  * project. Names are fixed so fixtures recorded from this server look
  * like the incident's logs.
  */
@@ -50,10 +50,10 @@ void wsd_log_init(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rng_state = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid() << 40;
 	if (fd >= 0) {
-		uint64_t seed;
+		uint64_t noise;
 
-		if (read(fd, &seed, sizeof seed) == (ssize_t)sizeof seed)
-			rng_state ^= seed;
+		if (read(fd, &noise, sizeof noise) == (ssize_t)sizeof noise)
+			rng_state ^= noise;
 		close(fd);
 	}
 	if (!rng_state)

@@ -137,6 +137,31 @@ static int set_max_connections(const char *a)
 	return 0;
 }
 
+/* RFC 6455 §4.1: a subprotocol is a token (RFC 2616 separators excluded). */
+static int set_subprotocol(const char *a)
+{
+	size_t i, n = strlen(a);
+
+	if (!n || n >= WSD_SUBPROTOCOL_LEN || wsd_cfg.n_subprotocols >= WSD_SUBPROTOCOLS_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)a[i] <= 0x20 || (unsigned char)a[i] >= 0x7f ||
+		    strchr("()<>@,;:\\\"/[]?={}", a[i]))
+			return -1;
+	for (i = 0; i < wsd_cfg.n_subprotocols; i++)
+		if (strcmp(wsd_cfg.subprotocols[i], a) == 0)
+			return 0;
+	wsd_cfg.subprotocols[wsd_cfg.n_subprotocols++] = a;
+	return 0;
+}
+
+static int set_require_subprotocol(const char *a)
+{
+	(void)a;
+	wsd_cfg.require_subprotocol = 1;
+	return 0;
+}
+
 static int show_help(const char *a);
 static int show_version(const char *a);
 
@@ -146,7 +171,7 @@ static const struct wsd_opt options[] = {
 	{ "port-file", "PATH", "write the bound port to PATH once listening", set_port_file },
 	{ "fault", "MODE", "none|enum-log|missing-service|startup-incomplete|e2e-env|abort",
 	  set_fault },
-	{ "safe-logging", NULL, "log WebSocket state as a string (the seeds' fix)", set_safe },
+	{ "safe-logging", NULL, "log WebSocket state as a string (the fix for enum-log)", set_safe },
 	{ "log", "FORMAT", "json (Cloud Run stdout), gcloud (LogEntry lines) or text", set_log },
 	{ "max-message", "BYTES", "largest message accepted, else close 1009 (default 16777216)",
 	  set_max_message },
@@ -160,6 +185,10 @@ static const struct wsd_opt options[] = {
 	  "(default 10000)", set_write_timeout },
 	{ "max-connections", "N", "past N, drop the oldest unfinished handshake, else answer 503 "
 	  "(default 10000)", set_max_connections },
+	{ "subprotocol", "NAME", "a subprotocol to accept (repeatable, up to 16): the first "
+	  "the client offers that is listed is answered", set_subprotocol },
+	{ "require-subprotocol", NULL, "refuse (400) a client that offers none of the "
+	  "--subprotocol names", set_require_subprotocol },
 	{ "help", NULL, "show this help and exit", show_help },
 	{ "version", NULL, "show the version and exit", show_version },
 	{ NULL, NULL, NULL, NULL },
@@ -202,7 +231,7 @@ static const char *const *values_of(const char *name)
 	return NULL;
 }
 
-/* The seed 004 variables, as the staging service checked them. */
+/* The E2E variables, as the staging service checked them. */
 static void detect_e2e_env(void)
 {
 	const char *v[5] = { getenv("E2E_TESTING"), getenv("PYTEST_RUNNING"),
@@ -237,6 +266,11 @@ int main(int argc, char **argv)
 	}
 	if (wsd_opt_parse(options, argc, argv) < 0)
 		return 2;
+	if (wsd_cfg.require_subprotocol && !wsd_cfg.n_subprotocols) {
+		fprintf(stderr, "logwhy-wsd: '--require-subprotocol' needs at least one "
+			"'--subprotocol'\n");
+		return 2;
+	}
 	detect_e2e_env();
 	wsd_log_init();
 	return wsd_serve();

@@ -154,13 +154,100 @@ static void conn_sched(struct wsd_conn *c)
 		list_del(L_BACKLOG, c);
 }
 
-static void conn_kill(struct wsd_conn *c)
+/*
+ * Mark c for destruction at the end of this event. how says why (the first
+ * reason given wins: a 408 reply is a timeout even though it ends with a
+ * flushed reply), during whether a read or a write failed.
+ */
+static void conn_end(struct wsd_conn *c, const char *how, const char *during)
 {
+	if (!c->end_how) {
+		c->end_how = how;
+		c->end_during = during;
+	}
 	c->dead = 1;
+}
+
+/* The reason a failed recv/send gives: the peer's RST, or its FIN (EPIPE:
+ * it shut down and our write met the reset that followed). */
+static const char *sock_error_how(int err)
+{
+	if (err == ECONNRESET)
+		return "reset";
+	if (err == EPIPE)
+		return "eof";
+	if (err == ETIMEDOUT)
+		return "timeout";
+	return "error";
+}
+
+/* What an EPOLLERR/EPOLLHUP without input means: the pending socket error. */
+static const char *sock_error(struct wsd_conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+		return sock_error_how(err);
+	return "eof";
+}
+
+static const char *stage_name(const struct wsd_conn *c)
+{
+	switch (c->state) {
+	case WSD_ST_HANDSHAKE: return "handshake";
+	case WSD_ST_OPEN: return "open";
+	case WSD_ST_CLOSING: return "ending";
+	case WSD_ST_DRAIN: return "failing";
+	case WSD_ST_FLUSH_CLOSE: return c->http_status == 101 ? "ending" : "http";
+	}
+	return "?";
+}
+
+static void fmt_code(char *out, size_t n, int code)
+{
+	if (code)
+		snprintf(out, n, "%d", code);
+	else
+		snprintf(out, n, "-");
+}
+
+/*
+ * The one end record of a connection, whatever ended it (worded with no
+ * close word, so log readers do not take it for a second close), from the facts in
+ * c; it is logged as c's line unless server_wide (a refused connection has
+ * no id). code is the close code a client reports: the peer's close frame,
+ * else ours, else 1006 (no close frame either way); "-" when it never
+ * became a WebSocket.
+ */
+static void log_end(const struct wsd_conn *c, int server_wide, const char *how,
+		    const char *during, const char *stage, int64_t ms)
+{
+	char code[16], sent[16], rcvd[16];
+	int ws = c->http_status == 101;
+	enum wsd_sev sev = WSD_INFO;
+
+	if (!ws)
+		snprintf(code, sizeof code, "-");
+	else
+		fmt_code(code, sizeof code, c->code_received ? c->code_received
+				 : c->code_sent ? c->code_sent : 1006);
+	fmt_code(sent, sizeof sent, c->code_sent);
+	fmt_code(rcvd, sizeof rcvd, c->code_received);
+	if (!strcmp(how, "reset") || !strcmp(how, "timeout") || !strcmp(how, "limit") ||
+	    !strcmp(how, "abort") || !strcmp(how, "error"))
+		sev = WSD_WARNING;
+	wsd_log(server_wide ? NULL : c, sev, "connection end: how=%s%s%s stage=%s code=%s "
+		"sent=%s received=%s duration_ms=%lld bytes_in=%llu bytes_out=%llu "
+		"http_status=%d peer=%s", how, during ? " during=" : "", during ? during : "",
+		stage, code, sent, rcvd, (long long)ms, (unsigned long long)c->bytes_in,
+		(unsigned long long)c->bytes_out, c->http_status, c->peer);
 }
 
 static void conn_destroy(struct wsd_conn *c)
 {
+	log_end(c, 0, c->end_how ? c->end_how : "shutdown", c->end_during, stage_name(c),
+		wsd_now_ms() - c->accepted_ms);
 	hs_unlink(c);
 	list_del(L_BACKLOG, c);
 	srv.conns[c->fd] = NULL;
@@ -191,7 +278,7 @@ static void conn_events(struct wsd_conn *c)
 	ev.data.u64 = ev_key(c->fd, c->id);
 	if (epoll_ctl(srv.ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
 		wsd_log(c, WSD_ERROR, "epoll_ctl: %s", strerror(errno));
-		conn_kill(c);
+		conn_end(c, "error", NULL);
 		return;
 	}
 	c->events = want;
@@ -201,7 +288,7 @@ static void conn_events(struct wsd_conn *c)
 static void conn_flushed(struct wsd_conn *c)
 {
 	if (c->state == WSD_ST_FLUSH_CLOSE) {
-		conn_kill(c);
+		conn_end(c, c->http_status == 101 ? "clean" : "http", NULL);
 	} else if (c->state == WSD_ST_DRAIN && !c->shut_wr) {
 		/* FIN after our close frame; keep reading so unread input
 		 * cannot turn our close() into a RST that eats the frame. */
@@ -223,10 +310,11 @@ static void conn_flush(struct wsd_conn *c)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			/* The peer is gone: nothing left to say to it. */
-			conn_kill(c);
+			conn_end(c, sock_error_how(errno), "write");
 			return;
 		}
 		c->out_off += (size_t)n;
+		c->bytes_out += (uint64_t)n;
 	}
 	if (!pending(c)) {
 		buf_reset(&c->out);
@@ -254,7 +342,7 @@ static void conn_queue(struct wsd_conn *c, const void *p, size_t n)
 		return;
 	if (buf_add(&c->out, p, n) < 0) {
 		wsd_log(c, WSD_ERROR, "output buffer limit reached; dropping connection");
-		conn_kill(c);
+		conn_end(c, "limit", NULL);
 	}
 }
 
@@ -301,6 +389,7 @@ static void conn_send_close(struct wsd_conn *c, int code, const char *reason,
 		n = ws_close_build(pl, WS_CLOSE_INTERNAL, "Internal error", &d);
 	}
 	c->close_sent = 1;
+	c->code_sent = n >= 2 ? ((pl[0] << 8) | pl[1]) : WS_CLOSE_NO_STATUS;
 	c->state = next;
 	wsd_send_frame(c, WS_OP_CLOSE, pl, (size_t)n);
 	wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
@@ -320,7 +409,7 @@ void wsd_abort(struct wsd_conn *c)
 {
 	wsd_log(c, WSD_WARNING, "TCP connection closed without a close frame "
 		"(peer sees 1006) after %lldms", (long long)(wsd_now_ms() - c->opened_ms));
-	conn_kill(c);
+	conn_end(c, "abort", NULL);
 }
 
 /* The peer broke the protocol: close frame with code, then FIN, then drop. */
@@ -344,6 +433,7 @@ static void http_reply(struct wsd_conn *c, int status, const char *body, enum ws
 	wsd_log(c, sev, "%s - \"%s\" %d %s", c->peer, c->path[0] ? c->path : "-", status,
 		status == 101 ? "" : body);
 	ws_hs_error_build(&c->out, status, body);
+	c->http_status = status;
 	c->state = WSD_ST_FLUSH_CLOSE;
 	wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
 	conn_flush(c);
@@ -363,10 +453,12 @@ static void peer_close(struct wsd_conn *c, const unsigned char *p, size_t n)
 	if (c->state == WSD_ST_CLOSING) {
 		/* Handshake complete: the server closes TCP first (RFC 6455 §7.1.1). */
 		log_close(c, WSD_INFO, "received (handshake complete)", code, reason, rlen);
-		conn_kill(c);
+		c->code_received = code;
+		conn_end(c, "clean", NULL);
 		return;
 	}
 	log_close(c, WSD_INFO, "received", code, reason, rlen);
+	c->code_received = code;
 	{
 		unsigned char pl[WS_CONTROL_MAX];
 		size_t k = 0;
@@ -379,6 +471,7 @@ static void peer_close(struct wsd_conn *c, const unsigned char *p, size_t n)
 			k = 2 + rlen;
 		}
 		c->close_sent = 1;
+		c->code_sent = code;
 		c->state = WSD_ST_FLUSH_CLOSE;
 		/* A peer that never reads our reply must not pin the connection. */
 		wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
@@ -438,6 +531,45 @@ static size_t ws_input(struct wsd_conn *c, unsigned char *p, size_t n, int *budg
 	return n;
 }
 
+/* The supported list as "a, b" for logs. */
+static void supported_list(char *out, size_t cap)
+{
+	size_t i, k = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < wsd_cfg.n_subprotocols && k < cap; i++)
+		k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? ", " : "",
+				      wsd_cfg.subprotocols[i]);
+}
+
+/*
+ * RFC 6455 §4.2.2: answer the first offered subprotocol we support; none
+ * answered when none matches, unless one is required: then 400, with both
+ * lists in the log. -1 when the request was refused.
+ */
+static int pick_subprotocol(struct wsd_conn *c, const struct ws_hs_request *req)
+{
+	char sup[WSD_SUBPROTOCOLS_MAX * (WSD_SUBPROTOCOL_LEN + 2)], why[1400];
+	int i;
+
+	if (!wsd_cfg.n_subprotocols)
+		return 0;
+	i = ws_hs_subprotocol_pick(req->protocols, wsd_cfg.subprotocols, wsd_cfg.n_subprotocols);
+	if (i >= 0) {
+		snprintf(c->subprotocol, sizeof c->subprotocol, "%s", wsd_cfg.subprotocols[i]);
+		wsd_log(c, WSD_INFO, "WebSocket subprotocol %s chosen (offered: %s%s)",
+			c->subprotocol, req->protocols, req->protocols_cut ? ", ..." : "");
+		return 0;
+	}
+	if (!wsd_cfg.require_subprotocol)
+		return 0;
+	supported_list(sup, sizeof sup);
+	snprintf(why, sizeof why, "no supported WebSocket subprotocol: offered [%s%s], "
+		 "supported [%s]", req->protocols, req->protocols_cut ? ", ..." : "", sup);
+	http_reply(c, 400, why, WSD_WARNING);
+	return -1;
+}
+
 /* Request bytes; once upgraded, the bytes after the request (the client's
  * first frames, in c->hs and past it in p) are left in c->in. */
 static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
@@ -473,6 +605,7 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
 			 body.len, body.p ? body.p : "");
 		buf_free(&body);
+		c->http_status = 200;
 		c->state = WSD_ST_FLUSH_CLOSE;
 		wsd_set_timer(c, &c->t_close, wsd_now_ms() + WSD_CLOSE_TIMEOUT_MS);
 		conn_flush(c);
@@ -482,8 +615,11 @@ static void hs_input(struct wsd_conn *c, unsigned char *p, size_t n)
 		http_reply(c, status, d.msg, WSD_WARNING);
 		return;
 	}
+	if (pick_subprotocol(c, &req) < 0)
+		return;
 	hs_unlink(c);
-	ws_hs_response_build(&c->out, req.key);
+	ws_hs_response_build_proto(&c->out, req.key, c->subprotocol[0] ? c->subprotocol : NULL);
+	c->http_status = 101;
 	c->e2e_header = req.e2e_header;
 	c->state = WSD_ST_OPEN;
 	c->opened_ms = c->last_rx_ms = wsd_now_ms();
@@ -536,7 +672,7 @@ static void conn_readable(struct wsd_conn *c)
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			conn_kill(c);
+			conn_end(c, sock_error_how(errno), "read");
 		return;
 	}
 	if (n == 0) {
@@ -544,9 +680,10 @@ static void conn_readable(struct wsd_conn *c)
 			wsd_log(c, WSD_INFO, "WebSocket client went away without a close "
 				"frame (1006) after %lldms",
 				(long long)(wsd_now_ms() - c->opened_ms));
-		conn_kill(c);
+		conn_end(c, "eof", "read");
 		return;
 	}
+	c->bytes_in += (uint64_t)n;
 	c->last_rx_ms = wsd_now_ms();
 	switch (c->state) {
 	case WSD_ST_HANDSHAKE:
@@ -581,7 +718,7 @@ static void conn_timers(struct wsd_conn *c, int64_t now)
 			wsd_log(c, WSD_WARNING, "client is not reading: %zu bytes unsent and none "
 				"taken for %ldms; dropping the connection", pending(c),
 				wsd_cfg.write_timeout_ms);
-			conn_kill(c);
+			conn_end(c, "timeout", "write");
 			return;
 		}
 	}
@@ -599,6 +736,7 @@ static void conn_timers(struct wsd_conn *c, int64_t now)
 	if (c->t_handshake && now >= c->t_handshake && c->state == WSD_ST_HANDSHAKE) {
 		c->t_handshake = 0;
 		snprintf(c->path, sizeof c->path, "-");
+		c->end_how = "timeout";
 		http_reply(c, 408, "handshake timed out", WSD_WARNING);
 		return;
 	}
@@ -607,7 +745,7 @@ static void conn_timers(struct wsd_conn *c, int64_t now)
 	     c->state == WSD_ST_FLUSH_CLOSE)) {
 		wsd_log(c, WSD_WARNING, "close handshake timed out after %dms; closing TCP",
 			WSD_CLOSE_TIMEOUT_MS);
-		conn_kill(c);
+		conn_end(c, "timeout", NULL);
 		return;
 	}
 	if (c->t_fault && now >= c->t_fault && c->state == WSD_ST_OPEN) {
@@ -676,9 +814,10 @@ static int make_room(void)
 	if (!old)
 		return 0;
 	snprintf(old->path, sizeof old->path, "-");
+	old->end_how = "limit";
 	http_reply(old, 503, "connection limit reached; unfinished request dropped for a "
 		   "newer client", WSD_WARNING);
-	conn_kill(old);
+	conn_end(old, "limit", NULL);
 	conn_destroy(old);
 	return 1;
 }
@@ -689,13 +828,25 @@ static int make_room(void)
 static void refuse(int fd, const char *peer)
 {
 	struct buf b = BUF_INIT(1024);
+	uint64_t out = 0;
 	ssize_t r;
 
-	wsd_log(NULL, WSD_WARNING, "%s - connection limit (%zu) reached, all past their "
-		"handshake: 503", peer, srv.max_conns);
+	/* worded as websockets' server words a refused upgrade, so readers
+	 * take it for the 503 it is */
+	wsd_log(NULL, WSD_WARNING, "%s - connection rejected (503 Service Unavailable): "
+		"connection limit (%zu) reached, all past their handshake", peer, srv.max_conns);
 	if (ws_hs_error_build(&b, 503, "connection limit reached") == 0) {
 		r = send(fd, b.p, b.len, MSG_NOSIGNAL);
-		(void)r;
+		out = r > 0 ? (uint64_t)r : 0;
+	}
+	{
+		struct wsd_conn facts;
+
+		memset(&facts, 0, sizeof facts);
+		facts.http_status = 503;
+		facts.bytes_out = out;
+		snprintf(facts.peer, sizeof facts.peer, "%s", peer);
+		log_end(&facts, 1, "limit", NULL, "http", 0);
 	}
 	buf_free(&b);
 	shutdown(fd, SHUT_WR);
@@ -769,7 +920,7 @@ static void accept_clients(void)
 		c->msg.max = wsd_cfg.max_message;
 		/* a read, plus the request buffer's tail when the handshake ends */
 		c->in.max = WSD_READ_CHUNK + WS_HS_MAX;
-		c->opened_ms = c->last_rx_ms = wsd_now_ms();
+		c->accepted_ms = c->opened_ms = c->last_rx_ms = wsd_now_ms();
 		memset(&ev, 0, sizeof ev);
 		ev.events = EPOLLIN;
 		ev.data.u64 = ev_key(fd, c->id);
@@ -812,7 +963,7 @@ static void begin_shutdown(int sig)
 		if (c->state == WSD_ST_OPEN)
 			wsd_close(c, WS_CLOSE_GOING_AWAY, "Server shutting down");
 		else if (c->state == WSD_ST_HANDSHAKE)
-			conn_kill(c);
+			conn_end(c, "shutdown", NULL);
 		if (c->dead)
 			conn_destroy(c);
 	}
@@ -984,7 +1135,7 @@ int wsd_serve(void)
 			if (!c || (uint32_t)c->id != (uint32_t)(evs[i].data.u64 >> 32))
 				continue;
 			if (evs[i].events & (EPOLLERR | EPOLLHUP) && !(evs[i].events & EPOLLIN))
-				conn_kill(c);
+				conn_end(c, sock_error(c), NULL);
 			if (!c->dead && (evs[i].events & EPOLLOUT))
 				conn_flush(c);
 			if (!c->dead && (evs[i].events & EPOLLIN))

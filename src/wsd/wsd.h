@@ -10,7 +10,7 @@
 
 /*
  * logwhy-wsd: the WebSocket server under test. One epoll loop (server.c),
- * the application protocol and the seeds' faults (app.c), Cloud Run style
+ * the application protocol and each --fault (app.c), Cloud Run style
  * logging (log.c), options (main.c). Connections are owned by server.c.
  */
 
@@ -22,6 +22,9 @@ enum wsd_fault {
 	WSD_FAULT_E2E_ENV,
 	WSD_FAULT_ABORT,
 };
+
+#define WSD_SUBPROTOCOLS_MAX 16
+#define WSD_SUBPROTOCOL_LEN 64        /* longest name, with its NUL */
 
 enum wsd_log_format {
 	WSD_LOG_JSON = 0,   /* Cloud Run structured JSON on stdout */
@@ -42,6 +45,9 @@ struct wsd_config {
 	long idle_timeout_ms;         /* 0 = never */
 	long write_timeout_ms;        /* drop a peer whose unsent output stalls this long */
 	long max_connections;         /* past it: evict the oldest handshake, else 503 */
+	const char *subprotocols[WSD_SUBPROTOCOLS_MAX];   /* --subprotocol, in order */
+	size_t n_subprotocols;
+	int require_subprotocol;      /* refuse (400) a client offering none of them */
 	int e2e_env;                  /* E2E variables found in our environment */
 	char e2e_env_desc[256];       /* which variables, for the detection log */
 };
@@ -74,6 +80,7 @@ struct wsd_conn {
 	size_t hs_len;
 	int e2e_header;
 	char path[128];
+	char subprotocol[WSD_SUBPROTOCOL_LEN];   /* answered in the 101, "" for none */
 	struct buf out;               /* bytes not yet sent, from out_off */
 	size_t out_off;
 	unsigned events;              /* epoll events registered */
@@ -94,6 +101,13 @@ struct wsd_conn {
 	int close_sent;
 	int shut_wr;
 	unsigned long long runs;      /* chat runs, for run ids */
+	/* for the end record (server.c), one per connection */
+	int64_t accepted_ms;
+	uint64_t bytes_in, bytes_out;
+	int http_status;              /* what we answered: 101, 200, 4xx, 503; 0 none */
+	int code_sent, code_received; /* close frames: their codes (1005 empty); 0 none */
+	const char *end_how;          /* the first reason given for the end, NULL yet */
+	const char *end_during;       /* "read", "write" or NULL */
 };
 
 extern struct wsd_config wsd_cfg;

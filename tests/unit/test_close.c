@@ -87,6 +87,17 @@ static const struct row rows[] = {
 	  0, 1, 1006, "", UNK, 0, -1, 0, "websockets" },
 	{ "websockets.exceptions.ConnectionClosedError: code = 1011 (unexpected error), reason = Internal error",
 	  0, 1, 1011, "Internal error", UNK, -1, -1, 0, "websockets" },
+	/* the websockets CLI, python3 -m websockets 10.4 (print_over_input(f"Connection
+	 * closed: {close_status}.") in src/websockets/__main__.py,
+	 * https://github.com/python-websockets/websockets/blob/10.4/src/websockets/__main__.py),
+	 * as captured from a terminal: ESC [K before the text */
+	{ "Connection closed: 1011 (unexpected error) Service unavailable.",
+	  0, 1, 1011, "Service unavailable", UNK, -1, -1, 0, "websockets" },
+	{ "\x1b[KConnection closed: 1006 (connection closed abnormally [internal]).",
+	  0, 1, 1006, "", UNK, 0, -1, 0, "websockets" },
+	{ "Connection closed: 1000 (OK) done. .", 0, 1, 1000, "done.", UNK, -1, -1, 0, "websockets" },
+	{ "Connection closed: 1011 (unexpected error) no full stop", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
+	{ "Connection closed: see the runbook.", 0, 0, 0, "", UNK, -1, -1, 0, NULL },
 	/* handshake refused */
 	{ "server rejected WebSocket connection: HTTP 500", 0, 1, 0, "", UNK, 0, -1, 500, "websockets" },
 	{ "websockets.exceptions.InvalidStatusCode: server rejected WebSocket connection: HTTP 403",

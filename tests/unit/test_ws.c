@@ -155,6 +155,30 @@ Test(ws_handshake, too_large_is_431)
 	cr_assert_eq(status, 431);
 }
 
+Test(ws_handshake, subprotocols)
+{
+	/* RFC 6455 §4.2.2: the client's order decides; names are exact. */
+	static const char raw[] = "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+				  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+				  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: x, graphql-ws\r\n"
+				  "Sec-WebSocket-Protocol:  ,chat \r\n\r\n";
+	const char *sup[] = { "chat", "graphql-ws" }, *caps[] = { "Chat" };
+	struct buf resp = BUF_INIT(8192);
+	struct ws_hs_request req;
+	struct diag d;
+	int status;
+
+	cr_assert_eq(ws_hs_request_parse(raw, sizeof raw - 1, WS_HS_MAX, &req, &status, &d), 1);
+	cr_assert_str_eq(req.protocols, "x, graphql-ws, chat");
+	cr_assert_eq(ws_hs_subprotocol_pick(req.protocols, sup, 2), 1);
+	cr_assert_eq(ws_hs_subprotocol_pick(req.protocols, caps, 1), -1);
+	cr_assert_eq(ws_hs_subprotocol_pick("", sup, 2), -1);
+	cr_assert_eq(ws_hs_subprotocol_pick("chatty, chat", sup, 2), 0);
+	cr_assert_eq(ws_hs_response_build_proto(&resp, req.key, "graphql-ws"), 0);
+	cr_assert(strstr(resp.p, "\r\nSec-WebSocket-Protocol: graphql-ws\r\n\r\n"));
+	buf_free(&resp);
+}
+
 Test(ws_handshake, client_roundtrip)
 {
 	struct buf b = BUF_INIT(8192), resp = BUF_INIT(8192);
