@@ -46,6 +46,7 @@ _logwhy() {
 		case $prev in
 		--output|-o) COMPREPLY=($(compgen -W 'text json sarif junit github' -- "$cur")); return ;;
 		--fail-on) COMPREPLY=($(compgen -W 'error warning info never' -- "$cur")); return ;;
+		--severity) return ;;
 		--threads) return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--input-format) COMPREPLY=($(compgen -W 'auto json ndjson jsonl yaml text kubectl docker cri compose cloudfoundry journald syslog gunicorn cloudwatch otlp datadog azure' -- "$cur")); return ;;
@@ -55,7 +56,7 @@ _logwhy() {
 		--until) return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --follow -f --threads --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '--output -o --fail-on --severity --follow -f --threads --rules --input-format --color --max-record --since --until --output-file --quiet -q --version -V --help -h' -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null
 		;;
 	patterns)

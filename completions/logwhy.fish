@@ -40,6 +40,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from merge' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s o -l output -x -a 'text json sarif junit github'
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l fail-on -x -a 'error warning info never'
+complete -c logwhy -n '__fish_seen_subcommand_from lint' -l severity -x
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -s f -l follow
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l threads -x
 complete -c logwhy -n '__fish_seen_subcommand_from lint' -l rules -r -F

@@ -30,7 +30,9 @@ static const char redact_rule[] =
 	"redact:\n"
 	"  - { pattern: 'acct-\\d{6}', kind: account }\n"
 	"  - pattern: '[\\w.+-]+@[\\w-]+\\.[\\w.]+'\n"
-	"    kind: email\n";
+	"    kind: email\n"
+	"  - pattern: '://[^\\s/@:]*:(?<secret>[^\\s/@]*)@'\n"
+	"    kind: url-password\n";
 
 static struct sanitize_pattern pats[RULE_MAX_REDACT];
 static size_t npats;
@@ -52,6 +54,7 @@ static void load_patterns(void)
 		for (j = 0; j < rs->rules[i]->nredact && npats < RULE_MAX_REDACT; j++) {
 			pats[npats].kind = rs->rules[i]->redact[j].kind;
 			pats[npats].code = rs->rules[i]->redact[j].code;
+			pats[npats].secret_group = rs->rules[i]->redact[j].secret_group;
 			npats++;
 		}
 }
@@ -121,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	so.npatterns = npats;
 	so.max_record = (sel & 32) ? 512 : 0;
 	fo.format = (enum input_format)((sel >> 3) & 3);
+	fo.keep_partial = (sel & 64) != 0;
 	fo.max_record = so.max_record;
 	fo.warn = fuzz_warn();
 

@@ -150,6 +150,18 @@ void cli_progress_pause(void);
  * thread; output must not change (tests/fastpath.test.sh). */
 int cli_no_fastpath(void);
 
+/*
+ * The redactions of a ruleset for a sanitizer: its `redact:` patterns in
+ * rule order, and their prefilter (with the built-ins' literals; NULL with
+ * LOGWHY_NO_FASTPATH=1 or when a pattern has no literal). Fills o->patterns,
+ * o->prefilter and o->may_match; cli_redact_free releases them. -1 out of
+ * memory (printed).
+ */
+struct sanitize_opts;
+struct prefilter;
+int cli_redact_init(struct sanitize_opts *o, const struct ruleset *rs, struct prefilter **pf);
+void cli_redact_free(struct sanitize_opts *o, struct prefilter *pf);
+
 int cmd_triage(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

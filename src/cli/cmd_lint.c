@@ -4,14 +4,20 @@
 
 #include "cli/cli.h"
 #include "emit/emit.h"
+#include "rules/prefilter.h"
+#include "sanitize/sanitize.h"
 
-enum { OPT_OUTPUT = 100, OPT_FAIL_ON };
+enum { OPT_OUTPUT = 100, OPT_FAIL_ON, OPT_SEVERITY };
+
+#define LINT_MAX_SEVERITY 64   /* --severity options */
 
 static const struct opt lint_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|sarif|junit|github",
 	  "findings as text (file:line: severity: rule-id: message), json (one object per line), sarif, junit or github", OPT_OUTPUT },
 	{ "fail-on", 0, "LEVEL", "error|warning|info|never",
 	  "exit 1 when a finding is at or above LEVEL (default error)", OPT_FAIL_ON },
+	{ "severity", 0, "RULE=LEVEL", NULL,
+	  "report RULE's findings at LEVEL (error, warning, info; never: not at all), e.g. security.secret-in-log=error; repeatable", OPT_SEVERITY },
 	OPT_COMMON_FOLLOW,
 	OPT_COMMON_THREADS,
 	OPT_COMMON_READING,
@@ -39,6 +45,9 @@ struct lint_args {
 	struct buf msg;
 	struct warn_sink warn;     /* lint_warn */
 	struct warn_sink print;    /* stderr */
+	struct sanitizer *redactor;   /* the reports show records with their secrets redacted */
+	const char *severity[LINT_MAX_SEVERITY];   /* --severity RULE=LEVEL, borrowed from argv */
+	int nseverity;
 };
 
 /* A warning goes to stderr and into the report (SARIF keeps them). */
@@ -64,8 +73,48 @@ static int lint_option(void *ctx, int id, const char *value)
 	case OPT_FAIL_ON:
 		a->fail_on = (enum level)level_parse(value);
 		return 0;
+	case OPT_SEVERITY: {
+		const char *eq = strchr(value, '=');
+
+		if (!eq || eq == value || level_parse(eq + 1) < 0) {
+			cli_errorf("--severity: expected RULE=LEVEL (error, warning, info or never), not '%s'", value);
+			return 1;
+		}
+		if (a->nseverity == LINT_MAX_SEVERITY) {
+			cli_errorf("--severity: at most %d", LINT_MAX_SEVERITY);
+			return 1;
+		}
+		a->severity[a->nseverity++] = value;
+		return 0;
+	}
 	}
 	return 1;
+}
+
+/* --severity: the rules' levels as asked. -1 (printed) for an unknown rule. */
+static int set_severity(struct lint_args *a, struct ruleset *rs)
+{
+	int i;
+
+	for (i = 0; i < a->nseverity; i++) {
+		const char *v = a->severity[i], *eq = strchr(v, '=');
+		char id[256];
+		struct rule *r;
+
+		if ((size_t)(eq - v) >= sizeof id) {
+			cli_errorf("--severity: no rule '%.*s'", (int)(eq - v), v);
+			return -1;
+		}
+		memcpy(id, v, (size_t)(eq - v));
+		id[eq - v] = '\0';
+		r = (struct rule *)ruleset_find(rs, id);
+		if (!r) {
+			cli_errorf("--severity: no rule '%s'", id);
+			return -1;
+		}
+		r->level = (enum level)level_parse(eq + 1);
+	}
+	return 0;
 }
 
 /* One finding per rule that matches the event. */
@@ -79,13 +128,30 @@ static int lint_event(void *ctx, struct event *ev, int input)
 	for (i = 0; i < a->rs->n; i++) {
 		const struct rule *r = a->rs->rules[i];
 		struct finding f;
+		struct event shown;
 
-		if (!rule_match(r, ev, &a->m, &a->warn))
+		if (r->level == LEVEL_NEVER || !rule_match(r, ev, &a->m, &a->warn))
 			continue;
 		buf_reset(&a->msg);
 		rule_render(r->message, ev, &a->m, &a->msg);
 		f.rule = r;
 		f.ev = ev;
+		if (a->redactor && ev->text) {
+			const char *t;
+			size_t tn;
+			int red = sanitize_redact_text(a->redactor, ev->text, ev->text_len, &t, &tn);
+
+			if (red < 0)
+				return -1;
+			if (red) {
+				/* a shallow copy that shows the redacted text
+				 * (the emitters print text, not msg) */
+				shown = *ev;
+				shown.text = t;
+				shown.text_len = tn;
+				f.ev = &shown;
+			}
+		}
 		f.m = &a->m;
 		f.message = a->msg.p ? a->msg.p : "";
 		if (emitter_finding(a->em, &f) < 0)
@@ -103,6 +169,8 @@ int cmd_lint(int argc, char **argv)
 	struct lint_args a;
 	struct ruleset *rs;
 	struct emit_opts eo = { 0 };
+	struct sanitize_opts so;
+	struct prefilter *pf = NULL;
 	int npos, rc, i, bad = 0, nin;
 	char **in;
 	enum level worst = LEVEL_NEVER;
@@ -122,7 +190,20 @@ int cmd_lint(int argc, char **argv)
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
+	memset(&so, 0, sizeof so);
+	if (set_severity(&a, rs) < 0 || cli_redact_init(&so, rs, &pf) < 0) {
+		ruleset_free(rs);
+		return 2;
+	}
+	if (!(a.redactor = sanitizer_new(&so))) {
+		cli_errorf("out of memory");
+		cli_redact_free(&so, pf);
+		ruleset_free(rs);
+		return 2;
+	}
 	if (cli_inputs_expand(&a.c, argv + 1, npos, &in, &nin, &bad) < 0) {
+		sanitizer_free(a.redactor);
+		cli_redact_free(&so, pf);
 		ruleset_free(rs);
 		return 2;
 	}
@@ -138,6 +219,8 @@ int cmd_lint(int argc, char **argv)
 	if (!a.em) {
 		cli_errorf("out of memory");
 		cli_inputs_free(in);
+		sanitizer_free(a.redactor);
+		cli_redact_free(&so, pf);
 		ruleset_free(rs);
 		return 2;
 	}
@@ -159,6 +242,8 @@ int cmd_lint(int argc, char **argv)
 	match_clear(&a.m);
 	buf_free(&a.msg);
 	cli_inputs_free(in);
+	sanitizer_free(a.redactor);
+	cli_redact_free(&so, pf);
 	ruleset_free(rs);
 
 	for (i = LEVEL_INFO; i <= LEVEL_ERROR; i++)

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "read/frame.h"
 #include "read/source.h"
+#include "rules/prefilter.h"
 #include "sanitize/sanitize.h"
 #include "util/term.h"
 
@@ -56,9 +57,17 @@ static const struct cmd_spec sanitize_spec = {
 	"  fields named like secrets (password, passwd, secret, token, api_key,\n"
 	"  authorization, cookie, *_secret, *_token, *_key, *_password; not\n"
 	"  identifiers such as idempotency_key, cache_key, public_key, page_token),\n"
-	"  and the `redact:` patterns of the loaded rules.\n"
+	"  and the `redact:` patterns of the loaded rules, each with its KIND (the\n"
+	"  shipped rules/secrets.yml: url-password, aws-access-key, github-token,\n"
+	"  private-key, password, secret, ...); a pattern's 'secret' group limits the\n"
+	"  redaction to that part (postgres://app:[REDACTED:url-password]@db/prod).\n"
+	"  The body lines of a PEM private key that follow its BEGIN line in a text\n"
+	"  log are redacted too. Records holding none of the patterns' literals are\n"
+	"  not searched.\n"
 	"Records over --max-record (default 8 MiB) are cut: the kept bytes become the\n"
-	"message and \"logwhy_truncated\": N says how many bytes were cut.\n"
+	"message and \"logwhy_truncated\": N says how many bytes were cut. What was\n"
+	"read of a JSON value the input ends inside (the last element of a cut\n"
+	"array too) becomes the message, marked \"logwhy_incomplete\": true.\n"
 	"Output is flushed per line when the input is a pipe or terminal.\n"
 	"Exit status: 0 ok (or nothing to change with --check), 1 --check found\n"
 	"records to change, 2 usage, input or rule error.\n",
@@ -166,7 +175,62 @@ static int interactive(const char *path)
 struct totals {
 	unsigned long long records, changed;
 	unsigned long long count[SAN_NKINDS];
+	unsigned long long *kcount;       /* by sanitizer_kind */
+	unsigned long long *kscratch;     /* one record's, for put_kinds */
 };
+
+/*
+ * The kinds of one record (or of the run), as names: the fixed kinds, with
+ * "redacted-rule" split into "redacted-KIND" per pattern kind. A pattern
+ * kind named like a built-in one (jwt, bearer, private-key) is the same
+ * name, listed once.
+ */
+static void put_kinds(FILE *fp, const struct sanitizer *z, const unsigned long long *count,
+		      const unsigned long long *kcount, int table)
+{
+	const char *sep = "";
+	size_t k, j;
+
+	for (k = 0; k < SAN_NKINDS; k++) {
+		const char *name = sanitize_kind_name((enum sanitize_kind)k);
+		unsigned long long c = count[k];
+
+		if (k == SAN_REDACTED_RULE)
+			continue;
+		for (j = 0; j < sanitizer_nkinds(z); j++)
+			if (!strncmp(name, "redacted-", 9) && !strcmp(name + 9, sanitizer_kind(z, j)))
+				c += kcount[j];
+		if (!c)
+			continue;
+		if (table)
+			fprintf(fp, "logwhy:   %-16s %llu\n", name, c);
+		else
+			fprintf(fp, "%s%s", sep, name);
+		sep = ",";
+	}
+	for (j = 0; j < sanitizer_nkinds(z); j++) {
+		const char *kind = sanitizer_kind(z, j);
+
+		if (!kcount[j])
+			continue;
+		for (k = 0; k < SAN_NKINDS; k++) {
+			const char *name = sanitize_kind_name((enum sanitize_kind)k);
+
+			if (k != SAN_REDACTED_RULE && !strncmp(name, "redacted-", 9) &&
+			    !strcmp(name + 9, kind))
+				break;
+		}
+		if (k < SAN_NKINDS)
+			continue;   /* listed with the built-in kind */
+		if (table)
+			fprintf(fp, "logwhy:   redacted-%-7s %llu\n", kind, kcount[j]);
+		else
+			fprintf(fp, "%sredacted-%s", sep, kind);
+		sep = ",";
+	}
+	if (!table && !*sep)
+		fputs("rewritten", fp);
+}
 
 /* -1: the input could not be read (error printed); -2: write error. */
 static int sanitize_input(const char *path, struct sanitize_args *a, struct sanitizer *z,
@@ -185,6 +249,7 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 	memset(&fo, 0, sizeof fo);
 	fo.format = a->c.format;
 	fo.max_record = a->c.max_record;
+	fo.keep_partial = 1;   /* nothing read is lost: a cut array's last element too */
 	fo.warn = &(struct warn_sink){ cut_warn, &cs };
 	src = source_open(path, fo.warn, &d);
 	if (!src) {
@@ -200,7 +265,7 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 	while ((rc = framer_next(f, &rec, &d)) == 1) {
 		struct sanitize_result res;
 		const char *line;
-		size_t len, cut = 0;
+		size_t len, cut = 0, j;
 		int k;
 
 		if (rec->truncated)
@@ -215,20 +280,20 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 			t->changed++;
 		for (k = 0; k < SAN_NKINDS; k++)
 			t->count[k] += res.count[k];
+		for (j = 0; j < res.nkind; j++)
+			t->kcount[j] += res.kind_count[j];
 		if (a->check) {
 			if (res.changed && !a->c.quiet) {
-				const char *sep = "";
+				unsigned long long c[SAN_NKINDS], *kc = t->kscratch;
 
+				for (k = 0; k < SAN_NKINDS; k++)
+					c[k] = res.count[k];
+				for (j = 0; j < res.nkind; j++)
+					kc[j] = res.kind_count[j];
 				/* a file name can carry an escape sequence too */
 				term_put(stderr, rec->source, strlen(rec->source));
 				fprintf(stderr, ":%ld: ", rec->line);
-				for (k = 0; k < SAN_NKINDS; k++)
-					if (res.count[k]) {
-						fprintf(stderr, "%s%s", sep, sanitize_kind_name((enum sanitize_kind)k));
-						sep = ",";
-					}
-				if (!*sep)
-					fputs("rewritten", stderr);
+				put_kinds(stderr, z, c, kc, 0);
 				fputc('\n', stderr);
 			}
 			continue;
@@ -245,28 +310,81 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 	return rc < 0 ? rc : 0;
 }
 
-static void print_counts(const struct totals *t)
+static void print_counts(const struct totals *t, const struct sanitizer *z)
 {
-	int k;
-
 	fprintf(stderr, "logwhy: %llu records, %llu rewritten, %llu unchanged\n",
 		t->records, t->changed, t->records - t->changed);
-	for (k = 0; k < SAN_NKINDS; k++)
-		if (t->count[k])
-			fprintf(stderr, "logwhy:   %-16s %llu\n",
-				sanitize_kind_name((enum sanitize_kind)k), t->count[k]);
+	put_kinds(stderr, z, t->count, t->kcount, 1);
+}
+
+/* NULL when some pattern has no literal to look for (or out of memory):
+ * then every record is searched. */
+static struct prefilter *redact_prefilter(const struct ruleset *rs, size_t np)
+{
+	const char **pat = calloc(np + 1, sizeof *pat);
+	size_t *len = calloc(np + 1, sizeof *len), i, j, k = 0;
+	struct prefilter *pf = NULL;
+
+	if (pat && len) {
+		for (i = 0; i < rs->n; i++)
+			for (j = 0; j < rs->rules[i]->nredact; j++) {
+				pat[k] = rs->rules[i]->redact[j].src;
+				len[k++] = rs->rules[i]->redact[j].srclen;
+			}
+		pf = prefilter_build_patterns(pat, len, k, sanitize_builtin_literals);
+	}
+	free(pat);
+	free(len);
+	return pf;
+}
+
+int cli_redact_init(struct sanitize_opts *o, const struct ruleset *rs, struct prefilter **pf)
+{
+	struct sanitize_pattern *pats = NULL;
+	size_t np = 0, i, j;
+
+	*pf = NULL;
+	for (i = 0; i < rs->n; i++)
+		np += rs->rules[i]->nredact;
+	if (np && !(pats = calloc(np, sizeof *pats))) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	np = 0;
+	for (i = 0; i < rs->n; i++)
+		for (j = 0; j < rs->rules[i]->nredact; j++) {
+			pats[np].kind = rs->rules[i]->redact[j].kind;
+			pats[np].code = rs->rules[i]->redact[j].code;
+			pats[np].secret_group = rs->rules[i]->redact[j].secret_group;
+			np++;
+		}
+	o->patterns = pats;
+	o->npatterns = np;
+	/* a record with none of the redactions' literals is not searched */
+	if (!cli_no_fastpath() && (*pf = redact_prefilter(rs, np))) {
+		o->prefilter = *pf;
+		o->may_match = prefilter_may_match;
+	}
+	return 0;
+}
+
+void cli_redact_free(struct sanitize_opts *o, struct prefilter *pf)
+{
+	prefilter_free(pf);
+	free((void *)o->patterns);
+	o->patterns = NULL;
+	o->npatterns = 0;
 }
 
 int cmd_sanitize(int argc, char **argv)
 {
 	struct sanitize_args a;
 	struct sanitize_opts so;
-	struct sanitize_pattern *pats = NULL;
+	struct prefilter *pf = NULL;
 	struct totals t;
 	struct ruleset *rs;
 	struct sanitizer *z;
 	char **inputs;
-	size_t np = 0, i, j;
 	int npos, rc, k, bad = 0;
 
 	memset(&a, 0, sizeof a);
@@ -283,35 +401,28 @@ int cmd_sanitize(int argc, char **argv)
 	rs = cli_load_rules(&a.c);
 	if (!rs)
 		return 2;
-	for (i = 0; i < rs->n; i++)
-		np += rs->rules[i]->nredact;
-	if (np && !(pats = calloc(np, sizeof *pats))) {
-		cli_errorf("out of memory");
-		ruleset_free(rs);
-		return 2;
-	}
-	np = 0;
-	for (i = 0; i < rs->n; i++)
-		for (j = 0; j < rs->rules[i]->nredact; j++) {
-			pats[np].kind = rs->rules[i]->redact[j].kind;
-			pats[np].code = rs->rules[i]->redact[j].code;
-			np++;
-		}
 	memset(&so, 0, sizeof so);
 	so.enum_style = (enum sanitize_enum)a.enum_style;
 	so.no_redact = a.no_redact;
-	so.patterns = pats;
-	so.npatterns = np;
+	if (!a.no_redact && cli_redact_init(&so, rs, &pf) < 0) {
+		ruleset_free(rs);
+		return 2;
+	}
 	so.max_record = a.c.max_record;
 	z = sanitizer_new(&so);
 	if (!z) {
 		cli_errorf("out of memory");
-		free(pats);
+		cli_redact_free(&so, pf);
 		ruleset_free(rs);
 		return 2;
 	}
 
-	if (cli_inputs_expand(&a.c, argv + 1, npos, &inputs, &npos, &bad) < 0)
+	t.kcount = calloc(sanitizer_nkinds(z) + 1, sizeof *t.kcount);
+	t.kscratch = calloc(sanitizer_nkinds(z) + 1, sizeof *t.kscratch);
+	inputs = NULL;
+	if (!t.kcount || !t.kscratch)
+		cli_errorf("out of memory");
+	else if (cli_inputs_expand(&a.c, argv + 1, npos, &inputs, &npos, &bad) < 0)
 		inputs = NULL;
 	for (k = 0; inputs && k < npos; k++) {
 		rc = sanitize_input(inputs[k], &a, z, &t);
@@ -327,9 +438,11 @@ int cmd_sanitize(int argc, char **argv)
 		bad = 1;
 	cli_inputs_free(inputs);
 	if (a.c.verbose && !a.c.quiet)
-		print_counts(&t);
+		print_counts(&t, z);
+	free(t.kcount);
+	free(t.kscratch);
 	sanitizer_free(z);
-	free(pats);
+	cli_redact_free(&so, pf);
 	ruleset_free(rs);
 	if (bad)
 		return 2;

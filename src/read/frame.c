@@ -84,6 +84,7 @@ struct framer {
 
 	enum jtop jtop;
 	int jarr;               /* inside a top-level array */
+	int keep_partial;       /* framer_opts.keep_partial */
 	long jarr_kept;
 	struct jvalue jv;
 
@@ -189,6 +190,7 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 		f->pause_ms = o->pause_ms;
 	if (o && o->warn)
 		f->warn = *o->warn;
+	f->keep_partial = o && o->keep_partial;
 	f->line = 1;
 	f->rec.max = f->max;
 	f->blk.max = f->max;
@@ -363,6 +365,7 @@ static int emit(struct framer *f, struct buf *b, int rel, long line,
 	f->out.json = NULL;
 	f->out.truncated = cut ? 1 : 0;
 	f->out.joined = joined ? 1 : 0;
+	f->out.incomplete = 0;
 	f->out.format = (int)f->fmt;
 	f->out.year = 0;
 	f->release |= rel;
@@ -842,23 +845,27 @@ static void eof_place(const struct framer *f, long *line, long *col)
 	}
 }
 
-static void array_cut(struct framer *f, int at_eof)
+/* keep: the cut-off element is handed out next (framer_opts.keep_partial),
+ * so f->rec is left alone. */
+static void array_cut(struct framer *f, int at_eof, int keep)
 {
 	long line = f->line, col = col_at(f, f->pos);
+	const char *also = keep ? " and the cut-off one, as text" : "";
 
 	if (at_eof) {
 		eof_place(f, &line, &col);
 		warn_emit(&f->warn, f->name, line, col,
-			  "input ends inside a JSON array (interrupted?); kept %ld records",
-			  f->jarr_kept);
+			  "input ends inside a JSON array (interrupted?); kept %ld records%s",
+			  f->jarr_kept, also);
 	} else {
 		warn_emit(&f->warn, f->name, line, col,
-			  "JSON array cut off (interrupted?); kept %ld records",
-			  f->jarr_kept);
+			  "JSON array cut off (interrupted?); kept %ld records%s",
+			  f->jarr_kept, also);
 	}
 	f->jarr = 0;
 	f->jv.active = 0;
-	buf_reset(&f->rec);
+	if (!keep)
+		buf_reset(&f->rec);
 	f->jtop = J_LINE_START;
 }
 
@@ -876,8 +883,18 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, v->cut, 0);
 	}
 	if (f->jarr) {
-		array_cut(f, rc == SCAN_BROKEN_EOF);
-		return 0;
+		int keep = f->keep_partial && !is_blank(f->rec.p, f->rec.len);
+
+		array_cut(f, rc == SCAN_BROKEN_EOF, keep);
+		if (!keep)
+			return 0;
+		strip_line_ends(&f->rec);
+		if (v->cut)
+			warn_cut(f, v->line, v->total);
+		emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
+		     memchr(f->rec.p, '\n', f->rec.len) != NULL);
+		f->out.incomplete = 1;
+		return 1;
 	}
 	/* Never drop it: what was read of the value is kept as text. */
 	strip_line_ends(&f->rec);
@@ -890,8 +907,10 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 	if (v->cut)
 		warn_cut(f, v->line, v->total);
 	f->jtop = J_LINE_START;
-	return emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
-		    memchr(f->rec.p, '\n', f->rec.len) != NULL);
+	emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
+	     memchr(f->rec.p, '\n', f->rec.len) != NULL);
+	f->out.incomplete = 1;
+	return 1;
 }
 
 /* Between the elements of a top-level array. 1: an element or the end of
@@ -905,7 +924,7 @@ static int array_gap(struct framer *f)
 		if (n < 0)
 			return -1;
 		if (n == 0) {
-			array_cut(f, 1);
+			array_cut(f, 1, 0);
 			return 0;
 		}
 		c = f->rb[f->pos];
@@ -920,7 +939,7 @@ static int array_gap(struct framer *f)
 			if (n < 0)
 				return -1;
 			if (n > 0 && !continues(f->rb[f->pos], 1)) {
-				array_cut(f, 0);
+				array_cut(f, 0, 0);
 				return 0;
 			}
 			continue;

@@ -55,6 +55,9 @@ struct framer_opts {
 	 * goes out when the input pauses this long with no partial line
 	 * read. 0: never (the end of input decides). */
 	int pause_ms;
+	int keep_partial;                /* 1: the element a cut array ends in is
+					    handed out too, as a RECORD_TEXT with
+					    incomplete set (else only warned) */
 };
 
 struct framer;

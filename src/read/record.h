@@ -24,6 +24,8 @@ struct record {
 	json_t *json;            /* borrowed; set for RECORD_YAML, else NULL */
 	unsigned truncated : 1;  /* the record passed the size limit and was cut */
 	unsigned joined : 1;     /* text lines joined into one multi-line record */
+	unsigned incomplete : 1; /* RECORD_TEXT: what was read of a JSON value the
+				    input ended (or broke off) inside */
 	int format;              /* the framer's enum input_format, once detected */
 	int year;                /* for a time written without a year (syslog):
 				    the year of the input's last dated record,

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/prefilter.h"
+
 /* A capture longer than this is cut (at a UTF-8 boundary): captures end up
  * in one-line messages, never as data. */
 #define MATCH_CAP_MAX 4096
@@ -44,6 +46,7 @@ void cond_free(struct cond *c)
 	free(c->path);
 	free(c->codes);
 	free(c->statuses);
+	prefilter_free(c->pf);
 	free(c);
 }
 
@@ -215,6 +218,33 @@ static int re_eval(const struct cond_re *re, const char *subj, size_t len,
 	return -1;
 }
 
+/* No captures: what a redact pattern matched is the secret itself, and
+ * must not reach a rendered message. */
+static int redact_eval(const struct cond *c, const struct event *ev,
+		       struct match *m, const char **why)
+{
+	size_t i;
+
+	/* most records hold none of the patterns' literals: no regex runs */
+	if (c->pf && !prefilter_may_match(c->pf, ev->text ? ev->text : "",
+					  ev->text ? ev->text_len : 0))
+		return 0;
+	for (i = 0; i < c->nredact; i++) {
+		int rc = pcre2_match((const pcre2_code *)c->redact[i].code,
+				     (PCRE2_SPTR)(ev->text ? ev->text : ""),
+				     ev->text ? ev->text_len : 0, 0, 0,
+				     (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx);
+
+		if (rc >= 0)
+			return 1;
+		if (rc != PCRE2_ERROR_NOMATCH) {
+			*why = limit_name(rc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int in_list(const int *v, size_t n, int x)
 {
 	size_t i;
@@ -294,6 +324,8 @@ int cond_eval(const struct cond *c, const struct event *ev, struct match *m,
 		return close_eval(c, ev, m, why);
 	case COND_SEVERITY:
 		return (int)ev->sev >= c->sev;
+	case COND_REDACT:
+		return redact_eval(c, ev, m, why);
 	}
 	return 0;
 }

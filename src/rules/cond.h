@@ -21,6 +21,7 @@ enum cond_kind {
 	COND_FIELD,      /* re on event_field(path) */
 	COND_CLOSE,      /* ev->close.present and every given part */
 	COND_SEVERITY,   /* ev->sev >= sev */
+	COND_REDACT,     /* one of the rule's redact patterns matches ev->text */
 };
 
 /* Conditions nest at most this deep (any/not inside any/not ...). */
@@ -50,6 +51,10 @@ struct cond {
 	int direction;           /* CLOSE: enum close_dir, CLOSE_DIR_UNKNOWN = any */
 	int clean;               /* CLOSE: 0/1, -1 = any */
 	int sev;                 /* SEVERITY: minimum enum sev */
+	const struct rule_redact *redact;   /* REDACT: the rule's patterns, borrowed */
+	size_t nredact;
+	long line, col;          /* REDACT: where it stands, for the load error */
+	struct prefilter *pf;    /* REDACT: the patterns' literals (owned, may be NULL) */
 };
 
 struct cond *cond_new(enum cond_kind kind);

@@ -57,7 +57,8 @@ static int lower(int c)
 
 /* A byte that shows verbatim in the raw JSON whenever it is in a decoded
  * string of a record without \u or \/ escapes: printable ASCII but '"'
- * and '\\'. */
+ * and '\\'. ('/' is one: the skim refuses records with \/ escapes, and
+ * sanitize never skips them.) */
 static int plain(int c)
 {
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
@@ -779,6 +780,13 @@ static struct need cond_need(const struct cond *c)
 		return field_need(c);
 	case COND_CLOSE:
 		return close_need();
+	case COND_REDACT:
+		a.none = 0;
+		for (i = 0; i < c->nredact && !a.none; i++) {
+			k = regex_need(c->redact[i].src, c->redact[i].srclen);
+			need_union(&a, &k);
+		}
+		return a;
 	case COND_NOT:
 	case COND_SEVERITY:
 		break;
@@ -1060,6 +1068,23 @@ fail:
 	return -1;
 }
 
+static void lc_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < 256; i++)
+		lc[i] = (unsigned char)lower((int)i);
+}
+
+static struct prefilter *finish(struct prefilter *pf)
+{
+	if (key_terms(pf) < 0 || index_literals(pf) < 0) {
+		prefilter_free(pf);
+		return NULL;
+	}
+	return pf;
+}
+
 struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 {
 	struct prefilter *pf;
@@ -1067,8 +1092,7 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 
 	if (why)
 		*why = NULL;
-	for (i = 0; i < 256; i++)
-		lc[i] = (unsigned char)lower((int)i);
+	lc_init();
 	if (!(pf = calloc(1, sizeof *pf)))
 		return NULL;
 	for (i = 0; i < rs->n; i++) {
@@ -1085,11 +1109,39 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 			return NULL;
 		}
 	}
-	if (key_terms(pf) < 0 || index_literals(pf) < 0) {
-		prefilter_free(pf);
+	return finish(pf);
+}
+
+struct prefilter *prefilter_build_patterns(const char *const *pat, const size_t *len, size_t n,
+					   const char *const *extra)
+{
+	struct prefilter *pf;
+	size_t i;
+
+	lc_init();
+	if (!(pf = calloc(1, sizeof *pf)))
 		return NULL;
+	for (i = 0; i < n; i++) {
+		struct need k = regex_need(pat[i], len[i]);
+		int bad = k.none || add_terms(pf, &k) < 0;
+
+		need_free(&k);
+		if (bad) {
+			prefilter_free(pf);
+			return NULL;
+		}
 	}
-	return pf;
+	for (; extra && *extra; extra++) {
+		struct need k = need_of(*extra, strlen(*extra));
+		int bad = k.none || add_terms(pf, &k) < 0;
+
+		need_free(&k);
+		if (bad) {
+			prefilter_free(pf);
+			return NULL;
+		}
+	}
+	return finish(pf);
 }
 
 /* The literals found in a record so far. */

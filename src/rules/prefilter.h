@@ -34,6 +34,15 @@ struct prefilter;
 /* NULL when some rule cannot be prefiltered (or out of memory): no record
  * may be skipped. why (may be NULL) names the first such rule. */
 struct prefilter *prefilter_build(const struct ruleset *rs, const char **why);
+/* The same over n regexes (pat[i] of len[i] bytes) and extra literals
+ * (NULL-terminated list, may be NULL; each at least PREFILTER_MIN_LIT
+ * bytes): 0 from prefilter_may_match means none of the regexes can match
+ * these raw bytes and none of the literals is in them. Regexes run on
+ * decoded text (sanitize) also need the caller to pass records whose
+ * escapes could spell a literal (\u, \/, Python's \x). NULL when some
+ * regex requires nothing the prefilter can see (or out of memory). */
+struct prefilter *prefilter_build_patterns(const char *const *pat, const size_t *len, size_t n,
+					   const char *const *extra);
 /* 1 when some rule may match a record with these raw bytes; 0 when none. */
 int prefilter_may_match(const void *pf, const char *raw, size_t len);
 void prefilter_free(struct prefilter *pf);                /* NULL-safe */

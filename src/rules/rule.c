@@ -70,6 +70,7 @@ void rule_free(struct rule *r)
 	free(r->ex_nomatch);
 	for (i = 0; i < r->nredact; i++) {
 		free(r->redact[i].kind);
+		free(r->redact[i].src);
 		pcre2_code_free((pcre2_code *)r->redact[i].code);
 	}
 	free(r->redact);

@@ -41,14 +41,20 @@ struct rule_loc {
 };
 
 /* A redaction pattern (the rule's `redact:` action, used by sanitize):
- * every match inside a string value becomes "[REDACTED:kind]". It applies
- * to every record sanitize sees, whatever `match` says. */
+ * every match inside a string value becomes "[REDACTED:kind]"; when the
+ * pattern has a group named `secret`, only what that group matched does
+ * (postgres://app:[REDACTED:url-password]@db). It applies to every record
+ * sanitize sees, whatever `match` says. A `match` of `redact: true` holds
+ * when one of the rule's own patterns matches the record's raw text. */
 #define RULE_MAX_REDACT 64
 #define RULE_REDACT_KIND_MAX 32
 
 struct rule_redact {
 	char *kind;              /* lower-case word, owned */
 	void *code;              /* pcre2_code_8 *, owned, JIT-compiled */
+	char *src;               /* the pattern as written, owned (the prefilter reads it) */
+	size_t srclen;
+	int secret_group;        /* number of the group named 'secret', or 0: the whole match */
 	long line, col;          /* where the pattern stands */
 };
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "rules/cond.h"
+#include "rules/prefilter.h"
 #include "rules/ryaml.h"
 
 /* Hard limits: a rule file is hand-written data, never a log. */
@@ -384,13 +385,13 @@ static int load_close(const struct ld *l, const struct rule_ynode *n, const char
 	return 0;
 }
 
-static const char *const cond_keys[] = { "message", "field", "close", "severity", "text", "any", "not", NULL };
+static const char *const cond_keys[] = { "message", "field", "close", "severity", "text", "any", "not", "redact", NULL };
 
 /* A condition mapping: its keys AND together into one COND_ALL. */
 static int load_cond(const struct ld *l, const struct rule_ynode *n, const char *where,
 		     int depth, struct cond **out)
 {
-	const struct rule_ynode *v[7] = { 0 };
+	const struct rule_ynode *v[8] = { 0 };
 	struct cond *all, *c;
 	char what[SUBJECT_MAX];
 	size_t i;
@@ -447,6 +448,14 @@ static int load_cond(const struct ld *l, const struct rule_ynode *n, const char 
 			if (add_kid(l, all, c = cond_new(COND_CLOSE)) < 0 ||
 			    load_close(l, val, what, c) < 0)
 				return -1;
+			break;
+		case 7: /* redact: the rule's own patterns (linked once they load) */
+			if (!is_str(val) || strcmp(val->s, "true"))
+				return err_at(l, val, "'%s' must be true (one of the rule's redact patterns matches)", what);
+			if (add_kid(l, all, c = cond_new(COND_REDACT)) < 0)
+				return -1;
+			c->line = val->line;
+			c->col = val->col;
 			break;
 		case 3: { /* severity */
 			int s = is_str(val) ? sev_parse(val->s, val->len) : -1;
@@ -636,7 +645,13 @@ static int load_redact_one(const struct ld *l, const struct rule_ynode *n,
 	if (compile_re(l, v[0], "redact.pattern", &re) < 0)
 		return -1;
 	rd->code = re.code;
-	free(re.src);   /* only conditions keep their source (for the prefilter) */
+	rd->src = re.src;
+	rd->srclen = re.srclen;
+	{
+		int g = pcre2_substring_number_from_name(re.code, (PCRE2_SPTR)"secret");
+
+		rd->secret_group = g > 0 ? g : 0;
+	}
 	rd->line = v[0]->line;
 	rd->col = v[0]->col;
 	return 0;
@@ -659,6 +674,51 @@ static int load_redact(const struct ld *l, const struct rule_ynode *n, struct ru
 		if (load_redact_one(l, n->kind == RULE_YSEQ ? n->kid[i] : n, &r->redact[i]) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* The patterns' literals, so most records skip the regexes. A pattern
+ * without one leaves pf NULL: every record runs them. -1 out of memory. */
+static int link_prefilter(struct cond *c)
+{
+	const char **pat = calloc(c->nredact, sizeof *pat);
+	size_t *len = calloc(c->nredact, sizeof *len), i;
+
+	if (!pat || !len) {
+		free(pat);
+		free(len);
+		return -1;
+	}
+	for (i = 0; i < c->nredact; i++) {
+		pat[i] = c->redact[i].src;
+		len[i] = c->redact[i].srclen;
+	}
+	c->pf = prefilter_build_patterns(pat, len, c->nredact, NULL);
+	free(pat);
+	free(len);
+	return 0;
+}
+
+/* `redact: true` conditions get the rule's patterns; without any, the
+ * condition could never hold: refused, at its place. */
+static int link_redact(const struct ld *l, struct cond *c, struct rule *r)
+{
+	size_t i;
+
+	if (!c)
+		return 0;
+	if (c->kind == COND_REDACT) {
+		if (!r->nredact)
+			return diag_set(l->d, l->name, c->line, c->col,
+					"'redact: true' in 'match' needs the rule's 'redact' patterns");
+		c->redact = r->redact;
+		c->nredact = r->nredact;
+		if (!c->pf && link_prefilter(c) < 0)
+			return oom(l);
+	}
+	for (i = 0; i < c->nkid; i++)
+		if (link_redact(l, c->kid[i], r) < 0)
+			return -1;
 	return 0;
 }
 
@@ -729,7 +789,7 @@ static int load_rule(const struct ld *l, const struct rule_ynode *root,
 		return -1;
 	if (v[K_REDACT] && load_redact(l, v[K_REDACT], r) < 0)
 		return -1;
-	return 0;
+	return link_redact(l, r->match, r);
 }
 
 static int add_path(struct ruleset *rs, const char *name)

@@ -227,7 +227,7 @@ int jsonfix_decode(const char *s, size_t n, unsigned flags, struct buf *out,
 		}
 		if (c < 0x80) {
 			/* tabs and newlines in a text line are its own, not noise */
-			if (!((flags & JF_RAW) && (c == '\t' || c == '\n'))) {
+			if (c != '\\' && !((flags & JF_RAW) && (c == '\t' || c == '\n'))) {
 				cnt[SAN_CONTROL_CHAR]++;
 				*fixed = 1;
 			}

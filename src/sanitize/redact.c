@@ -250,37 +250,51 @@ static int builtin(const char *s, size_t n, struct buf *out, unsigned long *cnt)
 	return any;
 }
 
-/* One rule pattern over s into out. A pattern that hits its match limit
- * redacts the whole text: a secret must not leak because a regex gave up. */
-static int pattern(const char *s, size_t n, const struct sanitize_pattern *p,
-		   void *md, void *mctx, struct buf *out, unsigned long *cnt)
+/* One rule pattern over s into out: each match, or only its secret group,
+ * becomes the marker (an empty group: the marker is inserted there). A pattern that hits its match limit redacts the
+ * whole text: a secret must not leak because a regex gave up. */
+static int pattern(struct sanitizer *z, size_t k, const char *s, size_t n,
+		   struct buf *out)
 {
+	const struct sanitize_pattern *p = &z->o.patterns[k];
+	int g = p->secret_group;
 	size_t off = 0, last = 0;
 	int any = 0;
 
 	for (;;) {
 		int rc = pcre2_match((const pcre2_code *)p->code, (PCRE2_SPTR)s, n, off,
-				     off ? PCRE2_NOTEMPTY_ATSTART : 0, md, mctx);
-		PCRE2_SIZE *ov;
+				     off ? PCRE2_NOTEMPTY_ATSTART : 0, z->md, z->mctx);
+		PCRE2_SIZE *ov, a, b;
 
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0) {
 			buf_reset(out);
-			cnt[SAN_REDACTED_RULE]++;
+			z->cnt[SAN_REDACTED_RULE]++;
+			z->kcnt[z->kind_of[k]]++;
 			return put_marker(out, p->kind) < 0 ? -1 : 1;
 		}
-		ov = pcre2_get_ovector_pointer(md);
-		if (ov[1] == ov[0]) {
-			if (ov[0] >= n)
+		ov = pcre2_get_ovector_pointer(z->md);
+		a = ov[0];
+		b = ov[1];
+		if (g && g < rc && ov[2 * g] != PCRE2_UNSET) {
+			a = ov[2 * g];
+			b = ov[2 * g + 1];
+		}
+		/* an empty secret group marks where a secret was cut off (a PEM
+		 * key's BEGIN line whose body follows in the next records) */
+		if (ov[1] == ov[0] || a < last) {
+			if (ov[1] >= n)
 				break;
-			off = ov[0] + 1;
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 			continue;
 		}
-		if (buf_add(out, s + last, ov[0] - last) < 0 || put_marker(out, p->kind) < 0)
+		if (buf_add(out, s + last, a - last) < 0 || put_marker(out, p->kind) < 0)
 			return -1;
-		cnt[SAN_REDACTED_RULE]++;
-		last = off = ov[1];
+		z->cnt[SAN_REDACTED_RULE]++;
+		z->kcnt[z->kind_of[k]]++;
+		last = b;
+		off = ov[1] > b ? ov[1] : b;
 		any = 1;
 		if (off >= n)
 			break;
@@ -290,17 +304,16 @@ static int pattern(const char *s, size_t n, const struct sanitize_pattern *p,
 	return any;
 }
 
-int redact_text(const char *s, size_t n, const struct sanitize_pattern *pat,
-		size_t npat, void *md, void *mctx, struct buf *out,
-		struct buf *tmp, unsigned long *cnt)
+int redact_text(struct sanitizer *z, const char *s, size_t n, struct buf *out,
+		struct buf *tmp)
 {
 	int any = 0, r;
-	size_t k;
+	size_t k, npat = z->cand ? z->o.npatterns : 0;
 
 	/* ping-pong between out and tmp; the text lives in cur */
 	buf_reset(out);
 	if (redact_suspect(s, n)) {
-		r = builtin(s, n, out, cnt);
+		r = builtin(s, n, out, z->cnt);
 		if (r < 0)
 			return -1;
 		any = r;
@@ -316,7 +329,7 @@ int redact_text(const char *s, size_t n, const struct sanitize_pattern *pat,
 			cur = tmp->p;
 			buf_reset(out);
 		}
-		r = pattern(cur, clen, &pat[k], md, mctx, out, cnt);
+		r = pattern(z, k, cur, clen, out);
 		if (r < 0)
 			return -1;
 		if (r == 0 && any && buf_add(out, cur, clen) < 0)
@@ -324,4 +337,84 @@ int redact_text(const char *s, size_t n, const struct sanitize_pattern *pat,
 		any |= r;
 	}
 	return any;
+}
+
+/* ---- PEM private keys over several text records ---------------------- */
+
+static const char *find(const char *s, size_t n, const char *w)
+{
+	size_t l = strlen(w), i;
+
+	for (i = 0; i + l <= n; i++)
+		if (s[i] == w[0] && !memcmp(s + i, w, l))
+			return s + i;
+	return NULL;
+}
+
+/* "-----BEGIN <words> PRIVATE KEY-----" (or END) at p: its length, or 0. */
+static size_t pem_marker(const char *p, const char *end, const char *what)
+{
+	const char *q = p + 5 + strlen(what);
+
+	if (end - p < (long)(5 + strlen(what)) || memcmp(p, "-----", 5) ||
+	    memcmp(p + 5, what, strlen(what)))
+		return 0;
+	while (q < end && (isupper((unsigned char)*q) || *q == ' '))
+		q++;
+	if (q - p < 16 || end - q < 5 || memcmp(q, "-----", 5) ||
+	    memcmp(q - 12, " PRIVATE KEY", 12))
+		return 0;
+	return (size_t)(q + 5 - p);
+}
+
+static const char *pem_find(const char *s, size_t n, const char *what, size_t *len)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = find(p, (size_t)(end - p), "-----"))) {
+		if ((*len = pem_marker(p, end, what)))
+			return p;
+		p += 5;
+	}
+	return NULL;
+}
+
+int redact_pem_opens(const char *s, size_t n)
+{
+	size_t l;
+	const char *b = pem_find(s, n, "BEGIN ", &l);
+
+	return b && !pem_find(b + l, n - (size_t)(b + l - s), "END ", &l);
+}
+
+/* A line of a key's body: base64 and nothing else (blanks around). */
+static int pem_body(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n)
+		return 0;
+	for (; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/' && s[i] != '=')
+			return 0;
+	return 1;
+}
+
+int redact_pem_line(struct sanitizer *z, const char *s, size_t n, struct buf *out)
+{
+	size_t l;
+	const char *e = pem_find(s, n, "END ", &l);
+	size_t body = e ? (size_t)(e - s) : n;
+
+	buf_reset(out);
+	if (!body || !pem_body(s, body))
+		return 0;   /* the END line alone, or not a key line: over */
+	if (put_marker(out, "private-key") < 0 || (e && buf_add(out, e, n - body) < 0))
+		return -1;
+	z->cnt[SAN_REDACTED_KEY]++;
+	return e ? 1 : 3;
 }

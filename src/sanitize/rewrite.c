@@ -120,9 +120,8 @@ int rewrite_text(struct sanitizer *z, const char *s, size_t n, const char **res,
 			any = 1;
 		}
 	}
-	if (!z->o.no_redact && (z->o.npatterns || redact_suspect(*res, *rlen))) {
-		r = redact_text(*res, *rlen, z->o.patterns, z->o.npatterns, z->md, z->mctx,
-				&z->rw2, &z->rw3, z->cnt);
+	if (z->cand && (z->o.npatterns || redact_suspect(*res, *rlen))) {
+		r = redact_text(z, *res, *rlen, &z->rw2, &z->rw3);
 		if (r < 0)
 			return -1;
 		if (r) {

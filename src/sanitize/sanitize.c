@@ -13,6 +13,9 @@
 /* Rewrites can grow a record (escapes, markers, renamed keys): an output
  * line may be this many times the record limit before it is refused. */
 #define SANITIZE_GROWTH 8
+/* Output vector pairs for the patterns: the rules loader allows at most
+ * 99 groups in a pattern. */
+#define SANITIZE_OVEC_PAIRS 100
 
 static const char *const kind_names[SAN_NKINDS] = {
 	"enum-repr", "datetime-repr", "uuid-repr", "decimal-repr", "bytes-repr",
@@ -20,8 +23,10 @@ static const char *const kind_names[SAN_NKINDS] = {
 	"control-char", "invalid-escape", "duplicate-key", "big-integer",
 	"multiline-json", "wrapped", "yaml", "text-line", "invalid-json",
 	"truncated", "redacted-jwt", "redacted-bearer", "redacted-field",
-	"redacted-rule",
+	"redacted-rule", "redacted-private-key", "incomplete",
 };
+
+const char *const sanitize_builtin_literals[] = { "eyJ", "bearer", "basic", NULL };
 
 const char *sanitize_kind_name(enum sanitize_kind k)
 {
@@ -66,8 +71,25 @@ struct sanitizer *sanitizer_new(const struct sanitize_opts *o)
 		bufs[i]->max = z->max_out;
 	keyset_init(&z->keys, z->max_out);
 	event_init(&z->ev);
+	z->kind_of = calloc(o->npatterns + 1, sizeof *z->kind_of);
+	z->kinds = calloc(o->npatterns + 1, sizeof *z->kinds);
+	z->kcnt = calloc(o->npatterns + 1, sizeof *z->kcnt);
+	if (!z->kind_of || !z->kinds || !z->kcnt) {
+		sanitizer_free(z);
+		return NULL;
+	}
+	for (i = 0; i < o->npatterns; i++) {
+		size_t k;
+
+		for (k = 0; k < z->nkinds && strcmp(z->kinds[k], o->patterns[i].kind); k++)
+			;
+		if (k == z->nkinds)
+			z->kinds[z->nkinds++] = o->patterns[i].kind;
+		z->kind_of[i] = k;
+	}
 	if (o->npatterns) {
-		z->md = pcre2_match_data_create(1, NULL);
+		/* room for every group a pattern may have (the secret group) */
+		z->md = pcre2_match_data_create(SANITIZE_OVEC_PAIRS, NULL);
 		z->mctx = pcre2_match_context_create(NULL);
 		if (!z->md || !z->mctx) {
 			sanitizer_free(z);
@@ -99,7 +121,20 @@ void sanitizer_free(struct sanitizer *z)
 	event_free(&z->ev);
 	pcre2_match_data_free(z->md);
 	pcre2_match_context_free(z->mctx);
+	free(z->kind_of);
+	free(z->kinds);
+	free(z->kcnt);
 	free(z);
+}
+
+size_t sanitizer_nkinds(const struct sanitizer *z)
+{
+	return z->nkinds;
+}
+
+const char *sanitizer_kind(const struct sanitizer *z, size_t i)
+{
+	return i < z->nkinds ? z->kinds[i] : "?";
 }
 
 static int put_ts(struct buf *b, int64_t us)
@@ -114,6 +149,32 @@ static int put_ts(struct buf *b, int64_t us)
 	if (frac % 1000 == 0)
 		return buf_addf(b, ",\"timestamp\":\"%s.%03ldZ\"", s, frac / 1000);
 	return buf_addf(b, ",\"timestamp\":\"%s.%06ldZ\"", s, frac);
+}
+
+static long lines_in(const struct record *rec)
+{
+	long n = 1;
+	const char *p = rec->text, *end = rec->text + rec->len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+/* A text record right after one that opened a PEM private key (or went
+ * on with it), in the same input. */
+static int pem_goes_on(struct sanitizer *z, const struct record *rec)
+{
+	if (!z->pem)
+		return 0;
+	if (rec->kind != RECORD_TEXT || rec->source != z->pem_src || rec->line != z->pem_next ||
+	    z->o.no_redact) {
+		z->pem = 0;
+		return 0;
+	}
+	return 1;
 }
 
 /* The record as a message: {"message": "...", "severity", "timestamp",
@@ -131,8 +192,32 @@ static int text_record(struct sanitizer *z, const struct record *rec, size_t cut
 	buf_reset(&z->dec);
 	if (jsonfix_decode(rec->text, rec->len, JF_RAW, &z->dec, z->cnt, &fixed) < 0)
 		return -1;
-	r = rewrite_text(z, z->dec.p ? z->dec.p : "", z->dec.len, &t, &tn);
-	if (r < 0 || buf_adds(&z->out, "{\"message\":") < 0 || jsonfix_encode(&z->out, t, tn) < 0)
+	t = z->dec.p ? z->dec.p : "";
+	tn = z->dec.len;
+	r = 0;
+	if (pem_goes_on(z, rec)) {
+		r = redact_pem_line(z, t, tn, &z->rw2);
+		if (r < 0)
+			return -1;
+		z->pem = (r & 2) != 0;
+		if (r & 1) {
+			t = z->rw2.p;
+			tn = z->rw2.len;
+		}
+	}
+	if (!r) {
+		r = rewrite_text(z, t, tn, &t, &tn);
+		if (r < 0)
+			return -1;
+		if (rec->kind == RECORD_TEXT && !z->o.no_redact &&
+		    redact_pem_opens(z->dec.p ? z->dec.p : "", z->dec.len)) {
+			z->pem = 1;
+			z->pem_src = rec->source;
+		}
+	}
+	if (z->pem)
+		z->pem_next = rec->line + lines_in(rec);
+	if (buf_adds(&z->out, "{\"message\":") < 0 || jsonfix_encode(&z->out, t, tn) < 0)
 		return -1;
 	if (rec->kind == RECORD_TEXT && event_from_record(&z->ev, rec, NULL) == 0) {
 		if (z->ev.sev != SEV_DEFAULT &&
@@ -142,6 +227,8 @@ static int text_record(struct sanitizer *z, const struct record *rec, size_t cut
 			return -1;
 	}
 	if (rec->truncated && buf_addf(&z->out, ",\"logwhy_truncated\":%zu", cut) < 0)
+		return -1;
+	if (rec->incomplete && buf_adds(&z->out, ",\"logwhy_incomplete\":true") < 0)
 		return -1;
 	return buf_addc(&z->out, '}');
 }
@@ -183,6 +270,58 @@ static int literal_like(const char *s, size_t n)
 	return 0;
 }
 
+/* An escape that can spell a literal the prefilter looks for: \u, \/ in
+ * JSON; \x, \U, \N, octal in Python literals and YAML. */
+static int spelling_escape(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) && p + 1 < end) {
+		char c = p[1];
+
+		if (c == 'u' || c == '/' || c == 'x' || c == 'U' || c == 'N' ||
+		    (c >= '0' && c <= '7'))
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/* May a redaction (a rule pattern or a built-in one) change this record? */
+static int candidate(const struct sanitizer *z, const struct record *rec)
+{
+	if (z->o.no_redact)
+		return 0;
+	if (!z->o.may_match)
+		return 1;
+	return z->o.may_match(z->o.prefilter, rec->text, rec->len) ||
+	       spelling_escape(rec->text, rec->len);
+}
+
+int sanitize_redact_text(struct sanitizer *z, const char *text, size_t n,
+			 const char **out, size_t *len)
+{
+	unsigned long cnt[SAN_NKINDS];
+	int r;
+
+	*out = text;
+	*len = n;
+	if (z->o.no_redact)
+		return 0;
+	z->cnt = cnt;
+	memset(z->kcnt, 0, (z->nkinds + 1) * sizeof *z->kcnt);
+	z->cand = !z->o.may_match || z->o.may_match(z->o.prefilter, text, n) ||
+		  spelling_escape(text, n);
+	if (!z->cand)
+		return 0;
+	r = redact_text(z, text, n, &z->rw2, &z->rw3);
+	if (r > 0) {
+		*out = z->rw2.p ? z->rw2.p : "";
+		*len = z->rw2.len;
+	}
+	return r;
+}
+
 int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
 		    const char **line, size_t *len, struct sanitize_result *res,
 		    struct diag *d)
@@ -198,9 +337,13 @@ int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
 	z->next_obj = 0;
 	keyset_reset(&z->keys);
 	buf_reset(&z->out);
+	memset(z->kcnt, 0, (z->nkinds + 1) * sizeof *z->kcnt);
+	res->kind_count = z->kcnt;
+	res->nkind = z->nkinds;
+	z->cand = candidate(z, rec);
 
-	if (rec->truncated) {
-		why = SAN_TRUNCATED;
+	if (rec->truncated || rec->incomplete) {
+		why = rec->truncated ? SAN_TRUNCATED : SAN_INCOMPLETE;
 		goto text;
 	}
 	if (rec->kind == RECORD_YAML && rec->json) {

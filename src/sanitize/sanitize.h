@@ -38,7 +38,11 @@ enum sanitize_kind {
 	SAN_REDACTED_JWT,
 	SAN_REDACTED_BEARER,  /* Bearer/Basic credentials in text */
 	SAN_REDACTED_FIELD,   /* a string field named like a secret */
-	SAN_REDACTED_RULE,    /* a rule's redact pattern */
+	SAN_REDACTED_RULE,    /* a rule's redact pattern (by kind: sanitizer_kind) */
+	SAN_REDACTED_KEY,     /* a PEM private key's body on the lines after its
+				 BEGIN line (text records) */
+	SAN_INCOMPLETE,       /* the input ended inside this JSON value: kept,
+				 marked "logwhy_incomplete" */
 	SAN_NKINDS
 };
 
@@ -54,11 +58,17 @@ enum sanitize_enum {
 
 int sanitize_enum_parse(const char *s);   /* -1 if unknown */
 
+/* Every text a built-in redaction (JWT, Bearer/Basic) changes holds one of
+ * these, ASCII case ignored. NULL-terminated. */
+extern const char *const sanitize_builtin_literals[];
+
 /* A redaction pattern from a rule: every match inside a string value
- * becomes "[REDACTED:kind]". Both pointers are borrowed. */
+ * becomes "[REDACTED:kind]" (only the part the group numbered
+ * secret_group matched, when it is not 0). Both pointers are borrowed. */
 struct sanitize_pattern {
 	const char *kind;
 	const void *code;     /* pcre2_code_8 *, compiled by the rules loader */
+	int secret_group;
 };
 
 struct sanitize_opts {
@@ -66,6 +76,14 @@ struct sanitize_opts {
 	int no_redact;                       /* 1: leave secrets alone */
 	const struct sanitize_pattern *patterns;   /* borrowed, may be NULL */
 	size_t npatterns;
+	/* The redactions' prefilter (borrowed, may be NULL: every record is
+	 * a candidate): may_match(prefilter, raw, len) is 0 when no pattern
+	 * can match inside a record with these raw bytes and none of
+	 * sanitize_builtin_literals is in them (escapes that could spell a
+	 * literal are the sanitizer's to check). Such records skip every
+	 * redaction but the secret-named fields. */
+	const void *prefilter;
+	int (*may_match)(const void *prefilter, const char *raw, size_t len);
 	size_t max_record;                   /* the framer's limit (0: 8 MiB);
 						output lines stay under 8x it */
 };
@@ -73,6 +91,11 @@ struct sanitize_opts {
 /* Per-record outcome: how many rewrites of each kind. */
 struct sanitize_result {
 	unsigned long count[SAN_NKINDS];
+	/* count[SAN_REDACTED_RULE] split by pattern kind: kind_count[i] for
+	 * sanitizer_kind(s, i); owned by the sanitizer, valid until the next
+	 * record */
+	const unsigned long *kind_count;
+	size_t nkind;
 	int changed;                         /* 0: the line is the record's bytes */
 };
 
@@ -81,10 +104,14 @@ struct sanitizer;
 /* NULL on allocation failure. Options are copied; patterns are borrowed. */
 struct sanitizer *sanitizer_new(const struct sanitize_opts *o);
 void sanitizer_free(struct sanitizer *s);    /* NULL-safe */
+/* The distinct kinds of the patterns, in first-seen order: "aws-access-key". */
+size_t sanitizer_nkinds(const struct sanitizer *s);
+const char *sanitizer_kind(const struct sanitizer *s, size_t i);
 
 /*
  * Sanitize one record. cut is how many bytes the framer cut from it (when
- * rec->truncated; 0 when unknown). *line and *len: the output line without its
+ * rec->truncated; 0 when unknown). A rec->incomplete record (the input
+ * ended inside it) becomes a message marked "logwhy_incomplete". *line and *len: the output line without its
  * newline, never containing '\n', valid until the next call (it points into
  * the record or into the sanitizer). Returns 0, or -1 with d set on
  * allocation failure.
@@ -92,5 +119,15 @@ void sanitizer_free(struct sanitizer *s);    /* NULL-safe */
 int sanitize_record(struct sanitizer *s, const struct record *rec, size_t cut,
 		    const char **line, size_t *len, struct sanitize_result *res,
 		    struct diag *d);
+
+/*
+ * Redact the secrets in a text as a report shows it (a record's raw text):
+ * the built-in JWT and Bearer/Basic passes and the patterns, not the
+ * field names. *out and *len: the text itself, or its redacted copy in
+ * the sanitizer (valid until the next call). 1 when something was
+ * redacted, 0 when not, -1 out of memory.
+ */
+int sanitize_redact_text(struct sanitizer *s, const char *text, size_t n,
+			 const char **out, size_t *len);
 
 #endif

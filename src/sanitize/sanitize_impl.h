@@ -91,12 +91,20 @@ int pyrepr_rewrite(const char *s, size_t n, enum sanitize_enum style,
 int redact_field(const char *name, size_t n);
 /* 1 when text could hold a JWT or a Bearer/Basic credential (cheap). */
 int redact_suspect(const char *s, size_t n);
-/* Redact JWTs, Bearer/Basic credentials and rule patterns in text into
- * out: 1 when anything was redacted, 0 when not, -1 when out is full.
- * md is a pcre2_match_data_8 * (NULL when there are no patterns). */
-int redact_text(const char *s, size_t n, const struct sanitize_pattern *pat,
-		size_t npat, void *md, void *mctx, struct buf *out,
-		struct buf *tmp, unsigned long *cnt);
+struct sanitizer;
+/* Redact JWTs, Bearer/Basic credentials and (when the record is a
+ * candidate, z->cand) the rule patterns in text into out: 1 when anything
+ * was redacted, 0 when not, -1 when out is full. Counts into z->cnt and
+ * z->kcnt. */
+int redact_text(struct sanitizer *z, const char *s, size_t n, struct buf *out,
+		struct buf *tmp);
+/* A text record inside a PEM private key that began in an earlier record
+ * (multi-line keys in text logs): its redacted form into out. 0 when the
+ * record holds nothing of the key body (the key is over); else bit 0: out
+ * holds the redacted text, bit 1: the key goes on after it. -1 full. */
+int redact_pem_line(struct sanitizer *z, const char *s, size_t n, struct buf *out);
+/* After a text record: 1 when it opens a PEM private key it does not close. */
+int redact_pem_opens(const char *s, size_t n);
 
 /* rewrite.c: one value, JSON or Python literal, rewritten copy-on-write */
 struct sanitizer {
@@ -113,6 +121,15 @@ struct sanitizer {
 	struct event ev;        /* text lines: severity and timestamp */
 	void *md, *mctx;        /* pcre2 match data and context for patterns */
 	unsigned long *cnt;     /* the current record's counters */
+	int cand;               /* the record may hold a pattern's match */
+	size_t *kind_of;        /* pattern i counts into kcnt[kind_of[i]] */
+	const char **kinds;     /* distinct kinds (borrowed strings) */
+	size_t nkinds;
+	unsigned long *kcnt;    /* the current record's counts by kind */
+	int pem;                /* inside a multi-line PEM key (text records) */
+	const char *pem_src;    /* ... of this input, */
+	long pem_next;          /* ... which goes on at this line */
+	size_t pem_kind;        /* kcnt slot of "private-key" (nkinds: none) */
 };
 
 enum { REWRITE_OK = 0, REWRITE_FAIL = -1, REWRITE_FULL = -2 };

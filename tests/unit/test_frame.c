@@ -43,7 +43,7 @@ static void run_source(struct run *g, struct source *s, enum input_format fmt,
 		       size_t max)
 {
 	struct warn_sink ws = { sink, g };
-	struct framer_opts o = { fmt, max, &ws, 0 };
+	struct framer_opts o = { .format = fmt, .max_record = max, .warn = &ws };
 	struct framer *f;
 	const struct record *r;
 	struct diag d;

@@ -271,6 +271,7 @@ Test(sanitize, rule_pattern)
 	struct sanitize_result res;
 
 	cr_assert(code);
+	memset(&p, 0, sizeof p);
 	p.kind = "account";
 	p.code = code;
 	memset(&o, 0, sizeof o);
@@ -283,6 +284,141 @@ Test(sanitize, rule_pattern)
 	cr_expect(len == strlen(want) && !memcmp(line, want, len), "%.*s", (int)len, line);
 	sanitizer_free(z);
 	pcre2_code_free(code);
+}
+
+static pcre2_code *compile(const char *pat)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+
+	cr_assert(code, "%s", pat);
+	return code;
+}
+
+static int never(const void *pf, const char *raw, size_t len)
+{
+	(void)pf;
+	(void)raw;
+	(void)len;
+	return 0;
+}
+
+/* The secret group is all that goes; an empty one inserts the marker;
+ * kinds are counted apart. */
+Test(sanitize, secret_group)
+{
+	struct sanitize_opts o;
+	struct sanitize_pattern p[2];
+	struct sanitizer *z;
+	const char *in = "{\"m\":\"postgres://app:S3cret@db:5432/x then -----BEGIN PRIVATE KEY-----\"}", *line;
+	const char *want = "{\"m\":\"postgres://app:[REDACTED:url-password]@db:5432/x then "
+			   "-----BEGIN PRIVATE KEY-----[REDACTED:private-key]\"}";
+	size_t len;
+	struct sanitize_result res;
+
+	memset(p, 0, sizeof p);
+	p[0].kind = "url-password";
+	p[0].code = compile("://[^:@/]*:(?<secret>[^@/]+)@");
+	p[0].secret_group = 1;
+	p[1].kind = "private-key";
+	p[1].code = compile("-----BEGIN PRIVATE KEY-----(?<secret>[\\s\\S]*?)(?=-----END|$)");
+	p[1].secret_group = 1;
+	memset(&o, 0, sizeof o);
+	o.patterns = p;
+	o.npatterns = 2;
+	z = sanitizer_new(&o);
+	cr_assert(z);
+	cr_assert_eq(sanitizer_nkinds(z), 2);
+	run(z, RECORD_JSON, in, strlen(in), &line, &len, &res);
+	cr_expect(len == strlen(want) && !memcmp(line, want, len), "%.*s", (int)len, line);
+	cr_expect(res.count[SAN_REDACTED_RULE] == 2);
+	cr_expect(res.nkind == 2 && res.kind_count[0] == 1 && res.kind_count[1] == 1);
+	cr_expect_str_eq(sanitizer_kind(z, 1), "private-key");
+	sanitizer_free(z);
+	pcre2_code_free((pcre2_code *)p[0].code);
+	pcre2_code_free((pcre2_code *)p[1].code);
+}
+
+/* A record the prefilter rules out skips every text redaction (not the
+ * field names), unless an escape could spell a literal. */
+Test(sanitize, prefilter_gate)
+{
+	struct sanitize_opts o;
+	struct sanitizer *z;
+	const char *jwt = "{\"m\":\"t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig\",\"password\":\"x\"}";
+	const char *esc = "{\"m\":\"t \\u0065yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig\"}";
+	const char *line;
+	size_t len;
+	struct sanitize_result res;
+
+	memset(&o, 0, sizeof o);
+	o.may_match = never;
+	z = sanitizer_new(&o);
+	cr_assert(z);
+	run(z, RECORD_JSON, jwt, strlen(jwt), &line, &len, &res);
+	cr_expect(res.count[SAN_REDACTED_JWT] == 0 && res.count[SAN_REDACTED_FIELD] == 1);
+	run(z, RECORD_JSON, esc, strlen(esc), &line, &len, &res);
+	cr_expect(res.count[SAN_REDACTED_JWT] == 1, "%.*s", (int)len, line);
+	sanitizer_free(z);
+}
+
+/* A PEM key over several text records: the body lines after BEGIN go,
+ * until END; a gap in the lines ends it. */
+Test(sanitize, pem_lines)
+{
+	static const char *const in[] = {
+		"-----BEGIN RSA PRIVATE KEY-----", "MIIEowIBAAKCAQEAfake+/=", "AbCd0123",
+		"-----END RSA PRIVATE KEY-----", "MIIEnotakeyline",
+	};
+	static const char *const want[] = {
+		"{\"message\":\"-----BEGIN RSA PRIVATE KEY-----\"}",
+		"{\"message\":\"[REDACTED:private-key]\"}",
+		"{\"message\":\"[REDACTED:private-key]\"}",
+		"{\"message\":\"-----END RSA PRIVATE KEY-----\"}",
+		"{\"message\":\"MIIEnotakeyline\"}",
+	};
+	struct sanitizer *z = mk(SAN_ENUM_LOWER, 0);
+	struct sanitize_result res;
+	struct record r;
+	struct diag d;
+	const char *line;
+	size_t len, i;
+
+	memset(&r, 0, sizeof r);
+	r.source = "t";
+	r.kind = RECORD_TEXT;
+	for (i = 0; i < 5; i++) {
+		r.line = (long)i + 1;
+		r.text = in[i];
+		r.len = strlen(in[i]);
+		cr_assert_eq(sanitize_record(z, &r, 0, &line, &len, &res, &d), 0);
+		cr_expect(len == strlen(want[i]) && !memcmp(line, want[i], len), "%zu: %.*s", i, (int)len, line);
+	}
+	sanitizer_free(z);
+}
+
+/* What was read of a value the input ended inside: kept, marked, counted. */
+Test(sanitize, incomplete_marker)
+{
+	struct sanitizer *z = mk(SAN_ENUM_LOWER, 0);
+	struct sanitize_result res;
+	struct record r;
+	struct diag d;
+	const char *line, *want = "{\"message\":\"{\\\"b\\\":2\",\"logwhy_incomplete\":true}";
+	size_t len;
+
+	memset(&r, 0, sizeof r);
+	r.source = "t";
+	r.line = 1;
+	r.kind = RECORD_TEXT;
+	r.text = "{\"b\":2";
+	r.len = strlen(r.text);
+	r.incomplete = 1;
+	cr_assert_eq(sanitize_record(z, &r, 0, &line, &len, &res, &d), 0);
+	cr_expect(res.changed && res.count[SAN_INCOMPLETE] == 1);
+	cr_expect(len == strlen(want) && !memcmp(line, want, len), "%.*s", (int)len, line);
+	sanitizer_free(z);
 }
 
 Test(sanitize, kind_names)
