@@ -551,12 +551,42 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 	}
 }
 
+/* The next record of the wrapper being unwrapped, into the joiner.
+ * 1: one went in, or the wrapper ended (look again); 0: no wrapper is
+ * open; -1: out of memory (d set). */
+static int unwrap_step(struct evstream *s, struct diag *d)
+{
+	struct event *ev;
+	json_t *item;
+
+	if (!s->uw.kind)
+		return 0;
+	if (!(item = unwrap_next(&s->uw))) {
+		unwrap_end(&s->uw);
+		return 1;
+	}
+	if (!(ev = evjoin_slot(s->join))) {
+		json_decref(item);
+		diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+		return -1;
+	}
+	event_from_item(ev, &s->uw_rec, item);
+	s->items++;
+	if (evjoin_push(s->join) < 0) {
+		diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
+		return -1;
+	}
+	if (s->o.no_join)
+		evjoin_end(s->join);
+	return 1;
+}
+
 static int evstream_next_par(struct evstream *s, struct event **out, struct diag *d)
 {
 	struct pbatch *b;
 	struct pslot *sl;
 	struct event *ev;
-	int oom = 0;
+	int oom = 0, uw;
 
 	for (;;) {
 		if ((ev = evjoin_pop(s->join))) {
@@ -569,25 +599,9 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 				*d = s->err;
 			return -1;
 		}
-		if (s->uw.kind) {
-			/* the next record of a wrapper */
-			json_t *item = unwrap_next(&s->uw);
-
-			if (!item) {
-				unwrap_end(&s->uw);
-				continue;
-			}
-			ev = evjoin_slot(s->join);
-			if (!ev) {
-				json_decref(item);
-				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
-			}
-			event_from_item(ev, &s->uw_rec, item);
-			s->items++;
-			if (evjoin_push(s->join) < 0)
-				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
-			if (s->o.no_join)
-				evjoin_end(s->join);
+		if ((uw = unwrap_step(s, d)) != 0) {
+			if (uw < 0)
+				return -1;
 			continue;
 		}
 		if (s->eof)
@@ -638,7 +652,7 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 {
 	const struct record *rec;
 	struct event *ev;
-	int rc;
+	int rc, uw;
 
 	if (s->par)
 		return evstream_next_par(s, out, d);
@@ -657,25 +671,9 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 				*d = s->err;
 			return -1;
 		}
-		if (s->uw.kind) {
-			/* the next record of a wrapper */
-			json_t *item = unwrap_next(&s->uw);
-
-			if (!item) {
-				unwrap_end(&s->uw);
-				continue;
-			}
-			ev = evjoin_slot(s->join);
-			if (!ev) {
-				json_decref(item);
-				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
-			}
-			event_from_item(ev, &s->uw_rec, item);
-			s->items++;
-			if (evjoin_push(s->join) < 0)
-				return diag_set(d, s->uw_rec.source, s->uw_rec.line, 0, "out of memory");
-			if (s->o.no_join)
-				evjoin_end(s->join);
+		if ((uw = unwrap_step(s, d)) != 0) {
+			if (uw < 0)
+				return -1;
 			continue;
 		}
 		if (s->eof)
