@@ -581,6 +581,24 @@ static int unwrap_step(struct evstream *s, struct diag *d)
 	return 1;
 }
 
+/* What both reading paths do before they take the next record: report a
+ * read error that waited for the held events (-1, d set), put the
+ * wrapper's next record into the joiner (2: look again), stop at the end
+ * (0). 1: go on and read a record. */
+static int before_record(struct evstream *s, struct diag *d)
+{
+	int uw;
+
+	if (s->failed) {
+		if (d)
+			*d = s->err;
+		return -1;
+	}
+	if ((uw = unwrap_step(s, d)) != 0)
+		return uw < 0 ? -1 : 2;
+	return s->eof ? 0 : 1;
+}
+
 static int evstream_next_par(struct evstream *s, struct event **out, struct diag *d)
 {
 	struct pbatch *b;
@@ -594,18 +612,11 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 			*out = ev;
 			return 1;
 		}
-		if (s->failed) {
-			if (d)
-				*d = s->err;
-			return -1;
+		if ((uw = before_record(s, d)) != 1) {
+			if (uw == 2)
+				continue;
+			return uw;
 		}
-		if ((uw = unwrap_step(s, d)) != 0) {
-			if (uw < 0)
-				return -1;
-			continue;
-		}
-		if (s->eof)
-			return 0;
 		sl = par_next(s, &b, &oom);
 		if (oom)
 			return diag_set(d, NULL, 0, 0, "out of memory");
@@ -666,18 +677,11 @@ int evstream_next(struct evstream *s, struct event **out, struct diag *d)
 			s->idle_due = 0;
 			s->o.idle(s->o.idle_ctx);
 		}
-		if (s->failed) {
-			if (d)
-				*d = s->err;
-			return -1;
+		if ((uw = before_record(s, d)) != 1) {
+			if (uw == 2)
+				continue;
+			return uw;
 		}
-		if ((uw = unwrap_step(s, d)) != 0) {
-			if (uw < 0)
-				return -1;
-			continue;
-		}
-		if (s->eof)
-			return 0;
 		/* Following a live input: when it pauses between records, a run
 		 * of entries the joiner holds back waiting for more is as
 		 * complete as it will get, so it goes out now rather than with
