@@ -17,7 +17,7 @@ _logwhy() {
 	case $cmd in
 	triage)
 		case $prev in
-		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+		--output|-o) COMPREPLY=($(compgen -W 'text json markdown html' -- "$cur")); return ;;
 		--label) return ;;
 		--first-line) return ;;
 		--threads) return ;;
@@ -35,7 +35,7 @@ _logwhy() {
 		;;
 	merge)
 		case $prev in
-		--output|-o) COMPREPLY=($(compgen -W 'text json markdown' -- "$cur")); return ;;
+		--output|-o) COMPREPLY=($(compgen -W 'text json markdown html' -- "$cur")); return ;;
 		--rules) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
 		--color) COMPREPLY=($(compgen -W 'auto always never' -- "$cur")); return ;;
 		--output-file) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;

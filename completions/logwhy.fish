@@ -11,7 +11,7 @@ complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint pattern
 complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint patterns rules sanitize probe' -a probe -d 'connect to a WebSocket URL and record its close trace'
 complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint patterns rules sanitize probe' -s h -l help
 complete -c logwhy -n 'not __fish_seen_subcommand_from triage merge lint patterns rules sanitize probe' -s V -l version
-complete -c logwhy -n '__fish_seen_subcommand_from triage' -s o -l output -x -a 'text json markdown'
+complete -c logwhy -n '__fish_seen_subcommand_from triage' -s o -l output -x -a 'text json markdown html'
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l label -x
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -l first-line -x
@@ -30,7 +30,7 @@ complete -c logwhy -n '__fish_seen_subcommand_from triage' -s q -l quiet
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s V -l version
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -s h -l help
 complete -c logwhy -n '__fish_seen_subcommand_from triage' -F
-complete -c logwhy -n '__fish_seen_subcommand_from merge' -s o -l output -x -a 'text json markdown'
+complete -c logwhy -n '__fish_seen_subcommand_from merge' -s o -l output -x -a 'text json markdown html'
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -l shard
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -l rules -r -F
 complete -c logwhy -n '__fish_seen_subcommand_from merge' -l color -x -a 'auto always never'

@@ -7,8 +7,8 @@
 #include "triage/triage.h"
 
 static const struct opt merge_opts[] = {
-	{ "output", 'o', "FORMAT", "text|json|markdown",
-	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_REPORT_OUTPUT },
+	{ "output", 'o', "FORMAT", "text|json|markdown|html",
+	  "report as text (the on-call view), json (one object), markdown (with mermaid chains) or html (one self-contained page with SVG timelines)", OPT_REPORT_OUTPUT },
 	{ "shard", 0, NULL, NULL,
 	  "write a shard again (JSON with findings), to merge further: a tree of merges (implies --output json)", OPT_REPORT_SHARD },
 	OPT_COMMON_RULES,

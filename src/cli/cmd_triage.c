@@ -13,8 +13,8 @@
 enum { OPT_LABEL = OPT_REPORT_NEXT, OPT_FIRST_LINE, OPT_FAIL_ON, OPT_NO_SUSPECTS };
 
 static const struct opt triage_opts[] = {
-	{ "output", 'o', "FORMAT", "text|json|markdown",
-	  "report as text (the on-call view), json (one object) or markdown (with mermaid chains)", OPT_REPORT_OUTPUT },
+	{ "output", 'o', "FORMAT", "text|json|markdown|html",
+	  "report as text (the on-call view), json (one object), markdown (with mermaid chains) or html (one self-contained page with SVG timelines)", OPT_REPORT_OUTPUT },
 	{ "shard", 0, NULL, NULL,
 	  "add to the JSON report the findings 'logwhy merge' needs to combine shards into one report (implies --output json)", OPT_REPORT_SHARD },
 	{ "label", 0, "NAME", NULL,

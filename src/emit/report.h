@@ -8,9 +8,10 @@
 /*
  * triage's reports: the on-call text view, markdown for tickets and
  * postmortems (chains as mermaid graphs), and the JSON summary whose
- * schema product.md fixes. All log-derived text is escaped for its medium.
+ * schema product.md fixes, and a self-contained HTML page with SVG
+ * timelines. All log-derived text is escaped for its medium.
  */
-enum report_format { REPORT_TEXT = 0, REPORT_JSON, REPORT_MARKDOWN };
+enum report_format { REPORT_TEXT = 0, REPORT_JSON, REPORT_MARKDOWN, REPORT_HTML };
 
 int report_format_parse(const char *s);   /* -1 if unknown */
 
@@ -25,6 +26,8 @@ int report_write(enum report_format f, FILE *out, const struct triage_report *r,
 int report_text(FILE *out, const struct triage_report *r, const struct report_opts *o);
 int report_json(FILE *out, const struct triage_report *r);
 int report_markdown(FILE *out, const struct triage_report *r);
+/* One self-contained HTML page: inline CSS and SVG, no script, no network. */
+int report_html(FILE *out, const struct triage_report *r);
 
 /*
  * The JSON report with a "shard" section added: what `logwhy merge` needs
@@ -41,8 +44,25 @@ int report_json_shard(FILE *out, const struct triage_report *r, struct triage *t
 void report_when(char *out, size_t n, int has, int64_t us);
 void report_span(const struct triage_report *r, const char *sep, char *out, size_t n);
 
-/* The sparkline of a histogram: TRIAGE_BUCKETS cells of U+2581..U+2588,
- * a space for an empty bucket. out needs 3 * TRIAGE_BUCKETS + 1 bytes. */
-void report_sparkline(const long *hist, char *out);
+/* The sparkline of a histogram: the report's nbuckets cells of
+ * U+2581..U+2588, a space for an empty bucket. out needs
+ * 3 * TRIAGE_BUCKETS + 1 bytes. */
+void report_sparkline(const struct triage_report *r, const long *hist, char *out);
+
+/* The buckets' width for humans: "500ms", "5s", "15m", "1h", "7d". */
+void report_width(int64_t us, char *out, size_t n);
+/* The time axis under a sparkline: "<start> .. <end>, <width> a cell",
+ * times as HH:MM:SS(.mmm) when the axis stays in one day, else RFC 3339. */
+void report_axis(const struct triage_report *r, char *out, size_t n);
+/* The start of bucket i: a time of day ("04:33:05", ".mmm" added for
+ * widths under a second), or RFC 3339 when the axis crosses a day. */
+void report_tick(const struct triage_report *r, int i, char *out, size_t n);
+
+/* A where value for a human report: at most REPORT_SHORT bytes of it (cut
+ * on a UTF-8 boundary, "..." added when cut). out needs REPORT_SHORT + 4. */
+#define REPORT_SHORT 32
+void report_short(const char *v, char *out, size_t n);
+/* How many where values of a kind text and markdown show. */
+#define REPORT_WHERE_TOP 3
 
 #endif

@@ -40,7 +40,43 @@ static json_t *jchain(const struct triage_group *g)
 	return a;
 }
 
-static json_t *jcause(const struct triage_group *g)
+/* The counts per bucket of the report's time axis. */
+static json_t *jbuckets(const struct triage_report *r, const long *hist)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < r->nbuckets; i++)
+		json_array_append_new(a, json_integer(hist[i]));
+	return a;
+}
+
+/* {"revision":[{"value","count"}],"service":[...],"instance":[...],
+ *  "elsewhere":{"revision":N,...}}: every value kept, most seen first. */
+static json_t *jwhere(const struct triage_group *g)
+{
+	json_t *o = json_object(), *other = json_object();
+	size_t i;
+	int k;
+
+	for (k = 0; k < WHERE_KINDS; k++) {
+		json_t *a = json_array();
+
+		for (i = 0; g->where && i < g->where->n[k]; i++)
+			json_array_append_new(a, json_pack("{s:o,s:I}", "value",
+							   emit_json_string(g->where->top[k][i].value),
+							   "count", (json_int_t)g->where->top[k][i].n));
+		json_object_set_new(o, where_kind_name(k), a);
+		json_object_set_new(other, where_kind_name(k),
+				    json_integer(g->where ? g->where->other[k] : 0));
+	}
+	json_object_set_new(o, "elsewhere", other);
+	json_object_set_new(o, "not_seen_after_revision",
+			    g->gone_after ? emit_json_string(g->gone_after) : json_null());
+	return o;
+}
+
+static json_t *jcause(const struct triage_report *r, const struct triage_group *g)
 {
 	json_t *o = json_object(), *caps = json_object(), *ex = json_object(), *why = json_array();
 	size_t i;
@@ -69,6 +105,9 @@ static json_t *jcause(const struct triage_group *g)
 	json_object_set_new(o, "root_of", json_integer(g->verdict_symptoms));
 	json_object_set_new(o, "explained_symptoms", json_integer(g->explained_symptoms));
 	json_object_set_new(o, "evidence", jcounts(g->evidence, g->nevidence));
+	json_object_set_new(o, "buckets", jbuckets(r, g->hist));
+	json_object_set_new(o, "explained_buckets", jbuckets(r, g->shist));
+	json_object_set_new(o, "where", jwhere(g));
 	return o;
 }
 
@@ -117,6 +156,29 @@ static json_t *report_root(const struct triage_report *r)
 	json_object_set_new(span, "first", jtime(r->has_span, r->first_us));
 	json_object_set_new(span, "last", jtime(r->has_span, r->last_us));
 	json_object_set_new(root, "span", span);
+	/* the time axis of every "buckets" array: null without timestamps */
+	if (r->nbuckets) {
+		char w[16];
+
+		report_width(r->bucket_us, w, sizeof w);
+		json_object_set_new(root, "buckets",
+				    json_pack("{s:o,s:I,s:s,s:i}", "start", jtime(1, r->bucket0_us),
+					      "width_ms", (json_int_t)(r->bucket_us / 1000), "width", w,
+					      "count", r->nbuckets));
+	} else {
+		json_object_set_new(root, "buckets", json_null());
+	}
+	{
+		json_t *revs = json_array();
+
+		for (i = 0; i < r->nrevisions; i++)
+			json_array_append_new(revs, json_pack("{s:o,s:o}", "name",
+							      emit_json_string(r->revisions[i].name),
+							      "first_seen",
+							      jtime(r->revisions[i].first_us != INT64_MAX,
+								    r->revisions[i].first_us)));
+		json_object_set_new(root, "revisions", revs);
+	}
 	if (r->verdict) {
 		json_t *v = json_object();
 
@@ -127,7 +189,7 @@ static json_t *report_root(const struct triage_report *r)
 		json_object_set_new(root, "verdict", json_null());
 	}
 	for (i = 0; i < r->ncauses; i++)
-		json_array_append_new(causes, jcause(r->causes[i]));
+		json_array_append_new(causes, jcause(r, r->causes[i]));
 	json_object_set_new(root, "causes", causes);
 	for (i = 0; i < r->nsymptoms; i++) {
 		const struct triage_group *g = r->symptoms[i];
@@ -139,6 +201,11 @@ static json_t *report_root(const struct triage_report *r)
 		json_object_set_new(s, "unexplained", json_integer(g->unexplained));
 		if (g->matched)
 			json_object_set_new(s, "matched_by_code_and_reason", json_integer(g->matched));
+		json_object_set_new(s, "first_seen", jtime(g->has_ts, g->first_us));
+		json_object_set_new(s, "last_seen", jtime(g->has_ts, g->last_us));
+		json_object_set_new(s, "buckets", jbuckets(r, g->hist));
+		json_object_set_new(s, "unexplained_buckets", jbuckets(r, g->uhist));
+		json_object_set_new(s, "where", jwhere(g));
 		json_array_append_new(symptoms, s);
 	}
 	json_object_set_new(root, "symptoms", symptoms);
@@ -192,6 +259,8 @@ static json_t *jshard_group(const struct triage_group *g, int overflow)
 	json_array_append_new(ex, emit_json_string(g->ex_text));
 	json_object_set_new(o, "example", ex);
 	json_object_set_new(o, "count", json_integer(g->count));
+	if (g->where)
+		json_object_set_new(o, "where", jwhere(g));
 	if (overflow)
 		json_object_set_new(o, "overflow", json_true());
 	return o;
@@ -235,6 +304,15 @@ static json_t *jshard_head(const struct triage_report *r, const struct triage *t
 		json_array_append_new(groups, jshard_group(g, ov));
 	}
 	json_object_set_new(o, "groups", groups);
+	{
+		json_t *revs = json_array();
+
+		for (i = 0; i < r->nrevisions; i++)
+			json_array_append_new(revs, json_pack("[oo]", emit_json_string(r->revisions[i].name),
+							      jus(r->revisions[i].first_us != INT64_MAX,
+								  r->revisions[i].first_us)));
+		json_object_set_new(o, "revisions", revs);
+	}
 	return o;
 }
 

@@ -59,6 +59,45 @@ static void example(struct tctx *c, const struct triage_group *g)
 	}
 }
 
+/* The top few revisions, services and instances, one kind a line. */
+static void where(struct tctx *c, const char *lead, const struct triage_group *g)
+{
+	char v[REPORT_SHORT + 4];
+	size_t i;
+	int k, first = 1;
+
+	if (!g->where)
+		return;
+	for (k = 0; k < WHERE_KINDS; k++) {
+		const struct where *w = g->where;
+		long more = w->other[k];
+
+		if (!w->n[k] && !more)
+			continue;
+		fputs(first ? lead : "             ", c->out);
+		fprintf(c->out, "%-9s", where_kind_name(k));
+		first = 0;
+		for (i = 0; i < w->n[k]; i++) {
+			if (i >= REPORT_WHERE_TOP) {
+				more += w->top[k][i].n;
+				continue;
+			}
+			report_short(w->top[k][i].value, v, sizeof v);
+			fputs(i ? ", " : " ", c->out);
+			safe(c, v);
+			fprintf(c->out, " (%ld)", w->top[k][i].n);
+		}
+		if (more)
+			fprintf(c->out, "%s%ld more elsewhere", w->n[k] ? ", " : " ", more);
+		fputc('\n', c->out);
+	}
+	if (g->gone_after) {
+		fputs("             not seen after revision ", c->out);
+		safe(c, g->gone_after);
+		fputs(" started\n", c->out);
+	}
+}
+
 static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 		  const struct triage_report *r)
 {
@@ -81,13 +120,18 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	report_when(b, sizeof b, g->has_ts, g->last_us);
 	fprintf(c->out, "   seen      %s .. %s\n", a, b);
 	if (r->has_span && r->last_us > r->first_us) {
-		report_sparkline(g->hist, spark);
+		char axis[128];
+
+		report_sparkline(r, g->hist, spark);
 		fprintf(c->out, "   timeline  |%s| this cause\n", spark);
 		if (g->explained_symptoms) {
-			report_sparkline(g->shist, spark);
+			report_sparkline(r, g->shist, spark);
 			fprintf(c->out, "             |%s| symptoms it explains\n", spark);
 		}
+		report_axis(r, axis, sizeof axis);
+		fprintf(c->out, "             %s\n", axis);
 	}
+	where(c, "   where     ", g);
 	for (i = 0; i < g->nchains; i++) {
 		fputs(i ? "             " : "   chain     ", c->out);
 		for (j = 0; j < g->chains[i].len; j++) {
@@ -188,6 +232,7 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 			if (g->matched)
 				fprintf(out, "; %ld with no time matched by code and reason", g->matched);
 			fputs(")\n", out);
+			where(&c, "      where  ", g);
 		}
 	}
 	for (i = 0; i < r->ncauses; i++)

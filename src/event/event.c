@@ -174,15 +174,15 @@ int event_copy(struct event *dst, const struct event *src)
 {
 	const char *const from[] = { src->source, src->msg, src->text, src->trace,
 				     src->span, src->instance, src->conn, src->user,
-				     src->stream };
+				     src->stream, src->revision };
 	const size_t len[] = { src->source ? strlen(src->source) : 0, src->msg_len,
-			       src->text_len, 0, 0, 0, 0, 0, 0 };
-	size_t off[9], i;
+			       src->text_len, 0, 0, 0, 0, 0, 0, 0 };
+	size_t off[10], i;
 	struct buf store;
 
 	event_clear(dst);
 	store = dst->store;
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		size_t n = i < 3 ? len[i] : (from[i] ? strlen(from[i]) : 0);
 
 		off[i] = store.len;
@@ -204,6 +204,7 @@ int event_copy(struct event *dst, const struct event *src)
 	dst->conn = src->conn ? store.p + off[6] : NULL;
 	dst->user = src->user ? store.p + off[7] : NULL;
 	dst->stream = src->stream ? store.p + off[8] : NULL;
+	dst->revision = src->revision ? store.p + off[9] : NULL;
 	if (!src->msg)
 		dst->msg = "";
 	return 0;

@@ -56,6 +56,10 @@ struct event {
 	/* what keeps apart lines written to one place that are not one
 	 * output: stdout/stderr, a journal unit, a JSON entry's "stream" */
 	const char *stream;
+	/* a skimmed LogEntry's revision (resource.labels.revision_name or
+	 * version_id), so the input's revisions are known whatever was
+	 * skimmed; NULL otherwise (a parsed event has it in its entry) */
+	const char *revision;
 
 	struct ws_close close;   /* close.present when the message is a close trace */
 

@@ -396,8 +396,50 @@ static int sk_sev(const struct span *v, int pino)
 	return 0;
 }
 
+/* The revision a LogEntry's resource labels name: 1 with *rev set (type 0
+ * when none), 0 when the skim cannot read it with certainty. */
+static int sk_revision(const struct span *res, struct span *rev)
+{
+	static const char *const res_keys[] = { "labels", NULL };
+	static const char *const rev_keys[] = { "revision_name", "version_id", NULL };
+	struct span lab[1], r[2];
+	int i;
+
+	rev->type = 0;
+	if (!res->type || is_null(res))
+		return 1;
+	if (res->type != 'o')
+		return 0;
+	{
+		struct sk s = { res->p, res->p + res->n };
+
+		if (!sk_object(&s, 2, res_keys, lab))
+			return 0;
+	}
+	if (!lab[0].type || is_null(&lab[0]))
+		return 1;
+	if (lab[0].type != 'o')
+		return 0;
+	{
+		struct sk s = { lab[0].p, lab[0].p + lab[0].n };
+
+		if (!sk_object(&s, 3, rev_keys, r))
+			return 0;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!r[i].type || is_null(&r[i]))
+			continue;
+		if (r[i].type != 's' || r[i].esc)
+			return 0;
+		*rev = r[i];
+		return 1;
+	}
+	return 1;
+}
+
 int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 {
+	struct span rev;
 	struct sk s = { rec->text, rec->text + rec->len };
 	struct span top[K_COUNT], pay[P_COUNT], *msg = NULL;
 	int64_t ts;
@@ -438,6 +480,8 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	}
 	if (!msg || msg->esc || multiline_candidate(msg->p, msg->n))
 		return 0;
+	if (!sk_revision(&top[K_RESOURCE], &rev))
+		return 0;
 	join_keys(top, k);
 	k->msg = msg->p;
 	k->nmsg = msg->n;
@@ -462,5 +506,8 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	ev->ts_us = ts;
 	ev->skimmed = 1;
 	ev->skim_bytes = rec->len + msg->n;   /* msg has no escapes: decoded = raw */
+	if (rev.type && rev.n && buf_add(&ev->store, rev.p, rev.n) == 0 &&
+	    buf_addc(&ev->store, '\0') == 0)
+		ev->revision = ev->store.p + ev->store.len - rev.n - 1;
 	return 1;
 }

@@ -141,6 +141,42 @@ static int get_us(const json_t *v, int64_t *us)
 	return 0;
 }
 
+/* A group's where-counts, as the report's "where" object writes them
+ * (absent when none of its records named one). */
+static int add_where(struct merge *m, struct rd *r, struct shard *s, size_t i, const json_t *o)
+{
+	const json_t *other = json_object_get(o, "elsewhere");
+	size_t j;
+	int k;
+	char at[24];
+
+	if (!o)
+		return 0;
+	snprintf(at, sizeof at, "%zu", i);
+	if (!json_is_object(o) || !json_is_object(other))
+		return fail_shard(r, s, "shard group %s: malformed \"where\"", at);
+	for (k = 0; k < WHERE_KINDS; k++) {
+		const json_t *a = json_object_get(o, where_kind_name(k)),
+			     *n = json_object_get(other, where_kind_name(k));
+
+		if (!json_is_array(a) || !json_is_integer(n))
+			return fail_shard(r, s, "shard group %s: malformed \"where\"", at);
+		for (j = 0; j < json_array_size(a); j++) {
+			const json_t *e = json_array_get(a, j);
+			const json_t *v = json_object_get(e, "value"), *c = json_object_get(e, "count");
+
+			if (!is_str(v) || !json_is_integer(c))
+				return fail_shard(r, s, "shard group %s: malformed \"where\"", at);
+			if (triage_add_where(m->t, s->gid[i], k, json_string_value(v),
+					     (long)json_integer_value(c)) < 0)
+				return diag_set(r->d, r->name, 0, 0, "out of memory");
+		}
+		if (triage_add_where(m->t, s->gid[i], k, NULL, (long)json_integer_value(n)) < 0)
+			return diag_set(r->d, r->name, 0, 0, "out of memory");
+	}
+	return 0;
+}
+
 static int add_group(struct merge *m, struct rd *r, struct shard *s, size_t i, const json_t *o)
 {
 	const json_t *caps = json_object_get(o, "captures"), *why = json_object_get(o, "why"),
@@ -203,6 +239,8 @@ static int add_group(struct merge *m, struct rd *r, struct shard *s, size_t i, c
 		goto out;
 	}
 	s->want[i] = (long)json_integer_value(count);
+	if (add_where(m, r, s, i, json_object_get(o, "where")) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(g.caps);
@@ -289,6 +327,18 @@ static int add_head(struct merge *m, struct rd *r, struct shard *s, const json_t
 	for (i = 0; i < json_array_size(w); i++)
 		if (is_str(json_array_get(w, i)))
 			triage_warning(m->t, json_string_value(json_array_get(w, i)));
+	v = json_object_get(sh, "revisions");
+	for (i = 0; json_is_array(v) && i < json_array_size(v); i++) {
+		const json_t *e = json_array_get(v, i);
+		int64_t at;
+
+		if (!json_is_array(e) || json_array_size(e) != 2 || !is_str(json_array_get(e, 0)) ||
+		    get_us(json_array_get(e, 1), &at) < 0)
+			return fail_shard(r, s, "%s", "malformed shard: a revision is not [name, first time]");
+		if (triage_add_revision(m->t, json_string_value(json_array_get(e, 0)), at != INT64_MIN,
+					at) < 0)
+			return diag_set(r->d, r->name, 0, 0, "out of memory");
+	}
 
 	s->ng = json_array_size(gr);
 	s->gid = calloc(s->ng ? s->ng : 1, sizeof *s->gid);

@@ -34,6 +34,7 @@ struct triage {
 	struct close_match *cm;     /* NULL until a symptom finding is a close */
 	struct triage_report rep;
 	struct suspect_set *sus;    /* causes no rule knows; NULL: not looked for */
+	struct where_pool *where;   /* revisions, services, instances seen */
 	long fed;                   /* events through triage_feed */
 };
 
@@ -100,7 +101,8 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 	t->table = calloc(t->tcap, sizeof *t->table);
 	t->rep.overflow_warning = -1;
 	t->sus = suspect_new(w);
-	if (!t->sus || !t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->recgid ||
+	t->where = where_pool_new();
+	if (!t->sus || !t->where || !t->spool || !t->rel || !t->overflow || !t->ovorder || !t->ovpos || !t->recgid ||
 	    !t->table) {
 		triage_free(t);
 		return NULL;
@@ -150,6 +152,7 @@ static void group_free(struct triage_group *g)
 	free(g->fix);
 	free(g->ex_source);
 	free(g->ex_text);
+	free(g->where);
 	free(g);
 }
 
@@ -504,6 +507,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	size_t i;
 	uint32_t seq;
 	int matched = 0;
+	const char *where[WHERE_KINDS];
 
 	t->rep.records++;
 	t->fed++;
@@ -545,7 +549,12 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 			key[2] = key_hash(ev->instance);
 			key[3] = key_hash(ev->user);
 			key[4] = key_hash(ev->span);
+			if (where_note(t->where, ev, ts, 0, where) < 0)
+				return -1;
 		}
+		if (where_add(gid >= 0 ? &t->groups[gid]->where : &t->overflow[-2 - gid]->where,
+			      where) < 0)
+			return -1;
 		if (close_note(t, r, ev, ts, key, seq++) < 0)
 			return -1;
 		if (ts == INT64_MIN)
@@ -553,6 +562,10 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 		else if (finding_add(t, gid, ts, (unsigned)input, key, -1) < 0)
 			return -1;
 	}
+	/* every record: when each revision started (a skimmed LogEntry keeps
+	 * its revision for this) */
+	if (!matched && where_note(t->where, ev, ts, 1, where) < 0)
+		return -1;
 	if (t->sus && suspect_feed(t->sus, ev, ts, matched) < 0)
 		return -1;
 	return ts == INT64_MIN && matched ? feed_untimed(t, input, key) : 0;
@@ -1181,13 +1194,53 @@ const char *triage_why_at(const struct triage_group *g, size_t i)
 
 int triage_bucket(const struct triage_report *r, int64_t us)
 {
-	int64_t span = r->last_us - r->first_us;
 	int64_t b;
 
-	if (!r->has_span || us == INT64_MIN || span <= 0)
+	if (!r->nbuckets || us == INT64_MIN)
 		return 0;
-	b = (us - r->first_us) * TRIAGE_BUCKETS / (span + 1);
-	return b < 0 ? 0 : b >= TRIAGE_BUCKETS ? TRIAGE_BUCKETS - 1 : (int)b;
+	b = (us - r->bucket0_us) / r->bucket_us;
+	return b < 0 ? 0 : b >= r->nbuckets ? r->nbuckets - 1 : (int)b;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
+/*
+ * The histograms' axis: the smallest round width (1 ms .. 1 day, then
+ * weeks) at which the span, cut at multiples of the width, fits in
+ * TRIAGE_BUCKETS buckets. Round widths on round boundaries read well on an
+ * axis and plot without resampling.
+ */
+static void choose_buckets(struct triage_report *r)
+{
+	static const int64_t ms[] = {
+		1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000,
+		60000, 120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 10800000,
+		21600000, 43200000, 86400000,
+	};
+	int64_t w = 0, b0 = 0, n = 0;
+	size_t i;
+
+	r->nbuckets = 0;
+	if (!r->has_span)
+		return;
+	for (i = 0; i < sizeof ms / sizeof *ms; i++) {
+		w = ms[i] * 1000;
+		b0 = floor_div(r->first_us, w);
+		n = floor_div(r->last_us, w) - b0 + 1;
+		if (n <= TRIAGE_BUCKETS)
+			break;
+	}
+	while (n > TRIAGE_BUCKETS) {
+		w = w == 86400000000ll ? 7 * w : 2 * w;
+		b0 = floor_div(r->first_us, w);
+		n = floor_div(r->last_us, w) - b0 + 1;
+	}
+	r->bucket_us = w;
+	r->bucket0_us = b0 * w;
+	r->nbuckets = (int)n;
 }
 
 /* Follow each symptom down its chain; count links, chains, verdicts. */
@@ -1256,6 +1309,8 @@ static int aggregate(struct triage *t)
 			g->explained++;
 		} else {
 			g->unexplained++;
+			if (x.ts != INT64_MIN)
+				g->uhist[b]++;
 			if (t->sus && suspect_symptom(t->sus, x.ts, x.key, t->rs->rules[x.rule]) < 0)
 				return -1;
 		}
@@ -1388,8 +1443,44 @@ static int collect(struct triage *t)
 	return 0;
 }
 
+/*
+ * Sort each group's where-counts; a group seen on one revision only, when
+ * a revision that started after that one (and after the group's last
+ * finding) exists in the input, is not seen after that revision started.
+ */
+static void where_finish(struct triage *t)
+{
+	struct triage_report *r = &t->rep;
+	size_t i, j, total = t->ngroups + t->rs->n;
+
+	r->nrevisions = where_revisions(t->where, &r->revisions);
+	for (i = 0; i < total; i++) {
+		struct triage_group *g = i < t->ngroups ? t->groups[i] : t->overflow[i - t->ngroups];
+		const struct where_revision *own = NULL;
+
+		if (!g || !g->where)
+			continue;
+		where_sort(g->where);
+		g->gone_after = NULL;
+		if (g->where->n[WHERE_REVISION] != 1 || g->where->other[WHERE_REVISION] || !g->has_ts)
+			continue;
+		for (j = 0; j < r->nrevisions; j++)
+			if (r->revisions[j].name == g->where->top[WHERE_REVISION][0].value)
+				own = &r->revisions[j];
+		for (j = 0; own && j < r->nrevisions; j++)
+			if (r->revisions[j].first_us > own->first_us &&
+			    r->revisions[j].first_us != INT64_MAX &&
+			    r->revisions[j].first_us > g->last_us) {
+				g->gone_after = r->revisions[j].name;
+				break;
+			}
+	}
+}
+
 const struct triage_report *triage_finish(struct triage *t)
 {
+	choose_buckets(&t->rep);
+	where_finish(t);
 	if (spool_sort(t->spool) < 0 || correlate(t) < 0 || close_link(t) < 0 || aggregate(t) < 0 ||
 	    collect(t) < 0)
 		return NULL;
@@ -1434,6 +1525,7 @@ void triage_free(struct triage *t)
 	free(t->ovpos);
 	spool_free(t->spool);
 	suspect_free(t->sus);
+	where_pool_free(t->where);
 	match_clear(&t->m);
 	buf_free(&t->scratch);
 	free(t);
@@ -1477,7 +1569,12 @@ struct triage *triage_snapshot(struct triage *t)
 			s.ovgid[g->rule->index] = id;
 		else
 			s.gid[i] = id;
+		if (where_merge(s.to->where, id >= 0 ? &s.to->groups[id]->where
+					       : &s.to->overflow[-2 - id]->where, g->where) < 0)
+			goto fail;
 	}
+	if (where_pool_copy_revisions(s.to->where, t->where) < 0)
+		goto fail;
 	for (i = 0; i < t->ninputs; i++) {
 		if (triage_add_input(s.to, t->inputs[i].name) < 0)
 			goto fail;
@@ -1654,4 +1751,18 @@ int triage_add_finding(struct triage *t, long gid, int64_t ts, unsigned input,
 		       const uint64_t key[SPOOL_KEYS])
 {
 	return finding_add(t, gid, ts, input, key, -1);
+}
+
+int triage_add_where(struct triage *t, long gid, int kind, const char *value, long n)
+{
+	struct triage_group *g = gid >= 0 ? t->groups[gid] : t->overflow[-2 - gid];
+
+	if (kind < 0 || kind >= WHERE_KINDS || n <= 0)
+		return 0;
+	return where_add_value(t->where, &g->where, kind, value ? value : WHERE_OTHER, n);
+}
+
+int triage_add_revision(struct triage *t, const char *name, int has, int64_t first_us)
+{
+	return where_add_revision(t->where, name, has ? first_us : INT64_MIN);
 }

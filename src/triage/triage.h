@@ -7,6 +7,7 @@
 #include "event/event.h"
 #include "rules/rule.h"
 #include "triage/suspect.h"
+#include "triage/where.h"
 
 /*
  * Triage: findings grouped by rule and captures, each symptom followed down
@@ -64,8 +65,18 @@ struct triage_group {
 	 * linked to it: the why lines of the symptom and of the causes above
 	 * this one in it come first in its why-chain (see triage_why_at) */
 	const struct triage_chain *linked;
-	long hist[TRIAGE_BUCKETS];      /* findings per time bucket */
+	long hist[TRIAGE_BUCKETS];      /* findings per time bucket (the report's
+					   nbuckets of them are used) */
 	long shist[TRIAGE_BUCKETS];     /* symptoms it explains, per bucket */
+	long uhist[TRIAGE_BUCKETS];     /* symptom groups: the unexplained, per bucket */
+	/* where its findings were seen (src/triage/where.h), NULL when no
+	 * record of it named a revision, service or instance; sorted by
+	 * triage_finish. Owned. */
+	struct where *where;
+	/* seen on one revision only, and a revision that started later (and
+	 * after its last finding) has none of it: that revision's name
+	 * (borrowed), else NULL */
+	const char *gone_after;
 };
 
 struct triage_report {
@@ -79,6 +90,14 @@ struct triage_report {
 	size_t nsymptoms;
 	char **warnings;
 	size_t nwarnings;
+	/* the histograms' time axis: nbuckets buckets of bucket_us each from
+	 * bucket0_us (a multiple of bucket_us), the width a round one chosen
+	 * for the span; nbuckets 0 without a span */
+	int64_t bucket0_us, bucket_us;
+	int nbuckets;
+	/* the input's revisions by their first record (borrowed) */
+	const struct where_revision *revisions;
+	size_t nrevisions;
 	long overflow;                            /* findings that hit the group cap */
 	long close_matched;                       /* closes matched by code and reason */
 	long overflow_warning;    /* index in warnings of triage's own cap warning, -1 none */
@@ -123,7 +142,7 @@ struct triage *triage_snapshot(struct triage *t);
 size_t triage_why_count(const struct triage_group *g);
 const char *triage_why_at(const struct triage_group *g, size_t i);
 
-/* Bucket of a time for the report's histograms. */
+/* Bucket of a time for the report's histograms (0 .. nbuckets - 1). */
 int triage_bucket(const struct triage_report *r, int64_t us);
 
 /*
@@ -172,6 +191,11 @@ void triage_set_input_last(struct triage *t, size_t input, int64_t last_us);
  * or LONG_MIN on allocation error.
  */
 long triage_add_group(struct triage *t, const struct triage_group *src, int overflow);
+/* Where-counts of group gid: n findings on value of kind (copied; NULL
+ * counts as elsewhere); and a revision of the input with its first time
+ * (has 0: none). -1 on allocation error. */
+int triage_add_where(struct triage *t, long gid, int kind, const char *value, long n);
+int triage_add_revision(struct triage *t, const char *name, int has, int64_t first_us);
 /* One finding of group gid; -1 on an I/O or allocation error. */
 int triage_add_finding(struct triage *t, long gid, int64_t ts, unsigned input,
 		       const uint64_t key[5]);
