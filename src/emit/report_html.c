@@ -92,7 +92,7 @@ static const char css[] =
 	"table{border-collapse:collapse;margin:6px 0 10px}"
 	"th,td{border:1px solid #d9dee3;padding:3px 8px;text-align:left;vertical-align:top}\n"
 	"th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"td code{overflow-wrap:anywhere}\n"
+	"td code{overflow-wrap:anywhere}td.t{white-space:nowrap}caption{text-align:left;color:#4b5560}\n"
 	".cause{border-top:2px solid #d9dee3;margin-top:18px}\n"
 	".cause.root h2{color:#b71c1c}\n"
 	".gone{color:#2e7d32;font-weight:600}\n"
@@ -102,7 +102,8 @@ static const char css[] =
 	".c{fill:#c62828}.s{fill:#1565c0}.u{fill:#ef6c00}.grid{stroke:#e3e7eb}\n"
 	".lanebg{fill:#f7f8fa}.node{fill:#fff;stroke:#5c6770}.node.cause{stroke:#c62828;stroke-width:2}"
 	".node.symptom{stroke:#1565c0}.node.context{stroke-dasharray:4 3}\n"
-	".edge{stroke:#5c6770;stroke-width:1.5;fill:none}\n"
+	".edge{stroke:#5c6770;stroke-width:1.5;fill:none}.rev{stroke:#2e7d32;stroke-width:1.5;"
+	"stroke-dasharray:5 3}svg .revl{fill:#2e7d32;font-size:11px}\n"
 	".legend span{display:inline-block;margin-right:14px}"
 	".sw{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}\n"
 	"@media print{body{max-width:none;padding:0;font-size:10pt}"
@@ -168,6 +169,34 @@ static int has_unexplained(const struct triage_report *r)
 	return 0;
 }
 
+/* Where each revision of the input started, when there are several: did
+ * the deploy stop the cause? */
+static void revisions(FILE *out, const struct triage_report *r, int bottom)
+{
+	double cw = (double)PLOT_W / r->nbuckets;
+	size_t i;
+
+	if (r->nrevisions < 2)
+		return;
+	for (i = 0; i < r->nrevisions; i++) {
+		const struct where_revision *v = &r->revisions[i];
+		double x;
+		char a[40];
+
+		if (v->first_us == INT64_MAX)
+			continue;
+		x = PLOT_X + (double)(v->first_us - r->bucket0_us) / (double)r->bucket_us * cw;
+		report_when(a, sizeof a, 1, v->first_us);
+		fprintf(out, "<g class=\"revision\"><title>revision ");
+		esc(out, v->name);
+		fprintf(out, " started %s</title><line class=\"rev\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+			"y2=\"%d\"/><text class=\"revl\" x=\"%.1f\" y=\"%d\">", a, x, AXIS_H - 4, x,
+			bottom, x + 3, bottom + 12 + (int)(i % 2) * 12);
+		esc_cut(out, v->name, 40);
+		fputs("</text></g>\n", out);
+	}
+}
+
 /*
  * The timeline: one lane per cause (its findings, then the symptoms it
  * explains), then a lane of the unexplained symptoms, on the shared axis
@@ -186,7 +215,8 @@ static void timeline(FILE *out, const struct triage_report *r)
 		rows += 1 + (r->causes[c]->explained_symptoms ? 1 : 0);
 	if (r->nsymptoms)
 		rows += (int)r->nsymptoms;
-	y = AXIS_H + rows * ROW_H + (int)(r->ncauses + (r->nsymptoms ? 1 : 0)) * 8 + 8;
+	y = AXIS_H + rows * ROW_H + (int)(r->ncauses + (r->nsymptoms ? 1 : 0)) * 8 + 8 +
+	    (r->nrevisions > 1 ? 28 : 0);
 	cw = (double)PLOT_W / r->nbuckets;
 	report_axis(r, axis, sizeof axis);
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n<p class=\"meta\">", out);
@@ -254,6 +284,7 @@ static void timeline(FILE *out, const struct triage_report *r)
 		}
 		fputs("</g>\n", out);
 	}
+	revisions(out, r, y);
 	fputs("</svg>\n</section>\n", out);
 }
 
@@ -511,10 +542,10 @@ static void summary(FILE *out, const struct triage_report *r)
 
 		fprintf(out, "<tr><td class=\"n\">%zu</td><td><a href=\"#cause-%zu\"><code>%s</code></a>"
 			"</td><td>%s</td><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td>"
-			"<td class=\"n\">%ld</td><td>", i + 1, i + 1, g->rule->id, g->rule->category,
+			"<td class=\"n\">%ld</td><td class=\"t\">", i + 1, i + 1, g->rule->id, g->rule->category,
 			level_name(g->rule->level), g->count, g->verdict_symptoms, g->explained_symptoms);
 		when(out, g->has_ts, g->first_us);
-		fputs("</td><td>", out);
+		fputs("</td><td class=\"t\">", out);
 		when(out, g->has_ts, g->last_us);
 		fputs("</td></tr>\n", out);
 	}

@@ -1276,7 +1276,8 @@ static int aggregate(struct triage *t)
 			return -1;
 		g = group_at(t, x.group);
 		b = triage_bucket(&t->rep, x.ts);
-		g->hist[b]++;
+		if (x.ts != INT64_MIN)   /* a finding with no time has no bucket */
+			g->hist[b]++;
 		if (x.explainer >= 0) {
 			if (spool_get(t->spool, (size_t)x.explainer, &e) < 0)
 				return -1;
