@@ -19,17 +19,17 @@ struct where_pool {
 	size_t *table;        /* open addressing: entry index + 1, 0 empty */
 	size_t tcap;
 	struct where_revision *revs;   /* built by where_revisions */
+	size_t last;                   /* index + 1 of the revision interned last, 0 none */
 	struct buf scratch;
 };
 
-/* The keys each kind is read from, in order: payload first, then the
- * whole entry (event_field). The instance is the event's own key. */
-static const char *const paths[WHERE_KINDS][8] = {
-	[WHERE_REVISION] = { "resource.labels.revision_name", "resource.labels.version_id",
-			     "service.version", NULL },
-	[WHERE_SERVICE] = { "resource.labels.service_name", "resource.labels.module_id",
-			    "resource.labels.function_name", "resource.labels.container_name",
-			    "kubernetes.container_name", "_SYSTEMD_UNIT", "service.name", "service" },
+/* The keys a service is read from, in order: payload first, then the
+ * whole entry (event_field). The revision is revision_of's, the instance
+ * the event's own key. */
+static const char *const service_paths[] = {
+	"resource.labels.service_name", "resource.labels.module_id",
+	"resource.labels.function_name", "resource.labels.container_name",
+	"kubernetes.container_name", "_SYSTEMD_UNIT", "service.name", "service",
 };
 
 const char *where_kind_name(int kind)
@@ -114,6 +114,8 @@ static const char *intern(struct where_pool *p, int kind, const char *s, size_t 
 		if (e->kind == kind && !strncmp(e->value, s, n) && !e->value[n]) {
 			if (ts != INT64_MIN && ts < e->first_us)
 				e->first_us = ts;
+			if (kind == WHERE_REVISION)
+				p->last = p->table[h];
 			return e->value;
 		}
 		h = (h + 1) & (p->tcap - 1);
@@ -136,6 +138,8 @@ static const char *intern(struct where_pool *p, int kind, const char *s, size_t 
 	e->kind = kind;
 	e->first_us = ts != INT64_MIN ? ts : INT64_MAX;
 	p->table[h] = ++p->n;
+	if (kind == WHERE_REVISION)
+		p->last = p->n;
 	free(p->revs);
 	p->revs = NULL;
 	if (p->n * 2 > p->tcap && grow(p) < 0)
@@ -150,41 +154,96 @@ static int usable(const struct buf *b)
 	       !memchr(b->p, '\n', b->len);
 }
 
+static int where_note_all(struct where_pool *p, const struct event *ev, int64_t ts,
+			  const char *vals[WHERE_KINDS]);
+
+/* A string member of o, else NULL. */
+static const char *str_at(json_t *o, const char *key, size_t *n)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		return NULL;
+	*n = json_string_length(v);
+	return json_string_value(v);
+}
+
+/*
+ * The revision of every record, read the cheap way (a few hash lookups,
+ * no dotted-path search): a LogEntry's resource.labels, an OpenTelemetry
+ * record's service.version, a skimmed LogEntry's own copy. The same
+ * values where_note's full lookup finds first for a LogEntry.
+ */
+static const char *revision_of(const struct event *ev, size_t *n)
+{
+	json_t *lab;
+	const char *v;
+
+	if (ev->skimmed) {
+		*n = ev->revision ? strlen(ev->revision) : 0;
+		return ev->revision;
+	}
+	if (!ev->entry)
+		return NULL;
+	lab = json_object_get(json_object_get(ev->entry, "resource"), "labels");
+	if (lab && ((v = str_at(lab, "revision_name", n)) || (v = str_at(lab, "version_id", n))))
+		return v;
+	return str_at(ev->entry, "service.version", n);
+}
+
 int where_note(struct where_pool *p, const struct event *ev, int64_t ts, int revision_only,
 	       const char *vals[WHERE_KINDS])
 {
-	int k;
-	size_t i;
+	if (revision_only) {
+		size_t n = 0;
+		const char *v = revision_of(ev, &n);
 
-	for (k = 0; k < WHERE_KINDS; k++) {
-		vals[k] = NULL;
-		if (revision_only && k != WHERE_REVISION)
-			continue;
-		if (ev->skimmed) {
-			size_t n = ev->revision ? strlen(ev->revision) : 0;
+		vals[WHERE_INSTANCE] = vals[WHERE_SERVICE] = vals[WHERE_REVISION] = NULL;
+		/* records come in runs of one revision: the last one seen is
+		 * the likely one, and only an earlier time changes it */
+		if (!v || !n || n > WHERE_VALUE_MAX || memchr(v, '\n', n))
+			return 0;
+		if (p->last) {
+			struct entry *e = &p->e[p->last - 1];
 
-			if (k == WHERE_REVISION && n && n <= WHERE_VALUE_MAX &&
-			    !(vals[k] = intern(p, k, ev->revision, n, ts)))
-				return -1;
-			continue;
+			if (!strncmp(e->value, v, n) && !e->value[n]) {
+				if (ts != INT64_MIN && ts < e->first_us)
+					e->first_us = ts;
+				vals[WHERE_REVISION] = e->value;
+				return 0;
+			}
 		}
-		if (k == WHERE_INSTANCE) {
-			size_t n = ev->instance ? strlen(ev->instance) : 0;
+		if (!(vals[WHERE_REVISION] = intern(p, WHERE_REVISION, v, n, ts)))
+			return -1;
+		return 0;
+	}
+	return where_note_all(p, ev, ts, vals);
+}
 
-			if (n && n <= WHERE_VALUE_MAX && !(vals[k] = intern(p, k, ev->instance, n, ts)))
-				return -1;
+static int where_note_all(struct where_pool *p, const struct event *ev, int64_t ts,
+			  const char *vals[WHERE_KINDS])
+{
+	const char *v;
+	size_t i, n = 0;
+
+	vals[WHERE_REVISION] = vals[WHERE_SERVICE] = vals[WHERE_INSTANCE] = NULL;
+	v = revision_of(ev, &n);
+	if (v && n && n <= WHERE_VALUE_MAX && !memchr(v, '\n', n) &&
+	    !(vals[WHERE_REVISION] = intern(p, WHERE_REVISION, v, n, ts)))
+		return -1;
+	n = ev->instance ? strlen(ev->instance) : 0;
+	if (n && n <= WHERE_VALUE_MAX &&
+	    !(vals[WHERE_INSTANCE] = intern(p, WHERE_INSTANCE, ev->instance, n, ts)))
+		return -1;
+	if (ev->skimmed || (!ev->entry && !ev->payload))
+		return 0;
+	for (i = 0; i < sizeof service_paths / sizeof *service_paths; i++) {
+		buf_reset(&p->scratch);
+		if (event_field(ev, service_paths[i], &p->scratch) != 1 || !usable(&p->scratch))
 			continue;
-		}
-		if (!ev->entry && !ev->payload)
-			continue;
-		for (i = 0; i < 8 && paths[k][i]; i++) {
-			buf_reset(&p->scratch);
-			if (event_field(ev, paths[k][i], &p->scratch) != 1 || !usable(&p->scratch))
-				continue;
-			if (!(vals[k] = intern(p, k, p->scratch.p, p->scratch.len, ts)))
-				return -1;
-			break;
-		}
+		if (!(vals[WHERE_SERVICE] = intern(p, WHERE_SERVICE, p->scratch.p, p->scratch.len, ts)))
+			return -1;
+		break;
 	}
 	return 0;
 }
