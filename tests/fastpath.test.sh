@@ -118,6 +118,8 @@ unset IN
 	printf '%s\n' '{"insertId":"a6","textPayload":"big 123456789012345678901234567890","n":1e999,"logName":"x","timestamp":"2025-09-08T04:00:00.9Z"}'
 	tail -n 400 "$tmp/corpus.ndjson"
 } >"$tmp/mixed.ndjson"
+python3 tests/fastpath_keys.py "$tmp/corpus.ndjson" >"$tmp/keys.ndjson"
+same "triage suspect keys" triage -o json "$tmp/keys.ndjson"
 same "lint mixed" lint --fail-on never -o json "$tmp/mixed.ndjson"
 same "triage mixed" triage -o json "$tmp/mixed.ndjson"
 
