@@ -1,5 +1,6 @@
 #include "read/frame.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -682,6 +683,35 @@ static const unsigned char stop_in_value[256] = {
 	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1, ['\r'] = 1,
 };
 
+/*
+ * Skip string bytes up to the first byte of stop_in_string, eight at a
+ * time: each of the four bytes sets the high bit of its lane in the mask.
+ * Borrows only run upwards, so the lowest lane flagged is exactly the
+ * first such byte (lanes above it may be flagged wrongly and are not
+ * looked at).
+ */
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+#define LANE(x, c) ((((x) ^ (ONES * (c))) - ONES) & ~((x) ^ (ONES * (c))))
+
+static const char *skip_in_string(const char *p, const char *e)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - p >= 8) {
+		uint64_t x, m;
+
+		memcpy(&x, p, 8);
+		m = (LANE(x, '"') | LANE(x, '\\') | LANE(x, '\n') | LANE(x, '\r')) & HIGH;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < e && !stop_in_string[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 static enum scan_rc scan_value(struct framer *f)
 {
 	struct jvalue *v = &f->jv;
@@ -711,8 +741,7 @@ static enum scan_rc scan_value(struct framer *f)
 					p++;
 					continue;
 				}
-				while (p < e && !stop_in_string[(unsigned char)*p])
-					p++;
+				p = skip_in_string(p, e);
 				if (p == e)
 					break;
 				c = *p;
