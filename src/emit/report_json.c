@@ -52,20 +52,20 @@ static json_t *jcause(const struct triage_group *g)
 	json_object_set_new(o, "first_seen", jtime(g->has_ts, g->first_us));
 	json_object_set_new(o, "last_seen", jtime(g->has_ts, g->last_us));
 	for (i = 0; i < g->ncaps; i++)
-		json_object_set_new(caps, g->caps[i].name, emit_json_string(g->caps[i].value));
+		json_object_set_new(caps, g->caps[i].name, utf8_json_string(g->caps[i].value));
 	json_object_set_new(o, "captures", caps);
 	json_object_set_new(o, "explains", jcounts(g->explains, g->nexplains));
 	json_object_set_new(o, "chain", jchain(g));
-	json_object_set_new(ex, "source", emit_json_string(g->ex_source));
+	json_object_set_new(ex, "source", utf8_json_string(g->ex_source));
 	json_object_set_new(ex, "line", json_integer(g->ex_line));
-	json_object_set_new(ex, "text", emit_json_string(g->ex_text));
+	json_object_set_new(ex, "text", utf8_json_string(g->ex_text));
 	json_object_set_new(o, "example", ex);
 	for (i = 0; i < triage_why_count(g); i++)
-		json_array_append_new(why, emit_json_string(triage_why_at(g, i)));
+		json_array_append_new(why, utf8_json_string(triage_why_at(g, i)));
 	json_object_set_new(o, "why", why);
-	json_object_set_new(o, "fix", g->fix ? emit_json_string(g->fix) : json_null());
+	json_object_set_new(o, "fix", g->fix ? utf8_json_string(g->fix) : json_null());
 	/* beyond the fixed schema: what a reader of the JSON also needs */
-	json_object_set_new(o, "message", emit_json_string(g->message));
+	json_object_set_new(o, "message", utf8_json_string(g->message));
 	json_object_set_new(o, "root_of", json_integer(g->verdict_symptoms));
 	json_object_set_new(o, "explained_symptoms", json_integer(g->explained_symptoms));
 	json_object_set_new(o, "evidence", jcounts(g->evidence, g->nevidence));
@@ -81,16 +81,16 @@ static json_t *jsuspect(const struct suspect *x)
 	size_t i;
 
 	pattern_render(x->pattern, &b);
-	json_object_set_new(o, "pattern", emit_json_stringn(b.p, b.len, b.len));
+	json_object_set_new(o, "pattern", utf8_json_stringn(b.p, b.len, b.len));
 	json_object_set_new(o, "count", json_integer(x->count));
 	json_object_set_new(o, "symptoms", json_integer(x->symptoms));
 	json_object_set_new(o, "lead_ms", json_integer(x->lead_ms));
 	json_object_set_new(o, "first_seen", jtime(x->has_ts, x->first_us));
 	json_object_set_new(o, "last_seen", jtime(x->has_ts, x->last_us));
 	if (x->pattern->nex) {
-		json_object_set_new(ex, "source", emit_json_string(x->pattern->ex[0].source));
+		json_object_set_new(ex, "source", utf8_json_string(x->pattern->ex[0].source));
 		json_object_set_new(ex, "line", json_integer(x->pattern->ex[0].line));
-		json_object_set_new(ex, "text", emit_json_string(x->pattern->ex[0].text));
+		json_object_set_new(ex, "text", utf8_json_string(x->pattern->ex[0].text));
 	}
 	json_object_set_new(o, "example", ex);
 	/* beyond the fixed schema */
@@ -150,7 +150,7 @@ static json_t *report_root(const struct triage_report *r)
 		json_object_set_new(root, "suspects", sus);
 	}
 	for (i = 0; i < r->nwarnings; i++)
-		json_array_append_new(warnings, emit_json_string(r->warnings[i]));
+		json_array_append_new(warnings, utf8_json_string(r->warnings[i]));
 	json_object_set_new(root, "warnings", warnings);
 	return root;
 }
@@ -177,19 +177,19 @@ static json_t *jshard_group(const struct triage_group *g, int overflow)
 	size_t i;
 
 	json_object_set_new(o, "rule", json_string(g->rule->id));
-	json_object_set_new(o, "key", emit_json_string(g->key));
+	json_object_set_new(o, "key", utf8_json_string(g->key));
 	for (i = 0; i < g->ncaps; i++)
-		json_array_append_new(caps, json_pack("[oo]", emit_json_string(g->caps[i].name),
-						      emit_json_string(g->caps[i].value)));
+		json_array_append_new(caps, json_pack("[oo]", utf8_json_string(g->caps[i].name),
+						      utf8_json_string(g->caps[i].value)));
 	json_object_set_new(o, "captures", caps);
-	json_object_set_new(o, "message", emit_json_string(g->message));
-	json_object_set_new(o, "fix", g->fix ? emit_json_string(g->fix) : json_null());
+	json_object_set_new(o, "message", utf8_json_string(g->message));
+	json_object_set_new(o, "fix", g->fix ? utf8_json_string(g->fix) : json_null());
 	for (i = 0; i < g->nwhy; i++)
-		json_array_append_new(why, emit_json_string(g->why[i]));
+		json_array_append_new(why, utf8_json_string(g->why[i]));
 	json_object_set_new(o, "why", why);
-	json_array_append_new(ex, emit_json_string(g->ex_source));
+	json_array_append_new(ex, utf8_json_string(g->ex_source));
 	json_array_append_new(ex, json_integer(g->ex_line));
-	json_array_append_new(ex, emit_json_string(g->ex_text));
+	json_array_append_new(ex, utf8_json_string(g->ex_text));
 	json_object_set_new(o, "example", ex);
 	json_object_set_new(o, "count", json_integer(g->count));
 	if (overflow)
@@ -219,14 +219,14 @@ static json_t *jshard_head(const struct triage_report *r, const struct triage *t
 		int64_t last;
 		const char *name = triage_input_at(t, i, &has, &last);
 
-		json_array_append_new(in, json_pack("[oo]", name ? emit_json_string(name) : json_null(),
+		json_array_append_new(in, json_pack("[oo]", name ? utf8_json_string(name) : json_null(),
 						    jus(has, last)));
 	}
 	json_object_set_new(o, "inputs", in);
 	/* the cap warning is triage's own: a merge raises it again where it applies */
 	for (i = 0; i < r->nwarnings; i++)
 		if ((long)i != r->overflow_warning)
-			json_array_append_new(warnings, emit_json_string(r->warnings[i]));
+			json_array_append_new(warnings, utf8_json_string(r->warnings[i]));
 	json_object_set_new(o, "warnings", warnings);
 	for (i = 0; i < triage_ngroups(t); i++) {
 		int ov;
