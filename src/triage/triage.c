@@ -1,11 +1,10 @@
-#include "triage/triage.h"
+#include "triage/triage_impl.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "triage/spool.h"
 
 #define MAX_WARNINGS 100
 
