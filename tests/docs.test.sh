@@ -94,11 +94,25 @@ if command -v mandoc >/dev/null 2>&1; then
 else
 	bad "mandoc missing (scripts/deps.sh installs it)"
 fi
-# every rule key the loader knows is in logwhy-rules(5)
-for k in $(sed -n 's/.*rule_keys\[\] = {//p; /^static const char \*const rule_keys/,/};/p' src/rules/ruleset.c |
-	grep -o '"[a-z_]*"' | tr -d '"') $(grep -E '(cond|close|corr)_keys\[\] =' src/rules/ruleset.c | grep -o '"[a-z_]*"' | tr -d '"') pattern kind; do
+# every rule key the loader knows (its tables, dumped) is in logwhy-rules(5)
+for k in $(awk -F "	" '$1 == "rulekey" { print $2 }' "$tmp/dump" | sort -u); do
 	check "logwhy-rules.5 documents '$k'" 'grep -Eq "(^\.(It )?| )Ic $k( |\$)" man/logwhy-rules.5'
 done
+check "rule keys dumped" '[ "$(grep -c "^rulekey	" "$tmp/dump")" -gt 20 ]'
+
+# the limits: one table in the code (dumped), which --help prints and LIMITS
+# in logwhy(1) states; logwhy-rules(5) states those of rule files and regexes
+limits_of() { awk '/^\.Sh LIMITS/{f=1;next} /^\.Sh /{f=0} f' "$1"; }
+help=$("$bin" --help)
+awk -F "	" '$1 == "limit" { print $2, $3 }' "$tmp/dump" >"$tmp/limits"
+check "limits dumped" '[ "$(wc -l <"$tmp/limits")" -ge 14 ]'
+while read -r name num; do
+	check "--help states the limit $name ($num)" 'printf "%s\n" "$help" | grep -q "[^0-9]$num[^0-9]"'
+	check "logwhy(1) LIMITS states $name ($num)" 'limits_of man/logwhy.1 | grep -q "[^0-9]$num[^0-9]\|^$num[^0-9]"'
+	case $name in
+	rule* | regex*) check "logwhy-rules(5) LIMITS states $name ($num)" 'limits_of man/logwhy-rules.5 | grep -q "[^0-9]$num[^0-9]\|^$num[^0-9]"' ;;
+	esac
+done <"$tmp/limits"
 
 # bash completion, for real: COMP_WORDS/COMP_CWORD as bash sets them
 comp() {

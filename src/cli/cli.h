@@ -9,6 +9,10 @@
 #include "rules/rule.h"
 #include "util/diag.h"
 
+/* A limit's number in a help text, from the constant the code enforces */
+#define CLI_STR(n) CLI_STR_(n)
+#define CLI_STR_(n) #n
+
 /* Option ids shared by every command's table (commands use ids >= 100). */
 enum {
 	OPT_RULES = 1,

@@ -41,9 +41,9 @@ static const struct cmd_spec triage_spec = {
 	"no FILE or '-' reads standard input.",
 	"Each symptom is linked to the cause that explains it (rule 'explains' and\n"
 	"'correlate': same connection, trace or instance, within the window, nearest\n"
-	"first), then down to the deepest cause, at most 8 links. Context rules are\n"
+	"first), then down to the deepest cause, at most " CLI_STR(TRIAGE_MAX_DEPTH) " links. Context rules are\n"
 	"evidence, never the verdict. A symptom nothing explains is counted as\n"
-	"unexplained. At most 10000 distinct causes are kept; past that, new ones\n"
+	"unexplained. At most " CLI_STR(TRIAGE_MAX_GROUPS) " distinct causes are kept; past that, new ones\n"
 	"are counted under their rule.\n"
 	"Suspects: the patterns of warnings and errors no rule matched that precede\n"
 	"the symptoms no rule explained (same connection, trace or instance within\n"

@@ -13,7 +13,6 @@
 /* Whitespace run before the first token of a line we look past when
  * classifying it; longer runs are text. */
 #define FRAME_PEEK_MAX ((size_t)4096)
-#define FRAME_MAX_BLOCK_LINES 10000
 
 enum { REL_REC = 1, REL_BLK = 2 };
 

@@ -103,6 +103,9 @@ int ruleset_finish(struct ruleset *rs, struct diag *d);
 /* Binary search: only after ruleset_finish. NULL when no such rule. */
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 void ruleset_free(struct ruleset *rs);      /* NULL-safe */
+/* The keys a rule file may use: table i (rule, condition, close, correlate,
+ * examples, redact), NULL-terminated; NULL past the last. */
+const char *const *ruleset_key_table(size_t i);
 
 /*
  * Matching. A struct match holds the per-caller scratch (PCRE2 match data,
@@ -136,6 +139,8 @@ void match_clear(struct match *m);           /* frees; NULL-safe */
 #define RULE_MATCH_LIMIT 1000000u
 #define RULE_DEPTH_LIMIT 10000u
 #define RULE_HEAP_LIMIT_KIB 20480u
+#define RULE_FILE_MAX ((size_t)1 << 20)   /* bytes of a rule file */
+#define RULESET_MAX_RULES 10000
 
 /* 1 when ev matches r (captures in m), 0 when not. */
 int rule_match(const struct rule *r, const struct event *ev, struct match *m,

@@ -3,9 +3,6 @@
 
 #include "sanitize/sanitize_impl.h"
 
-/* Containers nest at most this deep; deeper records are kept as text. */
-#define REWRITE_MAX_DEPTH 256
-
 /*
  * Copy-on-write over the record: nothing is written while the input is
  * clean. The first change flushes the clean bytes before it into out, and
@@ -385,7 +382,7 @@ static int next(struct rw *p, char close)
 
 static int enter(struct rw *p)
 {
-	if (++p->depth > REWRITE_MAX_DEPTH)
+	if (++p->depth > SANITIZE_MAX_DEPTH)
 		return fail(p);
 	return 0;
 }

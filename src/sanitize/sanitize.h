@@ -6,6 +6,9 @@
 #include "read/record.h"
 #include "util/diag.h"
 
+/* Containers nest at most this deep; deeper records are kept as text. */
+#define SANITIZE_MAX_DEPTH 256
+
 /*
  * Sanitize: records in, one strict JSON object per record out. A record
  * that is already a strict JSON object on one line, valid UTF-8, with no
