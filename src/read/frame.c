@@ -8,6 +8,16 @@
 #include "read/yamldoc.h"
 #include "util/buf.h"
 
+/*
+ * Why a JSON scanner of its own, beside jansson: framing must find where
+ * a value ends before anything parses it, in bounded memory and across
+ * reads (a 2 GiB array, a record past the size limit is cut, not held),
+ * and must keep going where jansson stops: a broken value, text between
+ * values, an array cut off mid-element are kept as text records with a
+ * warning at their line:col. It only tracks brackets, strings and
+ * escapes; jansson parses each record it frames.
+ */
+
 /* One read buffer of this size is all the input a framer holds. */
 #define FRAME_READ_SIZE ((size_t)256 << 10)
 /* Whitespace run before the first token of a line we look past when

@@ -4,6 +4,14 @@
 #include "sanitize/sanitize_impl.h"
 
 /*
+ * Why a JSON scanner of its own: sanitize's input is JSON as applications
+ * really print it, Python reprs, single quotes, NaN, duplicate keys and
+ * invalid UTF-8 included, which jansson refuses; and a clean record must
+ * come out as its own bytes, which a parse and re-serialization would not
+ * give. It rewrites only what it must, in place.
+ */
+
+/*
  * Copy-on-write over the record: nothing is written while the input is
  * clean. The first change flushes the clean bytes before it into out, and
  * every later change flushes up to itself, so changes must come in input
