@@ -74,12 +74,8 @@ done <"$tmp/dump"
 
 # --help lists exactly the table's options
 for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump") logwhy-wsd; do
-	if [ "$cmd" = logwhy-wsd ]; then
-		"$wsd" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | sort >"$tmp/help"
-	else
-		"$bin" "$cmd" --help | sed -n 's/^  \(-[a-zA-Z], \|    \)\(--[a-z-]*\).*/\1\2/p' |
-			sed 's/, / /; s/^ *//' | sort >"$tmp/help"
-	fi
+	if [ "$cmd" = logwhy-wsd ]; then "$wsd" --help; else "$bin" "$cmd" --help; fi |
+		sed -n 's/^  \(-[a-zA-Z], \|    \)\(--[a-z-]*\).*/\1\2/p' | sed 's/, / /; s/^ *//' | sort >"$tmp/help"
 	awk -F "$tab" -v c="$cmd" '$1 == "option" && $2 == c { print ($4 == "-" ? "" : $4 " ") $3 }' \
 		"$tmp/dump" | sort >"$tmp/want"
 	check "$cmd --help lists the table's options" 'cmp -s "$tmp/help" "$tmp/want" || { diff "$tmp/want" "$tmp/help"; false; }'

@@ -32,6 +32,7 @@ static const struct cmd_spec lint_spec = {
 	"rule error. Warnings (a cut JSON array, a truncated gzip stream, a line\n"
 	"kept as text) go to stderr with their location; every record is still read.\n",
 	lint_opts,
+	NULL,
 };
 
 struct lint_args {
@@ -180,11 +181,8 @@ int cmd_lint(int argc, char **argv)
 	a.format = EMIT_TEXT;
 	a.fail_on = LEVEL_ERROR;
 	a.msg.max = 64 << 10;
-	rc = opt_parse(&lint_spec, argc, argv, &npos, lint_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&lint_spec, argc, argv, &npos, lint_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);

@@ -36,6 +36,7 @@ static const struct cmd_spec merge_spec = {
 	"Exit status: 0 report written, 2 usage, a shard that is not valid, or\n"
 	"rules other than the shards'.\n",
 	merge_opts,
+	NULL,
 };
 
 struct merge_args {
@@ -99,11 +100,8 @@ int cmd_merge(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
 	report_out_init(&a.out);
-	rc = opt_parse(&merge_spec, argc, argv, &npos, merge_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&merge_spec, argc, argv, &npos, merge_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = report_out_ready(&a.out, &a.c)) || (rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);

@@ -44,6 +44,7 @@ static const struct cmd_spec rules_spec = {
 	"with the others and its examples run before it is printed; one that fails\n"
 	"is an error (exit 2), not output.\n",
 	rules_opts,
+	NULL,
 };
 
 struct rules_args {
@@ -431,11 +432,8 @@ int cmd_rules(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
-	rc = opt_parse(&rules_spec, argc, argv, &npos, rules_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&rules_spec, argc, argv, &npos, rules_option, &a, &a.c, &rc))
+		return rc;
 	if (npos < 1) {
 		fprintf(stderr, "logwhy rules: missing subcommand (list, show, check, test, suggest)\n"
 				"Try 'logwhy rules --help'.\n");

@@ -72,6 +72,7 @@ static const struct cmd_spec sanitize_spec = {
 	"Exit status: 0 ok (or nothing to change with --check), 1 --check found\n"
 	"records to change, 2 usage, input or rule error.\n",
 	sanitize_opts,
+	NULL,
 };
 
 struct sanitize_args {
@@ -326,12 +327,8 @@ int cmd_sanitize(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&t, 0, sizeof t);
 	common_init(&a.c);
-	rc = opt_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	/* common_option takes --version (and --color: NDJSON has none to give) */
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);

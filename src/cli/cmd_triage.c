@@ -59,6 +59,7 @@ static const struct cmd_spec triage_spec = {
 	"Exit status: 0 report written, 1 the verdict's cause is at or above\n"
 	"--fail-on, 2 usage, input or rule error.\n",
 	triage_opts,
+	NULL,
 };
 
 struct triage_args {
@@ -291,11 +292,8 @@ int cmd_triage(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
 	report_out_init(&a.out);
-	rc = opt_parse(&triage_spec, argc, argv, &npos, triage_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&triage_spec, argc, argv, &npos, triage_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = report_out_ready(&a.out, &a.c)))
 		return rc;
 	if (a.label || a.line_offset) {
