@@ -12,11 +12,7 @@ bin=$root/$BUILD/logwhy
 wsd=$root/$BUILD/logwhy-wsd
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. tests/lib.sh
 
 "$bin" --options >"$tmp/dump" 2>"$tmp/err"
 check "logwhy --options" '[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q "^option	lint	--fail-on	-	LEVEL	error|warning|info|never$" "$tmp/dump"'
@@ -229,5 +225,4 @@ for u in $(jq -r '.runs[0].tool.driver.rules[].helpUri' "$tmp/help.sarif"); do
 	check "helpUri has a page: ${u##*/}" '[ -f "docs/rules/${u##*/}" ] && case $u in https://github.com/logwhy/logwhy/blob/main/docs/rules/*) true ;; *) false ;; esac'
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done
