@@ -458,7 +458,7 @@ int cmd_probe(int argc, char **argv)
 			return 2;
 		}
 		puts(s);
-		json_str_free(s);
+		jpool_str_free(s);
 		json_decref(o2);
 	}
 	rc = err ? 2 : probe_healthy(r) ? 0 : 1;

@@ -219,7 +219,7 @@ static int triage_option(void *ctx, int id, const char *value)
 		return 0;
 	}
 	if (id == OPT_FAIL_ON) {
-		a->fail_on = (enum level)level_parse(value);
+		a->fail_on = (enum level)rule_level_parse(value);
 		return 0;
 	}
 	if (id == OPT_FIRST_LINE) {

@@ -36,7 +36,7 @@ int emit_format_parse(const char *s)
 	return -1;
 }
 
-/* Our own tables: rules/ is not ours to call into (level_name lives there). */
+/* Our own tables: rules/ is not ours to call into (rule_level_name lives there). */
 const char *emit_level_name(int level)
 {
 	switch (level) {

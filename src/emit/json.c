@@ -28,7 +28,7 @@ static const char *close_direction(enum close_dir d)
 	}
 }
 
-static json_t *json_close(const struct ws_close *c)
+static json_t *json_close(const struct close_trace *c)
 {
 	size_t rlen = 0;
 

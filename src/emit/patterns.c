@@ -23,7 +23,7 @@ static void sev_mix(const struct pattern *p, struct buf *out)
 		if (best < 0)
 			break;
 		done[best] = 1;
-		buf_addf(out, "%s%s %ld", out->len ? ", " : "", sev_name((enum sev)best), p->sev[best]);
+		buf_addf(out, "%s%s %ld", out->len ? ", " : "", event_sev_name((enum sev)best), p->sev[best]);
 	}
 	if (!out->p)
 		buf_adds(out, "");
@@ -58,7 +58,7 @@ static int write_json(FILE *out, const struct pattern_set *ps, const struct patt
 		json_object_set_new(o, "count", json_integer(p->count));
 		for (s = SEV_EMERGENCY; s >= 0; s--)
 			if (p->sev[s])
-				json_object_set_new(sev, sev_name((enum sev)s), json_integer(p->sev[s]));
+				json_object_set_new(sev, event_sev_name((enum sev)s), json_integer(p->sev[s]));
 		json_object_set_new(o, "severity", sev);
 		json_object_set_new(o, "first_seen", jtime(p->has_ts, p->first_us));
 		json_object_set_new(o, "last_seen", jtime(p->has_ts, p->last_us));

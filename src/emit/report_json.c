@@ -46,7 +46,7 @@ static json_t *jcause(const struct triage_group *g)
 
 	json_object_set_new(o, "rule", json_string(g->rule->id));
 	json_object_set_new(o, "category", json_string(g->rule->category));
-	json_object_set_new(o, "severity", json_string(level_name(g->rule->level)));
+	json_object_set_new(o, "severity", json_string(rule_level_name(g->rule->level)));
 	json_object_set_new(o, "count", json_integer(g->count));
 	json_object_set_new(o, "first_seen", jtime(g->has_ts, g->first_us));
 	json_object_set_new(o, "last_seen", jtime(g->has_ts, g->last_us));

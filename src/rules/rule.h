@@ -17,9 +17,9 @@ enum rule_role { ROLE_CAUSE = 0, ROLE_SYMPTOM, ROLE_CONTEXT };
 /* A rule's severity, and the threshold of lint --fail-on. */
 enum level { LEVEL_NEVER = 0, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR };
 
-const char *level_name(enum level l);        /* "info", "warning", "error" */
-int level_parse(const char *s);              /* -1 if unknown; "never" ok */
-const char *role_name(enum rule_role r);     /* "cause", "symptom", "context" */
+const char *rule_level_name(enum level l);        /* "info", "warning", "error" */
+int rule_level_parse(const char *s);              /* -1 if unknown; "never" ok */
+const char *rule_role_name(enum rule_role r);     /* "cause", "symptom", "context" */
 
 /* correlate.by keys */
 enum {
@@ -140,8 +140,8 @@ struct match {
 	size_t ncand;        /* its words */
 };
 
-void match_init(struct match *m);
-void match_clear(struct match *m);           /* frees; NULL-safe */
+void rule_match_init(struct match *m);
+void rule_match_clear(struct match *m);           /* frees; NULL-safe */
 
 /* Regex limits: a pattern that runs past them counts as no match, and the
  * sink gets one warning naming the rule and the event's source:line. */

@@ -220,7 +220,7 @@ static int text_record(struct sanitizer *z, const struct record *rec, enum sanit
 		return -1;
 	if (rec->kind == RECORD_TEXT && event_from_record(&z->ev, rec, NULL) == 0) {
 		if (z->ev.sev != SEV_DEFAULT &&
-		    buf_addf(&z->out, ",\"severity\":\"%s\"", sev_name(z->ev.sev)) < 0)
+		    buf_addf(&z->out, ",\"severity\":\"%s\"", event_sev_name(z->ev.sev)) < 0)
 			return -1;
 		if (z->ev.has_ts && put_ts(&z->out, z->ev.ts_us) < 0)
 			return -1;
@@ -349,13 +349,13 @@ int sanitize_record(struct sanitizer *z, const struct record *rec, const char **
 
 		buf_reset(&z->yaml);
 		if (t && buf_adds(&z->yaml, t) == 0) {
-			json_str_free(t);
+			jpool_str_free(t);
 			src = z->yaml.p;
 			n = z->yaml.len;
 			z->cnt[SAN_YAML]++;
 			r = rewrite_value(z, src, n, &z->out, &dirty, &is_obj);
 		} else {
-			json_str_free(t);
+			jpool_str_free(t);
 		}
 	} else if (rec->kind == RECORD_JSON) {
 		why = SAN_INVALID_JSON;

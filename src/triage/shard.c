@@ -98,11 +98,11 @@ static int dump_open(FILE *out, const json_t *v)
 	int rc;
 
 	if (!n) {
-		json_str_free(s);
+		jpool_str_free(s);
 		return -1;
 	}
 	rc = fwrite(s, 1, n - 1, out) == n - 1 ? 0 : -1;
-	json_str_free(s);
+	jpool_str_free(s);
 	return rc;
 }
 
