@@ -100,7 +100,7 @@ static void again(struct sanitizer *z, const char *line, size_t len)
 	rec.kind = RECORD_JSON;
 	rec.text = copy;
 	rec.len = len;
-	FUZZ_ASSERT(sanitize_record(z, &rec, 0, &out, &olen, &res, &d) == 0);
+	FUZZ_ASSERT(sanitize_record(z, &rec, &out, &olen, &res, &d) == 0);
 	check_line(out, olen);
 	free(copy);
 }
@@ -139,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *line;
 		size_t len;
 
-		FUZZ_ASSERT(sanitize_record(z, rec, 0, &line, &len, &res, &d) == 0);
+		FUZZ_ASSERT(sanitize_record(z, rec, &line, &len, &res, &d) == 0);
 		FUZZ_ASSERT(len < 8 * (so.max_record ? so.max_record : FRAME_MAX_RECORD));
 		if (!res.changed)
 			FUZZ_ASSERT(len == rec->len && memcmp(line, rec->text, len) == 0);

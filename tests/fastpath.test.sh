@@ -10,13 +10,10 @@ set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY
-pass=0
-fail=0
+. tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 # 1. the golden cases, fast paths off, then in three threads
 for env in LOGWHY_NO_FASTPATH=1 LOGWHY_THREADS=3; do
@@ -132,5 +129,4 @@ same "triage warned" triage -o json --max-record 1500 "$tmp/warned.ndjson"
 IN=$tmp/warned.ndjson same "triage warned on stdin" triage --max-record 1500 -
 unset IN
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -44,6 +44,7 @@ static const struct cmd_spec rules_spec = {
 	"with the others and its examples run before it is printed; one that fails\n"
 	"is an error (exit 2), not output.\n",
 	rules_opts,
+	NULL,
 };
 
 struct rules_args {
@@ -92,8 +93,8 @@ static int rules_list(const struct ruleset *rs)
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *r = rs->rules[i];
 
-		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, role_name(r->role),
-		       level_name(r->level));
+		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, rule_role_name(r->role),
+		       rule_level_name(r->level));
 		put(r->title);
 		putchar('\n');
 	}
@@ -136,7 +137,7 @@ static int rules_show(const struct ruleset *rs, const char *id)
 	printf("id: %s\ntitle: ", r->id);
 	put(r->title);
 	printf("\ncategory: %s\nrole: %s\nseverity: %s\ndefined: %s:%ld\nmessage: ",
-	       r->category, role_name(r->role), level_name(r->level), r->file, r->line);
+	       r->category, rule_role_name(r->role), rule_level_name(r->level), r->file, r->line);
 	put(r->message);
 	putchar('\n');
 	show_list("why", r->why, r->nwhy);
@@ -250,11 +251,11 @@ static int sg_matches(const struct rule *rule, const char *text)
 	int hit = 0;
 
 	event_init(&ev);
-	match_init(&m);
+	rule_match_init(&m);
 	if (evstream_example(NULL, text, &ev) == 0)
 		hit = rule_match(rule, &ev, &m, NULL);
 	event_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	return hit;
 }
 
@@ -431,11 +432,8 @@ int cmd_rules(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
-	rc = opt_parse(&rules_spec, argc, argv, &npos, rules_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&rules_spec, argc, argv, &npos, rules_option, &a, &a.c, &rc))
+		return rc;
 	if (npos < 1) {
 		fprintf(stderr, "logwhy rules: missing subcommand (list, show, check, test, suggest)\n"
 				"Try 'logwhy rules --help'.\n");

@@ -13,6 +13,9 @@
  * "timestamp"; a one-line message (textPayload, or jsonPayload's message)
  * that cannot take part in a multi-line block. Anything else, however
  * harmless, goes the full way: the skim may refuse, never guess.
+ * Why a JSON scanner of its own: the skim exists to skip jansson's tree for
+ * the records no rule can match (most of a large log); it reads a few
+ * fields in place and never allocates.
  */
 
 #define SKIM_DEPTH 32

@@ -24,12 +24,12 @@
 static const char *const level_names[] = { "never", "info", "warning", "error" };
 static const char *const role_names[] = { "cause", "symptom", "context" };
 
-const char *level_name(enum level l)
+const char *rule_level_name(enum level l)
 {
 	return (unsigned)l < sizeof level_names / sizeof *level_names ? level_names[l] : "never";
 }
 
-int level_parse(const char *s)
+int rule_level_parse(const char *s)
 {
 	size_t i;
 
@@ -39,7 +39,7 @@ int level_parse(const char *s)
 	return -1;
 }
 
-const char *role_name(enum rule_role r)
+const char *rule_role_name(enum rule_role r)
 {
 	return (unsigned)r < sizeof role_names / sizeof *role_names ? role_names[r] : "cause";
 }
@@ -80,14 +80,14 @@ void rule_free(struct rule *r)
 	free(r);
 }
 
-void match_init(struct match *m)
+void rule_match_init(struct match *m)
 {
 	memset(m, 0, sizeof *m);
 	m->store.max = MATCH_STORE_MAX;
 	m->scratch.max = MATCH_SCRATCH_MAX;
 }
 
-void match_clear(struct match *m)
+void rule_match_clear(struct match *m)
 {
 	if (!m)
 		return;
@@ -97,10 +97,10 @@ void match_clear(struct match *m)
 	buf_free(&m->store);
 	buf_free(&m->scratch);
 	free(m->cand);
-	match_init(m);
+	rule_match_init(m);
 }
 
-/* match_init cannot fail, so the PCRE2 scratch is made on first use. */
+/* rule_match_init cannot fail, so the PCRE2 scratch is made on first use. */
 static int match_ready(struct match *m)
 {
 	if (m->md)

@@ -17,9 +17,9 @@ enum rule_role { ROLE_CAUSE = 0, ROLE_SYMPTOM, ROLE_CONTEXT };
 /* A rule's severity, and the threshold of lint --fail-on. */
 enum level { LEVEL_NEVER = 0, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR };
 
-const char *level_name(enum level l);        /* "info", "warning", "error" */
-int level_parse(const char *s);              /* -1 if unknown; "never" ok */
-const char *role_name(enum rule_role r);     /* "cause", "symptom", "context" */
+const char *rule_level_name(enum level l);        /* "info", "warning", "error" */
+int rule_level_parse(const char *s);              /* -1 if unknown; "never" ok */
+const char *rule_role_name(enum rule_role r);     /* "cause", "symptom", "context" */
 
 /* correlate.by keys */
 enum {
@@ -110,6 +110,9 @@ void ruleset_ungate(struct ruleset *rs);
 /* Binary search: only after ruleset_finish. NULL when no such rule. */
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 void ruleset_free(struct ruleset *rs);      /* NULL-safe */
+/* The keys a rule file may use: table i (rule, condition, close, correlate,
+ * examples, redact), NULL-terminated; NULL past the last. */
+const char *const *ruleset_key_table(size_t i);
 
 /*
  * Matching. A struct match holds the per-caller scratch (PCRE2 match data,
@@ -137,14 +140,16 @@ struct match {
 	size_t ncand;        /* its words */
 };
 
-void match_init(struct match *m);
-void match_clear(struct match *m);           /* frees; NULL-safe */
+void rule_match_init(struct match *m);
+void rule_match_clear(struct match *m);           /* frees; NULL-safe */
 
 /* Regex limits: a pattern that runs past them counts as no match, and the
  * sink gets one warning naming the rule and the event's source:line. */
 #define RULE_MATCH_LIMIT 1000000u
 #define RULE_DEPTH_LIMIT 10000u
 #define RULE_HEAP_LIMIT_KIB 20480u
+#define RULE_FILE_MAX ((size_t)1 << 20)   /* bytes of a rule file */
+#define RULESET_MAX_RULES 10000
 
 /* 1 when ev matches r (captures in m), 0 when not. */
 int rule_match(const struct rule *r, const struct event *ev, struct match *m,

@@ -13,8 +13,6 @@
 #include "rules/ryaml.h"
 
 /* Hard limits: a rule file is hand-written data, never a log. */
-#define RULE_FILE_MAX ((size_t)1 << 20)
-#define RULESET_MAX_RULES 10000
 #define RULE_MAX_EXAMPLES 1000
 #define RULE_WITHIN_MAX_MS (24L * 3600 * 1000)
 
@@ -584,15 +582,16 @@ static int load_correlate(const struct ld *l, const struct rule_ynode *n, struct
 	return 0;
 }
 
+static const char *const example_keys[] = { "match", "nomatch", NULL };
+
 static int load_examples(const struct ld *l, const struct rule_ynode *n, struct rule *r)
 {
-	static const char *const keys[] = { "match", "nomatch", NULL };
 	const struct rule_ynode *v[2] = { 0 };
 	int k;
 
 	if (n->kind != RULE_YMAP)
 		return err_at(l, n, "expected a mapping for 'examples'");
-	if (map_keys(l, n, keys, "examples", v) < 0)
+	if (map_keys(l, n, example_keys, "examples", v) < 0)
 		return -1;
 	for (k = 0; k < 2; k++) {
 		struct rule_example **ex = k == 0 ? &r->ex_match : &r->ex_nomatch;
@@ -602,9 +601,9 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 		if (!v[k])
 			continue;
 		if (v[k]->kind != RULE_YSEQ)
-			return err_at(l, v[k], "'examples.%s' must be a list of strings", keys[k]);
+			return err_at(l, v[k], "'examples.%s' must be a list of strings", example_keys[k]);
 		if (v[k]->nkid > RULE_MAX_EXAMPLES)
-			return err_at(l, v[k], "too many examples in 'examples.%s' (max %d)", keys[k], RULE_MAX_EXAMPLES);
+			return err_at(l, v[k], "too many examples in 'examples.%s' (max %d)", example_keys[k], RULE_MAX_EXAMPLES);
 		if (v[k]->nkid && !(*ex = calloc(v[k]->nkid, sizeof **ex)))
 			return oom(l);
 		for (i = 0; i < v[k]->nkid; i++) {
@@ -612,7 +611,7 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 
 			/* an example may be empty text, but it must be text */
 			if (e->kind != RULE_YSCALAR || strlen(e->s) != e->len)
-				return err_at(l, e, "'examples.%s' must be a list of strings", keys[k]);
+				return err_at(l, e, "'examples.%s' must be a list of strings", example_keys[k]);
 			if (!((*ex)[i].text = strdup(e->s)))
 				return oom(l);
 			(*ex)[i].line = e->line;
@@ -623,16 +622,17 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 }
 
 /* redact: { pattern: REGEX, kind: NAME }, or a list of them. */
+static const char *const redact_keys[] = { "pattern", "kind", NULL };
+
 static int load_redact_one(const struct ld *l, const struct rule_ynode *n,
 			   struct rule_redact *rd)
 {
-	static const char *const keys[] = { "pattern", "kind", NULL };
 	const struct rule_ynode *v[2] = { 0 };
 	struct cond_re re;
 
 	if (n->kind != RULE_YMAP)
 		return err_at(l, n, "expected a mapping with 'pattern' and 'kind' in 'redact'");
-	if (map_keys(l, n, keys, "redact", v) < 0)
+	if (map_keys(l, n, redact_keys, "redact", v) < 0)
 		return -1;
 	if (!v[0] || !v[1])
 		return err_at(l, n, "missing required key '%s' in 'redact'", v[0] ? "kind" : "pattern");
@@ -731,6 +731,14 @@ static const char *const rule_keys[] = {
 	"why", "fix", "explains", "correlate", "examples", "redact", NULL
 };
 #define K_REQUIRED K_WHY   /* keys before this one are required */
+
+const char *const *ruleset_key_table(size_t i)
+{
+	static const char *const *const tables[] = { rule_keys, cond_keys, close_keys, corr_keys,
+						     example_keys, redact_keys };
+
+	return i < sizeof tables / sizeof *tables ? tables[i] : NULL;
+}
 
 static int load_rule(const struct ld *l, const struct rule_ynode *root,
 		     long dline, long dcol, struct rule *r)

@@ -1,11 +1,10 @@
-#include "triage/triage.h"
+#include "triage/triage_impl.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "triage/spool.h"
 
 #define MAX_WARNINGS 100
 
@@ -88,7 +87,7 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 		return NULL;
 	t->rs = rs;
 	t->warn = w;
-	match_init(&t->m);
+	rule_match_init(&t->m);
 	t->scratch.max = 64 << 10;
 	t->spool = spool_new();
 	t->rel = calloc(n ? n * n : 1, 1);
@@ -1449,7 +1448,7 @@ void triage_free(struct triage *t)
 	free(t->ovpos);
 	spool_free(t->spool);
 	suspect_free(t->sus);
-	match_clear(&t->m);
+	rule_match_clear(&t->m);
 	buf_free(&t->scratch);
 	free(t);
 }
