@@ -15,7 +15,7 @@
 
 #include "read/frame.h"
 #include "read/source.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "sanitize/sanitize.h"
 
 static const char redact_rule[] =
@@ -41,8 +41,9 @@ static size_t npats;
 static void load_patterns(void)
 {
 	static struct ruleset *rs;
+	const struct rule_redact *rd[RULE_MAX_REDACT];
 	struct diag d;
-	size_t i, j;
+	size_t i;
 
 	if (rs)
 		return;
@@ -50,13 +51,14 @@ static void load_patterns(void)
 	if (!rs || ruleset_load_mem(rs, "redact.yml", redact_rule, sizeof redact_rule - 1, &d) < 0 ||
 	    ruleset_finish(rs, &d) < 0)
 		abort();
-	for (i = 0; i < rs->n; i++)
-		for (j = 0; j < rs->rules[i]->nredact && npats < RULE_MAX_REDACT; j++) {
-			pats[npats].kind = rs->rules[i]->redact[j].kind;
-			pats[npats].code = rs->rules[i]->redact[j].code;
-			pats[npats].secret_group = rs->rules[i]->redact[j].secret_group;
-			npats++;
-		}
+	npats = ruleset_redactions(rs, rd, RULE_MAX_REDACT);
+	if (npats > RULE_MAX_REDACT)
+		npats = RULE_MAX_REDACT;
+	for (i = 0; i < npats; i++) {
+		pats[i].kind = rd[i]->kind;
+		pats[i].code = rd[i]->code;
+		pats[i].secret_group = rd[i]->secret_group;
+	}
 }
 
 /* One output line: no newline, a strict JSON object with no duplicate

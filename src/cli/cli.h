@@ -6,7 +6,7 @@
 
 #include "util/opt.h"
 #include "read/frame.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "util/diag.h"
 
 /* A limit's number in a help text, from the constant the code enforces */

@@ -101,7 +101,6 @@ static int set_severity(struct lint_args *a, struct ruleset *rs)
 	for (i = 0; i < a->nseverity; i++) {
 		const char *v = a->severity[i], *eq = strchr(v, '=');
 		char id[256];
-		struct rule *r;
 
 		if ((size_t)(eq - v) >= sizeof id) {
 			cli_errorf("--severity: no rule '%.*s'", (int)(eq - v), v);
@@ -109,12 +108,10 @@ static int set_severity(struct lint_args *a, struct ruleset *rs)
 		}
 		memcpy(id, v, (size_t)(eq - v));
 		id[eq - v] = '\0';
-		r = (struct rule *)ruleset_find(rs, id);
-		if (!r) {
+		if (ruleset_set_level(rs, id, (enum level)rule_level_parse(eq + 1)) < 0) {
 			cli_errorf("--severity: no rule '%s'", id);
 			return -1;
 		}
-		r->level = (enum level)rule_level_parse(eq + 1);
 	}
 	return 0;
 }

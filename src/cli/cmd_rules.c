@@ -87,11 +87,11 @@ static int rules_list(const struct ruleset *rs)
 {
 	size_t i, w = 2;
 
-	for (i = 0; i < rs->n; i++)
-		if (strlen(rs->rules[i]->id) > w)
-			w = strlen(rs->rules[i]->id);
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = rs->rules[i];
+	for (i = 0; i < ruleset_count(rs); i++)
+		if (strlen(ruleset_rule(rs, i)->id) > w)
+			w = strlen(ruleset_rule(rs, i)->id);
+	for (i = 0; i < ruleset_count(rs); i++) {
+		const struct rule *r = ruleset_rule(rs, i);
 
 		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, rule_role_name(r->role),
 		       rule_level_name(r->level));
@@ -189,8 +189,8 @@ static int rules_test(const struct ruleset *rs)
 	struct test_report t = { 0, 0 };
 	size_t i;
 
-	for (i = 0; i < rs->n; i++)
-		rule_test_examples(rs, rs->rules[i], evstream_example, NULL, test_result, &t);
+	for (i = 0; i < ruleset_count(rs); i++)
+		rule_test_examples(rs, ruleset_rule(rs, i), evstream_example, NULL, test_result, &t);
 	printf("%ld passed, %ld failed\n", t.pass, t.fail);
 	return t.fail ? 1 : 0;
 }
@@ -216,13 +216,11 @@ static struct ruleset *sg_load(const struct ruleset *rs, const struct buf *yaml,
 {
 	struct ruleset *r = ruleset_new();
 	struct diag d = { 0 };
-	size_t i;
 
 	if (!r)
 		return NULL;
-	for (i = 0; i < rs->npaths; i++)
-		if (ruleset_load(r, rs->paths[i], &d) < 0)
-			goto fail;
+	if (ruleset_load_same(r, rs, &d) < 0)
+		goto fail;
 	if (ruleset_load_mem(r, "<suggested rule>", yaml->p, yaml->len, &d) < 0 ||
 	    ruleset_finish(r, &d) < 0)
 		goto fail;
@@ -238,9 +236,9 @@ static const struct rule *sg_rule(const struct ruleset *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->rules[i]->file, "<suggested rule>"))
-			return r->rules[i];
+	for (i = 0; i < ruleset_count(r); i++)
+		if (!strcmp(ruleset_rule(r, i)->file, "<suggested rule>"))
+			return ruleset_rule(r, i);
 	return NULL;
 }
 
@@ -465,7 +463,7 @@ int cmd_rules(int argc, char **argv)
 	else if (!strcmp(sub, "suggest"))
 		rc = rules_suggest(&a, rs, argv + 2, npos - 1);
 	else if (!strcmp(sub, "check")) {
-		printf("%zu rules ok\n", rs->n);
+		printf("%zu rules ok\n", ruleset_count(rs));
 		rc = 0;
 	} else
 		rc = rules_test(rs);

@@ -256,19 +256,18 @@ static void print_counts(const struct totals *t, const struct sanitizer *z)
 
 /* NULL when some pattern has no literal to look for (or out of memory):
  * then every record is searched. */
-static struct prefilter *redact_prefilter(const struct ruleset *rs, size_t np)
+static struct prefilter *redact_prefilter(const struct rule_redact **rd, size_t np)
 {
 	const char **pat = calloc(np + 1, sizeof *pat);
-	size_t *len = calloc(np + 1, sizeof *len), i, j, k = 0;
+	size_t *len = calloc(np + 1, sizeof *len), i;
 	struct prefilter *pf = NULL;
 
 	if (pat && len) {
-		for (i = 0; i < rs->n; i++)
-			for (j = 0; j < rs->rules[i]->nredact; j++) {
-				pat[k] = rs->rules[i]->redact[j].src;
-				len[k++] = rs->rules[i]->redact[j].srclen;
-			}
-		pf = prefilter_build_patterns(pat, len, k, sanitize_builtin_literals);
+		for (i = 0; i < np; i++) {
+			pat[i] = rd[i]->src;
+			len[i] = rd[i]->srclen;
+		}
+		pf = prefilter_build_patterns(pat, len, np, sanitize_builtin_literals);
 	}
 	free(pat);
 	free(len);
@@ -277,31 +276,31 @@ static struct prefilter *redact_prefilter(const struct ruleset *rs, size_t np)
 
 int cli_redact_init(struct sanitize_opts *o, const struct ruleset *rs, struct prefilter **pf)
 {
-	struct sanitize_pattern *pats = NULL;
-	size_t np = 0, i, j;
+	size_t np = ruleset_redactions(rs, NULL, 0), i;
+	const struct rule_redact **rd = calloc(np + 1, sizeof *rd);
+	struct sanitize_pattern *pats = calloc(np + 1, sizeof *pats);
 
 	*pf = NULL;
-	for (i = 0; i < rs->n; i++)
-		np += rs->rules[i]->nredact;
-	if (np && !(pats = calloc(np, sizeof *pats))) {
+	if (!rd || !pats) {
+		free(rd);
+		free(pats);
 		cli_errorf("out of memory");
 		return -1;
 	}
-	np = 0;
-	for (i = 0; i < rs->n; i++)
-		for (j = 0; j < rs->rules[i]->nredact; j++) {
-			pats[np].kind = rs->rules[i]->redact[j].kind;
-			pats[np].code = rs->rules[i]->redact[j].code;
-			pats[np].secret_group = rs->rules[i]->redact[j].secret_group;
-			np++;
-		}
+	ruleset_redactions(rs, rd, np);
+	for (i = 0; i < np; i++) {
+		pats[i].kind = rd[i]->kind;
+		pats[i].code = rd[i]->code;
+		pats[i].secret_group = rd[i]->secret_group;
+	}
 	o->patterns = pats;
 	o->npatterns = np;
 	/* a record with none of the redactions' literals is not searched */
-	if (!cli_no_fastpath() && (*pf = redact_prefilter(rs, np))) {
+	if (!cli_no_fastpath() && (*pf = redact_prefilter(rd, np))) {
 		o->prefilter = *pf;
 		o->may_match = prefilter_may_match;
 	}
+	free(rd);
 	return 0;
 }
 

@@ -180,8 +180,8 @@ static json_t *sarif_driver(const struct emitter *e)
 
 	if (!rules)
 		return NULL;
-	for (i = 0; rs && i < rs->n; i++)
-		if (json_array_append_new(rules, sarif_rule(rs->rules[i])) < 0) {
+	for (i = 0; rs && i < ruleset_count(rs); i++)
+		if (json_array_append_new(rules, sarif_rule(ruleset_rule(rs, i))) < 0) {
 			json_decref(rules);
 			return NULL;
 		}
@@ -257,11 +257,11 @@ static long rule_index(const struct emitter *e, const struct rule *r)
 
 	if (!rs)
 		return -1;
-	if (r->index < rs->n && rs->rules[r->index] == r)
+	if (r->index < ruleset_count(rs) && ruleset_rule(rs, r->index) == r)
 		return (long)r->index;
-	for (i = 0; i < rs->n; i++)
-		if (rs->rules[i] == r ||
-		    (r->id && rs->rules[i]->id && strcmp(rs->rules[i]->id, r->id) == 0))
+	for (i = 0; i < ruleset_count(rs); i++)
+		if (ruleset_rule(rs, i) == r ||
+		    (r->id && ruleset_rule(rs, i)->id && strcmp(ruleset_rule(rs, i)->id, r->id) == 0))
 			return (long)i;
 	return -1;
 }

@@ -1,8 +1,9 @@
-#include "rules/rule.h"
+#include "rules/ruleset_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1157,6 +1158,81 @@ int ruleset_finish(struct ruleset *rs, struct diag *d)
 	if (!rc)
 		rs->gate = prefilter_build_rules(rs);
 	return rc;
+}
+
+size_t ruleset_count(const struct ruleset *rs)
+{
+	return rs->n;
+}
+
+const struct rule *ruleset_rule(const struct ruleset *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i] : NULL;
+}
+
+int ruleset_set_level(struct ruleset *rs, const char *id, enum level l)
+{
+	struct rule *r = (struct rule *)ruleset_find(rs, id);
+
+	if (!r)
+		return -1;
+	r->level = l;
+	return 0;
+}
+
+size_t ruleset_redactions(const struct ruleset *rs, const struct rule_redact **out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		for (j = 0; j < rs->rules[i]->nredact; j++, n++)
+			if (n < max)
+				out[n] = &rs->rules[i]->redact[j];
+	return n;
+}
+
+int ruleset_load_same(struct ruleset *rs, const struct ruleset *from, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < from->npaths; i++)
+		if (ruleset_load(rs, from->paths[i], d) < 0)
+			return -1;
+	return 0;
+}
+
+int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
+		  const struct warn_sink *w,
+		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx)
+{
+	size_t i, words = rs->gate ? prefilter_rule_words(rs->gate) : 0;
+	int rc;
+
+	if (ev->skimmed)
+		return 0;   /* the stream's prefilter ruled it out for every rule */
+	if (words > m->ncand) {
+		uint64_t *p = realloc(m->cand, words * sizeof *p);
+
+		if (!p)
+			return -1;
+		m->cand = p;
+		m->ncand = words;
+	}
+	if (rs->gate) {
+		/* a message inside the text is scanned with it */
+		uintptr_t mp = (uintptr_t)ev->msg, tp = (uintptr_t)ev->text;
+		int inside = ev->text && mp >= tp && mp + ev->msg_len <= tp + ev->text_len;
+
+		prefilter_rules(rs->gate, ev->msg, inside ? 0 : ev->msg_len,
+				ev->text, ev->text ? ev->text_len : 0, m->cand);
+	}
+	for (i = 0; i < rs->n; i++) {
+		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
+			continue;
+		if (rule_match(rs->rules[i], ev, m, w) && (rc = fn(ctx, rs->rules[i], m)))
+			return rc;
+	}
+	return 0;
 }
 
 void ruleset_ungate(struct ruleset *rs)

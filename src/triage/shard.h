@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "triage/triage.h"
 #include "util/diag.h"
 

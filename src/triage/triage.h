@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "event/event.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "triage/suspect.h"
 
 /*

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rules/rule.h"
+#include "rules/ruleset_impl.h"   /* its files and order are checked */
 #include "rules/ruletest.h"
 
 /*
