@@ -10,13 +10,10 @@ set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY
-pass=0
-fail=0
+. tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 # 1. the golden cases, fast paths off, then in three threads
 for env in LOGWHY_NO_FASTPATH=1 LOGWHY_THREADS=3; do
@@ -118,6 +115,8 @@ unset IN
 	printf '%s\n' '{"insertId":"a6","textPayload":"big 123456789012345678901234567890","n":1e999,"logName":"x","timestamp":"2025-09-08T04:00:00.9Z"}'
 	tail -n 400 "$tmp/corpus.ndjson"
 } >"$tmp/mixed.ndjson"
+python3 tests/fastpath_keys.py "$tmp/corpus.ndjson" >"$tmp/keys.ndjson"
+same "triage suspect keys" triage -o json "$tmp/keys.ndjson"
 same "lint mixed" lint --fail-on never -o json "$tmp/mixed.ndjson"
 same "triage mixed" triage -o json "$tmp/mixed.ndjson"
 
@@ -130,5 +129,4 @@ same "triage warned" triage -o json --max-record 1500 "$tmp/warned.ndjson"
 IN=$tmp/warned.ndjson same "triage warned on stdin" triage --max-record 1500 -
 unset IN
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -406,7 +406,7 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	fprintf(out, "<h2>%zu. <code>%s</code>: ", rank, g->rule->id);
 	esc(out, g->message);
 	fprintf(out, "</h2>\n<p class=\"meta\">%s, %s; %ld finding%s", g->rule->category,
-		level_name(g->rule->level), g->count, g->count == 1 ? "" : "s");
+		rule_level_name(g->rule->level), g->count, g->count == 1 ? "" : "s");
 	if (g->verdict_symptoms)
 		fprintf(out, "; root cause of %ld symptom%s", g->verdict_symptoms,
 			g->verdict_symptoms == 1 ? "" : "s");
@@ -543,7 +543,7 @@ static void summary(FILE *out, const struct triage_report *r)
 		fprintf(out, "<tr><td class=\"n\">%zu</td><td><a href=\"#cause-%zu\"><code>%s</code></a>"
 			"</td><td>%s</td><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td>"
 			"<td class=\"n\">%ld</td><td class=\"t\">", i + 1, i + 1, g->rule->id, g->rule->category,
-			level_name(g->rule->level), g->count, g->verdict_symptoms, g->explained_symptoms);
+			rule_level_name(g->rule->level), g->count, g->verdict_symptoms, g->explained_symptoms);
 		when(out, g->has_ts, g->first_us);
 		fputs("</td><td class=\"t\">", out);
 		when(out, g->has_ts, g->last_us);

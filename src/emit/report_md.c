@@ -367,7 +367,7 @@ int report_markdown(FILE *out, const struct triage_report *r)
 		report_when(a, sizeof a, g->has_ts, g->first_us);
 		report_when(b, sizeof b, g->has_ts, g->last_us);
 		fprintf(out, "| %zu | `%s` | %s | %s | %ld | %ld | %ld | %s | %s |\n", i + 1, g->rule->id,
-			g->rule->category, level_name(g->rule->level), g->count, g->verdict_symptoms,
+			g->rule->category, rule_level_name(g->rule->level), g->count, g->verdict_symptoms,
 			g->explained_symptoms, a, b);
 	}
 	/* the verdicts first mark the links they fold */

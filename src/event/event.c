@@ -12,7 +12,7 @@ static const char *const sev_names[] = {
 	"ERROR", "CRITICAL", "ALERT", "EMERGENCY",
 };
 
-const char *sev_name(enum sev s)
+const char *event_sev_name(enum sev s)
 {
 	return (unsigned)s < sizeof sev_names / sizeof *sev_names ? sev_names[s] : "DEFAULT";
 }
@@ -109,7 +109,7 @@ static int put_json(json_t *v, struct buf *out)
 		if (!s)
 			return -1;
 		rc = buf_adds(out, s);
-		json_str_free(s);
+		jpool_str_free(s);
 		return rc;
 	}
 }
@@ -135,7 +135,7 @@ int event_field(const struct event *ev, const char *path, struct buf *out)
 		return put_json(v, out) == 0;
 
 	if (!strcmp(path, "severity"))
-		return put_str(sev_name(ev->sev), out);
+		return put_str(event_sev_name(ev->sev), out);
 	if (!strcmp(path, "message"))
 		return buf_add(out, ev->msg, ev->msg_len) == 0;
 	if (!strcmp(path, "trace"))
@@ -174,15 +174,15 @@ int event_copy(struct event *dst, const struct event *src)
 {
 	const char *const from[] = { src->source, src->msg, src->text, src->trace,
 				     src->span, src->instance, src->conn, src->user,
-				     src->stream, src->revision };
+				     src->stream };
 	const size_t len[] = { src->source ? strlen(src->source) : 0, src->msg_len,
-			       src->text_len, 0, 0, 0, 0, 0, 0, 0 };
-	size_t off[10], i;
+			       src->text_len, 0, 0, 0, 0, 0, 0 };
+	size_t off[9], i;
 	struct buf store;
 
 	event_clear(dst);
 	store = dst->store;
-	for (i = 0; i < 10; i++) {
+	for (i = 0; i < 9; i++) {
 		size_t n = i < 3 ? len[i] : (from[i] ? strlen(from[i]) : 0);
 
 		off[i] = store.len;
@@ -204,7 +204,6 @@ int event_copy(struct event *dst, const struct event *src)
 	dst->conn = src->conn ? store.p + off[6] : NULL;
 	dst->user = src->user ? store.p + off[7] : NULL;
 	dst->stream = src->stream ? store.p + off[8] : NULL;
-	dst->revision = src->revision ? store.p + off[9] : NULL;
 	if (!src->msg)
 		dst->msg = "";
 	return 0;

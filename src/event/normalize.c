@@ -318,10 +318,8 @@ struct key_hit {
  * ...") would match. Only finds (the text may live in the store, which
  * copying would move); returns the number of hits, at most one per field.
  */
-static size_t text_keys_scan(const struct norm *n, const char *s, size_t len,
-			     struct key_hit *hit)
+static size_t text_keys_scan(unsigned found, const char *s, size_t len, struct key_hit *hit)
 {
-	unsigned found = n->set;
 	size_t i, k, nhit = 0;
 
 	if (len > KEY_SCAN_MAX)
@@ -658,7 +656,7 @@ static size_t text_line_prefix(struct norm *n, const struct record *rec)
  * Also accepted: {"type":"close","code":1011,"reason":...} with the same
  * keys at the top level. elapsed_ms/http_status may sit in either object.
  */
-static int probe_close(json_t *obj, struct ws_close *c)
+static int probe_close(json_t *obj, struct close_trace *c)
 {
 	json_t *cl = json_object_get(obj, "close"), *v;
 	json_t *type = json_object_get(obj, "type");
@@ -732,7 +730,7 @@ static int msg_from_store(struct norm *n, size_t off, int rc)
 	return 0;
 }
 
-static void probe_message(struct norm *n, const struct ws_close *c)
+static void probe_message(struct norm *n, const struct close_trace *c)
 {
 	struct buf *b = &n->ev->store;
 	size_t off = b->len;
@@ -1132,7 +1130,7 @@ static void text_keys(struct norm *n)
 	int in_store = (n->in_store >> NF_MSG) & 1u;
 	size_t base = n->off[NF_MSG], i, nhit;
 
-	nhit = text_keys_scan(n, in_store ? b->p + base : n->ptr[NF_MSG],
+	nhit = text_keys_scan(n->set, in_store ? b->p + base : n->ptr[NF_MSG],
 			      n->len[NF_MSG], hit);
 	for (i = 0; i < nhit; i++) {
 		const char *src;
@@ -1144,6 +1142,33 @@ static void text_keys(struct norm *n)
 		src = (in_store ? b->p + base : n->ptr[NF_MSG]) + hit[i].off;
 		nf_copy(n, hit[i].field, src, hit[i].len);
 	}
+}
+
+void event_trace_id(const char **s, size_t *n)
+{
+	trace_id(s, n);
+}
+
+void event_msg_keys(const char *msg, size_t len, unsigned need, struct key_span out[EV_KEYS])
+{
+	static const enum nf field[EV_KEYS] = { NF_CONN, NF_TRACE, NF_INSTANCE };
+	struct key_hit hit[NF_COUNT];
+	unsigned found = (1u << NF_COUNT) - 1;
+	size_t i, k, nhit;
+
+	for (k = 0; k < EV_KEYS; k++) {
+		out[k].p = NULL;
+		out[k].n = 0;
+		if ((need >> k) & 1u)
+			found &= ~(1u << field[k]);
+	}
+	nhit = text_keys_scan(found, msg, len, hit);
+	for (i = 0; i < nhit; i++)
+		for (k = 0; k < EV_KEYS; k++)
+			if (hit[i].field == field[k]) {
+				out[k].p = msg + hit[i].off;
+				out[k].n = hit[i].len;
+			}
 }
 
 int event_from_record(struct event *ev, const struct record *rec, struct diag *d)
@@ -1208,7 +1233,7 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 	nf_resolve(&n);
 
 	if (!ev->close.present) {
-		struct ws_close c;
+		struct close_trace c;
 
 		/* into a copy: a miss must leave the event's "unknown" defaults */
 		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
@@ -1234,7 +1259,7 @@ int event_from_item(struct event *ev, const struct record *rec, json_t *item)
 	if (!dump || nf_copy(&n, NF_TEXT, dump, strlen(dump)) < 0)
 		nf_borrow(&n, NF_TEXT, "", 0);
 	if (dump)
-		json_str_free(dump);
+		jpool_str_free(dump);
 	if (json_is_object(item)) {
 		json_t *inner = inner_object(json_object_get(item, "message"));
 
@@ -1254,7 +1279,7 @@ int event_from_item(struct event *ev, const struct record *rec, json_t *item)
 		text_keys(&n);
 	nf_resolve(&n);
 	if (!ev->close.present) {
-		struct ws_close c;
+		struct close_trace c;
 
 		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
 			ev->close = c;

@@ -91,7 +91,7 @@ struct evstream {
 	struct record uw_rec; /* its record (valid: the framer waits) */
 	int year;             /* of the last record with a full date */
 	long wrappers, items;
-	struct ws_close prev; /* the close of the event handed out last, if any */
+	struct close_trace prev; /* the close of the event handed out last, if any */
 	int prev_tb;          /* that event holds a Python traceback */
 };
 
@@ -327,8 +327,10 @@ static int skimmable(const struct evstream *s, struct event *ev, const struct re
 	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
 	    !event_skim(ev, rec, k))
 		return 0;
+	/* the caller reads these whatever the rules say: with their message
+	 * and keys, or parsed */
 	if (s->o.parse_from != SEV_DEFAULT && ev->sev >= s->o.parse_from)
-		return 0;   /* the caller reads these whatever the rules say */
+		return event_skim_keys(ev, rec, k);
 	if (s->o.skim_msg) {
 		size_t off = ev->store.len;
 
@@ -365,7 +367,7 @@ static int has_traceback(const struct event *ev)
 	return 0;
 }
 
-static int same_close(const struct ws_close *a, const struct ws_close *b)
+static int same_close(const struct close_trace *a, const struct close_trace *b)
 {
 	return a->code == b->code && a->direction == b->direction && a->http_status == b->http_status &&
 	       !strcmp(a->reason, b->reason);

@@ -101,7 +101,7 @@ static int has_traceback(const char *s, size_t n)
 
 int suspect_candidate(const struct event *ev)
 {
-	if (ev->skimmed)
+	if (ev->skimmed && !ev->keyed)
 		return 0;
 	if (ev->sev >= SEV_WARNING)
 		return 1;
@@ -147,7 +147,7 @@ int suspect_feed(struct suspect_set *s, const struct event *ev, int64_t ts, int 
 	return spool_add(s->cand, &sp);
 }
 
-int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[5],
+int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[SPOOL_KEYS],
 		    const struct rule *r)
 {
 	struct spot sp;

@@ -18,7 +18,8 @@ struct where_pool {
 	size_t n;
 	size_t *table;        /* open addressing: entry index + 1, 0 empty */
 	size_t tcap;
-	struct where_revision *revs;   /* built by where_revisions */
+	struct where_revision **old;   /* every array where_revisions made */
+	size_t nold, capold;
 	size_t last;                   /* index + 1 of the revision interned last, 0 none */
 	struct buf scratch;
 };
@@ -65,7 +66,9 @@ void where_pool_free(struct where_pool *p)
 		free(p->e[i].value);
 	free(p->e);
 	free(p->table);
-	free(p->revs);
+	for (i = 0; i < p->nold; i++)
+		free(p->old[i]);
+	free(p->old);
 	buf_free(&p->scratch);
 	free(p);
 }
@@ -140,8 +143,6 @@ static const char *intern(struct where_pool *p, int kind, const char *s, size_t 
 	p->table[h] = ++p->n;
 	if (kind == WHERE_REVISION)
 		p->last = p->n;
-	free(p->revs);
-	p->revs = NULL;
 	if (p->n * 2 > p->tcap && grow(p) < 0)
 		return NULL;
 	return e->value;
@@ -180,8 +181,8 @@ static const char *revision_of(const struct event *ev, size_t *n)
 	const char *v;
 
 	if (ev->skimmed) {
-		*n = ev->revision ? strlen(ev->revision) : 0;
-		return ev->revision;
+		*n = strlen(ev->revision);
+		return *n ? ev->revision : NULL;
 	}
 	if (!ev->entry)
 		return NULL;
@@ -358,18 +359,34 @@ static int rev_cmp(const void *a, const void *b)
 
 size_t where_revisions(struct where_pool *p, const struct where_revision **out)
 {
+	struct where_revision *revs;
 	size_t i, n = 0;
 
-	if (!p->revs && p->n && !(p->revs = calloc(p->n, sizeof *p->revs))) {
-		*out = NULL;
-		return 0;
-	}
+	/* a new array each call: one handed out before stays valid (and
+	 * unchanged) until the pool is freed */
 	for (i = 0; i < p->n; i++)
+		n += p->e[i].kind == WHERE_REVISION;
+	*out = NULL;
+	if (!n || !(revs = calloc(n, sizeof *revs)))
+		return 0;
+	for (n = 0, i = 0; i < p->n; i++)
 		if (p->e[i].kind == WHERE_REVISION) {
-			p->revs[n].name = p->e[i].value;
-			p->revs[n++].first_us = p->e[i].first_us;
+			revs[n].name = p->e[i].value;
+			revs[n++].first_us = p->e[i].first_us;
 		}
-	qsort(p->revs, n, sizeof *p->revs, rev_cmp);
-	*out = p->revs;
+	qsort(revs, n, sizeof *revs, rev_cmp);
+	if (p->nold == p->capold) {
+		size_t cap = p->capold ? 2 * p->capold : 4;
+		struct where_revision **o = realloc(p->old, cap * sizeof *o);
+
+		if (!o) {
+			free(revs);
+			return 0;
+		}
+		p->old = o;
+		p->capold = cap;
+	}
+	p->old[p->nold++] = revs;
+	*out = revs;
 	return n;
 }
