@@ -73,6 +73,25 @@ def main():
     # kubectl logs --timestamps / docker logs -t: RFC 3339 with nanoseconds
     write("kubectl-timestamps", {"pod.log": lines(lambda r: iso(r["us"], 9) + " " + r["raw"])},
           "logwhy triage pod.log")
+    # plain kubectl logs of an app whose format has no time
+    # ("%(name)s - %(levelname)s - %(message)s"): triage links by record order
+    def plain(r):
+        return "%s - %s - %s" % (r["logger"], r["level"], r["msg"]) if r["level"] else r["raw"]
+    nokeys = lambda r: re.sub(r" (connection_id|trace)=\S+", "", plain(r))
+    write("kubectl-plain", {"pod.log": lines(plain), "pod-nokeys.log": lines(nokeys)},
+          "logwhy triage pod.log; echo; logwhy triage pod-nokeys.log | sed -n '1,5p'")
+    # the negative: each close printed before the errors of its connection
+    # (its cause comes after it), and nothing else before it
+    conn = []
+    for r in recs:
+        if "ws_8e41d07b" in r["raw"] or "ws_c5a6f913" in r["raw"]:
+            break
+        conn.append(r)
+    conn = [r for r in conn if "Backend health check" not in r["raw"]]
+    close = [r for r in conn if "code=1011" in r["raw"]]
+    order = [conn[0]] + close + [r for r in conn[1:] if r not in close]
+    write("kubectl-plain-cause-after", {"pod.log": "".join(plain(r) + "\n" for r in order)},
+          "logwhy triage pod.log")
     # CRI (containerd, cri-o) files under /var/log/pods; one long line in pieces
     def cri(r):
         head = iso(r["us"], 9) + " " + r["stream"] + " "
