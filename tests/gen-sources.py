@@ -116,6 +116,38 @@ def main():
                 out.append(json.dumps({"log": l + "\n", "stream": "stderr", "time": iso(last, 9)}, separators=(",", ":")))
         return "".join(x + "\n" for x in out)
     write("docker-json", {"container-json.log": docker_lines()}, "logwhy triage container-json.log")
+    # a line over 16 KiB: the driver writes it in 16 KiB pieces, only the
+    # last "log" ending in "\n" (docker/for-linux#1321, Azure/adx-mon#272);
+    # here the first failed log call carries the chat message it was handling
+    def docker_long():
+        out, last, big = [], 0, False
+        hist = [{"role": "user" if i % 2 == 0 else "assistant",
+                 "content": "Step %d: summarise the quarterly GPU spend per team and flag any "
+                            "workload whose cost per inference rose more than 15%% week over week." % i}
+                for i in range(260)]
+        for l in cr:
+            if l.startswith("{"):
+                o = json.loads(l)
+                m = re.search(r"T(\d\d):(\d\d):(\d\d)\.(\d{6})", o["time"])
+                last = ((int(m[1]) * 60 + int(m[2])) * 60 + int(m[3])) * 1000000 + int(m[4])
+                if not big and o["message"].startswith("WebSocket error:"):
+                    big = True
+                    o = dict([("ws_message", {"type": "user_message", "payload": {"thread_id": "th_5d2e",
+                              "history": hist}})] + list(o.items()))
+                    l = json.dumps(o, separators=(",", ":"))
+                stream = "stdout"
+            else:
+                last += 1
+                stream = "stderr"
+            raw = l + "\n"
+            for k in range(0, len(raw), 16384):
+                out.append(json.dumps({"log": raw[k:k + 16384], "stream": stream, "time": iso(last, 9)},
+                                      separators=(",", ":")))
+        return "".join(x + "\n" for x in out)
+    write("docker-json-long", {"container-json.log": docker_long()},
+          "logwhy triage container-json.log; logwhy sanitize container-json.log | "
+          "jq -c 'select(.log | startswith(\"{\\\"ws_message\")) | .log | fromjson | "
+          "[.message, .connection_id, (.ws_message.payload.history | length)]'")
     # docker-compose: another request's access line lands inside a block
     def compose():
         out = []

@@ -72,6 +72,17 @@ struct framer {
 	char part_stream;       /* 'o' stdout, 'e' stderr */
 	int cri_pieces;         /* text framing that may carry CRI lines */
 
+	/* docker json-file lines in pieces: a line over 16 KiB is written as
+	 * several entries whose "log" lacks the "\n" but the last one's */
+	struct buf dlog;        /* the pieces' log strings so far, still escaped */
+	struct buf dtail;       /* the first piece after its log string */
+	struct buf djoin;       /* the put-together record handed out */
+	struct buf dheld;       /* a record that ended the pieces, handed out next */
+	struct record dheld_rec;
+	int dopen, dheld_on, dcut;
+	long dline;
+	size_t dtotal;          /* bytes of the log strings, cut or not */
+
 	struct multiline ml;
 	int blk_open;
 	long blk_line;
@@ -196,6 +207,10 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	f->blk.max = f->max;
 	f->lbuf.max = f->max;
 	f->part.max = f->max;
+	f->dlog.max = f->max;
+	f->dtail.max = f->max;
+	f->djoin.max = f->max;
+	f->dheld.max = f->max;
 	multiline_init(&f->ml);
 	return f;
 }
@@ -209,6 +224,10 @@ void framer_close(struct framer *f)
 	buf_free(&f->blk);
 	buf_free(&f->lbuf);
 	buf_free(&f->part);
+	buf_free(&f->dlog);
+	buf_free(&f->dtail);
+	buf_free(&f->djoin);
+	buf_free(&f->dheld);
 	source_close(f->src);
 	free(f->rb);
 	free(f);
@@ -869,6 +888,50 @@ static void array_cut(struct framer *f, int at_eof, int keep)
 	f->jtop = J_LINE_START;
 }
 
+/*
+ * A cloud export that wraps its records in one JSON object (CloudWatch's
+ * {"events":[...]}, OTLP's resourceLogs, Datadog's data, Log Analytics'
+ * tables) is one value, so one record: its key when p starts like one.
+ */
+static const char *wrapper_key(const char *p, size_t n)
+{
+	static const char *const keys[] = { "events", "resourceLogs", "data", "tables", "Tables", NULL };
+	size_t i = 1, k, len;
+
+	if (!n || p[0] != '{')
+		return NULL;
+	while (i < n && strchr(" \t\r\n", p[i]))
+		i++;
+	for (k = 0; keys[k]; k++) {
+		len = strlen(keys[k]);
+		if (i + len + 2 <= n && p[i] == '"' && !memcmp(p + i + 1, keys[k], len) &&
+		    p[i + 1 + len] == '"') {
+			size_t j = i + len + 2;
+
+			while (j < n && strchr(" \t\r\n:", p[j]))
+				j++;
+			return j < n && p[j] == '[' ? keys[k] : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* A value cut at the limit; a wrapper's cut loses every record past it,
+ * so the warning says so, where, and how to read it whole. */
+static void value_cut(struct framer *f, const struct jvalue *v)
+{
+	const char *k = wrapper_key(f->rec.p, f->rec.len);
+
+	if (!k) {
+		warn_cut(f, v->line, v->total);
+		return;
+	}
+	warn_emit(&f->warn, f->name, v->line, v->col,
+		  "record of %zu bytes cut to the %zu-byte limit: a {\"%s\":[...]} wrapper is "
+		  "read as one record, so its records past the cut are lost; read it whole with "
+		  "--max-record=%zu (at most 1 GiB)", v->total, f->max, k, v->total);
+}
+
 static int value_finish(struct framer *f, enum scan_rc rc)
 {
 	struct jvalue *v = &f->jv;
@@ -878,7 +941,7 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 		if (f->jarr)
 			f->jarr_kept++;
 		if (v->cut)
-			warn_cut(f, v->line, v->total);
+			value_cut(f, v);
 		f->jtop = J_MID;
 		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, v->cut, 0);
 	}
@@ -905,7 +968,7 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 		warn_emit(&f->warn, f->name, v->line, v->col,
 			  "invalid JSON, kept as text");
 	if (v->cut)
-		warn_cut(f, v->line, v->total);
+		value_cut(f, v);
 	f->jtop = J_LINE_START;
 	emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
 	     memchr(f->rec.p, '\n', f->rec.len) != NULL);
@@ -1099,6 +1162,173 @@ static int json_next(struct framer *f)
 				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, cut, 0);
 			}
 		}
+	}
+}
+
+/* ---- docker json-file pieces ---- */
+
+/*
+ * A docker json-file line, {"log":"...","stream":"stdout","time":"..."}
+ * as the driver writes it (keys in that order, no blanks): 1 with the log
+ * string's contents at s[*cs, *ce) (s[*ce] is its closing quote), the
+ * stream name at s[*ss, *ss + *sn), and *whole set when the contents end
+ * in an escaped newline (the last piece of a line, or a line in one).
+ */
+static int docker_shape(const char *s, size_t n, size_t *cs, size_t *ce, size_t *ss,
+			size_t *sn, int *whole)
+{
+	static const char head[] = "{\"log\":\"", after[] = "\",\"stream\":\"";
+	size_t i, esc = 0;
+	const char *q;
+
+	if (n < sizeof head || memcmp(s, head, sizeof head - 1))
+		return 0;
+	for (i = sizeof head - 1; i < n && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			esc = i++;
+	if (i + sizeof after - 1 > n || memcmp(s + i, after, sizeof after - 1))
+		return 0;
+	*cs = sizeof head - 1;
+	*ce = i;
+	*ss = i + sizeof after - 1;
+	if (!(q = memchr(s + *ss, '"', n - *ss)))
+		return 0;
+	*sn = (size_t)(q - (s + *ss));
+	*whole = esc && esc + 2 == i && s[i - 1] == 'n';
+	return 1;
+}
+
+/* The longest start of escaped JSON string contents c[0, n) no longer than
+ * lim that ends neither inside an escape nor inside a UTF-8 character. */
+static size_t json_str_cut(const char *c, size_t n, size_t lim)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = c[i] == '\\' ? (i + 1 < n && c[i + 1] == 'u' ? 6 : 2) : 1;
+		if (i + k > lim)
+			break;
+		i += k;
+	}
+	while (i > 0 && i < n && ((unsigned char)c[i] & 0xc0) == 0x80)
+		i--;
+	return i;
+}
+
+/* The pieces so far as one record in djoin: the first piece with every
+ * piece's log string. The cut (to the record limit) is warned about here. */
+static void docker_join(struct framer *f)
+{
+	static const char head[] = "{\"log\":\"";
+	size_t room = f->max > sizeof head - 1 + f->dtail.len ? f->max - (sizeof head - 1) - f->dtail.len : 0;
+	size_t keep = f->dlog.len;
+
+	if (keep > room || f->dcut) {
+		keep = json_str_cut(f->dlog.p, f->dlog.len, room);
+		warn_emit(&f->warn, f->name, f->dline, 0,
+			  "record of %zu bytes cut to the %zu-byte limit (a docker log line in pieces)",
+			  sizeof head - 1 + f->dtotal + f->dtail.len, f->max);
+		f->dcut = 1;
+	}
+	buf_reset(&f->djoin);
+	buf_add(&f->djoin, head, sizeof head - 1);
+	buf_add(&f->djoin, f->dlog.p, keep);
+	buf_add(&f->djoin, f->dtail.p, f->dtail.len);
+	emit(f, &f->djoin, 0, f->dline, RECORD_JSON, f->dcut, 0);
+	f->out.joined = 1;
+	f->dopen = 0;
+	buf_reset(&f->dlog);
+	buf_reset(&f->dtail);
+}
+
+/* Add the log string of a piece; cut flags it when it did not all fit. */
+static void docker_add(struct framer *f, const char *c, size_t n)
+{
+	if (buf_add_upto(&f->dlog, c, n) < n)
+		f->dcut = 1;
+	f->dtotal += n;
+}
+
+/* Keep f->out (a record that is no piece of the open line) to hand out next. */
+static void docker_hold(struct framer *f)
+{
+	buf_reset(&f->dheld);
+	buf_add(&f->dheld, f->out.text, f->out.len);
+	f->dheld_rec = f->out;
+	f->dheld_on = 1;
+}
+
+/*
+ * json_next with docker's pieces put back together, like CRI's "P" lines:
+ * a piece starts a line, the pieces of its stream that follow are added
+ * until one ends in a newline; anything else that comes between (another
+ * record, the input's end) ends the line with the pieces so far.
+ */
+static int docker_next(struct framer *f)
+{
+	for (;;) {
+		size_t cs, ce, ss, sn;
+		int whole, r;
+
+		if (f->dheld_on) {
+			/* what ended the last line: handed out now */
+			f->dheld_on = 0;
+			buf_reset(&f->djoin);
+			buf_add(&f->djoin, f->dheld.p, f->dheld.len);
+			f->out = f->dheld_rec;
+			f->out.text = f->djoin.p ? f->djoin.p : "";
+			f->out.len = f->djoin.len;
+		} else {
+			if (f->release & REL_REC)
+				buf_reset(&f->rec);
+			if (f->release & REL_BLK)
+				buf_reset(&f->blk);
+			f->release = 0;
+			r = json_next(f);
+			if (r < 0 || f->err)
+				return -1;
+			if (r == 0) {
+				if (!f->dopen)
+					return 0;
+				docker_join(f);
+				return 1;
+			}
+		}
+		if (f->out.kind != RECORD_JSON || f->out.truncated ||
+		    !docker_shape(f->out.text, f->out.len, &cs, &ce, &ss, &sn, &whole)) {
+			if (!f->dopen)
+				return 1;
+			docker_hold(f);
+			docker_join(f);
+			return 1;
+		}
+		if (f->dopen) {
+			const char *os = f->dtail.p + 12;   /* after "\",\"stream\":\"" */
+
+			if (sn + 13 > f->dtail.len || memcmp(os, f->out.text + ss, sn) || os[sn] != '"') {
+				docker_hold(f);
+				docker_join(f);
+				return 1;
+			}
+			docker_add(f, f->out.text + cs, ce - cs);
+			if (whole) {
+				docker_join(f);
+				return 1;
+			}
+			continue;
+		}
+		if (whole)
+			return 1;
+		/* the first piece of a long line */
+		f->dopen = 1;
+		f->dcut = 0;
+		f->dtotal = 0;
+		f->dline = f->out.line;
+		buf_reset(&f->dlog);
+		buf_reset(&f->dtail);
+		docker_add(f, f->out.text + cs, ce - cs);
+		if (buf_add_upto(&f->dtail, f->out.text + ce, f->out.len - ce) < f->out.len - ce)
+			f->dcut = 1;
 	}
 }
 
@@ -1368,7 +1598,7 @@ int framer_next(struct framer *f, const struct record **out, struct diag *d)
 	}
 	switch (framing(f->fmt)) {
 	case INPUT_JSON:
-		r = json_next(f);
+		r = docker_next(f);
 		break;
 	case INPUT_YAML:
 		r = yaml_next(f);
