@@ -95,6 +95,9 @@ struct framer {
 
 	enum jtop jtop;
 	int jarr;               /* inside a top-level array */
+	const char *wrap;       /* that array is a wrapper's ("events"), NULL none */
+	int wrap_rest;          /* the value being scanned is the wrapper's rest */
+	struct buf wbuf;        /* an element as the wrapper's own record */
 	int keep_partial;       /* framer_opts.keep_partial */
 	long jarr_kept;
 	struct jvalue jv;
@@ -211,6 +214,7 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	f->dtail.max = f->max;
 	f->djoin.max = f->max;
 	f->dheld.max = f->max;
+	f->wbuf.max = f->max + 64;
 	multiline_init(&f->ml);
 	return f;
 }
@@ -228,6 +232,7 @@ void framer_close(struct framer *f)
 	buf_free(&f->dtail);
 	buf_free(&f->djoin);
 	buf_free(&f->dheld);
+	buf_free(&f->wbuf);
 	source_close(f->src);
 	free(f->rb);
 	free(f);
@@ -882,6 +887,7 @@ static void array_cut(struct framer *f, int at_eof, int keep)
 			  f->jarr_kept, also);
 	}
 	f->jarr = 0;
+	f->wrap = NULL;
 	f->jv.active = 0;
 	if (!keep)
 		buf_reset(&f->rec);
@@ -937,12 +943,28 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 	struct jvalue *v = &f->jv;
 
 	v->active = 0;
+	if (f->wrap_rest) {
+		/* the wrapper's keys after its array (nextToken, meta): no record */
+		f->wrap_rest = 0;
+		if (rc == SCAN_DONE) {
+			f->jtop = J_MID;
+			return 0;
+		}
+	}
 	if (rc == SCAN_DONE) {
 		if (f->jarr)
 			f->jarr_kept++;
 		if (v->cut)
 			value_cut(f, v);
 		f->jtop = J_MID;
+		if (f->jarr && f->wrap) {
+			/* an element of a wrapper's array: a wrapper of its own */
+			buf_reset(&f->wbuf);
+			buf_addf(&f->wbuf, "{\"%s\":[", f->wrap);
+			buf_add(&f->wbuf, f->rec.p, f->rec.len);
+			buf_add(&f->wbuf, "]}", 2);
+			return emit(f, &f->wbuf, REL_REC, v->line, RECORD_JSON, v->cut, 0);
+		}
 		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, v->cut, 0);
 	}
 	if (f->jarr) {
@@ -1011,6 +1033,15 @@ static int array_gap(struct framer *f)
 			f->pos++;
 			f->jarr = 0;
 			f->jtop = J_MID;
+			if (f->wrap) {
+				/* the rest of the wrapper object, scanned as a value
+				 * that already opened its brace */
+				f->wrap = NULL;
+				value_start(f, V_CONT);
+				value_add(f, "{", 1);
+				f->jv.depth = 1;
+				f->wrap_rest = 1;
+			}
 			return 1;
 		}
 		if (c == '{' || c == '[' || c == '"') {
@@ -1027,6 +1058,7 @@ static int array_gap(struct framer *f)
 			  "invalid JSON array, rest of the line kept as text; kept %ld records",
 			  f->jarr_kept);
 		f->jarr = 0;
+		f->wrap = NULL;
 		f->jtop = J_MID;
 		return 1;
 	}
@@ -1045,6 +1077,55 @@ static void skip_blanks(struct framer *f)
 {
 	while (f->pos < f->end && (f->rb[f->pos] == ' ' || f->rb[f->pos] == '\t'))
 		f->pos++;
+}
+
+/*
+ * A cloud export printed the way its CLI prints it ({ then "events": [
+ * and a line break: aws logs filter-log-events, the Datadog search API,
+ * OTLP) holds its records in one array under its first key: that array is
+ * read element by element, as gcloud's, each element handed out as a
+ * wrapper of its own ({"events":[element]}), so a wrapper of any size is
+ * read in bounded memory and an interrupted one keeps what came before
+ * the cut. At rb[pos] is the '{' of a value at a line's start. 1 when the
+ * wrapper's head was consumed (f->jarr set), 0 when it is not one, -1 on
+ * a read error.
+ */
+static int wrap_open(struct framer *f)
+{
+	static const char *const keys[] = { "events", "data", "resourceLogs", NULL };
+	long n = want(f, 256);
+	const char *p;
+	size_t i = 1, j, k, len;
+
+	if (n < 0)
+		return -1;
+	p = f->rb + f->pos;
+	while (i < (size_t)n && strchr(" \t\r\n", p[i]))
+		i++;
+	for (k = 0; keys[k]; k++) {
+		len = strlen(keys[k]);
+		if (i + len + 2 <= (size_t)n && p[i] == '"' && !memcmp(p + i + 1, keys[k], len) &&
+		    p[i + 1 + len] == '"')
+			break;
+	}
+	if (!keys[k])
+		return 0;
+	for (j = i + len + 2; j < (size_t)n && strchr(" \t:", p[j]); j++)
+		;
+	if (j >= (size_t)n || p[j] != '[')
+		return 0;
+	for (i = j + 1; i < (size_t)n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (i >= (size_t)n || (p[i] != '\n' && p[i] != '\r'))
+		return 0;   /* one line: a record of its own, not an export */
+	for (i = 0; i <= j; i++)
+		if (p[i] == '\n' || p[i] == '\r')
+			count_newline(f, f->pos + i);
+	f->pos += j + 1;
+	f->wrap = keys[k];
+	f->jarr = 1;
+	f->jarr_kept = 0;
+	return 1;
 }
 
 static int json_next(struct framer *f)
@@ -1106,7 +1187,9 @@ static int json_next(struct framer *f)
 				f->pos++;
 				f->jarr = 1;
 				f->jarr_kept = 0;
-			} else {
+			} else if (wrap_open(f) < 0) {
+				return -1;
+			} else if (!f->jarr) {
 				value_start(f, V_CONT);
 			}
 			continue;
