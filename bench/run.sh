@@ -190,6 +190,20 @@ if [ -n "$RSS_MB" ]; then
 fi
 # --- end of the patterns and suspects block ---
 
+# --- sanitize and its secret patterns (issue 20) ---
+# The same sanitize before the secret patterns (the shipped rules without
+# rules/secrets.yml, whose redact: patterns are what it added) and with no
+# redaction at all (--no-redact: the floor).
+RUNS=${BENCH_RUNS:-3}
+nosec=$DIR/rules-without-secrets
+rm -rf "$nosec" && mkdir -p "$nosec"
+for f in rules/*.yml; do
+	[ "$(basename "$f")" = secrets.yml ] || cp "$f" "$nosec/"
+done
+measure "sanitize before secrets" "$bytes" "$recs" env LOGWHY_RULES="$nosec" "$LW" sanitize -q "$nd"
+measure "sanitize no-redact" "$bytes" "$recs" "$LW" sanitize -q --no-redact "$nd"
+# --- end of the sanitize block ---
+
 awk -F '\t' -v mb="$MB" -v rssmb="${RSS_MB:-$MB}" -v nd="$nd" -v storm="$storm" \
 	-v upat="$user_pat" -v ujq="$user_jq" '
 # .gz can come out faster than the plain file within run-to-run noise
@@ -275,6 +289,19 @@ END {
 	sfx = ("patterns rss-input" in m) ? "rss-input" : "ndjson"
 	row(sprintf("patterns peak RSS, MiB (%s MB input)", rssmb), ("patterns " sfx) in m ? m["patterns " sfx] / 1024 : -1, 64, "<=")
 	row(sprintf("triage (suspects) peak RSS, MiB (%s MB input)", rssmb), ("triage " sfx) in m ? m["triage " sfx] / 1024 : -1, 64, "<=")
+}' "$RES"
+
+# sanitize's secret patterns (their own block)
+awk -F '\t' '
+function ratio(a, b) { return (a in t && b in t && t[a] > 0 && t[b] > 0) ? t[b] / t[a] : -1 }
+{ if ($2 != "-") t[$1] = ($2 > 0.01) ? $2 : 0.01 }
+END {
+	printf "\nsanitize and its secret patterns (ratio = their time / ours):\n"
+	r = ratio("sanitize ndjson", "sanitize before secrets")
+	if (r < 0) printf "  %-44s %10s\n", "sanitize vs before the secret patterns", "NOT RUN"
+	else printf "  %-44s %10.2f  >= 0.9   %s\n", "sanitize vs before the secret patterns", r, (r >= 0.9) ? "met" : "NOT MET"
+	r = ratio("sanitize ndjson", "sanitize no-redact")
+	if (r >= 0) printf "  %-44s %10.2f  (info: the cost of all redaction)\n", "sanitize vs sanitize --no-redact", r
 }' "$RES"
 
 BUILD=$BUILD sh bench/wsd.sh || failed=1

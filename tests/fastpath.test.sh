@@ -1,6 +1,7 @@
 #!/bin/sh
 # The fast paths change nothing a user sees. Every golden case runs again
-# with LOGWHY_NO_FASTPATH=1 (every record parsed, no prefilter, one thread)
+# with LOGWHY_NO_FASTPATH=1 (every record parsed, no prefilter, every rule
+# tried on every event, one thread)
 # and with LOGWHY_THREADS=3 against the same expected files; then lint and
 # triage run with the fast paths off, and on with 1, 2 and 5 threads, over
 # the incident inputs (every shape) and a generated corpus, and their
@@ -63,6 +64,13 @@ for inc in fixtures/incident-*/; do
 	done
 done
 
+# every real excerpt: the rules an event may match (the gate) are exactly
+# the rules that match it
+for f in fixtures/real/*/*; do
+	case $(basename "$f") in expect | source) continue ;; esac
+	same "lint real/$(basename "$(dirname "$f")")" lint --fail-on never -o json "$f"
+done
+
 python3 bench/gen-corpus.py 4 7 >"$tmp/corpus.ndjson"
 python3 - "$tmp/corpus.ndjson" "$tmp/corpus.json" <<'EOF'
 import json, sys
@@ -110,6 +118,8 @@ unset IN
 	printf '%s\n' '{"insertId":"a6","textPayload":"big 123456789012345678901234567890","n":1e999,"logName":"x","timestamp":"2025-09-08T04:00:00.9Z"}'
 	tail -n 400 "$tmp/corpus.ndjson"
 } >"$tmp/mixed.ndjson"
+python3 tests/fastpath_keys.py "$tmp/corpus.ndjson" >"$tmp/keys.ndjson"
+same "triage suspect keys" triage -o json "$tmp/keys.ndjson"
 same "lint mixed" lint --fail-on never -o json "$tmp/mixed.ndjson"
 same "triage mixed" triage -o json "$tmp/mixed.ndjson"
 

@@ -67,7 +67,8 @@ struct common {
 	int follow;
 	int threads;               /* --threads, 0: not given */
 	long warnings;
-	int parse_severe;          /* set by a command: never skim warnings or worse */
+	int parse_severe;          /* set by a command: warnings or worse come with
+				      their message and keys (never only skimmed) */
 	int skim_messages;         /* set by a command that needs only messages,
 				      times and severities (patterns) */
 	const char *output_file;   /* --output-file, NULL: standard output */

@@ -46,6 +46,7 @@ struct lint_args {
 	struct warn_sink warn;     /* lint_warn */
 	struct warn_sink print;    /* stderr */
 	struct sanitizer *redactor;   /* the reports show records with their secrets redacted */
+	struct event *ev;          /* the event lint_finding reports on */
 	const char *severity[LINT_MAX_SEVERITY];   /* --severity RULE=LEVEL, borrowed from argv */
 	int nseverity;
 };
@@ -117,51 +118,56 @@ static int set_severity(struct lint_args *a, struct ruleset *rs)
 	return 0;
 }
 
+/* The finding of one rule that matched a's event. */
+static int lint_finding(void *ctx, const struct rule *r, struct match *m)
+{
+	struct lint_args *a = ctx;
+	struct event *ev = a->ev;
+	struct finding f;
+	struct event shown;
+
+	if (r->level == LEVEL_NEVER)
+		return 0;
+	buf_reset(&a->msg);
+	rule_render(r->message, ev, m, &a->msg);
+	f.rule = r;
+	f.ev = ev;
+	if (a->redactor && ev->text) {
+		const char *t;
+		size_t tn;
+		int red = sanitize_redact_text(a->redactor, ev->text, ev->text_len, &t, &tn);
+
+		if (red < 0)
+			return -1;
+		if (red) {
+			/* a shallow copy that shows the redacted text
+			 * (the emitters print text, not msg) */
+			shown = *ev;
+			shown.text = t;
+			shown.text_len = tn;
+			f.ev = &shown;
+		}
+	}
+	f.m = m;
+	f.message = a->msg.p ? a->msg.p : "";
+	if (emitter_finding(a->em, &f) < 0)
+		return -1;
+	a->st.findings++;
+	a->st.by_level[r->level]++;
+	if (a->c.follow && fflush(stdout) != 0)
+		return -1;
+	return 0;
+}
+
 /* One finding per rule that matches the event. */
 static int lint_event(void *ctx, struct event *ev, int input)
 {
 	struct lint_args *a = ctx;
-	size_t i;
 
 	(void)input;
 	a->st.records++;
-	for (i = 0; i < a->rs->n; i++) {
-		const struct rule *r = a->rs->rules[i];
-		struct finding f;
-		struct event shown;
-
-		if (r->level == LEVEL_NEVER || !rule_match(r, ev, &a->m, &a->warn))
-			continue;
-		buf_reset(&a->msg);
-		rule_render(r->message, ev, &a->m, &a->msg);
-		f.rule = r;
-		f.ev = ev;
-		if (a->redactor && ev->text) {
-			const char *t;
-			size_t tn;
-			int red = sanitize_redact_text(a->redactor, ev->text, ev->text_len, &t, &tn);
-
-			if (red < 0)
-				return -1;
-			if (red) {
-				/* a shallow copy that shows the redacted text
-				 * (the emitters print text, not msg) */
-				shown = *ev;
-				shown.text = t;
-				shown.text_len = tn;
-				f.ev = &shown;
-			}
-		}
-		f.m = &a->m;
-		f.message = a->msg.p ? a->msg.p : "";
-		if (emitter_finding(a->em, &f) < 0)
-			return -1;
-		a->st.findings++;
-		a->st.by_level[r->level]++;
-		if (a->c.follow && fflush(stdout) != 0)
-			return -1;
-	}
-	return 0;
+	a->ev = ev;
+	return ruleset_match(a->rs, ev, &a->m, &a->warn, lint_finding, a);
 }
 
 int cmd_lint(int argc, char **argv)

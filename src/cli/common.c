@@ -378,6 +378,9 @@ struct ruleset *cli_load_rules(const struct common *c)
 		ruleset_free(rs);
 		return NULL;
 	}
+	/* LOGWHY_NO_FASTPATH=1 tries every rule on every event too */
+	if (cli_no_fastpath())
+		ruleset_ungate(rs);
 	return rs;
 }
 

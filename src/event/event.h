@@ -70,6 +70,9 @@ struct event {
 	unsigned skimmed : 1;    /* only position and time are known: the
 				    stream's prefilter proved that no rule of
 				    its ruleset matches (event_skim) */
+	unsigned keyed : 1;      /* skimmed, yet its message, severity and
+				    connection, trace and instance keys are
+				    known too (event_skim_keys) */
 	size_t skim_bytes;       /* skimmed: text_len + msg_len of the parsed
 				    event (what the joiner's bounds count) */
 
@@ -121,6 +124,28 @@ struct skim_keys {
 	size_t nmsg;          /* (no escapes in it: the raw bytes are the text) */
 };
 int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k);
+
+/*
+ * For a severe record the caller keeps though no rule can match it (triage
+ * reads such records as suspects): after event_skim returned 1, the
+ * message and the connection, trace and instance keys the parsed event
+ * would have, copied into ev. 1 when the skim is sure of them (a Cloud Run
+ * LogEntry whose keys are plain strings where normalize looks), 0 when
+ * the record must be parsed.
+ */
+int event_skim_keys(struct event *ev, const struct record *rec, const struct skim_keys *k);
+
+/* Normalize's reading of correlation keys in a message's text
+ * ("connection_id=ws_1", 'trace': 'T'), for the skim: for each key i with
+ * bit i of need set, its value as a span into msg (n = 0: none). */
+enum { EV_KEY_CONN, EV_KEY_TRACE, EV_KEY_INSTANCE, EV_KEYS };
+struct key_span {
+	const char *p;
+	size_t n;
+};
+void event_msg_keys(const char *msg, size_t len, unsigned need, struct key_span out[EV_KEYS]);
+/* A trace key as normalize keeps it: "projects/P/traces/ID" becomes ID. */
+void event_trace_id(const char **s, size_t *n);
 
 /* The times normalization reads (RFC 3339 and the like): bytes parsed,
  * 0 when s does not start with a time. */

@@ -318,10 +318,8 @@ struct key_hit {
  * ...") would match. Only finds (the text may live in the store, which
  * copying would move); returns the number of hits, at most one per field.
  */
-static size_t text_keys_scan(const struct norm *n, const char *s, size_t len,
-			     struct key_hit *hit)
+static size_t text_keys_scan(unsigned found, const char *s, size_t len, struct key_hit *hit)
 {
-	unsigned found = n->set;
 	size_t i, k, nhit = 0;
 
 	if (len > KEY_SCAN_MAX)
@@ -1132,7 +1130,7 @@ static void text_keys(struct norm *n)
 	int in_store = (n->in_store >> NF_MSG) & 1u;
 	size_t base = n->off[NF_MSG], i, nhit;
 
-	nhit = text_keys_scan(n, in_store ? b->p + base : n->ptr[NF_MSG],
+	nhit = text_keys_scan(n->set, in_store ? b->p + base : n->ptr[NF_MSG],
 			      n->len[NF_MSG], hit);
 	for (i = 0; i < nhit; i++) {
 		const char *src;
@@ -1144,6 +1142,33 @@ static void text_keys(struct norm *n)
 		src = (in_store ? b->p + base : n->ptr[NF_MSG]) + hit[i].off;
 		nf_copy(n, hit[i].field, src, hit[i].len);
 	}
+}
+
+void event_trace_id(const char **s, size_t *n)
+{
+	trace_id(s, n);
+}
+
+void event_msg_keys(const char *msg, size_t len, unsigned need, struct key_span out[EV_KEYS])
+{
+	static const enum nf field[EV_KEYS] = { NF_CONN, NF_TRACE, NF_INSTANCE };
+	struct key_hit hit[NF_COUNT];
+	unsigned found = (1u << NF_COUNT) - 1;
+	size_t i, k, nhit;
+
+	for (k = 0; k < EV_KEYS; k++) {
+		out[k].p = NULL;
+		out[k].n = 0;
+		if ((need >> k) & 1u)
+			found &= ~(1u << field[k]);
+	}
+	nhit = text_keys_scan(found, msg, len, hit);
+	for (i = 0; i < nhit; i++)
+		for (k = 0; k < EV_KEYS; k++)
+			if (hit[i].field == field[k]) {
+				out[k].p = msg + hit[i].off;
+				out[k].n = hit[i].len;
+			}
 }
 
 int event_from_record(struct event *ev, const struct record *rec, struct diag *d)

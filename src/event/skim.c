@@ -464,3 +464,142 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	ev->skim_bytes = rec->len + msg->n;   /* msg has no escapes: decoded = raw */
 	return 1;
 }
+
+/* app_fields reads these in a jsonPayload (normalize.c's keys_trace,
+ * keys_instance and keys_conn, in order): four trace keys, three
+ * instance keys, four connection keys, and the labels the skim does not
+ * follow */
+enum { J_TRACE = 0, J_INSTANCE = 4, J_CONN = 7, J_LABELS = 11, J_COUNT };
+static const char *const jp_keys[] = {
+	"logging.googleapis.com/trace", "trace", "trace_id", "traceId",
+	"instanceId", "instance_id", "instance",
+	"connection_id", "connectionId", "conn_id", "connId",
+	"logging.googleapis.com/labels", NULL,
+};
+/* the LogEntry's labels: three instance keys, four connection keys */
+static const char *const label_keys[] = {
+	"instanceId", "instance_id", "instance",
+	"connection_id", "connectionId", "conn_id", "connId", NULL,
+};
+
+/*
+ * normalize's first_key and set_key over n candidate values: the first
+ * that is there and not null decides (an empty string sets nothing). 1
+ * with *out set, 0 when it sets nothing, -1 when the skim cannot be sure
+ * (escapes, a number or another kind of value).
+ */
+static int first_plain(const struct span *v, size_t n, struct key_span *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!v[i].type || is_null(&v[i]))
+			continue;
+		if (v[i].type != 's' || v[i].esc)
+			return -1;
+		out->p = v[i].p;
+		out->n = v[i].n;
+		return out->n > 0;
+	}
+	return 0;
+}
+
+/* Sets *key (when not yet set) from the candidates; -1: unsure. */
+static int take(const struct span *v, size_t n, struct key_span *key, int trace)
+{
+	struct key_span s;
+	int rc;
+
+	if (key->p)
+		return 0;
+	rc = first_plain(v, n, &s);
+	if (rc <= 0)
+		return rc;
+	if (trace)
+		event_trace_id(&s.p, &s.n);
+	if (s.n)
+		*key = s;
+	return 0;
+}
+
+static int store_key(struct event *ev, const struct key_span *k, size_t *off)
+{
+	*off = ev->store.len;
+	return buf_add(&ev->store, k->p, k->n) < 0 || buf_addc(&ev->store, '\0') < 0 ? -1 : 0;
+}
+
+int event_skim_keys(struct event *ev, const struct record *rec, const struct skim_keys *k)
+{
+	static const char *const want[] = { "trace", "labels", "resource", "jsonPayload", NULL };
+	static const char *const res_want[] = { "labels", NULL };
+	struct sk s = { rec->text, rec->text + rec->len };
+	struct span top[4], lab[7], res[1], rlab[3], jp[J_COUNT];
+	struct key_span key[EV_KEYS], m[EV_KEYS];
+	size_t off[EV_KEYS + 1], i;
+	unsigned need = 0;
+
+	memset(key, 0, sizeof key);
+	memset(lab, 0, sizeof lab);
+	memset(rlab, 0, sizeof rlab);
+	memset(jp, 0, sizeof jp);
+	sk_ws(&s);
+	if (!sk_object(&s, 1, want, top))
+		return 0;
+	if (top[1].type == 'o') {
+		struct sk l = { top[1].p, top[1].p + top[1].n };
+
+		if (!sk_object(&l, 2, label_keys, lab))
+			return 0;
+	}
+	if (top[2].type == 'o') {
+		struct sk r = { top[2].p, top[2].p + top[2].n };
+
+		if (!sk_object(&r, 2, res_want, res))
+			return 0;
+		if (res[0].type == 'o') {
+			struct sk l = { res[0].p, res[0].p + res[0].n };
+
+			if (!sk_object(&l, 3, instance_keys, rlab))
+				return 0;
+		}
+	}
+	if (top[3].type == 'o') {
+		struct sk j = { top[3].p, top[3].p + top[3].n };
+
+		if (!sk_object(&j, 2, jp_keys, jp) || jp[J_LABELS].type)
+			return 0;
+	}
+	/* logentry_fields' order, app_fields' inside it */
+	if (take(&top[0], 1, &key[EV_KEY_TRACE], 1) < 0 ||
+	    take(lab, 3, &key[EV_KEY_INSTANCE], 0) < 0 ||
+	    take(rlab, 3, &key[EV_KEY_INSTANCE], 0) < 0 ||
+	    take(jp + J_TRACE, 4, &key[EV_KEY_TRACE], 1) < 0 ||
+	    take(jp + J_INSTANCE, 3, &key[EV_KEY_INSTANCE], 0) < 0 ||
+	    take(jp + J_CONN, 4, &key[EV_KEY_CONN], 0) < 0 ||
+	    take(lab + 3, 4, &key[EV_KEY_CONN], 0) < 0)
+		return 0;
+	/* then the message's own words, for the keys still unknown */
+	for (i = 0; i < EV_KEYS; i++)
+		if (!key[i].p)
+			need |= 1u << i;
+	if (need) {
+		event_msg_keys(k->msg, k->nmsg, need, m);
+		for (i = 0; i < EV_KEYS; i++)
+			if (!key[i].p && m[i].p)
+				key[i] = m[i];
+	}
+	off[EV_KEYS] = ev->store.len;
+	if (buf_add(&ev->store, k->msg, k->nmsg) < 0 || buf_addc(&ev->store, '\0') < 0)
+		return 0;
+	for (i = 0; i < EV_KEYS; i++)
+		if (key[i].p && store_key(ev, &key[i], &off[i]) < 0)
+			return 0;
+	/* pointers only now: the store may have moved while growing */
+	ev->msg = ev->store.p + off[EV_KEYS];
+	ev->msg_len = k->nmsg;
+	ev->conn = key[EV_KEY_CONN].p ? ev->store.p + off[EV_KEY_CONN] : NULL;
+	ev->trace = key[EV_KEY_TRACE].p ? ev->store.p + off[EV_KEY_TRACE] : NULL;
+	ev->instance = key[EV_KEY_INSTANCE].p ? ev->store.p + off[EV_KEY_INSTANCE] : NULL;
+	ev->keyed = 1;
+	return 1;
+}

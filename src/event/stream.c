@@ -327,8 +327,10 @@ static int skimmable(const struct evstream *s, struct event *ev, const struct re
 	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
 	    !event_skim(ev, rec, k))
 		return 0;
+	/* the caller reads these whatever the rules say: with their message
+	 * and keys, or parsed */
 	if (s->o.parse_from != SEV_DEFAULT && ev->sev >= s->o.parse_from)
-		return 0;   /* the caller reads these whatever the rules say */
+		return event_skim_keys(ev, rec, k);
 	if (s->o.skim_msg) {
 		size_t off = ev->store.len;
 

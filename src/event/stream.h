@@ -46,7 +46,9 @@ struct evstream_opts {
 	void *idle_ctx;
 	int skim_msg;                    /* 1: a skimmed event has its message too */
 	enum sev parse_from;             /* records of this severity or worse are
-					    never skimmed (SEV_DEFAULT: no floor) */
+					    read in full: skimmed only with their
+					    message and keys (event_skim_keys),
+					    else parsed (SEV_DEFAULT: no floor) */
 };
 
 struct evstream;

@@ -707,6 +707,15 @@ static struct need close_need(void)
 	return a;
 }
 
+/*
+ * What c requires of a record's raw bytes (NEED_RECORD), or of one event's
+ * message and text (NEED_EVENT). An event may be several records joined,
+ * keeping the first one's fields, and its close trace may come from a
+ * part: in that scope a field other than the message, and a close
+ * condition, require nothing.
+ */
+enum { NEED_RECORD, NEED_EVENT };
+
 /* Field names the event fills in itself when the record has no such key. */
 static int synthesized(const char *path)
 {
@@ -724,7 +733,7 @@ static int synthesized(const char *path)
 
 /* A field found in the record's JSON has every part of its path among the
  * record's keys: the longest plain run of the path's parts is required. */
-static struct need field_need(const struct cond *c)
+static struct need field_need(const struct cond *c, int scope)
 {
 	const char *p = c->path, *best = NULL;
 	size_t bl = 0, i, start = 0, n = strlen(p);
@@ -732,7 +741,7 @@ static struct need field_need(const struct cond *c)
 
 	if (!strcmp(p, "message"))
 		return regex_need(c->re.src, c->re.srclen);
-	if (synthesized(p))
+	if (synthesized(p) || scope == NEED_EVENT)
 		return NEED_NONE;
 	for (i = 0; i <= n; i++) {
 		if (i < n && plain((unsigned char)p[i]) && p[i] != '.')
@@ -754,7 +763,7 @@ static struct need field_need(const struct cond *c)
 	return a;
 }
 
-static struct need cond_need(const struct cond *c)
+static struct need cond_need(const struct cond *c, int scope)
 {
 	struct need a = NEED_NONE, k;
 	size_t i;
@@ -762,14 +771,14 @@ static struct need cond_need(const struct cond *c)
 	switch (c->kind) {
 	case COND_ALL:
 		for (i = 0; i < c->nkid; i++) {
-			k = cond_need(c->kid[i]);
+			k = cond_need(c->kid[i], scope);
 			need_and(&a, &k);
 		}
 		return a;
 	case COND_ANY:
 		a.none = 0;
 		for (i = 0; i < c->nkid && !a.none; i++) {
-			k = cond_need(c->kid[i]);
+			k = cond_need(c->kid[i], scope);
 			need_union(&a, &k);
 		}
 		return a;
@@ -777,9 +786,9 @@ static struct need cond_need(const struct cond *c)
 	case COND_TEXT:
 		return regex_need(c->re.src, c->re.srclen);
 	case COND_FIELD:
-		return field_need(c);
+		return field_need(c, scope);
 	case COND_CLOSE:
-		return close_need();
+		return scope == NEED_EVENT ? NEED_NONE : close_need();
 	case COND_REDACT:
 		a.none = 0;
 		for (i = 0; i < c->nredact && !a.none; i++) {
@@ -810,22 +819,32 @@ static struct need cond_need(const struct cond *c)
  * offset, so the literals found are exactly those in the record.
  */
 #define PAIRS ((size_t)1 << 16)
-#define NBUCKET 255                 /* a bucket id fits the table's bytes; 0: none */
+#define NBUCKET 1023                /* bucket ids 1 .. NBUCKET; 0: none */
 
 struct cand {
 	const char *lit;             /* the literal, lower-cased */
 	uint32_t len;
 	uint32_t off;                /* where its key sits in it */
 	uint32_t x;                  /* its index: bit x of the seen set */
+	uint32_t k4, m4;             /* its four bytes from the key (cand_word), and
+					which of them are known (not a digit wildcard,
+					not past its end): one compare rules most out */
 };
+
+#define LIT_SLOTS (PREFILTER_WORDS * 64 * 2)
 
 struct prefilter {
 	char **lit;                  /* every literal once */
+	uint16_t slot[LIT_SLOTS];    /* lit_index's table: index + 1, 0 empty */
 	size_t n;
 	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
+	uint32_t *owner;             /* per term: the rule it is of (prefilter_build_rules) */
 	size_t nterm;
+	size_t nrule;                /* rules: 0 but for prefilter_build_rules */
+	uint32_t *always;            /* rules that require nothing, always candidates */
+	size_t nalways;
 	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
-	uint8_t bucket[PAIRS];       /* raw pair (pair_at): its bucket */
+	uint16_t bucket[PAIRS];      /* raw pair (pair_at): its bucket */
 	uint64_t next[NBUCKET + 1][256 / 64];   /* bucket b: bit c when byte c may follow */
 	uint32_t start[NBUCKET + 2]; /* bucket b: cand[start[b] .. start[b + 1]) */
 	struct cand *cand;
@@ -907,35 +926,52 @@ static size_t key_offset(const char *l, size_t n)
 }
 
 /* The literal's index, added when new; -1 when the table is full or out of
- * memory. */
+ * memory. Found through an open-addressing table of indices + 1 (LIT_SLOTS
+ * is twice the most literals there can be, so a probe always ends). */
+static uint32_t lit_hash(const char *l)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *l; l++)
+		h = (h ^ (unsigned char)*l) * 16777619u;
+	return h;
+}
+
 static long lit_index(struct prefilter *pf, const char *l)
 {
-	size_t i;
+	size_t i = lit_hash(l) % LIT_SLOTS;
 	char **p;
 
-	for (i = 0; i < pf->n; i++)
-		if (!strcmp(pf->lit[i], l))
-			return (long)i;
+	for (; pf->slot[i]; i = (i + 1) % LIT_SLOTS)
+		if (!strcmp(pf->lit[pf->slot[i] - 1], l))
+			return (long)pf->slot[i] - 1;
 	if (pf->n == PREFILTER_WORDS * 64 || !(p = realloc(pf->lit, (pf->n + 1) * sizeof *p)))
 		return -1;
 	pf->lit = p;
 	if (!(pf->lit[pf->n] = strdup(l)))
 		return -1;
+	pf->slot[i] = (uint16_t)(pf->n + 1);
 	return (long)pf->n++;
 }
 
 /* A term without literals would pass every record that has any: cannot
  * come from a requirement, and is refused rather than handled. */
-static int add_terms(struct prefilter *pf, const struct need *k)
+static int add_terms(struct prefilter *pf, const struct need *k, uint32_t owner)
 {
 	size_t i, j;
 	void *p = realloc(pf->term, (pf->nterm + k->n + 1) * sizeof *pf->term);
+	void *o;
 
 	if (!p)
 		return -1;
 	pf->term = p;
+	if (!(o = realloc(pf->owner, (pf->nterm + k->n + 1) * sizeof *pf->owner)))
+		return -1;
+	pf->owner = o;
 	for (i = 0; i < k->n; i++) {
-		uint64_t *w = pf->term[pf->nterm++];
+		uint64_t *w = pf->term[pf->nterm];
+
+		pf->owner[pf->nterm++] = owner;
 
 		if (!k->t[i].n)
 			return -1;
@@ -959,11 +995,13 @@ static int add_terms(struct prefilter *pf, const struct need *k)
 static int key_terms(struct prefilter *pf)
 {
 	uint64_t (*by)[PREFILTER_WORDS] = calloc(pf->nterm + 1, sizeof *by);
+	uint32_t *owner = calloc(pf->nterm + 1, sizeof *owner);
 	size_t *key = calloc(pf->nterm + 1, sizeof *key);
 	size_t t, x, k = 0;
 
-	if (!by || !key || !(pf->keyed = calloc(pf->n + 1, sizeof *pf->keyed))) {
+	if (!by || !owner || !key || !(pf->keyed = calloc(pf->n + 1, sizeof *pf->keyed))) {
 		free(by);
+		free(owner);
 		free(key);
 		return -1;
 	}
@@ -977,13 +1015,17 @@ static int key_terms(struct prefilter *pf)
 	for (x = 0; x < pf->n; x++) {
 		pf->keyed[x] = (uint32_t)k;
 		for (t = 0; t < pf->nterm; t++)
-			if (key[t] == x)
+			if (key[t] == x) {
+				owner[k] = pf->owner[t];
 				memcpy(by[k++], pf->term[t], sizeof *by);
+			}
 	}
 	pf->keyed[pf->n] = (uint32_t)k;
 	free(pf->term);
+	free(pf->owner);
 	free(key);
 	pf->term = by;
+	pf->owner = owner;
 	return 0;
 }
 
@@ -1011,18 +1053,25 @@ static size_t variants(char l, unsigned char out[10])
  * buckets round robin, which only lets through candidates that fail their
  * compare.
  */
+struct bucket_of {
+	uint16_t k;                  /* bucket */
+	uint16_t x;                  /* literal */
+};
+
 static int index_literals(struct prefilter *pf)
 {
 	uint16_t *id = calloc(PAIRS, sizeof *id);              /* lower-cased pair: bucket */
-	uint64_t (*in)[(NBUCKET + 1) / 64] = calloc(pf->n + 1, sizeof *in);   /* literal: buckets */
+	struct bucket_of *bo = NULL;                           /* each literal's buckets */
 	size_t *off = calloc(pf->n + 1, sizeof *off);
-	size_t i, ids = 0, total = 0, k, a, b, c, na, nb, nc;
+	size_t i, j, nbo = 0, ids = 0, k, a, b, c, na, nb, nc;
 	unsigned char va[10], vb[10], vc[10];
 
-	if (!id || !in || !off)
+	/* at most 100 buckets a literal: two digit wildcards in its key */
+	if (!id || !off || !(bo = calloc(pf->n * 100 + 1, sizeof *bo)))
 		goto fail;
 	for (i = 0; i < pf->n; i++) {
 		const char *l = pf->lit[i];
+		size_t first = nbo;
 
 		off[i] = key_offset(l, strlen(l));
 		na = variants(l[off[i]], va);
@@ -1037,33 +1086,45 @@ static int index_literals(struct prefilter *pf)
 				if (!id[key])
 					id[key] = (uint16_t)(ids++ % NBUCKET + 1);
 				k = id[key];
-				pf->bucket[pair_at(raw)] = (uint8_t)k;
-				in[i][k / 64] |= (uint64_t)1 << (k % 64);
+				pf->bucket[pair_at(raw)] = (uint16_t)k;
 				for (c = 0; c < nc; c++)
 					pf->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
+				for (j = first; j < nbo && bo[j].k != k; j++)
+					;
+				if (j == nbo)
+					bo[nbo++] = (struct bucket_of){ (uint16_t)k, (uint16_t)i };
 			}
 	}
-	for (i = 0; i < pf->n; i++)
-		for (k = 1; k <= NBUCKET; k++)
-			total += in[i][k / 64] >> (k % 64) & 1;
-	if (!(pf->cand = calloc(total + 1, sizeof *pf->cand)))
+	if (!(pf->cand = calloc(nbo + 1, sizeof *pf->cand)))
 		goto fail;
-	total = 0;
-	for (k = 0; k <= NBUCKET; k++) {
-		pf->start[k] = (uint32_t)total;
-		for (i = 0; i < pf->n; i++)
-			if (in[i][k / 64] >> (k % 64) & 1)
-				pf->cand[total++] = (struct cand){ pf->lit[i],
-					(uint32_t)strlen(pf->lit[i]), (uint32_t)off[i], (uint32_t)i };
+	/* a counting sort by bucket, literals in order within each */
+	for (j = 0; j < nbo; j++)
+		pf->start[bo[j].k + 1]++;
+	for (k = 1; k <= NBUCKET + 1; k++)
+		pf->start[k] += pf->start[k - 1];
+	for (j = 0; j < nbo; j++) {
+		const struct bucket_of *e = &bo[j];
+
+		struct cand *cd = &pf->cand[pf->start[e->k]++];
+		const char *l = pf->lit[e->x];
+
+		*cd = (struct cand){ l, (uint32_t)strlen(l), (uint32_t)off[e->x], e->x, 0, 0 };
+		for (c = 0; c < 4 && cd->off + c < cd->len; c++)
+			if (l[cd->off + c] != ANY_DIGIT) {
+				cd->k4 |= (uint32_t)(unsigned char)l[cd->off + c] << (8 * c);
+				cd->m4 |= (uint32_t)0xff << (8 * c);
+			}
 	}
-	pf->start[NBUCKET + 1] = (uint32_t)total;
+	for (k = NBUCKET + 1; k > 0; k--)
+		pf->start[k] = pf->start[k - 1];
+	pf->start[0] = 0;
 	free(id);
-	free(in);
+	free(bo);
 	free(off);
 	return 0;
 fail:
 	free(id);
-	free(in);
+	free(bo);
 	free(off);
 	return -1;
 }
@@ -1096,15 +1157,43 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 	if (!(pf = calloc(1, sizeof *pf)))
 		return NULL;
 	for (i = 0; i < rs->n; i++) {
-		struct need k = cond_need(rs->rules[i]->match);
+		struct need k = cond_need(rs->rules[i]->match, NEED_RECORD);
 		int bad = k.none;
 
-		if (!bad && add_terms(pf, &k) < 0)
+		if (!bad && add_terms(pf, &k, 0) < 0)
 			bad = 1;
 		need_free(&k);
 		if (bad) {
 			if (why)
 				*why = rs->rules[i]->id;
+			prefilter_free(pf);
+			return NULL;
+		}
+	}
+	return finish(pf);
+}
+
+struct prefilter *prefilter_build_rules(const struct ruleset *rs)
+{
+	struct prefilter *pf;
+	size_t i;
+
+	lc_init();
+	if (!(pf = calloc(1, sizeof *pf)) || !(pf->always = calloc(rs->n + 1, sizeof *pf->always))) {
+		free(pf);
+		return NULL;
+	}
+	pf->nrule = rs->n;
+	for (i = 0; i < rs->n; i++) {
+		struct need k = cond_need(rs->rules[i]->match, NEED_EVENT);
+		int bad = 0;
+
+		if (k.none)
+			pf->always[pf->nalways++] = (uint32_t)i;
+		else if (add_terms(pf, &k, (uint32_t)i) < 0)
+			bad = 1;
+		need_free(&k);
+		if (bad) {
 			prefilter_free(pf);
 			return NULL;
 		}
@@ -1123,7 +1212,7 @@ struct prefilter *prefilter_build_patterns(const char *const *pat, const size_t 
 		return NULL;
 	for (i = 0; i < n; i++) {
 		struct need k = regex_need(pat[i], len[i]);
-		int bad = k.none || add_terms(pf, &k) < 0;
+		int bad = k.none || add_terms(pf, &k, 0) < 0;
 
 		need_free(&k);
 		if (bad) {
@@ -1133,7 +1222,7 @@ struct prefilter *prefilter_build_patterns(const char *const *pat, const size_t 
 	}
 	for (; extra && *extra; extra++) {
 		struct need k = need_of(*extra, strlen(*extra));
-		int bad = k.none || add_terms(pf, &k) < 0;
+		int bad = k.none || add_terms(pf, &k, 0) < 0;
 
 		need_free(&k);
 		if (bad) {
@@ -1156,10 +1245,16 @@ struct seen {
 static void probe(const struct cand *c, const struct cand *end,
 		  const unsigned char *s, size_t len, size_t i, struct seen *sn)
 {
+	uint32_t w = 0;
+	size_t k;
+
+	/* the record's four bytes from i, lower-cased (0 past its end) */
+	for (k = 0; k < 4 && i + k < len; k++)
+		w |= (uint32_t)lc[s[i + k]] << (8 * k);
 	for (; c < end; c++) {
 		size_t at, j;
 
-		if ((sn->bit[c->x / 64] >> (c->x % 64) & 1) || c->off > i)
+		if ((w & c->m4) != c->k4 || (sn->bit[c->x / 64] >> (c->x % 64) & 1) || c->off > i)
 			continue;
 		at = i - c->off;
 		if (c->len > len - at)
@@ -1174,25 +1269,20 @@ static void probe(const struct cand *c, const struct cand *end,
 }
 
 /* The key at s + i (bytes i .. i + 2), looked up; a bucket found is probed.
- * Uses prefilter_may_match's locals. */
+ * Uses scan's locals. */
 #define AT(i) do { \
 		unsigned b_ = bucket[pair_at(s + (i))], c_ = s[(i) + 2]; \
 		if (b_ && (pf->next[b_][c_ / 64] >> (c_ % 64) & 1)) \
-			probe(pf->cand + pf->start[b_], pf->cand + pf->start[b_ + 1], s, len, i, &sn); \
+			probe(pf->cand + pf->start[b_], pf->cand + pf->start[b_ + 1], s, len, i, sn); \
 	} while (0)
 
-/* One pass finds which literals are in the record; then some term must
- * have all of its literals there. */
-int prefilter_may_match(const void *vpf, const char *raw, size_t len)
+/* One pass adds the literals in raw to sn. */
+static void scan(const struct prefilter *pf, const char *raw, size_t len, struct seen *sn)
 {
-	const struct prefilter *pf = vpf;
-	const uint8_t *bucket = pf->bucket;
+	const uint16_t *bucket = pf->bucket;
 	const unsigned char *s = (const unsigned char *)raw;
-	struct seen sn;
-	size_t i = 0, k, t, w;
+	size_t i = 0;
 
-	memset(sn.bit, 0, sizeof sn.bit);
-	sn.n = 0;
 	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs
 	 * about what a position does. */
 	for (; i + 9 < len; i += 8) {
@@ -1207,16 +1297,62 @@ int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 	}
 	for (; i + 2 < len; i++)
 		AT(i);
-	/* a term whose literals are all there has its key among them */
+}
+
+/* Does term t have all of its literals in sn? */
+static int term_holds(const struct prefilter *pf, size_t t, const struct seen *sn)
+{
+	size_t w;
+
+	for (w = 0; w < PREFILTER_WORDS; w++)
+		if (pf->term[t][w] & ~sn->bit[w])
+			return 0;
+	return 1;
+}
+
+/* A term whose literals are all there has its key among them. */
+int prefilter_may_match(const void *vpf, const char *raw, size_t len)
+{
+	const struct prefilter *pf = vpf;
+	struct seen sn;
+	size_t k, t;
+
+	memset(sn.bit, 0, sizeof sn.bit);
+	sn.n = 0;
+	scan(pf, raw, len, &sn);
+	for (k = 0; k < sn.n; k++)
+		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++)
+			if (term_holds(pf, t, &sn))
+				return 1;
+	return 0;
+}
+
+size_t prefilter_rule_words(const struct prefilter *pf)
+{
+	return (pf->nrule + 63) / 64;
+}
+
+void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
+		     const char *b, size_t nb, uint64_t *mask)
+{
+	struct seen sn;
+	size_t k, t;
+
+	memset(mask, 0, prefilter_rule_words(pf) * sizeof *mask);
+	for (k = 0; k < pf->nalways; k++)
+		mask[pf->always[k] / 64] |= (uint64_t)1 << (pf->always[k] % 64);
+	memset(sn.bit, 0, sizeof sn.bit);
+	sn.n = 0;
+	scan(pf, a, na, &sn);
+	if (b)
+		scan(pf, b, nb, &sn);
 	for (k = 0; k < sn.n; k++)
 		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
-			for (w = 0; w < PREFILTER_WORDS; w++)
-				if (pf->term[t][w] & ~sn.bit[w])
-					break;
-			if (w == PREFILTER_WORDS)
-				return 1;
+			uint32_t r = pf->owner[t];
+
+			if (!(mask[r / 64] >> (r % 64) & 1) && term_holds(pf, t, &sn))
+				mask[r / 64] |= (uint64_t)1 << (r % 64);
 		}
-	return 0;
 }
 
 void prefilter_free(struct prefilter *pf)
@@ -1229,6 +1365,8 @@ void prefilter_free(struct prefilter *pf)
 		free(pf->lit[i]);
 	free(pf->lit);
 	free(pf->term);
+	free(pf->owner);
+	free(pf->always);
 	free(pf->keyed);
 	free(pf->cand);
 	free(pf);

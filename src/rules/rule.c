@@ -1,5 +1,7 @@
 #include "rules/rule.h"
+#include "rules/prefilter.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -94,6 +96,7 @@ void match_clear(struct match *m)
 	pcre2_jit_stack_free(m->jit_stack);
 	buf_free(&m->store);
 	buf_free(&m->scratch);
+	free(m->cand);
 	match_init(m);
 }
 
@@ -154,6 +157,40 @@ int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	for (i = 0; i < m->ncaps; i++)
 		m->caps[i].value = m->store.p + m->caps[i].voff;
 	return 1;
+}
+
+int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
+		  const struct warn_sink *w,
+		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx)
+{
+	size_t i, words = rs->gate ? prefilter_rule_words(rs->gate) : 0;
+	int rc;
+
+	if (ev->skimmed)
+		return 0;   /* the stream's prefilter ruled it out for every rule */
+	if (words > m->ncand) {
+		uint64_t *p = realloc(m->cand, words * sizeof *p);
+
+		if (!p)
+			return -1;
+		m->cand = p;
+		m->ncand = words;
+	}
+	if (rs->gate) {
+		/* a message inside the text is scanned with it */
+		uintptr_t mp = (uintptr_t)ev->msg, tp = (uintptr_t)ev->text;
+		int inside = ev->text && mp >= tp && mp + ev->msg_len <= tp + ev->text_len;
+
+		prefilter_rules(rs->gate, ev->msg, inside ? 0 : ev->msg_len,
+				ev->text, ev->text ? ev->text_len : 0, m->cand);
+	}
+	for (i = 0; i < rs->n; i++) {
+		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
+			continue;
+		if (rule_match(rs->rules[i], ev, m, w) && (rc = fn(ctx, rs->rules[i], m)))
+			return rc;
+	}
+	return 0;
 }
 
 static const char *cap_get(const struct match *m, const char *name, size_t n)

@@ -2,6 +2,7 @@
 #define LOGWHY_RULE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "event/event.h"
 #include "util/buf.h"
@@ -84,11 +85,14 @@ struct rule {
 	size_t index;            /* position in the ruleset (sorted by id) */
 };
 
+struct prefilter;
+
 struct ruleset {
 	struct rule **rules;     /* sorted by id after ruleset_finish */
 	size_t n;
 	char **paths;            /* files loaded, in order */
 	size_t npaths;
+	struct prefilter *gate;  /* which rules an event may match (ruleset_match) */
 };
 
 struct ruleset *ruleset_new(void);
@@ -100,6 +104,9 @@ int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
 		     size_t len, struct diag *d);
 /* Check ids unique, resolve explains, sort. Call once after loading. */
 int ruleset_finish(struct ruleset *rs, struct diag *d);
+/* Drop the gate: ruleset_match then tries every rule on every event (the
+ * equal-output test checks the gate against that). */
+void ruleset_ungate(struct ruleset *rs);
 /* Binary search: only after ruleset_finish. NULL when no such rule. */
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
 void ruleset_free(struct ruleset *rs);      /* NULL-safe */
@@ -126,6 +133,8 @@ struct match {
 	struct buf scratch;
 	void *mctx;          /* pcre2_match_context_8 *, with the limits */
 	void *jit_stack;     /* pcre2_jit_stack_8 *, bounded */
+	uint64_t *cand;      /* ruleset_match: a bit per rule that may match */
+	size_t ncand;        /* its words */
 };
 
 void match_init(struct match *m);
@@ -140,6 +149,18 @@ void match_clear(struct match *m);           /* frees; NULL-safe */
 /* 1 when ev matches r (captures in m), 0 when not. */
 int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	       const struct warn_sink *w);
+
+/*
+ * Every rule of rs that matches ev, in rule order: fn(ctx, r, m) with the
+ * rule's captures in m. Only the rules the ruleset's gate leaves (those
+ * whose message and text literals are in the event) are tried, so the
+ * cost of an event grows with the rules that may match it, not with the
+ * ruleset. A nonzero return of fn stops the walk and is returned; -1 when
+ * out of memory.
+ */
+int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
+		  const struct warn_sink *w,
+		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx);
 
 /* Expand a template: "{name}" is a capture, "{a.b}" an event field
  * (event_field); "{{" / "}}" are literal braces; an unknown name stays as

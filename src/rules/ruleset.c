@@ -838,6 +838,7 @@ void ruleset_free(struct ruleset *rs)
 	for (i = 0; i < rs->npaths; i++)
 		free(rs->paths[i]);
 	free(rs->paths);
+	prefilter_free(rs->gate);
 	free(rs);
 }
 
@@ -1142,7 +1143,18 @@ int ruleset_finish(struct ruleset *rs, struct diag *d)
 		}
 	}
 	free(order);
-	return rc ? rc : check_cycles(rs, d);
+	if (!rc)
+		rc = check_cycles(rs, d);
+	/* without its gate (out of memory) every rule is tried on every event */
+	if (!rc)
+		rs->gate = prefilter_build_rules(rs);
+	return rc;
+}
+
+void ruleset_ungate(struct ruleset *rs)
+{
+	prefilter_free(rs->gate);
+	rs->gate = NULL;
 }
 
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id)

@@ -101,7 +101,7 @@ static int has_traceback(const char *s, size_t n)
 
 int suspect_candidate(const struct event *ev)
 {
-	if (ev->skimmed)
+	if (ev->skimmed && !ev->keyed)
 		return 0;
 	if (ev->sev >= SEV_WARNING)
 		return 1;

@@ -510,14 +510,52 @@ static void group_seen_at(struct triage_group *g, unsigned input, long line)
 	g->last_line = line;
 }
 
+/* One event on its way through triage_feed's matching rules. */
+struct feed {
+	struct triage *t;
+	const struct event *ev;
+	int64_t ts;
+	uint32_t ord;           /* the record's place in its input */
+	int input;
+	uint32_t seq;
+	int matched;
+	uint64_t key[SPOOL_KEYS];
+};
+
+static int feed_rule(void *ctx, const struct rule *r, struct match *m)
+{
+	struct feed *f = ctx;
+	struct triage *t = f->t;
+	const struct event *ev = f->ev;
+	long gid;
+
+	(void)m;   /* the same as t->m: group_of and close_note read it there */
+	gid = group_of(t, r, ev);
+	if (gid == GROUP_NEW)
+		return -1;
+	if (!f->matched++) {
+		f->key[0] = key_hash(ev->conn);
+		f->key[1] = key_hash(ev->trace);
+		f->key[2] = key_hash(ev->instance);
+		f->key[3] = key_hash(ev->user);
+		f->key[4] = key_hash(ev->span);
+	}
+	if (close_note(t, r, ev, f->ts, f->key, f->seq++) < 0)
+		return -1;
+	group_seen_at(group_at(t, gid >= 0 ? (uint32_t)gid : TRIAGE_MAX_GROUPS + (uint32_t)r->index),
+		      (unsigned)f->input, ev->line);
+	if (f->ts == INT64_MIN)
+		t->recgid[r->index] = gid;
+	else if (finding_add(t, gid, f->ts, f->ord, (unsigned)f->input, f->key, -1) < 0)
+		return -1;
+	return 0;
+}
+
 int triage_feed(struct triage *t, const struct event *ev, int input)
 {
-	uint64_t key[SPOOL_KEYS];
+	struct feed f = { .t = t, .ev = ev, .input = input };
 	struct input *in;
-	int64_t ts;
 	size_t i;
-	uint32_t seq;
-	int matched = 0;
 
 	t->rep.records++;
 	t->fed++;
@@ -539,41 +577,20 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 		t->rep.has_span = 1;
 	}
 	/* a record without a time (a joined text block) takes its input's latest */
-	ts = ev->has_ts ? ev->ts_us : in->last_ts;
+	f.ts = ev->has_ts ? ev->ts_us : in->last_ts;
+	if (f.ts == INT64_MIN)
+		for (i = 0; i < t->rs->n; i++)
+			t->recgid[i] = GROUP_NEW;
 
 	/* the arrival number of this record's next finding (untimed ones are
 	 * added after the loop, in rule order: the same numbers) */
-	seq = (uint32_t)spool_count(t->spool);
-	for (i = 0; i < t->rs->n; i++) {
-		const struct rule *r = t->rs->rules[i];
-		long gid;
-
-		if (ts == INT64_MIN)
-			t->recgid[i] = GROUP_NEW;
-		if (!rule_match(r, ev, &t->m, t->warn))
-			continue;
-		gid = group_of(t, r, ev);
-		if (gid == GROUP_NEW)
-			return -1;
-		if (!matched++) {
-			key[0] = key_hash(ev->conn);
-			key[1] = key_hash(ev->trace);
-			key[2] = key_hash(ev->instance);
-			key[3] = key_hash(ev->user);
-			key[4] = key_hash(ev->span);
-		}
-		if (close_note(t, r, ev, ts, key, seq++) < 0)
-			return -1;
-		group_seen_at(group_at(t, gid >= 0 ? (uint32_t)gid : TRIAGE_MAX_GROUPS + (uint32_t)r->index),
-			      (unsigned)input, ev->line);
-		if (ts == INT64_MIN)
-			t->recgid[i] = gid;
-		else if (finding_add(t, gid, ts, in->nrec, (unsigned)input, key, -1) < 0)
-			return -1;
-	}
-	if (t->sus && suspect_feed(t->sus, ev, ts, matched) < 0)
+	f.seq = (uint32_t)spool_count(t->spool);
+	f.ord = in->nrec;
+	if (ruleset_match(t->rs, ev, &t->m, t->warn, feed_rule, &f) < 0)
 		return -1;
-	return ts == INT64_MIN && matched ? feed_untimed(t, input, in->nrec, key) : 0;
+	if (t->sus && suspect_feed(t->sus, ev, f.ts, f.matched) < 0)
+		return -1;
+	return f.ts == INT64_MIN && f.matched ? feed_untimed(t, input, f.ord, f.key) : 0;
 }
 
 void triage_no_suspects(struct triage *t)
