@@ -148,6 +148,6 @@ _logwhy_wsd() {
 		--max-connections) return ;;
 		--subprotocol) return ;;
 	esac
-	COMPREPLY=($(compgen -W '--listen --port --port-file --fault --safe-logging --log --max-message --startup-wait --handshake-timeout --idle-timeout --write-timeout --max-connections --subprotocol --require-subprotocol --help --version' -- "$cur"))
+	COMPREPLY=($(compgen -W '--listen --port --port-file --fault --safe-logging --log --max-message --startup-wait --handshake-timeout --idle-timeout --write-timeout --max-connections --subprotocol --require-subprotocol --version --help -h' -- "$cur"))
 }
 complete -F _logwhy_wsd logwhy-wsd

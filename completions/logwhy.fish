@@ -125,5 +125,5 @@ complete -c logwhy-wsd -l write-timeout -x
 complete -c logwhy-wsd -l max-connections -x
 complete -c logwhy-wsd -l subprotocol -x
 complete -c logwhy-wsd -l require-subprotocol
-complete -c logwhy-wsd -l help
 complete -c logwhy-wsd -l version
+complete -c logwhy-wsd -s h -l help

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size copy: a read past the message is an ASan report. */
 	char *msg = malloc(size ? size : 1);
-	struct ws_close c;
+	struct close_trace c;
 	int r;
 
 	if (!msg)

@@ -10,7 +10,7 @@
 #include "fuzz.h"
 
 #include "event/stream.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "rules/ruletest.h"
 #include "util/buf.h"
 
@@ -70,10 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			event_free(&evs[nev]);
 	}
-	match_init(&m);
-	for (i = 0; i < rs->n; i++)
-		exercise(rs, rs->rules[i], evs, nev, &m);
-	match_clear(&m);
+	rule_match_init(&m);
+	for (i = 0; i < ruleset_count(rs); i++)
+		exercise(rs, ruleset_rule(rs, i), evs, nev, &m);
+	rule_match_clear(&m);
 	for (i = 0; i < nev; i++)
 		event_free(&evs[i]);
 	ruleset_free(rs);

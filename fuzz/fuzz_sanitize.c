@@ -15,7 +15,7 @@
 
 #include "read/frame.h"
 #include "read/source.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "sanitize/sanitize.h"
 
 static const char redact_rule[] =
@@ -41,8 +41,9 @@ static size_t npats;
 static void load_patterns(void)
 {
 	static struct ruleset *rs;
+	const struct rule_redact *rd[RULE_MAX_REDACT];
 	struct diag d;
-	size_t i, j;
+	size_t i;
 
 	if (rs)
 		return;
@@ -50,13 +51,14 @@ static void load_patterns(void)
 	if (!rs || ruleset_load_mem(rs, "redact.yml", redact_rule, sizeof redact_rule - 1, &d) < 0 ||
 	    ruleset_finish(rs, &d) < 0)
 		abort();
-	for (i = 0; i < rs->n; i++)
-		for (j = 0; j < rs->rules[i]->nredact && npats < RULE_MAX_REDACT; j++) {
-			pats[npats].kind = rs->rules[i]->redact[j].kind;
-			pats[npats].code = rs->rules[i]->redact[j].code;
-			pats[npats].secret_group = rs->rules[i]->redact[j].secret_group;
-			npats++;
-		}
+	npats = ruleset_redactions(rs, rd, RULE_MAX_REDACT);
+	if (npats > RULE_MAX_REDACT)
+		npats = RULE_MAX_REDACT;
+	for (i = 0; i < npats; i++) {
+		pats[i].kind = rd[i]->kind;
+		pats[i].code = rd[i]->code;
+		pats[i].secret_group = rd[i]->secret_group;
+	}
 }
 
 /* One output line: no newline, a strict JSON object with no duplicate
@@ -100,7 +102,7 @@ static void again(struct sanitizer *z, const char *line, size_t len)
 	rec.kind = RECORD_JSON;
 	rec.text = copy;
 	rec.len = len;
-	FUZZ_ASSERT(sanitize_record(z, &rec, 0, &out, &olen, &res, &d) == 0);
+	FUZZ_ASSERT(sanitize_record(z, &rec, &out, &olen, &res, &d) == 0);
 	check_line(out, olen);
 	free(copy);
 }
@@ -139,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *line;
 		size_t len;
 
-		FUZZ_ASSERT(sanitize_record(z, rec, 0, &line, &len, &res, &d) == 0);
+		FUZZ_ASSERT(sanitize_record(z, rec, &line, &len, &res, &d) == 0);
 		FUZZ_ASSERT(len < 8 * (so.max_record ? so.max_record : FRAME_MAX_RECORD));
 		if (!res.changed)
 			FUZZ_ASSERT(len == rec->len && memcmp(line, rec->text, len) == 0);

@@ -12,11 +12,7 @@ bin=$root/$BUILD/logwhy
 wsd=$root/$BUILD/logwhy-wsd
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $*"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. tests/lib.sh
 
 "$bin" --options >"$tmp/dump" 2>"$tmp/err"
 check "logwhy --options" '[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q "^option	lint	--fail-on	-	LEVEL	error|warning|info|never$" "$tmp/dump"'
@@ -74,12 +70,8 @@ done <"$tmp/dump"
 
 # --help lists exactly the table's options
 for cmd in $(awk -F "$tab" '$1 == "command" { print $2 }' "$tmp/dump") logwhy-wsd; do
-	if [ "$cmd" = logwhy-wsd ]; then
-		"$wsd" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | sort >"$tmp/help"
-	else
-		"$bin" "$cmd" --help | sed -n 's/^  \(-[a-zA-Z], \|    \)\(--[a-z-]*\).*/\1\2/p' |
-			sed 's/, / /; s/^ *//' | sort >"$tmp/help"
-	fi
+	if [ "$cmd" = logwhy-wsd ]; then "$wsd" --help; else "$bin" "$cmd" --help; fi |
+		sed -n 's/^  \(-[a-zA-Z], \|    \)\(--[a-z-]*\).*/\1\2/p' | sed 's/, / /; s/^ *//' | sort >"$tmp/help"
 	awk -F "$tab" -v c="$cmd" '$1 == "option" && $2 == c { print ($4 == "-" ? "" : $4 " ") $3 }' \
 		"$tmp/dump" | sort >"$tmp/want"
 	check "$cmd --help lists the table's options" 'cmp -s "$tmp/help" "$tmp/want" || { diff "$tmp/want" "$tmp/help"; false; }'
@@ -94,11 +86,25 @@ if command -v mandoc >/dev/null 2>&1; then
 else
 	bad "mandoc missing (scripts/deps.sh installs it)"
 fi
-# every rule key the loader knows is in logwhy-rules(5)
-for k in $(sed -n 's/.*rule_keys\[\] = {//p; /^static const char \*const rule_keys/,/};/p' src/rules/ruleset.c |
-	grep -o '"[a-z_]*"' | tr -d '"') $(grep -E '(cond|close|corr)_keys\[\] =' src/rules/ruleset.c | grep -o '"[a-z_]*"' | tr -d '"') pattern kind; do
+# every rule key the loader knows (its tables, dumped) is in logwhy-rules(5)
+for k in $(awk -F "	" '$1 == "rulekey" { print $2 }' "$tmp/dump" | sort -u); do
 	check "logwhy-rules.5 documents '$k'" 'grep -Eq "(^\.(It )?| )Ic $k( |\$)" man/logwhy-rules.5'
 done
+check "rule keys dumped" '[ "$(grep -c "^rulekey	" "$tmp/dump")" -gt 20 ]'
+
+# the limits: one table in the code (dumped), which --help prints and LIMITS
+# in logwhy(1) states; logwhy-rules(5) states those of rule files and regexes
+limits_of() { awk '/^\.Sh LIMITS/{f=1;next} /^\.Sh /{f=0} f' "$1"; }
+help=$("$bin" --help)
+awk -F "	" '$1 == "limit" { print $2, $3 }' "$tmp/dump" >"$tmp/limits"
+check "limits dumped" '[ "$(wc -l <"$tmp/limits")" -ge 14 ]'
+while read -r name num; do
+	check "--help states the limit $name ($num)" 'printf "%s\n" "$help" | grep -q "[^0-9]$num[^0-9]"'
+	check "logwhy(1) LIMITS states $name ($num)" 'limits_of man/logwhy.1 | grep -q "[^0-9]$num[^0-9]\|^$num[^0-9]"'
+	case $name in
+	rule* | regex*) check "logwhy-rules(5) LIMITS states $name ($num)" 'limits_of man/logwhy-rules.5 | grep -q "[^0-9]$num[^0-9]\|^$num[^0-9]"' ;;
+	esac
+done <"$tmp/limits"
 
 # bash completion, for real: COMP_WORDS/COMP_CWORD as bash sets them
 comp() {
@@ -219,5 +225,4 @@ for u in $(jq -r '.runs[0].tool.driver.rules[].helpUri' "$tmp/help.sarif"); do
 	check "helpUri has a page: ${u##*/}" '[ -f "docs/rules/${u##*/}" ] && case $u in https://github.com/logwhy/logwhy/blob/main/docs/rules/*) true ;; *) false ;; esac'
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

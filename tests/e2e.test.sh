@@ -10,8 +10,8 @@ LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
 PY=${PYTHON:-python3}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/e2e-test.XXXXXX")
-pass=0
-fail=0
+SHOW_OK=1
+. tests/lib.sh
 srv_pid=
 
 # Only the server this script started is signalled.
@@ -24,9 +24,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi; }
+# expect NAME GOT WANT
+expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi; }
 
 for bin in "$LOGWHY" "$WSD"; do
 	if [ ! -x "$bin" ]; then
@@ -115,31 +114,31 @@ run_case() {
 	[ "${1:-}" = "--header" ] && client_headers=$2
 	timeout 30 /usr/bin/python3 tests/e2e_client.py "ws://127.0.0.1:$port/ws" ${client_headers:+"$client_headers"} \
 		>"$tmp/$name.client" 2>"$tmp/client.err"
-	check "$name: python client ran" "$?" 0
+	expect "$name: python client ran" "$?" 0
 	stop_server
-	check "$name: probe exit status, two connections" "$rcs" "$want_rc$want_rc"
-	check "$name: two trace lines" "$(wc -l <"$traces" | tr -d ' ')" 2
-	check "$name: close codes in the traces" \
+	expect "$name: probe exit status, two connections" "$rcs" "$want_rc$want_rc"
+	expect "$name: two trace lines" "$(wc -l <"$traces" | tr -d ' ')" 2
+	expect "$name: close codes in the traces" \
 		"$(json "$traces" '",".join(str(o.get("close", {}).get("code")) for o in t)')" \
 		"$want_code,$want_code"
 	timeout 60 "$LOGWHY" triage --output json "$log" "$traces" "$tmp/$name.client" >"$tmp/$name.triage" 2>"$tmp/triage.err"
-	check "$name: triage exit status" "$?" 0
+	expect "$name: triage exit status" "$?" 0
 	case $want in
 	none)
-		check "$name: no verdict" "$(json "$tmp/$name.triage" 'd["verdict"]')" None
-		check "$name: no 1011/1006 symptom" \
+		expect "$name: no verdict" "$(json "$tmp/$name.triage" 'd["verdict"]')" None
+		expect "$name: no 1011/1006 symptom" \
 			"$(json "$tmp/$name.triage" 'sum(s["count"] for s in d["symptoms"] if s["rule"] in ("ws.close-1011", "ws.close-1006"))')" 0
 		;;
 	1006)
 		# the server logs its abort for each of 3 sessions; two probes and
 		# the python client saw 1006: 3 + 3
-		check "$name: 1006 symptoms shown" \
+		expect "$name: 1006 symptoms shown" \
 			"$(json "$tmp/$name.triage" '[s["count"] for s in d["symptoms"] if s["rule"] == "ws.close-1006"]')" "[6]"
 		;;
 	*)
-		check "$name: verdict category" "$(json "$tmp/$name.triage" '(d["verdict"] or {}).get("category")')" "$want"
+		expect "$name: verdict category" "$(json "$tmp/$name.triage" '(d["verdict"] or {}).get("category")')" "$want"
 		# the server's three closes, the probe's two, the python client's one: all explained
-		check "$name: 1011 symptoms explained" \
+		expect "$name: 1011 symptoms explained" \
 			"$(json "$tmp/$name.triage" '[(s["count"], s["explained"]) for s in d["symptoms"] if s["rule"] == "ws.close-1011"]')" \
 			"[(6, 6)]"
 		;;
@@ -147,10 +146,10 @@ run_case() {
 }
 
 run_case none none 0 1000 --fault none -- --send '{"type":"ping"}'
-check "none: welcome, then the pong to our ping" \
+expect "none: welcome, then the pong to our ping" \
 	"$(json "$tmp/none.traces" '[(o["first_message_ms"] >= 0, o["sent"], o["received"], o["close"]["direction"], o["close"]["clean"]) for o in t]')" \
 	"[(True, 1, 2, 'sent', True), (True, 1, 2, 'sent', True)]"
-check "none: health check recorded" \
+expect "none: health check recorded" \
 	"$(json "$tmp/none.traces" '[(o["health"]["http_status"], o["health"]["e2e_testing"]["enabled"]) for o in t]')" \
 	"[(200, False), (200, False)]"
 # the probe's connection_id is the one the server logged, so triage can join them
@@ -162,19 +161,19 @@ else
 fi
 
 run_case enum-log serialization 1 1011 --fault enum-log --log json
-check "enum-log: reason and direction" \
+expect "enum-log: reason and direction" \
 	"$(json "$tmp/enum-log.traces" '[(o["close"]["reason"], o["close"]["direction"], o["close"]["clean"], "first_message" in o) for o in t][0]')" \
 	"('Internal error', 'received', True, False)"
 run_case enum-log-gcloud serialization 1 1011 --fault enum-log --log gcloud
 run_case enum-log-text serialization 1 1011 --fault enum-log --log text
 run_case missing-service missing-service 1 1011 --fault missing-service
-check "missing-service: Service unavailable well under a second after open" \
+expect "missing-service: Service unavailable well under a second after open" \
 	"$(json "$tmp/missing-service.traces" '[(o["close"]["reason"], o["elapsed_ms"] < 1000) for o in t][0]')" \
 	"('Service unavailable', True)"
 run_case startup-incomplete startup 1 1011 --fault startup-incomplete --startup-wait 300
 run_case e2e-env e2e-env 1 1011 --fault e2e-env
 run_case abort 1006 1 1006 --fault abort
-check "abort: no close frame, unclean" \
+expect "abort: no close frame, unclean" \
 	"$(json "$tmp/abort.traces" '[(o["close"]["clean"], o["close"]["direction"]) for o in t][0]')" \
 	"(False, 'received')"
 run_case safe-logging none 0 1000 --fault enum-log --safe-logging
@@ -183,7 +182,7 @@ E2E_TESTING=1
 export E2E_TESTING
 run_case e2e-variable none 0 1000 --fault e2e-env
 unset E2E_TESTING
-check "e2e-variable: the health check says e2e_testing enabled" \
+expect "e2e-variable: the health check says e2e_testing enabled" \
 	"$(json "$tmp/e2e-variable.traces" 't[0]["health"]["e2e_testing"]["enabled"]')" True
 
 # -H: the seed 002 debug script's report, which logwhy itself reads back
@@ -191,7 +190,7 @@ if start_server "$tmp/human.log" --fault missing-service; then
 	timeout 30 "$LOGWHY" probe -H --timeout 2000 "ws://127.0.0.1:$port/ws" >"$tmp/human.txt" 2>&1
 	rc=$?
 	stop_server
-	check "human: exit status" "$rc" 1
+	expect "human: exit status" "$rc" 1
 	for line in '1. BACKEND HEALTH CHECK:' '   Status: 200' '   [OK] Backend is healthy' \
 		'2. WEBSOCKET CONNECTION TEST:' '   Waiting for welcome message...' \
 		'   Close code: 1011' '   Close reason: Service unavailable' 'Result: FAILED'; do
@@ -208,7 +207,7 @@ if start_server "$tmp/human.log" --fault missing-service; then
 		bad "human: timings: $(cat "$tmp/human.txt")"
 	fi
 	timeout 60 "$LOGWHY" triage --output json "$tmp/human.log" "$tmp/human.txt" >"$tmp/human.triage" 2>/dev/null
-	check "human: triage reads the report with the server log" \
+	expect "human: triage reads the report with the server log" \
 		"$(json "$tmp/human.triage" '(d["verdict"] or {}).get("category")')" missing-service
 else
 	bad "human: server did not start"
@@ -218,12 +217,11 @@ fi
 # usage and connect errors exit 2
 # wss:// itself: tests/probe_tls.test.sh; nothing listening is still exit 2
 timeout 10 "$LOGWHY" probe wss://127.0.0.1:1/ws >/dev/null 2>"$tmp/err"
-check "wss:// nothing listening: exit status" "$?" 2
+expect "wss:// nothing listening: exit status" "$?" 2
 if grep -q 'cannot connect to 127.0.0.1 port 1' "$tmp/err"; then ok "wss:// nothing listening: says why"; else bad "wss:// nothing listening: $(cat "$tmp/err")"; fi
 timeout 10 "$LOGWHY" probe >/dev/null 2>&1
-check "no URL: exit status" "$?" 2
+expect "no URL: exit status" "$?" 2
 timeout 10 "$LOGWHY" probe --timeout 2000 ws://127.0.0.1:1/ws >/dev/null 2>&1
-check "nothing listening: exit status" "$?" 2
+expect "nothing listening: exit status" "$?" 2
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

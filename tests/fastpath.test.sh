@@ -10,13 +10,10 @@ set -u
 cd "$(dirname "$0")/.."
 LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY
-pass=0
-fail=0
+. tests/lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 # 1. the golden cases, fast paths off, then in three threads
 for env in LOGWHY_NO_FASTPATH=1 LOGWHY_THREADS=3; do
@@ -141,5 +138,4 @@ for m in 8388608 20000; do
 		fixtures/source-docker-json-long/container-json.log
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

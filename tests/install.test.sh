@@ -6,9 +6,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+. tests/lib.sh
 
 make --no-print-directory -s install BUILD="$BUILD" PREFIX=/opt/logwhy DESTDIR="$tmp/root" >"$tmp/log" 2>&1
 check "make install" '[ $? -eq 0 ] || [ -x "$tmp/root/opt/logwhy/bin/logwhy" ]'
@@ -31,5 +29,4 @@ check "installed bash completion completes rule ids" \
 make --no-print-directory -s uninstall PREFIX=/opt/logwhy DESTDIR="$tmp/root" >>"$tmp/log" 2>&1
 check "uninstall removes it" '[ ! -e "$bin" ] && [ ! -e "$tmp/root/opt/logwhy/share/logwhy" ]'
 check "uninstall leaves no file" '[ -z "$(find "$tmp/root" -type f -o -type l)" ]'
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -12,11 +12,7 @@ LOGWHY=${LOGWHY:-$root/$BUILD/logwhy}
 export NO_COLOR=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. tests/lib.sh
 L() { "$LOGWHY" "$@"; }
 
 # same NAME WANT GOT: byte-identical files, else show the difference
@@ -180,5 +176,4 @@ check "triage --shard with text output: exit 2" '[ $? -eq 2 ]'
 L triage --label x "$in" "$in" >/dev/null 2>"$tmp/err"
 check "--label with two inputs: exit 2" '[ $? -eq 2 ]'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

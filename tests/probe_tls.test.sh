@@ -19,10 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+SHOW_OK=1
+. tests/lib.sh
 
 for tool in openssl "$PY" "$LOGWHY" "$WSD"; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -139,5 +137,4 @@ fi
 timeout 20 "$LOGWHY" probe -H --timeout 1500 "wss://localhost:$port/ws" >"$tmp/human.txt" 2>&1
 if grep -q 'certificate verify failed' "$tmp/human.txt"; then ok "-H shows the TLS failure"; else bad "-H: $(cat "$tmp/human.txt")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

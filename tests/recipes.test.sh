@@ -10,9 +10,7 @@ export PATH
 r=docs/recipes
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+. tests/lib.sh
 
 # logs/: one incident (error-level findings) and one healthy text log
 mkdir -p "$tmp/w/logs"
@@ -133,5 +131,4 @@ awk '/^with .hadoop-mapper.sh/ { f = 1 } f && /^```sh/ { b = 1; next } b && /^``
 grep -v '^#' $r/hadoop-mapper.sh >"$sw/mapper.sh"
 check "sharding: the mapper shown in the recipe is hadoop-mapper.sh" 'cmp -s "$sw/mapper.md" "$sw/mapper.sh"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -10,36 +10,33 @@ LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY_RULES=$PWD/rules
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. tests/lib.sh
 
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL $1"; fail=$((fail + 1)); }
 
 for seed in 1 2 3; do
 	n=400
-	python3 tests/sanitize_gen.py $n $seed "$tmp/in" "$tmp/clean" || { ko "gen $seed"; continue; }
+	python3 tests/sanitize_gen.py $n $seed "$tmp/in" "$tmp/clean" || { bad "gen $seed"; continue; }
 	for fmt in auto text; do
 		for limit in 8388608 65536; do
 			name="seed $seed, --input-format $fmt, --max-record $limit"
 			"$LOGWHY" sanitize -q --input-format $fmt --max-record $limit "$tmp/in" >"$tmp/out"
 			rc=$?
-			if [ $rc -ne 0 ]; then ko "$name: exit $rc"; continue; fi
+			if [ $rc -ne 0 ]; then bad "$name: exit $rc"; continue; fi
 			# in text mode the clean JSON lines are text records, not passed through
 			clean="$tmp/clean"
 			[ $fmt = text ] && : >"$tmp/none" && clean="$tmp/none"
-			if python3 tests/sanitize_check.py "$tmp/in" "$tmp/out" "$clean" $n; then ok; else ko "$name"; fi
+			if python3 tests/sanitize_check.py "$tmp/in" "$tmp/out" "$clean" $n; then ok; else bad "$name"; fi
 		done
 	done
 	# sanitizing the output again changes nothing
 	"$LOGWHY" sanitize -q "$tmp/in" >"$tmp/once"
 	"$LOGWHY" sanitize -q --check "$tmp/once" 2>"$tmp/check2"
 	rc=$?
-	if [ $rc -eq 0 ]; then ok; else ko "seed $seed: second pass would change: $(head -n 3 "$tmp/check2")"; fi
+	if [ $rc -eq 0 ]; then ok; else bad "seed $seed: second pass would change: $(head -n 3 "$tmp/check2")"; fi
 	# --check on the dirty corpus: exit 1, nothing on stdout
 	"$LOGWHY" sanitize -q --check "$tmp/in" >"$tmp/cout" 2>/dev/null
 	rc=$?
-	if [ $rc -eq 1 ] && [ ! -s "$tmp/cout" ]; then ok; else ko "seed $seed: --check exit $rc"; fi
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/cout" ]; then ok; else bad "seed $seed: --check exit $rc"; fi
 done
 
 # gzip input, stdin, and an input read in pieces all give the same lines
@@ -48,7 +45,6 @@ python3 tests/sanitize_gen.py 200 9 "$tmp/in" "$tmp/clean"
 gzip -c "$tmp/in" >"$tmp/in.gz"
 "$LOGWHY" sanitize -q "$tmp/in.gz" >"$tmp/b"
 cat "$tmp/in" | "$LOGWHY" sanitize -q >"$tmp/c"
-if cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a" "$tmp/c"; then ok; else ko "gzip/stdin differ"; fi
+if cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a" "$tmp/c"; then ok; else bad "gzip/stdin differ"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -13,11 +13,7 @@ LOGWHY=${LOGWHY:-$root/$BUILD/logwhy}
 export NO_COLOR=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. tests/lib.sh
 L() { "$LOGWHY" "$@"; }
 
 python3 tests/suspects_gen.py "$tmp/cases" || { echo "FAIL generator"; exit 1; }
@@ -108,5 +104,4 @@ acc=$(python3 tests/pattern_accuracy.py "$LOGWHY" tests/data/patterns/real.tsv)
 echo "pattern grouping accuracy: $acc"
 check "grouping accuracy >= 0.95" 'awk -v a="$(echo "$acc" | cut -d" " -f1)" "BEGIN { exit !(a >= 0.95) }"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

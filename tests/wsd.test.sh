@@ -11,4 +11,4 @@ suite=wsd-test
 for script in tests/wsd_conformance.py tests/wsd_interop.py; do
 	run_client 90 "$PY" "$script" "$WSD" "$tmp"
 done
-wsd_done
+tests_done

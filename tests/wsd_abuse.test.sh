@@ -19,4 +19,4 @@ if ldd "$WSD" 2>/dev/null | grep -q libasan; then
 	export WSD_NO_RSS WSD_SLOW
 fi
 run_client 90 "$PY" tests/wsd_abuse.py "$WSD" "$tmp"
-wsd_done
+tests_done

@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 suite=wsd-abuse-vg
 . tests/wsd_lib.sh
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "FAIL valgrind is not installed (scripts/deps.sh installs it)"
@@ -46,4 +45,4 @@ for log in "$tmp"/vg.*.log; do
 done
 servers=$(cat "$tmp/pids" 2>/dev/null | grep -c .)
 check "one valgrind log per server ($n logs, $servers servers)" '[ "$n" -gt 0 ] && [ "$n" -eq "$servers" ]'
-wsd_done
+tests_done

@@ -13,4 +13,4 @@ LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY
 
 run_client 170 "$PY" tests/wsd_browser.py "$WSD" "$tmp"
-wsd_done
+tests_done

@@ -19,4 +19,4 @@ if ! node_modules; then
 	exit 1
 fi
 run_client 180 "$PY" tests/wsd_clients.py "$WSD" "$tmp"
-wsd_done
+tests_done

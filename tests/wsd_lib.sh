@@ -3,7 +3,7 @@
 # suite's client recorded in $tmp/pids (the clients stop their servers
 # themselves; this catches a client that was itself killed).
 # Usage: suite=NAME; . tests/wsd_lib.sh   (sh passes no arguments to ".")
-# Then run_client for each client, and wsd_done last.
+# Then run_client for each client, and tests_done last.
 WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/${suite:-wsd}.XXXXXX")
 
@@ -24,8 +24,7 @@ if [ ! -x "$WSD" ]; then
 	exit 1
 fi
 
-pass=0
-fail=0
+. tests/lib.sh
 
 # run_client SECONDS CMD...: run a client that ends with "N passed, N
 # failed", show its other lines, and add its counts to pass and fail. A
@@ -68,9 +67,4 @@ node_modules() {
 		node_error="npm ci in tests/node failed"
 		return 1
 	fi
-}
-
-wsd_done() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
 }

@@ -17,4 +17,4 @@ die() {
 node_modules || die "$node_error"
 
 run_client 120 node tests/node/wsd_ws_client.js "$WSD" "$tmp"
-wsd_done
+tests_done

@@ -4,10 +4,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli/opt.h"
+#include "util/opt.h"
 #include "read/frame.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "util/diag.h"
+
+/* A limit's number in a help text, from the constant the code enforces */
+#define CLI_STR(n) CLI_STR_(n)
+#define CLI_STR_(n) #n
 
 /* Option ids shared by every command's table (commands use ids >= 100). */
 enum {
@@ -122,6 +126,13 @@ void cli_errorf(const char *fmt, ...)
 struct warn_sink cli_warn_sink(struct common *c);
 
 int cli_version(const struct common *c);
+/*
+ * A command's options (opt_parse with c's command), --help, --options and
+ * --version answered: 0 to go on, else 1 with *rc the exit status.
+ */
+int cli_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
+	      int (*on_opt)(void *ctx, int id, const char *value), void *ctx,
+	      const struct common *c, int *rc);
 
 struct event;
 struct evstream;

@@ -32,6 +32,7 @@ static const struct cmd_spec lint_spec = {
 	"rule error. Warnings (a cut JSON array, a truncated gzip stream, a line\n"
 	"kept as text) go to stderr with their location; every record is still read.\n",
 	lint_opts,
+	NULL,
 };
 
 struct lint_args {
@@ -72,12 +73,12 @@ static int lint_option(void *ctx, int id, const char *value)
 		a->format = (enum emit_format)emit_format_parse(value);
 		return 0;
 	case OPT_FAIL_ON:
-		a->fail_on = (enum level)level_parse(value);
+		a->fail_on = (enum level)rule_level_parse(value);
 		return 0;
 	case OPT_SEVERITY: {
 		const char *eq = strchr(value, '=');
 
-		if (!eq || eq == value || level_parse(eq + 1) < 0) {
+		if (!eq || eq == value || rule_level_parse(eq + 1) < 0) {
 			cli_errorf("--severity: expected RULE=LEVEL (error, warning, info or never), not '%s'", value);
 			return 1;
 		}
@@ -100,7 +101,6 @@ static int set_severity(struct lint_args *a, struct ruleset *rs)
 	for (i = 0; i < a->nseverity; i++) {
 		const char *v = a->severity[i], *eq = strchr(v, '=');
 		char id[256];
-		struct rule *r;
 
 		if ((size_t)(eq - v) >= sizeof id) {
 			cli_errorf("--severity: no rule '%.*s'", (int)(eq - v), v);
@@ -108,12 +108,10 @@ static int set_severity(struct lint_args *a, struct ruleset *rs)
 		}
 		memcpy(id, v, (size_t)(eq - v));
 		id[eq - v] = '\0';
-		r = (struct rule *)ruleset_find(rs, id);
-		if (!r) {
+		if (ruleset_set_level(rs, id, (enum level)rule_level_parse(eq + 1)) < 0) {
 			cli_errorf("--severity: no rule '%s'", id);
 			return -1;
 		}
-		r->level = (enum level)level_parse(eq + 1);
 	}
 	return 0;
 }
@@ -186,11 +184,8 @@ int cmd_lint(int argc, char **argv)
 	a.format = EMIT_TEXT;
 	a.fail_on = LEVEL_ERROR;
 	a.msg.max = 64 << 10;
-	rc = opt_parse(&lint_spec, argc, argv, &npos, lint_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&lint_spec, argc, argv, &npos, lint_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);
@@ -234,7 +229,7 @@ int cmd_lint(int argc, char **argv)
 	a.print = cli_warn_sink(&a.c);
 	a.warn.fn = lint_warn;
 	a.warn.ctx = &a;
-	match_init(&a.m);
+	rule_match_init(&a.m);
 	/* findings stream to stdout; a progress line only when that is not the terminal */
 	if (cli_read_inputs(in, nin, &a.c, &a.warn, rs, !isatty(STDOUT_FILENO), lint_event, &a) < 0)
 		bad = 1;
@@ -245,7 +240,7 @@ int cmd_lint(int argc, char **argv)
 	}
 	if (cli_output_close(&a.c) < 0)
 		bad = 1;
-	match_clear(&a.m);
+	rule_match_clear(&a.m);
 	buf_free(&a.msg);
 	cli_inputs_free(in);
 	sanitizer_free(a.redactor);

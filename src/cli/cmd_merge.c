@@ -3,8 +3,7 @@
 
 #include "cli/cli.h"
 #include "cli/report_out.h"
-#include "triage/merge.h"
-#include "triage/triage.h"
+#include "triage/shard.h"
 
 static const struct opt merge_opts[] = {
 	{ "output", 'o', "FORMAT", "text|json|markdown",
@@ -37,6 +36,7 @@ static const struct cmd_spec merge_spec = {
 	"Exit status: 0 report written, 2 usage, a shard that is not valid, or\n"
 	"rules other than the shards'.\n",
 	merge_opts,
+	NULL,
 };
 
 struct merge_args {
@@ -59,7 +59,7 @@ static void keep_warning(void *ctx, const struct diag *d)
 	report_out_warning(&((struct merge_args *)ctx)->out, d);
 }
 
-static int read_all(struct merge *m, char **inputs, int n)
+static int read_all(struct triage *t, const struct ruleset *rs, char **inputs, int n)
 {
 	static char *stdin_only[] = { "-" };
 	int i;
@@ -79,7 +79,7 @@ static int read_all(struct merge *m, char **inputs, int n)
 			cli_errorf("%s: %s", inputs[i], strerror(errno));
 			return -1;
 		}
-		rc = merge_read(m, f, name, &d);
+		rc = shard_read(t, rs, f, name, &d);
 		if (!is_stdin)
 			fclose(f);
 		if (rc < 0) {
@@ -95,17 +95,13 @@ int cmd_merge(int argc, char **argv)
 	struct merge_args a;
 	struct ruleset *rs;
 	struct warn_sink warn;
-	struct merge *m;
 	int npos, rc, bad = 0;
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
 	report_out_init(&a.out);
-	rc = opt_parse(&merge_spec, argc, argv, &npos, merge_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&merge_spec, argc, argv, &npos, merge_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = report_out_ready(&a.out, &a.c)) || (rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);
@@ -114,18 +110,15 @@ int cmd_merge(int argc, char **argv)
 	warn.fn = keep_warning;
 	warn.ctx = &a;
 	a.out.t = triage_new(rs, &warn);
-	m = a.out.t ? merge_new(a.out.t, rs) : NULL;
-	if (!m) {
+	if (!a.out.t) {
 		cli_errorf("out of memory");
-		triage_free(a.out.t);
 		ruleset_free(rs);
 		return 2;
 	}
 	/* a report from some of the shards would look complete: all or none */
-	if (read_all(m, argv + 1, npos) < 0 || report_out_finish(&a.out, &a.c, rs) < 0 ||
+	if (read_all(a.out.t, rs, argv + 1, npos) < 0 || report_out_finish(&a.out, &a.c, rs) < 0 ||
 	    cli_output_close(&a.c) < 0)
 		bad = 1;
-	merge_free(m);
 	triage_free(a.out.t);
 	ruleset_free(rs);
 	return bad ? 2 : 0;

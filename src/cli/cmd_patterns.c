@@ -38,6 +38,7 @@ static const struct cmd_spec patterns_spec = {
 	"a rule.\n"
 	"Exit status: 0 report written, 2 usage or input error.\n",
 	patterns_opts,
+	NULL,
 };
 
 struct patterns_args {
@@ -105,11 +106,8 @@ int cmd_patterns(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
 	a.format = REPORT_TEXT;
-	rc = opt_parse(&patterns_spec, argc, argv, &npos, patterns_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&patterns_spec, argc, argv, &npos, patterns_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = cli_output_open(&a.c)))
 		return rc;
 	warn = cli_warn_sink(&a.c);

@@ -56,6 +56,7 @@ static const struct cmd_spec probe_spec = {
 	"probe at --timeout), 1 failed (another close code, 1006, 1015, refused handshake),\n"
 	"2 usage error or the host could not be reached.\n",
 	probe_opts,
+	NULL,
 };
 
 struct probe_args {
@@ -406,11 +407,8 @@ int cmd_probe(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
 	a.timeout_ms = 10000;
-	rc = opt_parse(&probe_spec, argc, argv, &npos, probe_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&probe_spec, argc, argv, &npos, probe_option, &a, &a.c, &rc))
+		return rc;
 	if (npos != 1) {
 		fprintf(stderr, "logwhy probe: %s\nTry 'logwhy probe --help'.\n",
 			npos ? "one URL only" : "missing URL");
@@ -460,7 +458,7 @@ int cmd_probe(int argc, char **argv)
 			return 2;
 		}
 		puts(s);
-		json_str_free(s);
+		jpool_str_free(s);
 		json_decref(o2);
 	}
 	rc = err ? 2 : probe_healthy(r) ? 0 : 1;

@@ -44,6 +44,7 @@ static const struct cmd_spec rules_spec = {
 	"with the others and its examples run before it is printed; one that fails\n"
 	"is an error (exit 2), not output.\n",
 	rules_opts,
+	NULL,
 };
 
 struct rules_args {
@@ -86,14 +87,14 @@ static int rules_list(const struct ruleset *rs)
 {
 	size_t i, w = 2;
 
-	for (i = 0; i < rs->n; i++)
-		if (strlen(rs->rules[i]->id) > w)
-			w = strlen(rs->rules[i]->id);
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = rs->rules[i];
+	for (i = 0; i < ruleset_count(rs); i++)
+		if (strlen(ruleset_rule(rs, i)->id) > w)
+			w = strlen(ruleset_rule(rs, i)->id);
+	for (i = 0; i < ruleset_count(rs); i++) {
+		const struct rule *r = ruleset_rule(rs, i);
 
-		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, role_name(r->role),
-		       level_name(r->level));
+		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, rule_role_name(r->role),
+		       rule_level_name(r->level));
 		put(r->title);
 		putchar('\n');
 	}
@@ -136,7 +137,7 @@ static int rules_show(const struct ruleset *rs, const char *id)
 	printf("id: %s\ntitle: ", r->id);
 	put(r->title);
 	printf("\ncategory: %s\nrole: %s\nseverity: %s\ndefined: %s:%ld\nmessage: ",
-	       r->category, role_name(r->role), level_name(r->level), r->file, r->line);
+	       r->category, rule_role_name(r->role), rule_level_name(r->level), r->file, r->line);
 	put(r->message);
 	putchar('\n');
 	show_list("why", r->why, r->nwhy);
@@ -188,8 +189,8 @@ static int rules_test(const struct ruleset *rs)
 	struct test_report t = { 0, 0 };
 	size_t i;
 
-	for (i = 0; i < rs->n; i++)
-		rule_test_examples(rs, rs->rules[i], evstream_example, NULL, test_result, &t);
+	for (i = 0; i < ruleset_count(rs); i++)
+		rule_test_examples(rs, ruleset_rule(rs, i), evstream_example, NULL, test_result, &t);
 	printf("%ld passed, %ld failed\n", t.pass, t.fail);
 	return t.fail ? 1 : 0;
 }
@@ -215,13 +216,11 @@ static struct ruleset *sg_load(const struct ruleset *rs, const struct buf *yaml,
 {
 	struct ruleset *r = ruleset_new();
 	struct diag d = { 0 };
-	size_t i;
 
 	if (!r)
 		return NULL;
-	for (i = 0; i < rs->npaths; i++)
-		if (ruleset_load(r, rs->paths[i], &d) < 0)
-			goto fail;
+	if (ruleset_load_same(r, rs, &d) < 0)
+		goto fail;
 	if (ruleset_load_mem(r, "<suggested rule>", yaml->p, yaml->len, &d) < 0 ||
 	    ruleset_finish(r, &d) < 0)
 		goto fail;
@@ -237,9 +236,9 @@ static const struct rule *sg_rule(const struct ruleset *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->rules[i]->file, "<suggested rule>"))
-			return r->rules[i];
+	for (i = 0; i < ruleset_count(r); i++)
+		if (!strcmp(ruleset_rule(r, i)->file, "<suggested rule>"))
+			return ruleset_rule(r, i);
 	return NULL;
 }
 
@@ -250,11 +249,11 @@ static int sg_matches(const struct rule *rule, const char *text)
 	int hit = 0;
 
 	event_init(&ev);
-	match_init(&m);
+	rule_match_init(&m);
 	if (evstream_example(NULL, text, &ev) == 0)
 		hit = rule_match(rule, &ev, &m, NULL);
 	event_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	return hit;
 }
 
@@ -431,11 +430,8 @@ int cmd_rules(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
-	rc = opt_parse(&rules_spec, argc, argv, &npos, rules_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&rules_spec, argc, argv, &npos, rules_option, &a, &a.c, &rc))
+		return rc;
 	if (npos < 1) {
 		fprintf(stderr, "logwhy rules: missing subcommand (list, show, check, test, suggest)\n"
 				"Try 'logwhy rules --help'.\n");
@@ -467,7 +463,7 @@ int cmd_rules(int argc, char **argv)
 	else if (!strcmp(sub, "suggest"))
 		rc = rules_suggest(&a, rs, argv + 2, npos - 1);
 	else if (!strcmp(sub, "check")) {
-		printf("%zu rules ok\n", rs->n);
+		printf("%zu rules ok\n", ruleset_count(rs));
 		rc = 0;
 	} else
 		rc = rules_test(rs);

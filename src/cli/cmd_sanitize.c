@@ -72,6 +72,7 @@ static const struct cmd_spec sanitize_spec = {
 	"Exit status: 0 ok (or nothing to change with --check), 1 --check found\n"
 	"records to change, 2 usage, input or rule error.\n",
 	sanitize_opts,
+	NULL,
 };
 
 struct sanitize_args {
@@ -100,66 +101,6 @@ static int sanitize_option(void *ctx, int id, const char *value)
 		return 0;
 	}
 	return 1;
-}
-
-/*
- * The framer says how much it cut only in its warning ("record of N bytes
- * cut to the M-byte limit" at the record's line). A small queue keeps
- * those numbers until the record comes out.
- */
-#define CUT_QUEUE 64
-
-struct cut_sink {
-	struct warn_sink next;
-	struct { long line; size_t cut; } q[CUT_QUEUE];
-	int n;
-};
-
-static void cut_warn(void *ctx, const struct diag *d)
-{
-	struct cut_sink *cs = ctx;
-	unsigned long long total, limit;
-
-	if (sscanf(d->msg, "record of %llu bytes cut to the %llu-byte limit", &total, &limit) == 2 &&
-	    total > limit) {
-		if (cs->n == CUT_QUEUE) {
-			memmove(cs->q, cs->q + 1, sizeof cs->q[0] * (CUT_QUEUE - 1));
-			cs->n--;
-		}
-		cs->q[cs->n].line = d->line;
-		cs->q[cs->n].cut = (size_t)(total - limit);
-		cs->n++;
-	}
-	if (cs->next.fn)
-		cs->next.fn(cs->next.ctx, d);
-}
-
-/* Bytes cut from the record on lines [first, last]; taken off the queue. */
-static size_t cut_take(struct cut_sink *cs, long first, long last)
-{
-	size_t sum = 0;
-	int i, k = 0;
-
-	for (i = 0; i < cs->n; i++) {
-		if (cs->q[i].line >= first && cs->q[i].line <= last)
-			sum += cs->q[i].cut;
-		else if (cs->q[i].line > last)
-			cs->q[k++] = cs->q[i];
-	}
-	cs->n = k;
-	return sum;
-}
-
-static long last_line(const struct record *r)
-{
-	long n = r->line;
-	const char *p = r->text, *end = r->text + r->len;
-
-	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
-		n++;
-		p++;
-	}
-	return n;
 }
 
 static int interactive(const char *path)
@@ -236,7 +177,7 @@ static void put_kinds(FILE *fp, const struct sanitizer *z, const unsigned long l
 static int sanitize_input(const char *path, struct sanitize_args *a, struct sanitizer *z,
 			  struct totals *t)
 {
-	struct cut_sink cs;
+	struct warn_sink warn = cli_warn_sink(&a->c);
 	struct diag d = { 0 };
 	struct framer_opts fo;
 	struct source *src;
@@ -244,13 +185,11 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 	const struct record *rec;
 	int rc, flush = !a->check && interactive(path);
 
-	memset(&cs, 0, sizeof cs);
-	cs.next = cli_warn_sink(&a->c);
 	memset(&fo, 0, sizeof fo);
 	fo.format = a->c.format;
 	fo.max_record = a->c.max_record;
 	fo.keep_partial = 1;   /* nothing read is lost: a cut array's last element too */
-	fo.warn = &(struct warn_sink){ cut_warn, &cs };
+	fo.warn = &warn;
 	src = source_open(path, fo.warn, &d);
 	if (!src) {
 		cli_error(&d);
@@ -265,12 +204,10 @@ static int sanitize_input(const char *path, struct sanitize_args *a, struct sani
 	while ((rc = framer_next(f, &rec, &d)) == 1) {
 		struct sanitize_result res;
 		const char *line;
-		size_t len, cut = 0, j;
+		size_t len, j;
 		int k;
 
-		if (rec->truncated)
-			cut = cut_take(&cs, rec->line, last_line(rec));
-		if (sanitize_record(z, rec, cut, &line, &len, &res, &d) < 0) {
+		if (sanitize_record(z, rec, &line, &len, &res, &d) < 0) {
 			cli_error(&d);
 			rc = -1;
 			break;
@@ -319,19 +256,18 @@ static void print_counts(const struct totals *t, const struct sanitizer *z)
 
 /* NULL when some pattern has no literal to look for (or out of memory):
  * then every record is searched. */
-static struct prefilter *redact_prefilter(const struct ruleset *rs, size_t np)
+static struct prefilter *redact_prefilter(const struct rule_redact **rd, size_t np)
 {
 	const char **pat = calloc(np + 1, sizeof *pat);
-	size_t *len = calloc(np + 1, sizeof *len), i, j, k = 0;
+	size_t *len = calloc(np + 1, sizeof *len), i;
 	struct prefilter *pf = NULL;
 
 	if (pat && len) {
-		for (i = 0; i < rs->n; i++)
-			for (j = 0; j < rs->rules[i]->nredact; j++) {
-				pat[k] = rs->rules[i]->redact[j].src;
-				len[k++] = rs->rules[i]->redact[j].srclen;
-			}
-		pf = prefilter_build_patterns(pat, len, k, sanitize_builtin_literals);
+		for (i = 0; i < np; i++) {
+			pat[i] = rd[i]->src;
+			len[i] = rd[i]->srclen;
+		}
+		pf = prefilter_build_patterns(pat, len, np, sanitize_builtin_literals);
 	}
 	free(pat);
 	free(len);
@@ -340,31 +276,31 @@ static struct prefilter *redact_prefilter(const struct ruleset *rs, size_t np)
 
 int cli_redact_init(struct sanitize_opts *o, const struct ruleset *rs, struct prefilter **pf)
 {
-	struct sanitize_pattern *pats = NULL;
-	size_t np = 0, i, j;
+	size_t np = ruleset_redactions(rs, NULL, 0), i;
+	const struct rule_redact **rd = calloc(np + 1, sizeof *rd);
+	struct sanitize_pattern *pats = calloc(np + 1, sizeof *pats);
 
 	*pf = NULL;
-	for (i = 0; i < rs->n; i++)
-		np += rs->rules[i]->nredact;
-	if (np && !(pats = calloc(np, sizeof *pats))) {
+	if (!rd || !pats) {
+		free(rd);
+		free(pats);
 		cli_errorf("out of memory");
 		return -1;
 	}
-	np = 0;
-	for (i = 0; i < rs->n; i++)
-		for (j = 0; j < rs->rules[i]->nredact; j++) {
-			pats[np].kind = rs->rules[i]->redact[j].kind;
-			pats[np].code = rs->rules[i]->redact[j].code;
-			pats[np].secret_group = rs->rules[i]->redact[j].secret_group;
-			np++;
-		}
+	ruleset_redactions(rs, rd, np);
+	for (i = 0; i < np; i++) {
+		pats[i].kind = rd[i]->kind;
+		pats[i].code = rd[i]->code;
+		pats[i].secret_group = rd[i]->secret_group;
+	}
 	o->patterns = pats;
 	o->npatterns = np;
 	/* a record with none of the redactions' literals is not searched */
-	if (!cli_no_fastpath() && (*pf = redact_prefilter(rs, np))) {
+	if (!cli_no_fastpath() && (*pf = redact_prefilter(rd, np))) {
 		o->prefilter = *pf;
 		o->may_match = prefilter_may_match;
 	}
+	free(rd);
 	return 0;
 }
 
@@ -390,12 +326,8 @@ int cmd_sanitize(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	memset(&t, 0, sizeof t);
 	common_init(&a.c);
-	rc = opt_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	/* common_option takes --version (and --color: NDJSON has none to give) */
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&sanitize_spec, argc, argv, &npos, sanitize_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = cli_output_open(&a.c)))
 		return rc;
 	rs = cli_load_rules(&a.c);

@@ -41,9 +41,9 @@ static const struct cmd_spec triage_spec = {
 	"no FILE or '-' reads standard input.",
 	"Each symptom is linked to the cause that explains it (rule 'explains' and\n"
 	"'correlate': same connection, trace or instance, within the window, nearest\n"
-	"first), then down to the deepest cause, at most 8 links. Context rules are\n"
+	"first), then down to the deepest cause, at most " CLI_STR(TRIAGE_MAX_DEPTH) " links. Context rules are\n"
 	"evidence, never the verdict. A symptom nothing explains is counted as\n"
-	"unexplained. At most 10000 distinct causes are kept; past that, new ones\n"
+	"unexplained. At most " CLI_STR(TRIAGE_MAX_GROUPS) " distinct causes are kept; past that, new ones\n"
 	"are counted under their rule.\n"
 	"Suspects: the patterns of warnings and errors no rule matched that precede\n"
 	"the symptoms no rule explained (same connection, trace or instance within\n"
@@ -59,6 +59,7 @@ static const struct cmd_spec triage_spec = {
 	"Exit status: 0 report written, 1 the verdict's cause is at or above\n"
 	"--fail-on, 2 usage, input or rule error.\n",
 	triage_opts,
+	NULL,
 };
 
 struct triage_args {
@@ -218,7 +219,7 @@ static int triage_option(void *ctx, int id, const char *value)
 		return 0;
 	}
 	if (id == OPT_FAIL_ON) {
-		a->fail_on = (enum level)level_parse(value);
+		a->fail_on = (enum level)rule_level_parse(value);
 		return 0;
 	}
 	if (id == OPT_FIRST_LINE) {
@@ -291,11 +292,8 @@ int cmd_triage(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	common_init(&a.c);
 	report_out_init(&a.out);
-	rc = opt_parse(&triage_spec, argc, argv, &npos, triage_option, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
-	if (a.c.version)
-		return cli_version(&a.c);
+	if (cli_parse(&triage_spec, argc, argv, &npos, triage_option, &a, &a.c, &rc))
+		return rc;
 	if ((rc = report_out_ready(&a.out, &a.c)))
 		return rc;
 	if (a.label || a.line_offset) {

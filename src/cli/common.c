@@ -384,6 +384,23 @@ struct ruleset *cli_load_rules(const struct common *c)
 	return rs;
 }
 
+int cli_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
+	      int (*on_opt)(void *ctx, int id, const char *value), void *ctx,
+	      const struct common *c, int *rc)
+{
+	struct diag d = { 0 };
+
+	if ((*rc = opt_parse(spec, argc, argv, npos, on_opt, ctx, &d))) {
+		*rc = opt_finish(spec, *rc, &d, stdout, stderr);
+		return 1;
+	}
+	if (c->version) {
+		*rc = cli_version(c);
+		return 1;
+	}
+	return 0;
+}
+
 int cli_version(const struct common *c)
 {
 	char origin[PATH_MAX + 32];

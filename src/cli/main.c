@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "read/yamldoc.h"
 #include "rules/ryaml.h"
+#include "sanitize/sanitize.h"
 #include "triage/triage.h"
 #include "util/jpool.h"
 
@@ -23,6 +24,36 @@ static const struct command commands[] = {
 	{ "probe", cmd_probe, "connect to a WebSocket URL and record its close trace" },
 };
 
+/*
+ * The limits the code enforces, as --help and LIMITS in logwhy(1) state
+ * them: --help prints these values, the hidden --options dump lists them,
+ * and tests/docs.test.sh checks the man page against the dump.
+ */
+enum { LIM_RECORD, LIM_BLOCK_LINES, LIM_JSON_DEPTH, LIM_SANITIZE_DEPTH, LIM_YAML_DEPTH,
+       LIM_REGEX_STEPS, LIM_REGEX_DEPTH, LIM_REGEX_HEAP_KIB, LIM_CAUSES, LIM_CHAIN_LINKS,
+       LIM_RULE_FILE, LIM_RULES, LIM_RULE_YAML_DEPTH, LIM_RULE_YAML_NODES, LIM_N };
+
+static const struct {
+	const char *name;
+	unsigned long long value;
+} limits[LIM_N] = {
+	[LIM_RECORD] = { "record-bytes", FRAME_MAX_RECORD },
+	[LIM_BLOCK_LINES] = { "block-lines", FRAME_MAX_BLOCK_LINES },
+	[LIM_JSON_DEPTH] = { "json-depth", FRAME_JSON_MAX_DEPTH },
+	[LIM_SANITIZE_DEPTH] = { "sanitize-depth", SANITIZE_MAX_DEPTH },
+	[LIM_YAML_DEPTH] = { "yaml-depth", YAMLDOC_MAX_DEPTH },
+	[LIM_REGEX_STEPS] = { "regex-match-limit", RULE_MATCH_LIMIT },
+	[LIM_REGEX_DEPTH] = { "regex-depth-limit", RULE_DEPTH_LIMIT },
+	[LIM_REGEX_HEAP_KIB] = { "regex-heap-kib", RULE_HEAP_LIMIT_KIB },
+	[LIM_CAUSES] = { "triage-causes", TRIAGE_MAX_GROUPS },
+	[LIM_CHAIN_LINKS] = { "chain-links", TRIAGE_MAX_DEPTH },
+	[LIM_RULE_FILE] = { "rule-file-bytes", RULE_FILE_MAX },
+	[LIM_RULES] = { "rules", RULESET_MAX_RULES },
+	[LIM_RULE_YAML_DEPTH] = { "rule-yaml-depth", RULE_YAML_MAX_DEPTH },
+	[LIM_RULE_YAML_NODES] = { "rule-yaml-nodes", RULE_YAML_MAX_NODES },
+};
+#define L(id) limits[LIM_##id].value
+
 static void usage(FILE *out)
 {
 	size_t i;
@@ -36,31 +67,37 @@ static void usage(FILE *out)
 		     "options; 'logwhy -V' prints the version.\n"
 		     "Exit status: 0 ok, 1 findings at or above --fail-on (lint) or failed\n"
 		     "rule examples (rules test), 2 usage, input or rule error.\n");
-	/* printed from the constants the code enforces; LIMITS in logwhy(1)
-	 * says the same (tests/hostile.test.sh checks both against the code) */
 	fprintf(out, "\nLimits (LIMITS in logwhy(1)):\n"
-		     "  record: %zu bytes (--max-record); a longer record or line is cut,\n"
-		     "    flagged and warned about; a text block joins at most 10000 lines\n"
-		     "  nesting: JSON 2048 levels (sanitize 256), YAML input %d levels, no\n"
+		     "  record: %llu bytes (--max-record); a longer record or line is cut,\n"
+		     "    flagged and warned about; a text block joins at most %llu lines\n"
+		     "  nesting: JSON %llu levels (sanitize %llu), YAML input %llu levels, no\n"
 		     "    YAML aliases; past them the record is kept as text, with a warning\n"
-		     "  regex: %u match steps, depth %u, %u KiB heap per match; past them\n"
+		     "  regex: %llu match steps, depth %llu, %llu KiB heap per match; past them\n"
 		     "    the rule gives up on that record, with a warning\n"
-		     "  triage: %d distinct causes (more are counted under their rule),\n"
-		     "    chains of at most %d links\n"
-		     "  rule files: 1048576 bytes each, 10000 rules, YAML nesting %d and\n"
-		     "    %d nodes, no aliases; past them exit 2 at file:line:col\n",
-		FRAME_MAX_RECORD, YAMLDOC_MAX_DEPTH, RULE_MATCH_LIMIT, RULE_DEPTH_LIMIT,
-		RULE_HEAP_LIMIT_KIB, TRIAGE_MAX_GROUPS, TRIAGE_MAX_DEPTH,
-		RULE_YAML_MAX_DEPTH, RULE_YAML_MAX_NODES);
+		     "  triage: %llu distinct causes (more are counted under their rule),\n"
+		     "    chains of at most %llu links\n"
+		     "  rule files: %llu bytes each, %llu rules, YAML nesting %llu and\n"
+		     "    %llu nodes, no aliases; past them exit 2 at file:line:col\n",
+		L(RECORD), L(BLOCK_LINES), L(JSON_DEPTH), L(SANITIZE_DEPTH), L(YAML_DEPTH), L(REGEX_STEPS),
+		L(REGEX_DEPTH), L(REGEX_HEAP_KIB), L(CAUSES), L(CHAIN_LINKS), L(RULE_FILE), L(RULES),
+		L(RULE_YAML_DEPTH), L(RULE_YAML_NODES));
 }
 
 /*
  * Hidden: every command and its option table as tab-separated lines (see
- * opt_dump), so completions and man pages can be checked against the code.
+ * opt_dump), the limits and the keys of rule files, so completions and man
+ * pages can be checked against the code.
  */
 static int dump_options(void)
 {
-	size_t i;
+	const char *const *keys;
+	size_t i, j;
+
+	for (i = 0; i < LIM_N; i++)
+		printf("limit\t%s\t%llu\n", limits[i].name, limits[i].value);
+	for (i = 0; (keys = ruleset_key_table(i)); i++)
+		for (j = 0; keys[j]; j++)
+			printf("rulekey\t%s\n", keys[j]);
 
 	for (i = 0; i < sizeof commands / sizeof *commands; i++)
 		printf("command\t%s\t%s\n", commands[i].name, commands[i].summary);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "triage/shard.h"
 #include "util/tmp.h"
 
 void report_out_init(struct report_out *o)
@@ -56,6 +57,15 @@ int report_out_verdict_at(const struct report_out *o, enum level level)
 	return level != LEVEL_NEVER && rep && rep->verdict && rep->verdict->rule->level >= level;
 }
 
+static int write_shard(const struct triage_report *rep, struct triage *t, const struct ruleset *rs)
+{
+	json_t *report = report_json_object(rep);
+	int rc = report && shard_write(stdout, report, rep, t, rs) == 0 && fflush(stdout) == 0 ? 0 : -1;
+
+	json_decref(report);
+	return rc;
+}
+
 int report_out_finish(struct report_out *o, struct common *c, const struct ruleset *rs)
 {
 	const struct triage_report *rep = triage_finish(o->t);
@@ -71,8 +81,7 @@ int report_out_finish(struct report_out *o, struct common *c, const struct rules
 	}
 	o->rep = rep;
 	ro.color = common_color(c, stdout);
-	if (o->shard ? report_json_shard(stdout, rep, o->t, rs) < 0 || fflush(stdout) != 0
-		     : report_write(o->format, stdout, rep, &ro) < 0) {
+	if (o->shard ? write_shard(rep, o->t, rs) < 0 : report_write(o->format, stdout, rep, &ro) < 0) {
 		cli_errorf("write error: %s", strerror(errno));
 		return -1;
 	}

@@ -36,7 +36,7 @@ int emit_format_parse(const char *s)
 	return -1;
 }
 
-/* Our own tables: rules/ is not ours to call into (level_name lives there). */
+/* Our own tables: rules/ is not ours to call into (rule_level_name lives there). */
 const char *emit_level_name(int level)
 {
 	switch (level) {
@@ -81,54 +81,6 @@ const char *emit_source(const struct finding *f)
 	return "<stdin>";
 }
 
-json_t *emit_json_stringn(const char *s, size_t n, size_t limit)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	struct buf b = BUF_INIT(0);
-	size_t i = 0, run = 0;
-	json_t *v;
-
-	if (!s)
-		return json_null();
-	if (limit > n)
-		limit = n;
-	if (utf8_valid(p, limit)) {
-		/* The common case: no copy. A sequence cut by the limit is
-		 * invalid within limit, so it never takes this path. */
-		return json_stringn(s, limit);
-	}
-	while (i < limit) {
-		unsigned cp;
-		size_t k = utf8_decode(p + i, n - i, &cp);
-
-		if (k && i + k > limit)
-			break;   /* a whole code point the limit cuts: drop it */
-		if (k) {
-			i += k;
-			run += k;
-			continue;
-		}
-		if (buf_add(&b, s + i - run, run) < 0 ||
-		    buf_add(&b, "\xef\xbf\xbd", 3) < 0)
-			goto fail;
-		run = 0;
-		i++;
-	}
-	if (buf_add(&b, s + i - run, run) < 0)
-		goto fail;
-	v = json_stringn(b.p ? b.p : "", b.len);
-	buf_free(&b);
-	return v;
-fail:
-	buf_free(&b);
-	return NULL;
-}
-
-json_t *emit_json_string(const char *s)
-{
-	return emit_json_stringn(s, s ? strlen(s) : 0, (size_t)-1);
-}
-
 json_t *emit_json_captures(const struct finding *f)
 {
 	json_t *o = json_object();
@@ -143,7 +95,7 @@ json_t *emit_json_captures(const struct finding *f)
 
 		if (!c->name)
 			continue;
-		v = emit_json_string(c->value);
+		v = utf8_json_string(c->value);
 		if (!v)
 			goto fail;
 		/* jansson keys must be valid UTF-8 too; group names are
@@ -153,7 +105,7 @@ json_t *emit_json_captures(const struct finding *f)
 				goto fail;
 			continue;
 		}
-		key = emit_json_string(c->name);
+		key = utf8_json_string(c->name);
 		if (!key) {
 			json_decref(v);
 			goto fail;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "event/event.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "util/diag.h"
 
 /*

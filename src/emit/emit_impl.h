@@ -7,6 +7,7 @@
 
 #include "emit/emit.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 /*
  * Private to src/emit/: the emitter object every format shares, the
@@ -49,15 +50,6 @@ const char *emit_role_name(int role);
 const char *emit_message(const struct finding *f);
 /* The event's input name; "<stdin>" when it has none. */
 const char *emit_source(const struct finding *f);
-
-/*
- * A JSON string (new reference) from log-derived bytes: invalid UTF-8 is
- * replaced by U+FFFD so jansson accepts it. At most limit input bytes are
- * used, cut back to a whole code point. s may be NULL (gives JSON null).
- * NULL on allocation failure.
- */
-json_t *emit_json_stringn(const char *s, size_t n, size_t limit);
-json_t *emit_json_string(const char *s);
 
 /* The finding's captures as a JSON object (new reference), {} when none. */
 json_t *emit_json_captures(const struct finding *f);

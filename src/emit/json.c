@@ -28,7 +28,7 @@ static const char *close_direction(enum close_dir d)
 	}
 }
 
-static json_t *json_close(const struct ws_close *c)
+static json_t *json_close(const struct close_trace *c)
 {
 	size_t rlen = 0;
 
@@ -38,7 +38,7 @@ static json_t *json_close(const struct ws_close *c)
 		rlen++;
 	return json_pack("{s:i, s:o, s:s, s:o, s:o, s:o}",
 			 "code", c->code,
-			 "reason", emit_json_stringn(c->reason, rlen, rlen),
+			 "reason", utf8_json_stringn(c->reason, rlen, rlen),
 			 "direction", close_direction(c->direction),
 			 "clean", c->clean < 0 ? json_null() : json_boolean(c->clean),
 			 "elapsed_ms", c->elapsed_ms < 0 ? json_null()
@@ -58,17 +58,17 @@ static int json_finding(struct emitter *e, const struct finding *f)
 	 * value, so one allocation failure anywhere fails the whole pack
 	 * without leaking the rest. */
 	o = json_pack("{s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
-		      "source", emit_json_string(emit_source(f)),
+		      "source", utf8_json_string(emit_source(f)),
 		      "line", (json_int_t)ev->line,
-		      "rule", emit_json_string(r->id),
-		      "category", emit_json_string(r->category),
+		      "rule", utf8_json_string(r->id),
+		      "category", utf8_json_string(r->category),
 		      "role", emit_role_name(r->role),
 		      "severity", emit_level_name(r->level),
-		      "message", emit_json_string(emit_message(f)),
+		      "message", utf8_json_string(emit_message(f)),
 		      "captures", emit_json_captures(f),
 		      "timestamp", json_timestamp(ev),
 		      "close", json_close(&ev->close),
-		      "text", ev->text ? emit_json_stringn(ev->text, ev->text_len,
+		      "text", ev->text ? utf8_json_stringn(ev->text, ev->text_len,
 							   JSON_TEXT_MAX)
 				       : json_null());
 	if (!o)

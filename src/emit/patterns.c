@@ -23,7 +23,7 @@ static void sev_mix(const struct pattern *p, struct buf *out)
 		if (best < 0)
 			break;
 		done[best] = 1;
-		buf_addf(out, "%s%s %ld", out->len ? ", " : "", sev_name((enum sev)best), p->sev[best]);
+		buf_addf(out, "%s%s %ld", out->len ? ", " : "", event_sev_name((enum sev)best), p->sev[best]);
 	}
 	if (!out->p)
 		buf_adds(out, "");
@@ -54,18 +54,18 @@ static int write_json(FILE *out, const struct pattern_set *ps, const struct patt
 		buf_reset(&b);
 		pattern_render(p, &b);
 		json_object_set_new(o, "id", json_string(p->id));
-		json_object_set_new(o, "pattern", emit_json_stringn(b.p, b.len, b.len));
+		json_object_set_new(o, "pattern", utf8_json_stringn(b.p, b.len, b.len));
 		json_object_set_new(o, "count", json_integer(p->count));
 		for (s = SEV_EMERGENCY; s >= 0; s--)
 			if (p->sev[s])
-				json_object_set_new(sev, sev_name((enum sev)s), json_integer(p->sev[s]));
+				json_object_set_new(sev, event_sev_name((enum sev)s), json_integer(p->sev[s]));
 		json_object_set_new(o, "severity", sev);
 		json_object_set_new(o, "first_seen", jtime(p->has_ts, p->first_us));
 		json_object_set_new(o, "last_seen", jtime(p->has_ts, p->last_us));
 		if (p->nex) {
-			json_object_set_new(ex, "source", emit_json_string(p->ex[0].source));
+			json_object_set_new(ex, "source", utf8_json_string(p->ex[0].source));
 			json_object_set_new(ex, "line", json_integer(p->ex[0].line));
-			json_object_set_new(ex, "text", emit_json_string(p->ex[0].text));
+			json_object_set_new(ex, "text", utf8_json_string(p->ex[0].text));
 		}
 		json_object_set_new(o, "example", ex);
 		json_array_append_new(arr, o);
@@ -202,7 +202,7 @@ int patterns_record(FILE *out, const char *source, long line, const struct patte
 	json_t *o = json_object();
 	int rc;
 
-	json_object_set_new(o, "source", emit_json_string(source ? source : "<stdin>"));
+	json_object_set_new(o, "source", utf8_json_string(source ? source : "<stdin>"));
 	json_object_set_new(o, "line", json_integer(line));
 	json_object_set_new(o, "pattern", p ? json_string(p->id) : json_null());
 	rc = emit_json_write(out, o) == 0 && fputc('\n', out) != EOF ? 0 : -1;

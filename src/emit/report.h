@@ -2,6 +2,7 @@
 #define LOGWHY_REPORT_H
 
 #include <stdio.h>
+#include <jansson.h>
 
 #include "triage/triage.h"
 
@@ -26,15 +27,9 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 int report_json(FILE *out, const struct triage_report *r);
 int report_markdown(FILE *out, const struct triage_report *r);
 
-/*
- * The JSON report with a "shard" section added: what `logwhy merge` needs
- * to rebuild the triage (format REPORT_SHARD_FORMAT; described in
- * logwhy(1) and src/triage/merge.h). One line; the findings come last so a
- * reader can stream them. Call after triage_finish.
- */
-#define REPORT_SHARD_FORMAT 1
-int report_json_shard(FILE *out, const struct triage_report *r, struct triage *t,
-		      const struct ruleset *rs);
+/* The JSON report as a tree (new reference; NULL on allocation failure),
+ * for a writer that adds to it (src/triage/shard.h). */
+json_t *report_json_object(const struct triage_report *r);
 
 /* A time for a human report ("-" when unknown), and the report's span:
  * "<first><sep><last> (<length>)", or "" without timestamps. */

@@ -5,7 +5,6 @@
 
 #include "emit/emit_impl.h"
 #include "emit/report.h"
-#include "util/jpool.h"
 #include "util/timefmt.h"
 
 static json_t *jtime(int has, int64_t us)
@@ -48,7 +47,7 @@ static json_t *jpos(const struct triage_report *r, unsigned in, long line)
 	if (in >= r->ninputs || !r->inputs[in])
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "source", emit_json_string(r->inputs[in]));
+	json_object_set_new(o, "source", utf8_json_string(r->inputs[in]));
 	json_object_set_new(o, "line", json_integer(line));
 	return o;
 }
@@ -60,25 +59,25 @@ static json_t *jcause(const struct triage_report *r, const struct triage_group *
 
 	json_object_set_new(o, "rule", json_string(g->rule->id));
 	json_object_set_new(o, "category", json_string(g->rule->category));
-	json_object_set_new(o, "severity", json_string(level_name(g->rule->level)));
+	json_object_set_new(o, "severity", json_string(rule_level_name(g->rule->level)));
 	json_object_set_new(o, "count", json_integer(g->count));
 	json_object_set_new(o, "first_seen", jtime(g->has_ts, g->first_us));
 	json_object_set_new(o, "last_seen", jtime(g->has_ts, g->last_us));
 	for (i = 0; i < g->ncaps; i++)
-		json_object_set_new(caps, g->caps[i].name, emit_json_string(g->caps[i].value));
+		json_object_set_new(caps, g->caps[i].name, utf8_json_string(g->caps[i].value));
 	json_object_set_new(o, "captures", caps);
 	json_object_set_new(o, "explains", jcounts(g->explains, g->nexplains));
 	json_object_set_new(o, "chain", jchain(g));
-	json_object_set_new(ex, "source", emit_json_string(g->ex_source));
+	json_object_set_new(ex, "source", utf8_json_string(g->ex_source));
 	json_object_set_new(ex, "line", json_integer(g->ex_line));
-	json_object_set_new(ex, "text", emit_json_string(g->ex_text));
+	json_object_set_new(ex, "text", utf8_json_string(g->ex_text));
 	json_object_set_new(o, "example", ex);
 	for (i = 0; i < triage_why_count(g); i++)
-		json_array_append_new(why, emit_json_string(triage_why_at(g, i)));
+		json_array_append_new(why, utf8_json_string(triage_why_at(g, i)));
 	json_object_set_new(o, "why", why);
-	json_object_set_new(o, "fix", g->fix ? emit_json_string(g->fix) : json_null());
+	json_object_set_new(o, "fix", g->fix ? utf8_json_string(g->fix) : json_null());
 	/* beyond the fixed schema: what a reader of the JSON also needs */
-	json_object_set_new(o, "message", emit_json_string(g->message));
+	json_object_set_new(o, "message", utf8_json_string(g->message));
 	json_object_set_new(o, "root_of", json_integer(g->verdict_symptoms));
 	json_object_set_new(o, "explained_symptoms", json_integer(g->explained_symptoms));
 	json_object_set_new(o, "evidence", jcounts(g->evidence, g->nevidence));
@@ -99,16 +98,16 @@ static json_t *jsuspect(const struct suspect *x)
 	size_t i;
 
 	pattern_render(x->pattern, &b);
-	json_object_set_new(o, "pattern", emit_json_stringn(b.p, b.len, b.len));
+	json_object_set_new(o, "pattern", utf8_json_stringn(b.p, b.len, b.len));
 	json_object_set_new(o, "count", json_integer(x->count));
 	json_object_set_new(o, "symptoms", json_integer(x->symptoms));
 	json_object_set_new(o, "lead_ms", json_integer(x->lead_ms));
 	json_object_set_new(o, "first_seen", jtime(x->has_ts, x->first_us));
 	json_object_set_new(o, "last_seen", jtime(x->has_ts, x->last_us));
 	if (x->pattern->nex) {
-		json_object_set_new(ex, "source", emit_json_string(x->pattern->ex[0].source));
+		json_object_set_new(ex, "source", utf8_json_string(x->pattern->ex[0].source));
 		json_object_set_new(ex, "line", json_integer(x->pattern->ex[0].line));
-		json_object_set_new(ex, "text", emit_json_string(x->pattern->ex[0].text));
+		json_object_set_new(ex, "text", utf8_json_string(x->pattern->ex[0].text));
 	}
 	json_object_set_new(o, "example", ex);
 	/* beyond the fixed schema */
@@ -125,7 +124,7 @@ static json_t *jsuspect(const struct suspect *x)
 	return o;
 }
 
-static json_t *report_root(const struct triage_report *r)
+json_t *report_json_object(const struct triage_report *r)
 {
 	json_t *root = json_object(), *span = json_object(), *causes = json_array(),
 	       *symptoms = json_array(), *warnings = json_array();
@@ -170,148 +169,18 @@ static json_t *report_root(const struct triage_report *r)
 		json_object_set_new(root, "suspects", sus);
 	}
 	for (i = 0; i < r->nwarnings; i++)
-		json_array_append_new(warnings, emit_json_string(r->warnings[i]));
+		json_array_append_new(warnings, utf8_json_string(r->warnings[i]));
 	json_object_set_new(root, "warnings", warnings);
 	return root;
 }
 
 int report_json(FILE *out, const struct triage_report *r)
 {
-	json_t *root = report_root(r);
+	json_t *root = report_json_object(r);
 	int rc;
 
 	rc = json_dumpf(root, out, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10)) == 0 &&
 	     fputc('\n', out) != EOF ? 0 : -1;
 	json_decref(root);
-	return rc;
-}
-
-static json_t *jus(int has, int64_t us)
-{
-	return has ? json_integer((json_int_t)us) : json_null();
-}
-
-static json_t *jshard_group(const struct triage_group *g, int overflow)
-{
-	json_t *o = json_object(), *caps = json_array(), *why = json_array(), *ex = json_array();
-	size_t i;
-
-	json_object_set_new(o, "rule", json_string(g->rule->id));
-	json_object_set_new(o, "key", emit_json_string(g->key));
-	for (i = 0; i < g->ncaps; i++)
-		json_array_append_new(caps, json_pack("[oo]", emit_json_string(g->caps[i].name),
-						      emit_json_string(g->caps[i].value)));
-	json_object_set_new(o, "captures", caps);
-	json_object_set_new(o, "message", emit_json_string(g->message));
-	json_object_set_new(o, "fix", g->fix ? emit_json_string(g->fix) : json_null());
-	for (i = 0; i < g->nwhy; i++)
-		json_array_append_new(why, emit_json_string(g->why[i]));
-	json_object_set_new(o, "why", why);
-	json_array_append_new(ex, emit_json_string(g->ex_source));
-	json_array_append_new(ex, json_integer(g->ex_line));
-	json_array_append_new(ex, emit_json_string(g->ex_text));
-	json_object_set_new(o, "example", ex);
-	json_object_set_new(o, "count", json_integer(g->count));
-	if (overflow)
-		json_object_set_new(o, "overflow", json_true());
-	return o;
-}
-
-/* The "shard" section but its findings, which stream after it. */
-static json_t *jshard_head(const struct triage_report *r, const struct triage *t,
-			   const struct ruleset *rs)
-{
-	json_t *o = json_object(), *span = json_array(), *in = json_array(),
-	       *warnings = json_array(), *groups = json_array();
-	char digest[24];
-	size_t i;
-
-	json_object_set_new(o, "format", json_integer(REPORT_SHARD_FORMAT));
-	snprintf(digest, sizeof digest, "%016llx", (unsigned long long)triage_rules_digest(rs));
-	json_object_set_new(o, "rules", json_string(digest));
-	json_object_set_new(o, "records", json_integer(r->records));
-	json_array_append_new(span, jus(r->has_span, r->first_us));
-	json_array_append_new(span, jus(r->has_span, r->last_us));
-	json_object_set_new(o, "span", span);
-	json_object_set_new(o, "overflow", json_integer(r->overflow));
-	for (i = 0; i < triage_ninputs(t); i++) {
-		int has;
-		int64_t last;
-		const char *name = triage_input_at(t, i, &has, &last);
-
-		json_array_append_new(in, json_pack("[oo]", name ? emit_json_string(name) : json_null(),
-						    jus(has, last)));
-	}
-	json_object_set_new(o, "inputs", in);
-	/* the cap warning is triage's own: a merge raises it again where it applies */
-	for (i = 0; i < r->nwarnings; i++)
-		if ((long)i != r->overflow_warning)
-			json_array_append_new(warnings, emit_json_string(r->warnings[i]));
-	json_object_set_new(o, "warnings", warnings);
-	for (i = 0; i < triage_ngroups(t); i++) {
-		int ov;
-		const struct triage_group *g = triage_group_at(t, i, &ov);
-
-		json_array_append_new(groups, jshard_group(g, ov));
-	}
-	json_object_set_new(o, "groups", groups);
-	return o;
-}
-
-/* Dump v compactly without its closing brace. */
-static int dump_open(FILE *out, const json_t *v)
-{
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
-	size_t n = s ? strlen(s) : 0;
-	int rc;
-
-	if (!n) {
-		json_str_free(s);
-		return -1;
-	}
-	rc = fwrite(s, 1, n - 1, out) == n - 1 ? 0 : -1;
-	json_str_free(s);
-	return rc;
-}
-
-static void hex_key(char *p, uint64_t k)
-{
-	if (k)
-		sprintf(p, "\"%llx\"", (unsigned long long)k);
-	else
-		strcpy(p, "\"\"");
-}
-
-int report_json_shard(FILE *out, const struct triage_report *r, struct triage *t,
-		      const struct ruleset *rs)
-{
-	json_t *root = report_root(r), *head = jshard_head(r, t, rs);
-	size_t i, n = triage_nfindings(t);
-	int rc = -1;
-
-	if (dump_open(out, root) < 0 || fputs(",\"shard\":", out) == EOF ||
-	    dump_open(out, head) < 0 || fputs(",\"findings\":[", out) == EOF)
-		goto out;
-	for (i = 0; i < n; i++) {
-		struct triage_finding f;
-		char ts[32], k[5][24];
-		int j;
-
-		if (triage_finding_at(t, i, &f) < 0)
-			goto out;
-		if (f.ts == INT64_MIN)
-			strcpy(ts, "null");
-		else
-			snprintf(ts, sizeof ts, "%lld", (long long)f.ts);
-		for (j = 0; j < 5; j++)
-			hex_key(k[j], f.key[j]);
-		if (fprintf(out, "%s[%s,%zu,%u,%s,%s,%s,%s,%s]", i ? "," : "", ts, f.group, f.input,
-			    k[0], k[1], k[2], k[3], k[4]) < 0)
-			goto out;
-	}
-	rc = fputs("]}}\n", out) == EOF ? -1 : 0;
-out:
-	json_decref(root);
-	json_decref(head);
 	return rc;
 }

@@ -121,7 +121,7 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	fprintf(out, "\n## %zu. `%s`: ", rank, g->rule->id);
 	md_inline(out, g->message);
 	fprintf(out, "\n\n- **category:** %s, **severity:** %s\n", g->rule->category,
-		level_name(g->rule->level));
+		rule_level_name(g->rule->level));
 	fprintf(out, "- **count:** %ld, root cause of %ld symptom%s, a link behind %ld\n", g->count,
 		g->verdict_symptoms, g->verdict_symptoms == 1 ? "" : "s", g->explained_symptoms);
 	report_seen(a, sizeof a, r, g, 0);

@@ -67,7 +67,7 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 
 	fprintf(c->out, "\n%zu. ", rank);
 	paint(c, "1;36", g->rule->id);
-	fprintf(c->out, "  [%s, %s]  x%ld", g->rule->category, level_name(g->rule->level), g->count);
+	fprintf(c->out, "  [%s, %s]  x%ld", g->rule->category, rule_level_name(g->rule->level), g->count);
 	if (g->verdict_symptoms)
 		fprintf(c->out, ", root cause of %ld symptom%s", g->verdict_symptoms,
 			g->verdict_symptoms == 1 ? "" : "s");

@@ -124,7 +124,7 @@ fail:
 
 static json_t *sarif_message(const char *s)
 {
-	return json_pack("{s:o}", "text", emit_json_string(s ? s : ""));
+	return json_pack("{s:o}", "text", utf8_json_string(s ? s : ""));
 }
 
 static json_t *sarif_rule(const struct rule *r)
@@ -145,12 +145,12 @@ static json_t *sarif_rule(const struct rule *r)
 	full = sarif_message(r->nwhy ? why.p : title);
 	buf_free(&why);
 	o = json_pack("{s:o, s:o, s:o, s:o, s:{s:s}, s:{s:o, s:s}}",
-		      "id", emit_json_string(r->id ? r->id : ""),
-		      "name", emit_json_string(title ? title : ""),
+		      "id", utf8_json_string(r->id ? r->id : ""),
+		      "name", utf8_json_string(title ? title : ""),
 		      "shortDescription", sarif_message(title),
 		      "fullDescription", full,
 		      "defaultConfiguration", "level", sarif_level(r->level),
-		      "properties", "category", emit_json_string(r->category),
+		      "properties", "category", utf8_json_string(r->category),
 		      "role", emit_role_name(r->role));
 	if (o && r->fix && json_object_set_new(o, "help", sarif_message(r->fix)) < 0) {
 		json_decref(o);
@@ -180,17 +180,17 @@ static json_t *sarif_driver(const struct emitter *e)
 
 	if (!rules)
 		return NULL;
-	for (i = 0; rs && i < rs->n; i++)
-		if (json_array_append_new(rules, sarif_rule(rs->rules[i])) < 0) {
+	for (i = 0; rs && i < ruleset_count(rs); i++)
+		if (json_array_append_new(rules, sarif_rule(ruleset_rule(rs, i))) < 0) {
 			json_decref(rules);
 			return NULL;
 		}
 	d = json_pack("{s:s, s:s, s:o}", "name", "logwhy",
 		      "informationUri", SARIF_INFO_URI, "rules", rules);
 	if (d && e->opts.version &&
-	    (json_object_set_new(d, "version", emit_json_string(e->opts.version)) < 0 ||
+	    (json_object_set_new(d, "version", utf8_json_string(e->opts.version)) < 0 ||
 	     json_object_set_new(d, "semanticVersion",
-				 emit_json_string(e->opts.version)) < 0)) {
+				 utf8_json_string(e->opts.version)) < 0)) {
 		json_decref(d);
 		return NULL;
 	}
@@ -257,11 +257,11 @@ static long rule_index(const struct emitter *e, const struct rule *r)
 
 	if (!rs)
 		return -1;
-	if (r->index < rs->n && rs->rules[r->index] == r)
+	if (r->index < ruleset_count(rs) && ruleset_rule(rs, r->index) == r)
 		return (long)r->index;
-	for (i = 0; i < rs->n; i++)
-		if (rs->rules[i] == r ||
-		    (r->id && rs->rules[i]->id && strcmp(rs->rules[i]->id, r->id) == 0))
+	for (i = 0; i < ruleset_count(rs); i++)
+		if (ruleset_rule(rs, i) == r ||
+		    (r->id && ruleset_rule(rs, i)->id && strcmp(ruleset_rule(rs, i)->id, r->id) == 0))
 			return (long)i;
 	return -1;
 }
@@ -390,7 +390,7 @@ static int sarif_finding(struct emitter *e, const struct finding *f)
 		}
 	}
 	res = json_pack("{s:o, s:s, s:o, s:[{s:o}], s:o, s:{s:o}}",
-			"ruleId", emit_json_string(f->rule->id ? f->rule->id : ""),
+			"ruleId", utf8_json_string(f->rule->id ? f->rule->id : ""),
 			"level", sarif_level(f->rule->level),
 			"message", sarif_message(emit_message(f)),
 			"locations", "physicalLocation", loc,

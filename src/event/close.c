@@ -1,6 +1,6 @@
 /*
  * Close traces: the wordings that WebSocket clients, servers, proxies and
- * debug scripts use when a connection ends, parsed into struct ws_close.
+ * debug scripts use when a connection ends, parsed into struct close_trace.
  *
  * This runs on every log message, so close_parse first checks for a few
  * anchor substrings that every supported wording contains and leaves at once
@@ -372,7 +372,7 @@ static size_t utf8_len(unsigned char c)
  * text (0 when bare): only then are \<quote> and \\ unescaped, since a
  * bare reason is exactly as sent.
  */
-static void set_reason(struct ws_close *o, const char *p, size_t n, char quote)
+static void set_reason(struct close_trace *o, const char *p, size_t n, char quote)
 {
 	static const char repl[] = "\xef\xbf\xbd";
 	const size_t cap = CLOSE_REASON_MAX - 1;
@@ -464,7 +464,7 @@ static void value_span(const char *s, size_t n, size_t i, size_t *vs, size_t *ve
 	*ve = trim_end(s, i, le);
 }
 
-static void set_value_reason(struct ws_close *o, const char *s, size_t n, size_t i)
+static void set_value_reason(struct close_trace *o, const char *s, size_t n, size_t i)
 {
 	size_t vs, ve;
 	char q;
@@ -474,7 +474,7 @@ static void set_value_reason(struct ws_close *o, const char *s, size_t n, size_t
 }
 
 /* Rest of the line from i, blanks trimmed, as the reason. */
-static void set_line_reason(struct ws_close *o, const char *s, size_t n, size_t i)
+static void set_line_reason(struct close_trace *o, const char *s, size_t n, size_t i)
 {
 	size_t e;
 
@@ -565,7 +565,7 @@ static size_t ws_frame(const char *s, size_t n, size_t i, struct frame_str *f)
 	return stop;
 }
 
-static int try_websockets(const char *s, size_t n, struct ws_close *o)
+static int try_websockets(const char *s, size_t n, struct close_trace *o)
 {
 	struct frame_str f1;
 	size_t r, t, e, p;
@@ -610,7 +610,7 @@ static int try_websockets(const char *s, size_t n, struct ws_close *o)
 }
 
 /* websockets < 10: "code = 1011 (unexpected error), reason = Internal error" */
-static int try_websockets_legacy(const char *s, size_t n, struct ws_close *o)
+static int try_websockets_legacy(const char *s, size_t n, struct close_trace *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "code = ")) != NPOS; p++) {
 		size_t i = p + 7, e;
@@ -637,7 +637,7 @@ static int try_websockets_legacy(const char *s, size_t n, struct ws_close *o)
 
 /* The websockets CLI (python3 -m websockets): "Connection closed: " then
  * Close.__str__ and a full stop, often behind terminal escapes. */
-static int try_websockets_cli(const char *s, size_t n, struct ws_close *o)
+static int try_websockets_cli(const char *s, size_t n, struct close_trace *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "Connection closed: ")) != NPOS; p++) {
 		size_t i = p + 19, e, le;
@@ -668,7 +668,7 @@ static int try_websockets_cli(const char *s, size_t n, struct ws_close *o)
 	return 0;
 }
 
-static int try_handshake(const char *s, size_t n, struct ws_close *o)
+static int try_handshake(const char *s, size_t n, struct close_trace *o)
 {
 	static const char rej[] = "server rejected WebSocket connection: HTTP ";
 	size_t p = FIND(s, n, 0, rej);
@@ -699,7 +699,7 @@ static int try_handshake(const char *s, size_t n, struct ws_close *o)
 }
 
 /* wscat: Disconnected (code: 1011, reason: "Internal error") */
-static int try_wscat(const char *s, size_t n, struct ws_close *o)
+static int try_wscat(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p = FIND(s, n, 0, "isconnected (code: ");
 	size_t i, le, rs, re;
@@ -745,7 +745,7 @@ static int try_wscat(const char *s, size_t n, struct ws_close *o)
 	return 1;
 }
 
-static int try_ws_lib(const char *s, size_t n, struct ws_close *o)
+static int try_ws_lib(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p;
 	int st;
@@ -782,7 +782,7 @@ static int try_ws_lib(const char *s, size_t n, struct ws_close *o)
 }
 
 /* gorilla: websocket: close 1011 (internal server error): Internal error */
-static int try_gorilla(const char *s, size_t n, struct ws_close *o)
+static int try_gorilla(const char *s, size_t n, struct close_trace *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "websocket: close ")) != NPOS; p++) {
 		size_t i = p + 17;
@@ -946,7 +946,7 @@ static int on_source_line(const char *s, struct srcline *sl, size_t k)
 	return sl->src;
 }
 
-static int try_server(const char *s, size_t n, const struct hints *h, struct ws_close *o)
+static int try_server(const char *s, size_t n, const struct hints *h, struct close_trace *o)
 {
 	int any_close_word = (h->seen & A_CLOS) != 0;
 	size_t rk = NPOS, rv = 0, rk_from = NPOS;
@@ -998,7 +998,7 @@ static int try_server(const char *s, size_t n, const struct hints *h, struct ws_
 /* A CloseEvent's properties, one per line ("code: 1006", "reason: \"\""),
  * as a console prints the expanded object: the first line-leading key of
  * each name counts. */
-static void close_event_lines(const char *s, size_t n, struct ws_close *o)
+static void close_event_lines(const char *s, size_t n, struct close_trace *o)
 {
 	int have_reason = 0;
 
@@ -1021,7 +1021,7 @@ static void close_event_lines(const char *s, size_t n, struct ws_close *o)
 
 /* CloseEvent as consoles print it: Chrome {wasClean: false, code: 1006,
  * reason: ''}, Firefox { wasClean: false, code: 1006, reason: "" } */
-static int try_close_event(const char *s, size_t n, struct ws_close *o)
+static int try_close_event(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p = FIND(s, n, 0, "wasClean"), v, lo, hi;
 	int closey;
@@ -1072,7 +1072,7 @@ static int try_close_event(const char *s, size_t n, struct ws_close *o)
 }
 
 /* Chrome: WebSocket connection to 'wss://h/ws' failed: <why> */
-static int try_browser_failed(const char *s, size_t n, struct ws_close *o)
+static int try_browser_failed(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p = FIND(s, n, 0, "WebSocket connection to '"), le, q, i, h;
 	int st;
@@ -1103,7 +1103,7 @@ static int try_browser_failed(const char *s, size_t n, struct ws_close *o)
 }
 
 /* a debug script's close report; its lines may come alone or joined in one record */
-static int try_debug_script(const char *s, size_t n, struct ws_close *o)
+static int try_debug_script(const char *s, size_t n, struct close_trace *o)
 {
 	size_t c = FIND(s, n, 0, "Close code: ");
 	size_t r = FIND(s, n, 0, "Close reason: ");
@@ -1146,7 +1146,7 @@ static size_t skip_expl(const char *s, size_t n, size_t i)
 
 /* Rest of the line from i as the reason, without a trailing "[N bytes]"
  * (websockets' frame log) or a bracketed "[no reason]". */
-static void set_bracketed_tail_reason(struct ws_close *o, const char *s, size_t n, size_t i)
+static void set_bracketed_tail_reason(struct close_trace *o, const char *s, size_t n, size_t i)
 {
 	size_t le = line_end(s, n, i), e;
 
@@ -1166,7 +1166,7 @@ static void set_bracketed_tail_reason(struct ws_close *o, const char *s, size_t 
 /* websockets' debug log: "> CLOSE 1011 (internal error) keepalive ping
  * timeout [24 bytes]", "! failing connection with code 1009", and the
  * legacy "! failing WebSocket connection in the OPEN state: 1009 [no reason]" */
-static int try_ws_debug(const char *s, size_t n, struct ws_close *o)
+static int try_ws_debug(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p, i;
 	int code;
@@ -1223,7 +1223,7 @@ static int try_ws_debug(const char *s, size_t n, struct ws_close *o)
 
 /* Starlette's WebSocketDisconnect as a traceback prints it: "1006",
  * "(1000, '')", "(<CloseCode.NO_STATUS_RCVD: 1005>, '')" */
-static int try_starlette(const char *s, size_t n, struct ws_close *o)
+static int try_starlette(const char *s, size_t n, struct close_trace *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "WebSocketDisconnect: ")) != NPOS; p++) {
 		/* the code sits within a few bytes: a bounded window keeps a line
@@ -1257,7 +1257,7 @@ static int try_starlette(const char *s, size_t n, struct ws_close *o)
 }
 
 /* Spring: CloseStatus[code=1011, reason=Service unavailable] */
-static int try_spring(const char *s, size_t n, struct ws_close *o)
+static int try_spring(const char *s, size_t n, struct close_trace *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "CloseStatus[code=")) != NPOS; p++) {
 		size_t i = p + 17, le, e;
@@ -1282,7 +1282,7 @@ static int try_spring(const char *s, size_t n, struct ws_close *o)
 
 /* JSR-356 CloseReason: "CloseReason: code [1009], reason [R]" as clients
  * log it, Tyrus' "CloseReason[1009,R]" */
-static int try_jsr356(const char *s, size_t n, struct ws_close *o)
+static int try_jsr356(const char *s, size_t n, struct close_trace *o)
 {
 	for (size_t p = 0; (p = FIND(s, n, p, "CloseReason")) != NPOS; p++) {
 		size_t i = p + 11, le, e;
@@ -1314,7 +1314,7 @@ static int try_jsr356(const char *s, size_t n, struct ws_close *o)
 /* socket.io's debug log: "closing socket - reason ping timeout +6s",
  * "client close with reason transport close"; the debug module appends
  * the time since its previous line ("+6s", "+0ms"), which is not reason. */
-static int try_socketio(const char *s, size_t n, struct ws_close *o)
+static int try_socketio(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p = FIND(s, n, 0, "closing socket - reason "), i, le, e, t;
 
@@ -1343,7 +1343,7 @@ static int try_socketio(const char *s, size_t n, struct ws_close *o)
 }
 
 /* SignalR's JavaScript client: Connection disconnected with error 'Error: ...'. */
-static int try_signalr(const char *s, size_t n, struct ws_close *o)
+static int try_signalr(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p = FIND(s, n, 0, "disconnected with error '"), i, le, e;
 
@@ -1360,7 +1360,7 @@ static int try_signalr(const char *s, size_t n, struct ws_close *o)
 }
 
 /* daphne's access log: "WebSocket DISCONNECT /ws/ [addr]", "WebSocket REJECT /ws/ [addr]" */
-static int try_daphne(const char *s, size_t n, struct ws_close *o)
+static int try_daphne(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p;
 
@@ -1391,7 +1391,7 @@ static int level_word_before(const char *s, size_t b)
 	return 0;
 }
 
-static int try_uvicorn(const char *s, size_t n, struct ws_close *o)
+static int try_uvicorn(const char *s, size_t n, struct close_trace *o)
 {
 	size_t p = FIND(s, n, 0, "\"WebSocket /"), e, b;
 
@@ -1687,7 +1687,7 @@ static void anchors(const char *s, size_t n, struct hints *h)
 }
 
 /* A family may have written fields before giving up. */
-static void reset(struct ws_close *o)
+static void reset(struct close_trace *o)
 {
 	o->present = 0;
 	o->code = 0;
@@ -1699,10 +1699,10 @@ static void reset(struct ws_close *o)
 	o->client = NULL;
 }
 
-int close_parse(const char *msg, size_t len, struct ws_close *out)
+int close_parse(const char *msg, size_t len, struct close_trace *out)
 {
 	static const struct {
-		int (*parse)(const char *, size_t, struct ws_close *);
+		int (*parse)(const char *, size_t, struct close_trace *);
 		unsigned need;   /* any of these anchors */
 	} families[] = {
 		{ try_websockets, A_THEN | A_FRAME | A_NO_FRAME },

@@ -15,7 +15,7 @@ enum close_dir {
 
 #define CLOSE_REASON_MAX 256
 
-struct ws_close {
+struct close_trace {
 	int present;                     /* 1 when the text was a close trace */
 	int code;                        /* close code, 0 when none was given */
 	char reason[CLOSE_REASON_MAX];   /* as logged, unescaped, may be "" */
@@ -34,7 +34,7 @@ struct ws_close {
  * message is one; 0 (out->present = 0) when it is not. Never allocates.
  * msg need not be NUL-terminated.
  */
-int close_parse(const char *msg, size_t len, struct ws_close *out);
+int close_parse(const char *msg, size_t len, struct close_trace *out);
 
 /* Words one of which every close trace contains (any case; '#' is any
  * digit): what close_parse anchors on, and the keys of a probe's JSON

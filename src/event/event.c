@@ -12,7 +12,7 @@ static const char *const sev_names[] = {
 	"ERROR", "CRITICAL", "ALERT", "EMERGENCY",
 };
 
-const char *sev_name(enum sev s)
+const char *event_sev_name(enum sev s)
 {
 	return (unsigned)s < sizeof sev_names / sizeof *sev_names ? sev_names[s] : "DEFAULT";
 }
@@ -109,7 +109,7 @@ static int put_json(json_t *v, struct buf *out)
 		if (!s)
 			return -1;
 		rc = buf_adds(out, s);
-		json_str_free(s);
+		jpool_str_free(s);
 		return rc;
 	}
 }
@@ -135,7 +135,7 @@ int event_field(const struct event *ev, const char *path, struct buf *out)
 		return put_json(v, out) == 0;
 
 	if (!strcmp(path, "severity"))
-		return put_str(sev_name(ev->sev), out);
+		return put_str(event_sev_name(ev->sev), out);
 	if (!strcmp(path, "message"))
 		return buf_add(out, ev->msg, ev->msg_len) == 0;
 	if (!strcmp(path, "trace"))

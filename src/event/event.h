@@ -22,7 +22,7 @@ enum sev {
 	SEV_EMERGENCY,
 };
 
-const char *sev_name(enum sev s);          /* "DEFAULT", "DEBUG", ... */
+const char *event_sev_name(enum sev s);          /* "DEFAULT", "DEBUG", ... */
 int sev_parse(const char *s, size_t n);    /* case-insensitive, also WARN,
 					      FATAL, EXCEPTION; -1 if unknown */
 
@@ -57,7 +57,7 @@ struct event {
 	 * output: stdout/stderr, a journal unit, a JSON entry's "stream" */
 	const char *stream;
 
-	struct ws_close close;   /* close.present when the message is a close trace */
+	struct close_trace close;   /* close.present when the message is a close trace */
 
 	const char *text;        /* the raw record text, for examples */
 	size_t text_len;

@@ -214,7 +214,7 @@ static void join_block(struct evjoin *j, struct run *r, const struct order *ord,
 	size_t i, first = r->seq[ord[0].idx], key_off[K_N] = { 0 };
 	int have[K_N] = { 0 };
 	const char *key[K_N];
-	struct ws_close c;
+	struct close_trace c;
 	int k, fail = 0;
 
 	if (!e)

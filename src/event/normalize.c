@@ -656,7 +656,7 @@ static size_t text_line_prefix(struct norm *n, const struct record *rec)
  * Also accepted: {"type":"close","code":1011,"reason":...} with the same
  * keys at the top level. elapsed_ms/http_status may sit in either object.
  */
-static int probe_close(json_t *obj, struct ws_close *c)
+static int probe_close(json_t *obj, struct close_trace *c)
 {
 	json_t *cl = json_object_get(obj, "close"), *v;
 	json_t *type = json_object_get(obj, "type");
@@ -730,7 +730,7 @@ static int msg_from_store(struct norm *n, size_t off, int rc)
 	return 0;
 }
 
-static void probe_message(struct norm *n, const struct ws_close *c)
+static void probe_message(struct norm *n, const struct close_trace *c)
 {
 	struct buf *b = &n->ev->store;
 	size_t off = b->len;
@@ -1233,7 +1233,7 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 	nf_resolve(&n);
 
 	if (!ev->close.present) {
-		struct ws_close c;
+		struct close_trace c;
 
 		/* into a copy: a miss must leave the event's "unknown" defaults */
 		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
@@ -1259,7 +1259,7 @@ int event_from_item(struct event *ev, const struct record *rec, json_t *item)
 	if (!dump || nf_copy(&n, NF_TEXT, dump, strlen(dump)) < 0)
 		nf_borrow(&n, NF_TEXT, "", 0);
 	if (dump)
-		json_str_free(dump);
+		jpool_str_free(dump);
 	if (json_is_object(item)) {
 		json_t *inner = inner_object(json_object_get(item, "message"));
 
@@ -1279,7 +1279,7 @@ int event_from_item(struct event *ev, const struct record *rec, json_t *item)
 		text_keys(&n);
 	nf_resolve(&n);
 	if (!ev->close.present) {
-		struct ws_close c;
+		struct close_trace c;
 
 		if (close_parse(ev->msg, ev->msg_len, &c) == 1)
 			ev->close = c;

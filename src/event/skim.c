@@ -13,6 +13,9 @@
  * "timestamp"; a one-line message (textPayload, or jsonPayload's message)
  * that cannot take part in a multi-line block. Anything else, however
  * harmless, goes the full way: the skim may refuse, never guess.
+ * Why a JSON scanner of its own: the skim exists to skip jansson's tree for
+ * the records no rule can match (most of a large log); it reads a few
+ * fields in place and never allocates.
  */
 
 #define SKIM_DEPTH 32
@@ -190,7 +193,8 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		if (!sk_value(s, depth + 1, &v))
 			return 0;
 		for (i = 0; want && want[i]; i++) {
-			if (strlen(want[i]) != k.n || memcmp(want[i], k.p, k.n))
+			/* the first byte rules out nearly every key */
+			if (!k.n || want[i][0] != k.p[0] || strncmp(want[i], k.p, k.n) || want[i][k.n])
 				continue;
 			if (got[i].type || k.esc)
 				return 0;

@@ -91,7 +91,7 @@ struct evstream {
 	struct record uw_rec; /* its record (valid: the framer waits) */
 	int year;             /* of the last record with a full date */
 	long wrappers, items;
-	struct ws_close prev; /* the close of the event handed out last, if any */
+	struct close_trace prev; /* the close of the event handed out last, if any */
 	int prev_tb;          /* that event holds a Python traceback */
 };
 
@@ -367,7 +367,7 @@ static int has_traceback(const struct event *ev)
 	return 0;
 }
 
-static int same_close(const struct ws_close *a, const struct ws_close *b)
+static int same_close(const struct close_trace *a, const struct close_trace *b)
 {
 	return a->code == b->code && a->direction == b->direction && a->http_status == b->http_status &&
 	       !strcmp(a->reason, b->reason);

@@ -1,5 +1,6 @@
 #include "read/frame.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,12 +9,21 @@
 #include "read/yamldoc.h"
 #include "util/buf.h"
 
+/*
+ * Why a JSON scanner of its own, beside jansson: framing must find where
+ * a value ends before anything parses it, in bounded memory and across
+ * reads (a 2 GiB array, a record past the size limit is cut, not held),
+ * and must keep going where jansson stops: a broken value, text between
+ * values, an array cut off mid-element are kept as text records with a
+ * warning at their line:col. It only tracks brackets, strings and
+ * escapes; jansson parses each record it frames.
+ */
+
 /* One read buffer of this size is all the input a framer holds. */
 #define FRAME_READ_SIZE ((size_t)256 << 10)
 /* Whitespace run before the first token of a line we look past when
  * classifying it; longer runs are text. */
 #define FRAME_PEEK_MAX ((size_t)4096)
-#define FRAME_MAX_BLOCK_LINES 10000
 
 enum { REL_REC = 1, REL_BLK = 2 };
 
@@ -67,7 +77,7 @@ struct framer {
 	int part_open;          /* part holds a partial line and its pieces */
 	int queued;             /* part holds a line read ahead, routed next */
 	long part_line, queue_line;
-	int part_cut, queue_cut;
+	size_t part_cut, queue_cut;   /* bytes cut from them */
 	size_t part_total;      /* bytes of the pieces, cut or not */
 	char part_stream;       /* 'o' stdout, 'e' stderr */
 	int cri_pieces;         /* text framing that may carry CRI lines */
@@ -87,11 +97,11 @@ struct framer {
 	int blk_open;
 	long blk_line;
 	long blk_lines;
-	int blk_cut;
+	size_t blk_cut;
 	int pend;               /* rec holds a line the block's end left over */
 	enum ml_class pend_class;
 	long pend_line;
-	int pend_cut;
+	size_t pend_cut;
 
 	enum jtop jtop;
 	int jarr;               /* inside a top-level array */
@@ -376,8 +386,9 @@ static int read_line(struct framer *f, struct buf *b, int *cut, size_t *total)
 
 /* ---- output ---- */
 
+/* cut: the bytes the size limit cut off the record, 0 when none. */
 static int emit(struct framer *f, struct buf *b, int rel, long line,
-		enum record_kind kind, int cut, int joined)
+		enum record_kind kind, size_t cut, int joined)
 {
 	if (!b->p)
 		buf_reserve(b, 0);
@@ -388,6 +399,7 @@ static int emit(struct framer *f, struct buf *b, int rel, long line,
 	f->out.len = b->len;
 	f->out.json = NULL;
 	f->out.truncated = cut ? 1 : 0;
+	f->out.cut = cut;
 	f->out.joined = joined ? 1 : 0;
 	f->out.incomplete = 0;
 	f->out.format = (int)f->fmt;
@@ -396,10 +408,12 @@ static int emit(struct framer *f, struct buf *b, int rel, long line,
 	return 1;
 }
 
-static void warn_cut(struct framer *f, long line, size_t total)
+/* The bytes cut off a record of total bytes. */
+static size_t warn_cut(struct framer *f, long line, size_t total)
 {
 	warn_emit(&f->warn, f->name, line, 0,
 		  "record of %zu bytes cut to the %zu-byte limit", total, f->max);
+	return total - f->max;
 }
 
 static int is_blank(const char *s, size_t n)
@@ -436,7 +450,7 @@ static int emit_block(struct framer *f)
 }
 
 /* A line in rec, with no block open. */
-static int text_fresh(struct framer *f, enum ml_class c, long line, int cut)
+static int text_fresh(struct framer *f, enum ml_class c, long line, size_t cut)
 {
 	if (c == ML_START) {
 		buf_reset(&f->blk);
@@ -457,7 +471,7 @@ static int text_fresh(struct framer *f, enum ml_class c, long line, int cut)
 
 /* A complete text line is in rec. 1: a record is ready; 0: the line was
  * absorbed (into a block, or blank). */
-static int text_line(struct framer *f, long line, int cut)
+static int text_line(struct framer *f, long line, size_t cut)
 {
 	enum ml_class c = multiline_feed(&f->ml, f->rec.p ? f->rec.p : "",
 					 f->rec.len);
@@ -471,7 +485,7 @@ static int text_line(struct framer *f, long line, int cut)
 			buf_add(&f->blk, f->rec.p, f->rec.len);
 			buf_reset(&f->rec);
 			f->blk_lines++;
-			f->blk_cut |= cut;
+			f->blk_cut += cut;
 			return multiline_done(&f->ml) ? emit_block(f) : 0;
 		}
 		/* the block is full: end it, this line stands alone */
@@ -505,7 +519,7 @@ static void swap_part(struct framer *f)
  * route (rec, *line and *cut may now be the whole put-together line, and a
  * line read ahead waits in part); 0 when it was taken as a piece.
  */
-static int cri_piece(struct framer *f, long *line, int *cut)
+static int cri_piece(struct framer *f, long *line, size_t *cut)
 {
 	struct line_prefix lp;
 	int is_cri = lineprefix_parse(f->rec.p ? f->rec.p : "", f->rec.len,
@@ -514,12 +528,13 @@ static int cri_piece(struct framer *f, long *line, int *cut)
 
 	if (f->part_open) {
 		if (is_cri && stream == f->part_stream) {
-			if (buf_add_upto(&f->part, f->rec.p + lp.msg, f->rec.len - lp.msg) <
-			    f->rec.len - lp.msg) {
+			size_t kept = buf_add_upto(&f->part, f->rec.p + lp.msg, f->rec.len - lp.msg);
+
+			if (kept < f->rec.len - lp.msg) {
 				if (!f->part_cut)
 					warn_emit(&f->warn, f->name, f->part_line, 0,
 						  "line in CRI pieces cut to the %zu-byte limit", f->max);
-				f->part_cut = 1;
+				f->part_cut += f->rec.len - lp.msg - kept;
 			}
 			f->part_total += f->rec.len - lp.msg;
 			if (lp.partial)
@@ -528,7 +543,7 @@ static int cri_piece(struct framer *f, long *line, int *cut)
 			buf_reset(&f->part);
 			f->part_open = 0;
 			*line = f->part_line;
-			*cut = *cut || f->part_cut;
+			*cut += f->part_cut;
 			return 1;
 		}
 		/* something else came between: the pieces so far are a line */
@@ -557,8 +572,8 @@ static int cri_piece(struct framer *f, long *line, int *cut)
 static int text_read(struct framer *f)
 {
 	long line;
-	size_t total;
-	int cut, r;
+	size_t total, cut;
+	int was_cut, r;
 
 	for (;;) {
 		buf_reset(&f->rec);
@@ -570,7 +585,7 @@ static int text_read(struct framer *f)
 			cut = f->queue_cut;
 		} else {
 			line = f->line;
-			r = read_line(f, &f->rec, &cut, &total);
+			r = read_line(f, &f->rec, &was_cut, &total);
 			if (r < 0)
 				return -1;
 			if (r == 0) {
@@ -584,8 +599,7 @@ static int text_read(struct framer *f)
 				cut = f->part_cut;
 				return text_line(f, line, cut);
 			}
-			if (cut)
-				warn_cut(f, line, total);
+			cut = was_cut ? warn_cut(f, line, total) : 0;
 		}
 		if (!f->cri_pieces || f->queued || cri_piece(f, &line, &cut))
 			return text_line(f, line, cut);
@@ -706,6 +720,35 @@ static const unsigned char stop_in_value[256] = {
 	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1, ['\r'] = 1,
 };
 
+/*
+ * Skip string bytes up to the first byte of stop_in_string, eight at a
+ * time: each of the four bytes sets the high bit of its lane in the mask.
+ * Borrows only run upwards, so the lowest lane flagged is exactly the
+ * first such byte (lanes above it may be flagged wrongly and are not
+ * looked at).
+ */
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+#define LANE(x, c) ((((x) ^ (ONES * (c))) - ONES) & ~((x) ^ (ONES * (c))))
+
+static const char *skip_in_string(const char *p, const char *e)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - p >= 8) {
+		uint64_t x, m;
+
+		memcpy(&x, p, 8);
+		m = (LANE(x, '"') | LANE(x, '\\') | LANE(x, '\n') | LANE(x, '\r')) & HIGH;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < e && !stop_in_string[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 static enum scan_rc scan_value(struct framer *f)
 {
 	struct jvalue *v = &f->jv;
@@ -735,8 +778,7 @@ static enum scan_rc scan_value(struct framer *f)
 					p++;
 					continue;
 				}
-				while (p < e && !stop_in_string[(unsigned char)*p])
-					p++;
+				p = skip_in_string(p, e);
 				if (p == e)
 					break;
 				c = *p;
@@ -924,23 +966,23 @@ static const char *wrapper_key(const char *p, size_t n)
 
 /* A value cut at the limit; a wrapper's cut loses every record past it,
  * so the warning says so, where, and how to read it whole. */
-static void value_cut(struct framer *f, const struct jvalue *v)
+static size_t value_cut(struct framer *f, const struct jvalue *v)
 {
 	const char *k = wrapper_key(f->rec.p, f->rec.len);
 
-	if (!k) {
-		warn_cut(f, v->line, v->total);
-		return;
-	}
+	if (!k)
+		return warn_cut(f, v->line, v->total);
 	warn_emit(&f->warn, f->name, v->line, v->col,
 		  "record of %zu bytes cut to the %zu-byte limit: a {\"%s\":[...]} wrapper is "
 		  "read as one record, so its records past the cut are lost; read it whole with "
 		  "--max-record=%zu (at most 1 GiB)", v->total, f->max, k, v->total);
+	return v->total - f->max;
 }
 
 static int value_finish(struct framer *f, enum scan_rc rc)
 {
 	struct jvalue *v = &f->jv;
+	size_t cut;
 
 	v->active = 0;
 	if (f->wrap_rest) {
@@ -954,8 +996,7 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 	if (rc == SCAN_DONE) {
 		if (f->jarr)
 			f->jarr_kept++;
-		if (v->cut)
-			value_cut(f, v);
+		cut = v->cut ? value_cut(f, v) : 0;
 		f->jtop = J_MID;
 		if (f->jarr && f->wrap) {
 			/* an element of a wrapper's array: a wrapper of its own */
@@ -963,9 +1004,9 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 			buf_addf(&f->wbuf, "{\"%s\":[", f->wrap);
 			buf_add(&f->wbuf, f->rec.p, f->rec.len);
 			buf_add(&f->wbuf, "]}", 2);
-			return emit(f, &f->wbuf, REL_REC, v->line, RECORD_JSON, v->cut, 0);
+			return emit(f, &f->wbuf, REL_REC, v->line, RECORD_JSON, cut, 0);
 		}
-		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, v->cut, 0);
+		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, cut, 0);
 	}
 	if (f->jarr) {
 		int keep = f->keep_partial && !is_blank(f->rec.p, f->rec.len);
@@ -974,9 +1015,8 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 		if (!keep)
 			return 0;
 		strip_line_ends(&f->rec);
-		if (v->cut)
-			warn_cut(f, v->line, v->total);
-		emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
+		cut = v->cut ? warn_cut(f, v->line, v->total) : 0;
+		emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, cut,
 		     memchr(f->rec.p, '\n', f->rec.len) != NULL);
 		f->out.incomplete = 1;
 		return 1;
@@ -989,10 +1029,9 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 	else
 		warn_emit(&f->warn, f->name, v->line, v->col,
 			  "invalid JSON, kept as text");
-	if (v->cut)
-		value_cut(f, v);
+	cut = v->cut ? value_cut(f, v) : 0;
 	f->jtop = J_LINE_START;
-	emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, v->cut,
+	emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, cut,
 	     memchr(f->rec.p, '\n', f->rec.len) != NULL);
 	f->out.incomplete = 1;
 	return 1;
@@ -1212,9 +1251,8 @@ static int json_next(struct framer *f)
 				f->jtop = J_LINE_START;
 				warn_emit(&f->warn, f->name, line, col,
 					  "invalid JSON, kept as text");
-				if (cut)
-					warn_cut(f, line, total);
-				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, cut, 0);
+				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT,
+					    cut ? warn_cut(f, line, total) : 0, 0);
 			}
 		case L_BLANK:
 		case L_TEXT:
@@ -1229,7 +1267,7 @@ static int json_next(struct framer *f)
 			/* the rest of a line after a JSON value: its own record */
 			{
 				long line = f->line;
-				size_t total;
+				size_t total, lost;
 				int cut, r;
 
 				if (close_block_for_json(f))
@@ -1238,11 +1276,10 @@ static int json_next(struct framer *f)
 				r = read_line(f, &f->rec, &cut, &total);
 				if (r < 0)
 					return -1;
-				if (cut)
-					warn_cut(f, line, total);
+				lost = cut ? warn_cut(f, line, total) : 0;
 				if (is_blank(f->rec.p, f->rec.len))
 					continue;
-				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, cut, 0);
+				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, lost, 0);
 			}
 		}
 	}
@@ -1304,20 +1341,20 @@ static void docker_join(struct framer *f)
 {
 	static const char head[] = "{\"log\":\"";
 	size_t room = f->max > sizeof head - 1 + f->dtail.len ? f->max - (sizeof head - 1) - f->dtail.len : 0;
-	size_t keep = f->dlog.len;
+	size_t keep = f->dlog.len, total = sizeof head - 1 + f->dtotal + f->dtail.len;
 
 	if (keep > room || f->dcut) {
 		keep = json_str_cut(f->dlog.p, f->dlog.len, room);
 		warn_emit(&f->warn, f->name, f->dline, 0,
 			  "record of %zu bytes cut to the %zu-byte limit (a docker log line in pieces)",
-			  sizeof head - 1 + f->dtotal + f->dtail.len, f->max);
+			  total, f->max);
 		f->dcut = 1;
 	}
 	buf_reset(&f->djoin);
 	buf_add(&f->djoin, head, sizeof head - 1);
 	buf_add(&f->djoin, f->dlog.p, keep);
 	buf_add(&f->djoin, f->dtail.p, f->dtail.len);
-	emit(f, &f->djoin, 0, f->dline, RECORD_JSON, f->dcut, 0);
+	emit(f, &f->djoin, 0, f->dline, RECORD_JSON, f->dcut ? total - f->djoin.len : 0, 0);
 	f->out.joined = 1;
 	f->dopen = 0;
 	buf_reset(&f->dlog);
@@ -1454,8 +1491,8 @@ static int yaml_finish(struct framer *f)
 		return 0;
 	}
 	if (f->doc_cut) {
-		warn_cut(f, f->doc_line, f->doc_total);
-		return emit(f, b, REL_BLK, f->doc_line, RECORD_TEXT, 1, 1);
+		return emit(f, b, REL_BLK, f->doc_line, RECORD_TEXT,
+			    warn_cut(f, f->doc_line, f->doc_total), 1);
 	}
 	memset(&yd, 0, sizeof yd);
 	r = yamldoc_parse(b->p, b->len, &root, &yd);

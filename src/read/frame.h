@@ -43,6 +43,10 @@ unsigned input_format_prefixes(enum input_format f);
 int input_format_allows(enum input_format f, enum input_format kind);
 
 #define FRAME_MAX_RECORD ((size_t)8 << 20)   /* larger records are cut, flagged */
+#define FRAME_MAX_BLOCK_LINES 10000          /* text lines joined into one record */
+/* JSON nested deeper is kept as text: jansson's parser depth
+ * (JSON_PARSER_MAX_DEPTH), stated here for --help and the docs */
+#define FRAME_JSON_MAX_DEPTH 2048
 
 struct framer_opts {
 	enum input_format format;

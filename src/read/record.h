@@ -7,7 +7,7 @@
 /*
  * One framed record: the bytes of one log entry, not yet interpreted.
  * Framers hand records out by pointer; everything a record points to is
- * owned by the framer and valid only until the next frame_next() call.
+ * owned by the framer and valid only until the next framer_next() call.
  */
 enum record_kind {
 	RECORD_JSON,   /* text is one JSON value (an object, normally) */
@@ -23,6 +23,7 @@ struct record {
 	size_t len;
 	json_t *json;            /* borrowed; set for RECORD_YAML, else NULL */
 	unsigned truncated : 1;  /* the record passed the size limit and was cut */
+	size_t cut;              /* how many bytes that cut off, 0 when none */
 	unsigned joined : 1;     /* text lines joined into one multi-line record */
 	unsigned incomplete : 1; /* RECORD_TEXT: what was read of a JSON value the
 				    input ended (or broke off) inside */

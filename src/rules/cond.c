@@ -258,7 +258,7 @@ static int in_list(const int *v, size_t n, int x)
 static int close_eval(const struct cond *c, const struct event *ev,
 		      struct match *m, const char **why)
 {
-	const struct ws_close *cl = &ev->close;
+	const struct close_trace *cl = &ev->close;
 
 	if (!cl->present)
 		return 0;

@@ -6,7 +6,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 
 /*
  * Private to src/rules: the compiled condition tree behind rule->match.

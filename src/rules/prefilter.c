@@ -6,6 +6,7 @@
 
 #include "event/close.h"
 #include "rules/cond.h"
+#include "rules/ruleset_impl.h"
 
 /*
  * A requirement, in disjunctive form: the record contains every literal of

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 
 /*
  * The prefilter: a set of literals such that every record some rule of a

@@ -1,7 +1,5 @@
 #include "rules/rule.h"
-#include "rules/prefilter.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,12 +22,12 @@
 static const char *const level_names[] = { "never", "info", "warning", "error" };
 static const char *const role_names[] = { "cause", "symptom", "context" };
 
-const char *level_name(enum level l)
+const char *rule_level_name(enum level l)
 {
 	return (unsigned)l < sizeof level_names / sizeof *level_names ? level_names[l] : "never";
 }
 
-int level_parse(const char *s)
+int rule_level_parse(const char *s)
 {
 	size_t i;
 
@@ -39,7 +37,7 @@ int level_parse(const char *s)
 	return -1;
 }
 
-const char *role_name(enum rule_role r)
+const char *rule_role_name(enum rule_role r)
 {
 	return (unsigned)r < sizeof role_names / sizeof *role_names ? role_names[r] : "cause";
 }
@@ -80,14 +78,14 @@ void rule_free(struct rule *r)
 	free(r);
 }
 
-void match_init(struct match *m)
+void rule_match_init(struct match *m)
 {
 	memset(m, 0, sizeof *m);
 	m->store.max = MATCH_STORE_MAX;
 	m->scratch.max = MATCH_SCRATCH_MAX;
 }
 
-void match_clear(struct match *m)
+void rule_match_clear(struct match *m)
 {
 	if (!m)
 		return;
@@ -97,10 +95,10 @@ void match_clear(struct match *m)
 	buf_free(&m->store);
 	buf_free(&m->scratch);
 	free(m->cand);
-	match_init(m);
+	rule_match_init(m);
 }
 
-/* match_init cannot fail, so the PCRE2 scratch is made on first use. */
+/* rule_match_init cannot fail, so the PCRE2 scratch is made on first use. */
 static int match_ready(struct match *m)
 {
 	if (m->md)
@@ -157,40 +155,6 @@ int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	for (i = 0; i < m->ncaps; i++)
 		m->caps[i].value = m->store.p + m->caps[i].voff;
 	return 1;
-}
-
-int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
-		  const struct warn_sink *w,
-		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx)
-{
-	size_t i, words = rs->gate ? prefilter_rule_words(rs->gate) : 0;
-	int rc;
-
-	if (ev->skimmed)
-		return 0;   /* the stream's prefilter ruled it out for every rule */
-	if (words > m->ncand) {
-		uint64_t *p = realloc(m->cand, words * sizeof *p);
-
-		if (!p)
-			return -1;
-		m->cand = p;
-		m->ncand = words;
-	}
-	if (rs->gate) {
-		/* a message inside the text is scanned with it */
-		uintptr_t mp = (uintptr_t)ev->msg, tp = (uintptr_t)ev->text;
-		int inside = ev->text && mp >= tp && mp + ev->msg_len <= tp + ev->text_len;
-
-		prefilter_rules(rs->gate, ev->msg, inside ? 0 : ev->msg_len,
-				ev->text, ev->text ? ev->text_len : 0, m->cand);
-	}
-	for (i = 0; i < rs->n; i++) {
-		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
-			continue;
-		if (rule_match(rs->rules[i], ev, m, w) && (rc = fn(ctx, rs->rules[i], m)))
-			return rc;
-	}
-	return 0;
 }
 
 static const char *cap_get(const struct match *m, const char *name, size_t n)

@@ -10,16 +10,16 @@
 
 /*
  * Rules: YAML data, validated completely when loaded (rules/NAME.yml, one rule
- * per document). A ruleset owns its rules; ruleset_free releases all.
+ * per document). A ruleset (rules/ruleset.h) owns its rules.
  */
 enum rule_role { ROLE_CAUSE = 0, ROLE_SYMPTOM, ROLE_CONTEXT };
 
 /* A rule's severity, and the threshold of lint --fail-on. */
 enum level { LEVEL_NEVER = 0, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR };
 
-const char *level_name(enum level l);        /* "info", "warning", "error" */
-int level_parse(const char *s);              /* -1 if unknown; "never" ok */
-const char *role_name(enum rule_role r);     /* "cause", "symptom", "context" */
+const char *rule_level_name(enum level l);        /* "info", "warning", "error" */
+int rule_level_parse(const char *s);              /* -1 if unknown; "never" ok */
+const char *rule_role_name(enum rule_role r);     /* "cause", "symptom", "context" */
 
 /* correlate.by keys */
 enum {
@@ -85,31 +85,9 @@ struct rule {
 	size_t index;            /* position in the ruleset (sorted by id) */
 };
 
-struct prefilter;
-
-struct ruleset {
-	struct rule **rules;     /* sorted by id after ruleset_finish */
-	size_t n;
-	char **paths;            /* files loaded, in order */
-	size_t npaths;
-	struct prefilter *gate;  /* which rules an event may match (ruleset_match) */
-};
-
-struct ruleset *ruleset_new(void);
-/* Load a rule file, or every *.yml / *.yaml in a directory (sorted by
- * name). -1 with d = file:line:col of the first problem. */
-int ruleset_load(struct ruleset *rs, const char *path, struct diag *d);
-/* Load one rule file from memory (name is for messages). */
-int ruleset_load_mem(struct ruleset *rs, const char *name, const char *yaml,
-		     size_t len, struct diag *d);
-/* Check ids unique, resolve explains, sort. Call once after loading. */
-int ruleset_finish(struct ruleset *rs, struct diag *d);
-/* Drop the gate: ruleset_match then tries every rule on every event (the
- * equal-output test checks the gate against that). */
-void ruleset_ungate(struct ruleset *rs);
-/* Binary search: only after ruleset_finish. NULL when no such rule. */
-const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
-void ruleset_free(struct ruleset *rs);      /* NULL-safe */
+/* The keys a rule file may use: table i (rule, condition, close, correlate,
+ * examples, redact), NULL-terminated; NULL past the last. */
+const char *const *ruleset_key_table(size_t i);
 
 /*
  * Matching. A struct match holds the per-caller scratch (PCRE2 match data,
@@ -137,30 +115,20 @@ struct match {
 	size_t ncand;        /* its words */
 };
 
-void match_init(struct match *m);
-void match_clear(struct match *m);           /* frees; NULL-safe */
+void rule_match_init(struct match *m);
+void rule_match_clear(struct match *m);           /* frees; NULL-safe */
 
 /* Regex limits: a pattern that runs past them counts as no match, and the
  * sink gets one warning naming the rule and the event's source:line. */
 #define RULE_MATCH_LIMIT 1000000u
 #define RULE_DEPTH_LIMIT 10000u
 #define RULE_HEAP_LIMIT_KIB 20480u
+#define RULE_FILE_MAX ((size_t)1 << 20)   /* bytes of a rule file */
+#define RULESET_MAX_RULES 10000
 
 /* 1 when ev matches r (captures in m), 0 when not. */
 int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	       const struct warn_sink *w);
-
-/*
- * Every rule of rs that matches ev, in rule order: fn(ctx, r, m) with the
- * rule's captures in m. Only the rules the ruleset's gate leaves (those
- * whose message and text literals are in the event) are tried, so the
- * cost of an event grows with the rules that may match it, not with the
- * ruleset. A nonzero return of fn stops the walk and is returned; -1 when
- * out of memory.
- */
-int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
-		  const struct warn_sink *w,
-		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx);
 
 /* Expand a template: "{name}" is a capture, "{a.b}" an event field
  * (event_field); "{{" / "}}" are literal braces; an unknown name stays as

@@ -1,8 +1,9 @@
-#include "rules/rule.h"
+#include "rules/ruleset_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,6 @@
 #include "rules/ryaml.h"
 
 /* Hard limits: a rule file is hand-written data, never a log. */
-#define RULE_FILE_MAX ((size_t)1 << 20)
-#define RULESET_MAX_RULES 10000
 #define RULE_MAX_EXAMPLES 1000
 #define RULE_WITHIN_MAX_MS (24L * 3600 * 1000)
 
@@ -584,15 +583,16 @@ static int load_correlate(const struct ld *l, const struct rule_ynode *n, struct
 	return 0;
 }
 
+static const char *const example_keys[] = { "match", "nomatch", NULL };
+
 static int load_examples(const struct ld *l, const struct rule_ynode *n, struct rule *r)
 {
-	static const char *const keys[] = { "match", "nomatch", NULL };
 	const struct rule_ynode *v[2] = { 0 };
 	int k;
 
 	if (n->kind != RULE_YMAP)
 		return err_at(l, n, "expected a mapping for 'examples'");
-	if (map_keys(l, n, keys, "examples", v) < 0)
+	if (map_keys(l, n, example_keys, "examples", v) < 0)
 		return -1;
 	for (k = 0; k < 2; k++) {
 		struct rule_example **ex = k == 0 ? &r->ex_match : &r->ex_nomatch;
@@ -602,9 +602,9 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 		if (!v[k])
 			continue;
 		if (v[k]->kind != RULE_YSEQ)
-			return err_at(l, v[k], "'examples.%s' must be a list of strings", keys[k]);
+			return err_at(l, v[k], "'examples.%s' must be a list of strings", example_keys[k]);
 		if (v[k]->nkid > RULE_MAX_EXAMPLES)
-			return err_at(l, v[k], "too many examples in 'examples.%s' (max %d)", keys[k], RULE_MAX_EXAMPLES);
+			return err_at(l, v[k], "too many examples in 'examples.%s' (max %d)", example_keys[k], RULE_MAX_EXAMPLES);
 		if (v[k]->nkid && !(*ex = calloc(v[k]->nkid, sizeof **ex)))
 			return oom(l);
 		for (i = 0; i < v[k]->nkid; i++) {
@@ -612,7 +612,7 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 
 			/* an example may be empty text, but it must be text */
 			if (e->kind != RULE_YSCALAR || strlen(e->s) != e->len)
-				return err_at(l, e, "'examples.%s' must be a list of strings", keys[k]);
+				return err_at(l, e, "'examples.%s' must be a list of strings", example_keys[k]);
 			if (!((*ex)[i].text = strdup(e->s)))
 				return oom(l);
 			(*ex)[i].line = e->line;
@@ -623,16 +623,17 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 }
 
 /* redact: { pattern: REGEX, kind: NAME }, or a list of them. */
+static const char *const redact_keys[] = { "pattern", "kind", NULL };
+
 static int load_redact_one(const struct ld *l, const struct rule_ynode *n,
 			   struct rule_redact *rd)
 {
-	static const char *const keys[] = { "pattern", "kind", NULL };
 	const struct rule_ynode *v[2] = { 0 };
 	struct cond_re re;
 
 	if (n->kind != RULE_YMAP)
 		return err_at(l, n, "expected a mapping with 'pattern' and 'kind' in 'redact'");
-	if (map_keys(l, n, keys, "redact", v) < 0)
+	if (map_keys(l, n, redact_keys, "redact", v) < 0)
 		return -1;
 	if (!v[0] || !v[1])
 		return err_at(l, n, "missing required key '%s' in 'redact'", v[0] ? "kind" : "pattern");
@@ -731,6 +732,14 @@ static const char *const rule_keys[] = {
 	"why", "fix", "explains", "correlate", "examples", "redact", NULL
 };
 #define K_REQUIRED K_WHY   /* keys before this one are required */
+
+const char *const *ruleset_key_table(size_t i)
+{
+	static const char *const *const tables[] = { rule_keys, cond_keys, close_keys, corr_keys,
+						     example_keys, redact_keys };
+
+	return i < sizeof tables / sizeof *tables ? tables[i] : NULL;
+}
 
 static int load_rule(const struct ld *l, const struct rule_ynode *root,
 		     long dline, long dcol, struct rule *r)
@@ -1149,6 +1158,81 @@ int ruleset_finish(struct ruleset *rs, struct diag *d)
 	if (!rc)
 		rs->gate = prefilter_build_rules(rs);
 	return rc;
+}
+
+size_t ruleset_count(const struct ruleset *rs)
+{
+	return rs->n;
+}
+
+const struct rule *ruleset_rule(const struct ruleset *rs, size_t i)
+{
+	return i < rs->n ? rs->rules[i] : NULL;
+}
+
+int ruleset_set_level(struct ruleset *rs, const char *id, enum level l)
+{
+	struct rule *r = (struct rule *)ruleset_find(rs, id);
+
+	if (!r)
+		return -1;
+	r->level = l;
+	return 0;
+}
+
+size_t ruleset_redactions(const struct ruleset *rs, const struct rule_redact **out, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < rs->n; i++)
+		for (j = 0; j < rs->rules[i]->nredact; j++, n++)
+			if (n < max)
+				out[n] = &rs->rules[i]->redact[j];
+	return n;
+}
+
+int ruleset_load_same(struct ruleset *rs, const struct ruleset *from, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < from->npaths; i++)
+		if (ruleset_load(rs, from->paths[i], d) < 0)
+			return -1;
+	return 0;
+}
+
+int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
+		  const struct warn_sink *w,
+		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx)
+{
+	size_t i, words = rs->gate ? prefilter_rule_words(rs->gate) : 0;
+	int rc;
+
+	if (ev->skimmed)
+		return 0;   /* the stream's prefilter ruled it out for every rule */
+	if (words > m->ncand) {
+		uint64_t *p = realloc(m->cand, words * sizeof *p);
+
+		if (!p)
+			return -1;
+		m->cand = p;
+		m->ncand = words;
+	}
+	if (rs->gate) {
+		/* a message inside the text is scanned with it */
+		uintptr_t mp = (uintptr_t)ev->msg, tp = (uintptr_t)ev->text;
+		int inside = ev->text && mp >= tp && mp + ev->msg_len <= tp + ev->text_len;
+
+		prefilter_rules(rs->gate, ev->msg, inside ? 0 : ev->msg_len,
+				ev->text, ev->text ? ev->text_len : 0, m->cand);
+	}
+	for (i = 0; i < rs->n; i++) {
+		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
+			continue;
+		if (rule_match(rs->rules[i], ev, m, w) && (rc = fn(ctx, rs->rules[i], m)))
+			return rc;
+	}
+	return 0;
 }
 
 void ruleset_ungate(struct ruleset *rs)

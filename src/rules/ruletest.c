@@ -14,7 +14,7 @@ int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 
 	(void)rs;
 	event_init(&ev);
-	match_init(&m);
+	rule_match_init(&m);
 	for (want = 1; want >= 0; want--) {
 		const struct rule_example *ex = want ? r->ex_match : r->ex_nomatch;
 		size_t n = want ? r->nex_match : r->nex_nomatch, i;
@@ -32,7 +32,7 @@ int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 			event_clear(&ev);
 		}
 	}
-	match_clear(&m);
+	rule_match_clear(&m);
 	event_clear(&ev);
 	buf_free(&ev.store);
 	return fails;

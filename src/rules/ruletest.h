@@ -1,7 +1,7 @@
 #ifndef LOGWHY_RULETEST_H
 #define LOGWHY_RULETEST_H
 
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 
 /*
  * The examples runner behind `logwhy rules test`. The caller decides how an

@@ -83,7 +83,7 @@ int suggest_yaml(const struct suggest *s, struct buf *out)
 		rc |= yq(out, title);
 	}
 	rc |= buf_addf(out, "\ncategory: %s\nrole: %s\nseverity: %s\nmatch:\n  message: ",
-		       s->category, role_name(s->role), level_name(s->level));
+		       s->category, rule_role_name(s->role), rule_level_name(s->level));
 	rc |= yq(out, re.p);
 	rc |= buf_adds(out, "\nmessage: ");
 	rc |= yq(out, tmpl.p);

@@ -3,6 +3,12 @@
 #include "sanitize/sanitize_impl.h"
 #include "util/utf8.h"
 
+/*
+ * String contents and numbers for rewrite.c's scanner (why it is not
+ * jansson is said there): decoding escapes as Python reads them,
+ * re-encoding strictly, repairing invalid UTF-8 and classifying numbers.
+ */
+
 static const char fffd[] = "\xEF\xBF\xBD";
 
 static int hexval(unsigned char c)

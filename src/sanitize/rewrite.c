@@ -3,8 +3,13 @@
 
 #include "sanitize/sanitize_impl.h"
 
-/* Containers nest at most this deep; deeper records are kept as text. */
-#define REWRITE_MAX_DEPTH 256
+/*
+ * Why a JSON scanner of its own: sanitize's input is JSON as applications
+ * really print it, Python reprs, single quotes, NaN, duplicate keys and
+ * invalid UTF-8 included, which jansson refuses; and a clean record must
+ * come out as its own bytes, which a parse and re-serialization would not
+ * give. It rewrites only what it must, in place.
+ */
 
 /*
  * Copy-on-write over the record: nothing is written while the input is
@@ -385,7 +390,7 @@ static int next(struct rw *p, char close)
 
 static int enter(struct rw *p)
 {
-	if (++p->depth > REWRITE_MAX_DEPTH)
+	if (++p->depth > SANITIZE_MAX_DEPTH)
 		return fail(p);
 	return 0;
 }

@@ -180,8 +180,7 @@ static int pem_goes_on(struct sanitizer *z, const struct record *rec)
 /* The record as a message: {"message": "...", "severity", "timestamp",
  * "logwhy_truncated"}. The whole text is kept (prefix included): nothing
  * the line said is lost. */
-static int text_record(struct sanitizer *z, const struct record *rec, size_t cut,
-		       enum sanitize_kind why)
+static int text_record(struct sanitizer *z, const struct record *rec, enum sanitize_kind why)
 {
 	const char *t;
 	size_t tn;
@@ -221,12 +220,12 @@ static int text_record(struct sanitizer *z, const struct record *rec, size_t cut
 		return -1;
 	if (rec->kind == RECORD_TEXT && event_from_record(&z->ev, rec, NULL) == 0) {
 		if (z->ev.sev != SEV_DEFAULT &&
-		    buf_addf(&z->out, ",\"severity\":\"%s\"", sev_name(z->ev.sev)) < 0)
+		    buf_addf(&z->out, ",\"severity\":\"%s\"", event_sev_name(z->ev.sev)) < 0)
 			return -1;
 		if (z->ev.has_ts && put_ts(&z->out, z->ev.ts_us) < 0)
 			return -1;
 	}
-	if (rec->truncated && buf_addf(&z->out, ",\"logwhy_truncated\":%zu", cut) < 0)
+	if (rec->truncated && buf_addf(&z->out, ",\"logwhy_truncated\":%zu", rec->cut) < 0)
 		return -1;
 	if (rec->incomplete && buf_adds(&z->out, ",\"logwhy_incomplete\":true") < 0)
 		return -1;
@@ -322,9 +321,8 @@ int sanitize_redact_text(struct sanitizer *z, const char *text, size_t n,
 	return r;
 }
 
-int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
-		    const char **line, size_t *len, struct sanitize_result *res,
-		    struct diag *d)
+int sanitize_record(struct sanitizer *z, const struct record *rec, const char **line, size_t *len,
+		    struct sanitize_result *res, struct diag *d)
 {
 	const char *src = rec->text;
 	size_t n = rec->len, i;
@@ -351,13 +349,13 @@ int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
 
 		buf_reset(&z->yaml);
 		if (t && buf_adds(&z->yaml, t) == 0) {
-			json_str_free(t);
+			jpool_str_free(t);
 			src = z->yaml.p;
 			n = z->yaml.len;
 			z->cnt[SAN_YAML]++;
 			r = rewrite_value(z, src, n, &z->out, &dirty, &is_obj);
 		} else {
-			json_str_free(t);
+			jpool_str_free(t);
 		}
 	} else if (rec->kind == RECORD_JSON) {
 		why = SAN_INVALID_JSON;
@@ -389,7 +387,7 @@ int sanitize_record(struct sanitizer *z, const struct record *rec, size_t cut,
 	}
 	goto done;
 text:
-	if (text_record(z, rec, cut, why) < 0)
+	if (text_record(z, rec, why) < 0)
 		goto large;
 	*line = z->out.p;
 	*len = z->out.len;

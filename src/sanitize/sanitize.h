@@ -6,6 +6,9 @@
 #include "read/record.h"
 #include "util/diag.h"
 
+/* Containers nest at most this deep; deeper records are kept as text. */
+#define SANITIZE_MAX_DEPTH 256
+
 /*
  * Sanitize: records in, one strict JSON object per record out. A record
  * that is already a strict JSON object on one line, valid UTF-8, with no
@@ -109,16 +112,15 @@ size_t sanitizer_nkinds(const struct sanitizer *s);
 const char *sanitizer_kind(const struct sanitizer *s, size_t i);
 
 /*
- * Sanitize one record. cut is how many bytes the framer cut from it (when
- * rec->truncated; 0 when unknown). A rec->incomplete record (the input
- * ended inside it) becomes a message marked "logwhy_incomplete". *line and *len: the output line without its
- * newline, never containing '\n', valid until the next call (it points into
- * the record or into the sanitizer). Returns 0, or -1 with d set on
- * allocation failure.
+ * Sanitize one record. A rec->truncated record becomes a message marked
+ * "logwhy_truncated" with rec->cut, a rec->incomplete one (the input ended
+ * inside it) one marked "logwhy_incomplete". *line and *len: the output
+ * line without its newline, never containing '\n', valid until the next
+ * call (it points into the record or into the sanitizer). Returns 0, or -1
+ * with d set on allocation failure.
  */
-int sanitize_record(struct sanitizer *s, const struct record *rec, size_t cut,
-		    const char **line, size_t *len, struct sanitize_result *res,
-		    struct diag *d);
+int sanitize_record(struct sanitizer *s, const struct record *rec, const char **line, size_t *len,
+		    struct sanitize_result *res, struct diag *d);
 
 /*
  * Redact the secrets in a text as a report shows it (a record's raw text):

@@ -147,7 +147,7 @@ int suspect_feed(struct suspect_set *s, const struct event *ev, int64_t ts, int 
 	return spool_add(s->cand, &sp);
 }
 
-int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[5],
+int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[SPOOL_KEYS],
 		    const struct rule *r)
 {
 	struct spot sp;

@@ -7,6 +7,7 @@
 #include "event/event.h"
 #include "pattern/pattern.h"
 #include "rules/rule.h"
+#include "triage/spool.h"
 
 /*
  * Suspects: causes no rule knows. The records no rule matched that are
@@ -59,7 +60,7 @@ void suspect_free(struct suspect_set *s);     /* NULL-safe */
 int suspect_feed(struct suspect_set *s, const struct event *ev, int64_t ts, int matched);
 /* A symptom finding no rule explained; key as triage hashes them
  * (connection, trace, instance, user, span). -1 on an I/O error. */
-int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[5],
+int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[SPOOL_KEYS],
 		    const struct rule *r);
 /* Correlate and rank, once everything is in; span is the input's.
  * -1 on an I/O or allocation error. */

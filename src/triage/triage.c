@@ -1,11 +1,10 @@
-#include "triage/triage.h"
+#include "triage/triage_impl.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "triage/spool.h"
 
 #define MAX_WARNINGS 100
 
@@ -83,13 +82,13 @@ static uint64_t key_hash(const char *s)
 struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 {
 	struct triage *t = calloc(1, sizeof *t);
-	size_t i, j, n = rs->n;
+	size_t i, j, n = ruleset_count(rs);
 
 	if (!t)
 		return NULL;
 	t->rs = rs;
 	t->warn = w;
-	match_init(&t->m);
+	rule_match_init(&t->m);
 	t->scratch.max = 64 << 10;
 	t->spool = spool_new();
 	t->rel = calloc(n ? n * n : 1, 1);
@@ -107,8 +106,8 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 		return NULL;
 	}
 	for (i = 0; i < n; i++)
-		for (j = 0; j < rs->rules[i]->nexplains; j++)
-			t->rel[i * n + rs->rules[i]->explains_rule[j]->index] = 1;
+		for (j = 0; j < ruleset_rule(rs, i)->nexplains; j++)
+			t->rel[i * n + ruleset_rule(rs, i)->explains_rule[j]->index] = 1;
 	return t;
 }
 
@@ -396,7 +395,7 @@ static int finding_add(struct triage *t, long gid, int64_t ts, uint32_t ord, uns
  */
 static int feed_untimed(struct triage *t, int input, uint32_t ord, const uint64_t key[SPOOL_KEYS])
 {
-	size_t n = t->rs->n, base = t->nuntimed, i, j, k;
+	size_t n = ruleset_count(t->rs), base = t->nuntimed, i, j, k;
 
 	for (i = 0; i < n; i++) {
 		int32_t who = -1;
@@ -409,7 +408,7 @@ static int feed_untimed(struct triage *t, int input, uint32_t ord, const uint64_
 
 			if (t->recgid[j] == GROUP_NEW)
 				continue;
-			role = t->rs->rules[j]->role == ROLE_CAUSE ? 0 : t->rs->rules[j]->role == ROLE_CONTEXT ? 1 : 2;
+			role = ruleset_rule(t->rs, j)->role == ROLE_CAUSE ? 0 : ruleset_rule(t->rs, j)->role == ROLE_CONTEXT ? 1 : 2;
 			if (j != i && t->rel[j * n + i] && !t->rel[i * n + j] && role < best) {
 				best = role;
 				who = (int32_t)(base + k);
@@ -579,7 +578,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	/* a record without a time (a joined text block) takes its input's latest */
 	f.ts = ev->has_ts ? ev->ts_us : in->last_ts;
 	if (f.ts == INT64_MIN)
-		for (i = 0; i < t->rs->n; i++)
+		for (i = 0; i < ruleset_count(t->rs); i++)
 			t->recgid[i] = GROUP_NEW;
 
 	/* the arrival number of this record's next finding (untimed ones are
@@ -654,11 +653,11 @@ static int key_rank(const struct rule *er, const struct spot *e, const struct sp
 
 static int64_t fit(const struct triage *t, const struct spot *e, const struct spot *x)
 {
-	const struct rule *er = t->rs->rules[e->rule];
+	const struct rule *er = ruleset_rule(t->rs, e->rule);
 	int64_t dt = e->ts - x->ts;
 	int rank;
 
-	if (!t->rel[(size_t)e->rule * t->rs->n + x->rule])
+	if (!t->rel[(size_t)e->rule * ruleset_count(t->rs) + x->rule])
 		return -1;
 	if (e->ts == INT64_MIN || x->ts == INT64_MIN)
 		return -1;
@@ -677,10 +676,10 @@ static int64_t fit(const struct triage *t, const struct spot *e, const struct sp
  * one record were linked when it came, feed_untimed). */
 static int64_t fit_order(const struct triage *t, const struct spot *e, const struct spot *x)
 {
-	const struct rule *er = t->rs->rules[e->rule];
+	const struct rule *er = ruleset_rule(t->rs, e->rule);
 	int rank;
 
-	if (!t->rel[(size_t)e->rule * t->rs->n + x->rule])
+	if (!t->rel[(size_t)e->rule * ruleset_count(t->rs) + x->rule])
 		return -1;
 	if (e->ts != INT64_MIN || x->ts != INT64_MIN || !e->ord || !x->ord || e->input != x->input ||
 	    e->ord >= x->ord || x->ord - e->ord > TRIAGE_ORDER_WINDOW)
@@ -844,7 +843,7 @@ static void cindex_free(struct cindex *c, size_t nrules)
 /* Window finding e (spool index j) joins the lists it belongs to. */
 static int cindex_add(struct cindex *c, const struct triage *t, const struct spot *e, size_t j)
 {
-	unsigned by = corr_by(t->rs->rules[e->rule]);
+	unsigned by = corr_by(ruleset_rule(t->rs, e->rule));
 	size_t pos = c->hi, k;
 	int keyed = 0;
 
@@ -894,7 +893,7 @@ static void cindex_drop(struct cindex *c, const struct triage *t)
 {
 	size_t pos = c->lo++, k;
 	const struct spot *e = &c->win[pos & (c->wcap - 1)];
-	unsigned by = corr_by(t->rs->rules[e->rule]);
+	unsigned by = corr_by(ruleset_rule(t->rs, e->rule));
 
 	cq_drop(&c->all[e->rule], pos);
 	cq_drop(&c->bare[e->rule], pos);
@@ -1022,7 +1021,7 @@ static int correlate_order(struct triage *t, const size_t *nexpl)
 		x.explainer = (int32_t)who;
 		if (spool_put(t->spool, i, &x) < 0)
 			return -1;
-		if (t->rs->rules[x.rule]->role == ROLE_SYMPTOM) {
+		if (ruleset_rule(t->rs, x.rule)->role == ROLE_SYMPTOM) {
 			group_at(t, x.group)->ordered++;
 			t->rep.order_matched++;
 		}
@@ -1037,7 +1036,7 @@ static int correlate_order(struct triage *t, const size_t *nexpl)
 static int correlate(struct triage *t)
 {
 	static const int order[SPOOL_KEYS] = { 0, 1, 4, 3, 2 };   /* as fit ranks them */
-	size_t n = spool_count(t->spool), nr = t->rs->n, i, r, next = 0;
+	size_t n = spool_count(t->spool), nr = ruleset_count(t->rs), i, r, next = 0;
 	size_t *expl = NULL, *nexpl = NULL;   /* per rule: the rules that explain it */
 	struct cindex c;
 	int64_t maxw = 0;
@@ -1046,8 +1045,8 @@ static int correlate(struct triage *t)
 
 	memset(&c, 0, sizeof c);
 	for (i = 0; i < nr; i++)
-		if (t->rs->rules[i]->nexplains && within_us(t->rs->rules[i]) > maxw)
-			maxw = within_us(t->rs->rules[i]);
+		if (ruleset_rule(t->rs, i)->nexplains && within_us(ruleset_rule(t->rs, i)) > maxw)
+			maxw = within_us(ruleset_rule(t->rs, i));
 	c.tcap = 64;
 	c.all = calloc(nr ? nr : 1, sizeof *c.all);
 	c.bare = calloc(nr ? nr : 1, sizeof *c.bare);
@@ -1078,13 +1077,13 @@ static int correlate(struct triage *t)
 				goto out;
 			if (e.ts != INT64_MIN && e.ts > x.ts + maxw)
 				break;
-			if (e.ts != INT64_MIN && t->rs->rules[e.rule]->nexplains &&
+			if (e.ts != INT64_MIN && ruleset_rule(t->rs, e.rule)->nexplains &&
 			    e.ts >= x.ts - maxw && cindex_add(&c, t, &e, next) < 0)
 				goto out;
 		}
 		for (r = 0; r < nexpl[x.rule]; r++) {
 			size_t er = expl[x.rule * nr + r];
-			unsigned by = corr_by(t->rs->rules[er]);
+			unsigned by = corr_by(ruleset_rule(t->rs, er));
 			int x_has = 0;
 
 			for (k = 0; k < SPOOL_KEYS; k++)
@@ -1323,17 +1322,17 @@ static int aggregate(struct triage *t)
 			if (spool_get(t->spool, (size_t)x.explainer, &e) < 0)
 				return -1;
 			count_add(group_at(t, e.group)->explains, &group_at(t, e.group)->nexplains,
-				  t->rs->rules[x.rule]);
+				  ruleset_rule(t->rs, x.rule));
 		}
-		if (t->rs->rules[x.rule]->role != ROLE_SYMPTOM)
+		if (ruleset_rule(t->rs, x.rule)->role != ROLE_SYMPTOM)
 			continue;
 
-		rules[len] = t->rs->rules[x.rule];
+		rules[len] = ruleset_rule(t->rs, x.rule);
 		path[len++] = g;
 		for (next = x.explainer; next >= 0 && len <= TRIAGE_MAX_DEPTH; next = e.explainer) {
 			if (spool_get(t->spool, (size_t)next, &e) < 0)
 				return -1;
-			rules[len] = t->rs->rules[e.rule];
+			rules[len] = ruleset_rule(t->rs, e.rule);
 			path[len++] = group_at(t, e.group);
 		}
 		for (p = 1; p < len; p++) {
@@ -1366,7 +1365,7 @@ static int aggregate(struct triage *t)
 			g->explained++;
 		} else {
 			g->unexplained++;
-			if (t->sus && suspect_symptom(t->sus, x.ts, x.key, t->rs->rules[x.rule]) < 0)
+			if (t->sus && suspect_symptom(t->sus, x.ts, x.key, ruleset_rule(t->rs, x.rule)) < 0)
 				return -1;
 		}
 	}
@@ -1439,7 +1438,7 @@ static const struct triage_group *deepest_cause(const struct triage *t,
 						const struct triage_group *v)
 {
 	const struct triage_report *r = &t->rep;
-	size_t depth, i, n = t->rs->n;
+	size_t depth, i, n = ruleset_count(t->rs);
 
 	for (depth = 0; depth < TRIAGE_MAX_DEPTH; depth++) {
 		const struct triage_group *next = NULL;
@@ -1461,7 +1460,7 @@ static const struct triage_group *deepest_cause(const struct triage *t,
 
 static int collect(struct triage *t)
 {
-	size_t i, total = t->ngroups + t->rs->n;
+	size_t i, total = t->ngroups + ruleset_count(t->rs);
 	struct triage_report *r = &t->rep;
 	long best = 0;
 	int any_symptom = 0;
@@ -1526,7 +1525,7 @@ void triage_free(struct triage *t)
 	for (i = 0; i < t->ngroups; i++)
 		group_free(t->groups[i]);
 	if (t->overflow)
-		for (i = 0; i < t->rs->n; i++)
+		for (i = 0; i < ruleset_count(t->rs); i++)
 			group_free(t->overflow[i]);
 	for (i = 0; i < t->rep.nwarnings; i++)
 		free(t->rep.warnings[i]);
@@ -1549,7 +1548,7 @@ void triage_free(struct triage *t)
 	free(t->ovpos);
 	spool_free(t->spool);
 	suspect_free(t->sus);
-	match_clear(&t->m);
+	rule_match_clear(&t->m);
 	buf_free(&t->scratch);
 	free(t);
 }
@@ -1578,7 +1577,7 @@ struct triage *triage_snapshot(struct triage *t)
 
 	s.to = triage_new(t->rs, t->warn);
 	s.gid = calloc(t->ngroups ? t->ngroups : 1, sizeof *s.gid);
-	s.ovgid = calloc(t->rs->n ? t->rs->n : 1, sizeof *s.ovgid);
+	s.ovgid = calloc(ruleset_count(t->rs) ? ruleset_count(t->rs) : 1, sizeof *s.ovgid);
 	if (!s.to || !s.gid || !s.ovgid)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -1622,8 +1621,8 @@ uint64_t triage_rules_digest(const struct ruleset *rs)
 
 #define MIX(p, n) do { size_t k_; for (k_ = 0; k_ < (n); k_++) { \
 		h ^= (unsigned char)(p)[k_]; h *= 1099511628211ull; } } while (0)
-	for (i = 0; i < rs->n; i++) {
-		const struct rule *r = rs->rules[i];
+	for (i = 0; i < ruleset_count(rs); i++) {
+		const struct rule *r = ruleset_rule(rs, i);
 
 		MIX(r->id, strlen(r->id) + 1);
 		snprintf(num, sizeof num, "%d:%d:%ld:%u", (int)r->role, (int)r->level,

@@ -179,7 +179,7 @@ int jpool_install(void)
 #endif
 }
 
-void json_str_free(void *s)
+void jpool_str_free(void *s)
 {
 	json_free_t f;
 

@@ -11,7 +11,7 @@
  * jpool_install runs once, before any JSON value exists. Under ASan it
  * does nothing, so that a use after free of a JSON value is still caught.
  * Strings jansson returns (json_dumps) come from the pool too: release
- * them with json_str_free, never free(3).
+ * them with jpool_str_free, never free(3).
  */
 int jpool_install(void);       /* 1: installed, 0: off (ASan) */
 /* Threads: each thread allocates from a pool of its own; a value may be
@@ -19,6 +19,6 @@ int jpool_install(void);       /* 1: installed, 0: off (ASan) */
  * allocated JSON calls jpool_thread_end before it exits, so the next
  * thread takes its pool over instead of starting a new one. */
 void jpool_thread_end(void);
-void json_str_free(void *s);   /* NULL-safe */
+void jpool_str_free(void *s);   /* NULL-safe */
 
 #endif

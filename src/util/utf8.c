@@ -1,5 +1,9 @@
 #include "util/utf8.h"
 
+#include <string.h>
+
+#include "util/buf.h"
+
 size_t utf8_decode(const unsigned char *p, size_t n, unsigned *cp)
 {
 	unsigned c, min;
@@ -95,4 +99,52 @@ int utf8_feed(unsigned *state, const unsigned char *p, size_t n)
 	if (!left)
 		*state = 0;
 	return 0;
+}
+
+json_t *utf8_json_stringn(const char *s, size_t n, size_t limit)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b = BUF_INIT(0);
+	size_t i = 0, run = 0;
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	if (limit > n)
+		limit = n;
+	if (utf8_valid(p, limit)) {
+		/* The common case: no copy. A sequence cut by the limit is
+		 * invalid within limit, so it never takes this path. */
+		return json_stringn(s, limit);
+	}
+	while (i < limit) {
+		unsigned cp;
+		size_t k = utf8_decode(p + i, n - i, &cp);
+
+		if (k && i + k > limit)
+			break;   /* a whole code point the limit cuts: drop it */
+		if (k) {
+			i += k;
+			run += k;
+			continue;
+		}
+		if (buf_add(&b, s + i - run, run) < 0 ||
+		    buf_add(&b, "\xef\xbf\xbd", 3) < 0)
+			goto fail;
+		run = 0;
+		i++;
+	}
+	if (buf_add(&b, s + i - run, run) < 0)
+		goto fail;
+	v = json_stringn(b.p ? b.p : "", b.len);
+	buf_free(&b);
+	return v;
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
+json_t *utf8_json_string(const char *s)
+{
+	return utf8_json_stringn(s, s ? strlen(s) : 0, (size_t)-1);
 }

@@ -455,17 +455,17 @@ static uint64_t rng_next(struct session *s)
 	return s->rng * 0x2545f4914f6cdd1dull;
 }
 
-static void rng_seed(struct session *s)
+static void rng_stir(struct session *s)
 {
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	uint64_t seed = 0;
+	uint64_t entropy = 0;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->rng = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40);
 	if (fd >= 0) {
-		if (read(fd, &seed, sizeof seed) == (ssize_t)sizeof seed)
-			s->rng ^= seed;
+		if (read(fd, &entropy, sizeof entropy) == (ssize_t)sizeof entropy)
+			s->rng ^= entropy;
 		close(fd);
 	}
 	if (!s->rng)
@@ -737,7 +737,7 @@ int ws_client_run(const struct ws_url *u, const struct ws_client_opts *o,
 
 	memset(r, 0, sizeof *r);
 	memset(&s, 0, sizeof s);
-	rng_seed(&s);
+	rng_stir(&s);
 	rc = conn_open(u, &o->tls, deadline, &s.c, d, r->error, sizeof r->error);
 	if (rc == -1)
 		return -1;

@@ -62,7 +62,7 @@ void wsd_log_init(void)
 	wsd_random_hex(instance_id, 96);
 }
 
-static const char *sev_name(enum wsd_sev s)
+static const char *event_sev_name(enum wsd_sev s)
 {
 	static const char *const names[] = { "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" };
 
@@ -153,7 +153,7 @@ void wsd_log(const struct wsd_conn *c, enum wsd_sev sev, const char *fmt, ...)
 	switch (wsd_cfg.log_format) {
 	case WSD_LOG_JSON:
 		fmt_time(&ts, t, sizeof t);
-		o = json_pack("{s:s,s:s,s:s,s:s}", "severity", sev_name(sev), "message", msg,
+		o = json_pack("{s:s,s:s,s:s,s:s}", "severity", event_sev_name(sev), "message", msg,
 			      "time", t, "logger", WSD_LOGGER);
 		if (c) {
 			json_object_set_new(o, "logging.googleapis.com/trace", json_string(c->trace));
@@ -164,7 +164,7 @@ void wsd_log(const struct wsd_conn *c, enum wsd_sev sev, const char *fmt, ...)
 		emit_json(o, JSON_PRESERVE_ORDER);
 		break;
 	case WSD_LOG_GCLOUD:
-		o = log_entry(c, sev_name(sev), "stdout", &ts);
+		o = log_entry(c, event_sev_name(sev), "stdout", &ts);
 		{
 			json_t *p = json_pack("{s:s,s:s}", "message", msg, "logger", WSD_LOGGER);
 
@@ -182,10 +182,10 @@ void wsd_log(const struct wsd_conn *c, enum wsd_sev sev, const char *fmt, ...)
 		 * correlate the text shape by connection too */
 		if (c && !strstr(msg, "connection_id="))
 			snprintf(line, sizeof line, "%s - %s - %s - %s connection_id=%s", t, WSD_LOGGER,
-				 sev_name(sev), msg, c->conn_id);
+				 event_sev_name(sev), msg, c->conn_id);
 		else
 			snprintf(line, sizeof line, "%s - %s - %s - %s", t, WSD_LOGGER,
-				 sev_name(sev), msg);
+				 event_sev_name(sev), msg);
 		emit_line(line);
 		break;
 	}

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wsd/opt.h"
+#include "util/opt.h"
 
 struct wsd_config wsd_cfg;
 
@@ -162,73 +162,81 @@ static int set_require_subprotocol(const char *a)
 	return 0;
 }
 
-static int show_help(const char *a);
-static int show_version(const char *a);
-
-static const struct wsd_opt options[] = {
-	{ "listen", "ADDR", "numeric address to listen on (default 127.0.0.1)", set_listen },
-	{ "port", "N", "TCP port, 0 for an ephemeral one (default 8080)", set_port },
-	{ "port-file", "PATH", "write the bound port to PATH once listening", set_port_file },
-	{ "fault", "MODE", "none|enum-log|missing-service|startup-incomplete|e2e-env|abort",
-	  set_fault },
-	{ "safe-logging", NULL, "log WebSocket state as a string (the fix for enum-log)", set_safe },
-	{ "log", "FORMAT", "json (Cloud Run stdout), gcloud (LogEntry lines) or text", set_log },
-	{ "max-message", "BYTES", "largest message accepted, else close 1009 (default 16777216)",
-	  set_max_message },
-	{ "startup-wait", "MS", "startup-incomplete: how long to wait before 1011 (default 2000)",
-	  set_startup_wait },
-	{ "handshake-timeout", "MS", "drop a client that has not finished its HTTP request "
-	  "(default 10000)", set_hs_timeout },
-	{ "idle-timeout", "MS", "close 1001 after MS without input, 0 = never (default 0)",
-	  set_idle_timeout },
-	{ "write-timeout", "MS", "drop a client that takes none of its pending output for MS "
-	  "(default 10000)", set_write_timeout },
-	{ "max-connections", "N", "past N, drop the oldest unfinished handshake, else answer 503 "
-	  "(default 10000)", set_max_connections },
-	{ "subprotocol", "NAME", "a subprotocol to accept (repeatable, up to 16): the first "
-	  "the client offers that is listed is answered", set_subprotocol },
-	{ "require-subprotocol", NULL, "refuse (400) a client that offers none of the "
-	  "--subprotocol names", set_require_subprotocol },
-	{ "help", NULL, "show this help and exit", show_help },
-	{ "version", NULL, "show the version and exit", show_version },
-	{ NULL, NULL, NULL, NULL },
+enum {
+	W_LISTEN, W_PORT, W_PORT_FILE, W_FAULT, W_SAFE, W_LOG, W_MAX_MESSAGE, W_STARTUP_WAIT,
+	W_HS_TIMEOUT, W_IDLE_TIMEOUT, W_WRITE_TIMEOUT, W_MAX_CONNECTIONS, W_SUBPROTOCOL,
+	W_REQUIRE_SUBPROTOCOL, W_VERSION
 };
 
-static int show_help(const char *a)
-{
-	(void)a;
-	printf("usage: logwhy-wsd [OPTIONS]\n\n"
-	       "The WebSocket server under test: strict RFC 6455, reproduces the staging\n"
-	       "1011 failures with --fault. GET /health answers JSON.\n\n");
-	wsd_opt_help(options, stdout);
-	printf("\nLimits (see LIMITS in logwhy-wsd(1)):\n"
-	       "  request: 8192 bytes of header block and 100 fields, else 431; a target\n"
-	       "    of 1024 bytes or more, 400; unfinished at --handshake-timeout, 408\n"
-	       "  frames: control 125 bytes, else 1002; a frame or fragmented message past\n"
-	       "    --max-message is refused from its header, 1009\n"
-	       "  output: a client is not read while 1 MiB waits for it (resumed below\n"
-	       "    256 KiB; hard cap --max-message + 2 MiB); none taken for\n"
-	       "    --write-timeout, dropped (TCP close)\n"
-	       "  input: one 64 KiB read and at most 64 frames per client per loop pass\n"
-	       "  connections: --max-connections, at most the fd limit - 32; the peer's\n"
-	       "    close reply is awaited 1 s\n");
-	exit(0);
-}
+/* In W_* order: an option's id is its index. */
+static const struct opt options[] = {
+	{ "listen", 0, "ADDR", NULL, "numeric address to listen on (default 127.0.0.1)", W_LISTEN },
+	{ "port", 0, "N", NULL, "TCP port, 0 for an ephemeral one (default 8080)", W_PORT },
+	{ "port-file", 0, "PATH", NULL, "write the bound port to PATH once listening", W_PORT_FILE },
+	{ "fault", 0, "MODE", "none|enum-log|missing-service|startup-incomplete|e2e-env|abort",
+	  "none|enum-log|missing-service|startup-incomplete|e2e-env|abort", W_FAULT },
+	{ "safe-logging", 0, NULL, NULL, "log WebSocket state as a string (the fix for enum-log)", W_SAFE },
+	{ "log", 0, "FORMAT", "json|gcloud|text", "json (Cloud Run stdout), gcloud (LogEntry lines) or text",
+	  W_LOG },
+	{ "max-message", 0, "BYTES", NULL, "largest message accepted, else close 1009 (default 16777216)",
+	  W_MAX_MESSAGE },
+	{ "startup-wait", 0, "MS", NULL, "startup-incomplete: how long to wait before 1011 (default 2000)",
+	  W_STARTUP_WAIT },
+	{ "handshake-timeout", 0, "MS", NULL, "drop a client that has not finished its HTTP request "
+	  "(default 10000)", W_HS_TIMEOUT },
+	{ "idle-timeout", 0, "MS", NULL, "close 1001 after MS without input, 0 = never (default 0)",
+	  W_IDLE_TIMEOUT },
+	{ "write-timeout", 0, "MS", NULL, "drop a client that takes none of its pending output for MS "
+	  "(default 10000)", W_WRITE_TIMEOUT },
+	{ "max-connections", 0, "N", NULL, "past N, drop the oldest unfinished handshake, else answer 503 "
+	  "(default 10000)", W_MAX_CONNECTIONS },
+	{ "subprotocol", 0, "NAME", NULL, "a subprotocol to accept (repeatable, up to 16): the first "
+	  "the client offers that is listed is answered", W_SUBPROTOCOL },
+	{ "require-subprotocol", 0, NULL, NULL, "refuse (400) a client that offers none of the "
+	  "--subprotocol names", W_REQUIRE_SUBPROTOCOL },
+	{ "version", 0, NULL, NULL, "show the version and exit", W_VERSION },
+	{ NULL, 0, NULL, NULL, NULL, 0 },
+};
 
-static int show_version(const char *a)
-{
-	(void)a;
-	printf("logwhy-wsd %s\n", LOGWHY_VERSION);
-	exit(0);
-}
+static int (*const setters[])(const char *value) = {
+	set_listen, set_port, set_port_file, set_fault, set_safe, set_log, set_max_message,
+	set_startup_wait, set_hs_timeout, set_idle_timeout, set_write_timeout, set_max_connections,
+	set_subprotocol, set_require_subprotocol,
+};
 
-static const char *const *values_of(const char *name)
+static const struct cmd_spec wsd_spec = {
+	"logwhy-wsd", "[OPTIONS]",
+	"The WebSocket server under test: strict RFC 6455, reproduces the staging\n"
+	"1011 failures with --fault. GET /health answers JSON.",
+	"Limits (see LIMITS in logwhy-wsd(1)):\n"
+	"  request: 8192 bytes of header block and 100 fields, else 431; a target\n"
+	"    of 1024 bytes or more, 400; unfinished at --handshake-timeout, 408\n"
+	"  frames: control 125 bytes, else 1002; a frame or fragmented message past\n"
+	"    --max-message is refused from its header, 1009\n"
+	"  output: a client is not read while 1 MiB waits for it (resumed below\n"
+	"    256 KiB; hard cap --max-message + 2 MiB); none taken for\n"
+	"    --write-timeout, dropped (TCP close)\n"
+	"  input: one 64 KiB read and at most 64 frames per client per loop pass\n"
+	"  connections: --max-connections, at most the fd limit - 32; the peer's\n"
+	"    close reply is awaited 1 s\n",
+	options,
+	"logwhy-wsd",
+};
+
+static int version;
+
+static int wsd_option(void *ctx, int id, const char *value)
 {
-	if (strcmp(name, "fault") == 0)
-		return wsd_fault_names;
-	if (strcmp(name, "log") == 0)
-		return log_names;
-	return NULL;
+	(void)ctx;
+	if (id == W_VERSION) {
+		version = 1;
+		return 0;
+	}
+	if (setters[id](value) == 0)
+		return 0;
+	fprintf(stderr, "logwhy-wsd: invalid value '%s' for --%s (%s)\n", value, options[id].name,
+		options[id].help);
+	return -1;
 }
 
 /* The E2E variables, as the staging service checked them. */
@@ -251,6 +259,9 @@ static void detect_e2e_env(void)
 
 int main(int argc, char **argv)
 {
+	struct diag d = { 0 };
+	int rc, npos;
+
 	strcpy(wsd_cfg.listen, "127.0.0.1");
 	wsd_cfg.port = 8080;
 	wsd_cfg.max_message = (uint64_t)16 << 20;
@@ -259,13 +270,16 @@ int main(int argc, char **argv)
 	wsd_cfg.idle_timeout_ms = 0;
 	wsd_cfg.write_timeout_ms = 10000;
 	wsd_cfg.max_connections = 10000;
-	/* Hidden, for the completion scripts and the drift test. */
-	if (argc == 2 && strcmp(argv[1], "--options") == 0) {
-		wsd_opt_dump(options, stdout, values_of);
+	if ((rc = opt_parse(&wsd_spec, argc, argv, &npos, wsd_option, NULL, &d)))
+		return opt_finish(&wsd_spec, rc, &d, stdout, stderr);
+	if (version) {
+		printf("logwhy-wsd %s\n", LOGWHY_VERSION);
 		return 0;
 	}
-	if (wsd_opt_parse(options, argc, argv) < 0)
+	if (npos) {
+		fprintf(stderr, "logwhy-wsd: unexpected argument '%s'\n", argv[1]);
 		return 2;
+	}
 	if (wsd_cfg.require_subprotocol && !wsd_cfg.n_subprotocols) {
 		fprintf(stderr, "logwhy-wsd: '--require-subprotocol' needs at least one "
 			"'--subprotocol'\n");

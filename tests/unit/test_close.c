@@ -271,7 +271,7 @@ Test(close, table)
 		const struct row *r = &rows[i];
 		size_t n = row_len(r);
 		char *buf = exact_copy(r->text, n);
-		struct ws_close c;
+		struct close_trace c;
 		int got = close_parse(buf, n, &c);
 
 		cr_expect_eq(got, r->present, "row %zu: present %d, want %d: %s", i, got, r->present, r->text);
@@ -333,7 +333,7 @@ Test(close, every_prefix_stays_in_bounds)
 
 		for (size_t k = 0; k <= n; k++) {
 			char *buf = exact_copy(rows[i].text, k);
-			struct ws_close c;
+			struct close_trace c;
 			int got = close_parse(buf, k, &c);
 
 			cr_assert(got == 0 || got == 1);
@@ -350,7 +350,7 @@ Test(close, every_prefix_stays_in_bounds)
 Test(close, len_is_respected)
 {
 	static const char text[] = "   Close code: 1011999 reason=zzz";
-	struct ws_close c;
+	struct close_trace c;
 
 	cr_assert_eq(close_parse(text, 19, &c), 1);
 	cr_expect_eq(c.code, 1011);
@@ -362,7 +362,7 @@ Test(close, len_is_respected)
 
 Test(close, null_and_empty)
 {
-	struct ws_close c;
+	struct close_trace c;
 
 	cr_expect_eq(close_parse(NULL, 0, &c), 0);
 	cr_expect_eq(c.present, 0);
@@ -371,7 +371,7 @@ Test(close, null_and_empty)
 	cr_expect_null(c.client);
 }
 
-static void reason_of(const char *reason, struct ws_close *c)
+static void reason_of(const char *reason, struct close_trace *c)
 {
 	static char line[1024];
 	int n = snprintf(line, sizeof(line), "WebSocket closed code=1011 reason=\"%s\"", reason);
@@ -382,7 +382,7 @@ static void reason_of(const char *reason, struct ws_close *c)
 Test(close, long_reason_is_cut_on_a_utf8_boundary)
 {
 	char r[400];
-	struct ws_close c;
+	struct close_trace c;
 
 	memset(r, 'a', 300);
 	r[300] = '\0';
@@ -435,7 +435,7 @@ Test(close, elapsed_forms)
 		{ "CONNECTION CLOSED after 99999999999s", -1 },
 		{ "CONNECTION CLOSED (2 seconds after start)", -1 },
 	};
-	struct ws_close c;
+	struct close_trace c;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		cr_assert_eq(close_parse(cases[i].text, strlen(cases[i].text), &c), 1, "%s", cases[i].text);
@@ -452,7 +452,7 @@ Test(close, random_bytes_stay_in_bounds)
 	for (int it = 0; it < 20000; it++) {
 		size_t n = (size_t)(it % 97);
 		char *buf = malloc(n ? n : 1);
-		struct ws_close c;
+		struct close_trace c;
 
 		for (size_t k = 0; k < n; k++) {
 			x = x * 1103515245u + 12345u;
@@ -499,7 +499,7 @@ Test(close, long_lines_stay_linear, .timeout = 20)
 		{ "", "CloseStatus[code=", 0 },
 		{ "", "> CLOSE 1 ", 0 },
 	};
-	struct ws_close c;
+	struct close_trace c;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t n;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "emit/emit.h"
+#include "rules/ruleset_impl.h"   /* a ruleset of rules made here */
 
 /*
  * Rules, events and matches are filled in by hand: the emitters only read
@@ -28,7 +29,7 @@ static struct rule rule_info = {
 };
 static char *why_chain[] = { "the client saw 1011", "the handler raised" };
 static struct rule *all_rules[3] = { &rule_err, &rule_warn, &rule_info };
-static struct ruleset rules = { all_rules, 3, NULL, 0 };
+static struct ruleset rules = { .rules = all_rules, .n = 3 };
 
 static void make_event(struct event *ev, const char *source, long line, const char *text)
 {

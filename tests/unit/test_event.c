@@ -223,7 +223,7 @@ Test(event, table)
 				     (long long)ev.ts_us, w->ts);
 		}
 		cr_expect_eq((int)ev.sev, w->sev, "%s: sev %s want %s", w->name,
-			     sev_name(ev.sev), sev_name(w->sev));
+			     event_sev_name(ev.sev), event_sev_name(w->sev));
 		cr_expect_eq(ev.msg_len, strlen(ev.msg), "%s: msg_len", w->name);
 		check_str(w->name, "msg", ev.msg, w->msg);
 		check_str(w->name, "trace", ev.trace, w->trace);

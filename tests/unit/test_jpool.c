@@ -73,8 +73,8 @@ Test(jpool, records_round_trip, .init = setup)
 		cr_assert_not_null(s);
 		cr_assert(strstr(s, "\"message\":\"WebSocket closed code=1011\""));
 		cr_assert(strstr(s, "\"n\":[1,2.5,true,null]"));
-		json_str_free(s);
+		jpool_str_free(s);
 		json_decref(v);
 	}
-	json_str_free(NULL);
+	jpool_str_free(NULL);
 }

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rules/rule.h"
+#include "rules/ruleset_impl.h"   /* its files and order are checked */
 #include "rules/ruletest.h"
 
 /*
@@ -213,18 +213,18 @@ Test(rules_load, good_file_all_fields)
 
 Test(rules_load, names)
 {
-	cr_assert_str_eq(level_name(LEVEL_ERROR), "error");
-	cr_assert_str_eq(level_name(LEVEL_WARNING), "warning");
-	cr_assert_str_eq(level_name(LEVEL_INFO), "info");
-	cr_assert_str_eq(level_name(LEVEL_NEVER), "never");
-	cr_assert_eq(level_parse("never"), LEVEL_NEVER);
-	cr_assert_eq(level_parse("error"), LEVEL_ERROR);
-	cr_assert_eq(level_parse("warning"), LEVEL_WARNING);
-	cr_assert_eq(level_parse("info"), LEVEL_INFO);
-	cr_assert_eq(level_parse("fatal"), -1);
-	cr_assert_str_eq(role_name(ROLE_CAUSE), "cause");
-	cr_assert_str_eq(role_name(ROLE_SYMPTOM), "symptom");
-	cr_assert_str_eq(role_name(ROLE_CONTEXT), "context");
+	cr_assert_str_eq(rule_level_name(LEVEL_ERROR), "error");
+	cr_assert_str_eq(rule_level_name(LEVEL_WARNING), "warning");
+	cr_assert_str_eq(rule_level_name(LEVEL_INFO), "info");
+	cr_assert_str_eq(rule_level_name(LEVEL_NEVER), "never");
+	cr_assert_eq(rule_level_parse("never"), LEVEL_NEVER);
+	cr_assert_eq(rule_level_parse("error"), LEVEL_ERROR);
+	cr_assert_eq(rule_level_parse("warning"), LEVEL_WARNING);
+	cr_assert_eq(rule_level_parse("info"), LEVEL_INFO);
+	cr_assert_eq(rule_level_parse("fatal"), -1);
+	cr_assert_str_eq(rule_role_name(ROLE_CAUSE), "cause");
+	cr_assert_str_eq(rule_role_name(ROLE_SYMPTOM), "symptom");
+	cr_assert_str_eq(rule_role_name(ROLE_CONTEXT), "context");
 }
 
 struct bad {
@@ -570,7 +570,7 @@ Test(rules_match, message_captures_and_field)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_json(&ev, "WebSocket error: Object of type WebSocketState is not JSON serializable",
 		"{\"severity\": \"ERROR\", \"state\": \"CONNECTED\"}");
 	cr_assert_eq(match1(rs, "serialization.enum-in-json-log", &ev, &m), 1);
@@ -592,8 +592,8 @@ Test(rules_match, message_captures_and_field)
 	ev.sev = SEV_WARNING;
 	cr_assert_eq(match1(rs, "serialization.enum-in-json-log", &ev, &m), 0);
 	ev_free(&ev);
-	match_clear(&m);
-	match_clear(&m);   /* idempotent */
+	rule_match_clear(&m);
+	rule_match_clear(&m);   /* idempotent */
 	ruleset_free(rs);
 }
 
@@ -605,7 +605,7 @@ Test(rules_match, render)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_json(&ev, "Object of type WebSocketState is not JSON serializable",
 		"{\"severity\": \"ERROR\", \"jsonPayload\": {\"state\": 1}, \"a.b\": {\"c\": \"dotted\"}}");
 	cr_assert_eq(rule_match(r, &ev, &m, NULL), 1);
@@ -644,7 +644,7 @@ Test(rules_match, render)
 		ev_free(&ev);
 	}
 	buf_free(&out);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -654,7 +654,7 @@ Test(rules_match, close_conditions)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, "received 1011 (internal error) Internal error; then sent 1011");
 	/* not a close event: close conditions never match */
 	cr_assert_eq(match1(rs, "ws.close-1011", &ev, &m), 0);
@@ -685,7 +685,7 @@ Test(rules_match, close_conditions)
 	ev.close.http_status = 403;
 	cr_assert_eq(match1(rs, "auth.http", &ev, &m), 0);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -697,7 +697,7 @@ Test(rules_match, close_any_and_scalar_code)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, "x");
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 0);
 	ev.close.present = 1;
@@ -710,7 +710,7 @@ Test(rules_match, close_any_and_scalar_code)
 	ev.close.clean = 0;
 	cr_assert_eq(match1(rs, "a.c", &ev, &m), 0);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -720,7 +720,7 @@ Test(rules_match, severity_minimum)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, "x");
 	ev.sev = SEV_INFO;
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 0);
@@ -731,7 +731,7 @@ Test(rules_match, severity_minimum)
 	ev.sev = SEV_DEFAULT;
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 0);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -741,7 +741,7 @@ Test(rules_match, any_not_nesting_and_dotted_keys)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	/* startup.trigger: sev >= WARNING, text 'state check', any of two, not 'ignore me' */
 	ev_msg(&ev, "state check: WebSocket not in CONNECTED state");
 	ev.sev = SEV_WARNING;
@@ -779,7 +779,7 @@ Test(rules_match, any_not_nesting_and_dotted_keys)
 	ev.text_len = strlen(ev.text);
 	cr_assert_eq(match1(rs, "startup.trigger", &ev, &m), 1);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -795,7 +795,7 @@ Test(rules_match, failed_branches_leave_no_captures)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, "alpha beta");
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 1);
 	cr_assert_eq(m.ncaps, 1);
@@ -805,7 +805,7 @@ Test(rules_match, failed_branches_leave_no_captures)
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 0);
 	cr_assert_eq(m.ncaps, 0);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -815,13 +815,13 @@ Test(rules_match, not_of_missing_field)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, "x");
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 1);
 	ev.user = "u1";
 	cr_assert_eq(match1(rs, "a.b", &ev, &m), 0);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -844,7 +844,7 @@ Test(rules_match, many_captures_store_moves)
 	memset(text, 'b', sizeof text - 1);
 	text[sizeof text - 1] = '\0';
 	snprintf(json, sizeof json, "{\"x\": \"%.2999s\", \"y\": \"aaa\"}", "cccccccccc");
-	match_init(&m);
+	rule_match_init(&m);
 	ev_json(&ev, msg, json);
 	ev.text = text;
 	ev.text_len = strlen(text);
@@ -855,7 +855,7 @@ Test(rules_match, many_captures_store_moves)
 	cr_assert_str_eq(cap(&m, "c"), "cccccccccc");
 	cr_assert_str_eq(cap(&m, "a2"), "aaa");
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -875,7 +875,7 @@ Test(rules_match, catastrophic_regex_bounded)
 	memset(line, 'a', n);
 	line[n] = '!';
 	line[n + 1] = '\0';
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, line);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = rule_match(rs->rules[0], &ev, &m, &sink);
@@ -900,7 +900,7 @@ Test(rules_match, catastrophic_regex_bounded)
 	cr_assert_eq(w.n, 2);
 	ev_free(&ev);
 	free(line);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 
@@ -913,7 +913,7 @@ Test(rules_match, invalid_utf8_subject)
 	struct event ev;
 	struct match m;
 
-	match_init(&m);
+	rule_match_init(&m);
 	ev_msg(&ev, "\xff\xfe caf\xc3\xa9 word \xc3\x28\xa0\xa1 end \xed\xa0\x80");
 	cr_assert_eq(rule_match(rs->rules[0], &ev, &m, &sink), 1);
 	cr_assert_str_eq(cap(&m, "w"), "word");
@@ -924,7 +924,7 @@ Test(rules_match, invalid_utf8_subject)
 	cr_assert_eq(rule_match(rs->rules[0], &ev, &m, &sink), 0);
 	cr_assert_eq(w.n, 0);
 	ev_free(&ev);
-	match_clear(&m);
+	rule_match_clear(&m);
 	ruleset_free(rs);
 }
 

@@ -116,7 +116,7 @@ static void run(struct sanitizer *z, enum record_kind kind, const char *in, size
 	r.kind = kind;
 	r.text = in;
 	r.len = n;
-	cr_assert_eq(sanitize_record(z, &r, 0, line, len, res, &d), 0);
+	cr_assert_eq(sanitize_record(z, &r, line, len, res, &d), 0);
 	cr_assert(!memchr(*line, '\n', *len));
 }
 
@@ -226,7 +226,8 @@ Test(sanitize, truncated_marker)
 	r.text = "{\"a\": \"xx";
 	r.len = strlen(r.text);
 	r.truncated = 1;
-	cr_assert_eq(sanitize_record(z, &r, 4096, &line, &len, &res, &d), 0);
+	r.cut = 4096;
+	cr_assert_eq(sanitize_record(z, &r, &line, &len, &res, &d), 0);
 	cr_expect(res.count[SAN_TRUNCATED] == 1);
 	cr_expect(len == strlen(want) && !memcmp(line, want, len), "%.*s", (int)len, line);
 	sanitizer_free(z);
@@ -249,7 +250,7 @@ Test(sanitize, yaml_record)
 	r.text = "textPayload: x";
 	r.len = strlen(r.text);
 	r.json = j;
-	cr_assert_eq(sanitize_record(z, &r, 0, &line, &len, &res, &d), 0);
+	cr_assert_eq(sanitize_record(z, &r, &line, &len, &res, &d), 0);
 	cr_expect(res.count[SAN_YAML] == 1 && res.count[SAN_ENUM_REPR] == 1);
 	/* the sanitizer's buffer is NUL-terminated */
 	cr_expect(strstr(line, "\"textPayload\":\"state ok\"") != NULL, "%.*s", (int)len, line);
@@ -392,7 +393,7 @@ Test(sanitize, pem_lines)
 		r.line = (long)i + 1;
 		r.text = in[i];
 		r.len = strlen(in[i]);
-		cr_assert_eq(sanitize_record(z, &r, 0, &line, &len, &res, &d), 0);
+		cr_assert_eq(sanitize_record(z, &r, &line, &len, &res, &d), 0);
 		cr_expect(len == strlen(want[i]) && !memcmp(line, want[i], len), "%zu: %.*s", i, (int)len, line);
 	}
 	sanitizer_free(z);
@@ -415,7 +416,7 @@ Test(sanitize, incomplete_marker)
 	r.text = "{\"b\":2";
 	r.len = strlen(r.text);
 	r.incomplete = 1;
-	cr_assert_eq(sanitize_record(z, &r, 0, &line, &len, &res, &d), 0);
+	cr_assert_eq(sanitize_record(z, &r, &line, &len, &res, &d), 0);
 	cr_expect(res.changed && res.count[SAN_INCOMPLETE] == 1);
 	cr_expect(len == strlen(want) && !memcmp(line, want, len), "%.*s", (int)len, line);
 	sanitizer_free(z);

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "event/stream.h"
-#include "rules/rule.h"
+#include "rules/ruleset.h"
 #include "triage/spool.h"
 #include "triage/triage.h"
 

@@ -1,8 +1,6 @@
-#include "cli/opt.h"
+#include "util/opt.h"
 
 #include <string.h>
-
-#define OPT_HELP_ID (-1000)
 
 int opt_value_ok(const struct opt *o, const char *value)
 {
@@ -38,28 +36,36 @@ static const struct opt *find_short(const struct opt *t, char c)
 	return NULL;
 }
 
-static int usage_error(const struct cmd_spec *spec, const char *fmt, const char *what)
+static int usage_error(struct diag *d, const char *fmt, const char *what)
 {
-	fprintf(stderr, "logwhy %s: ", spec->name);
-	fprintf(stderr, fmt, what);
-	fprintf(stderr, "\nTry 'logwhy %s --help'.\n", spec->name);
-	return 2;
+	char msg[sizeof d->msg];
+
+	snprintf(msg, sizeof msg, fmt, what);
+	diag_set(d, NULL, 0, 0, "%s", msg);
+	return OPT_USAGE;
 }
 
-static int apply(const struct cmd_spec *spec, const struct opt *o, const char *value,
-		 int (*on_opt)(void *, int, const char *), void *ctx)
+const char *opt_who(const struct cmd_spec *spec, char *buf, size_t n)
+{
+	if (spec->program)
+		return spec->program;
+	snprintf(buf, n, "logwhy %s", spec->name);
+	return buf;
+}
+
+static int apply(const struct opt *o, const char *value,
+		 int (*on_opt)(void *, int, const char *), void *ctx, struct diag *d)
 {
 	if (o->arg && o->values && !opt_value_ok(o, value)) {
-		fprintf(stderr, "logwhy %s: invalid value '%s' for --%s (expected %s)\n",
-			spec->name, value, o->name, o->values);
-		fprintf(stderr, "Try 'logwhy %s --help'.\n", spec->name);
-		return 2;
+		diag_set(d, NULL, 0, 0, "invalid value '%s' for --%s (expected %s)", value, o->name,
+			 o->values);
+		return OPT_USAGE;
 	}
-	return on_opt(ctx, o->id, value) ? 2 : 0;
+	return on_opt(ctx, o->id, value) ? OPT_STOP : 0;
 }
 
 int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
-	      int (*on_opt)(void *ctx, int id, const char *value), void *ctx)
+	      int (*on_opt)(void *ctx, int id, const char *value), void *ctx, struct diag *d)
 {
 	int i, n = 0, only_pos = 0, rc;
 
@@ -74,14 +80,10 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
 			only_pos = 1;
 			continue;
 		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			opt_help(spec, stdout);
-			return -1;
-		}
-		if (!strcmp(a, "--options")) {
-			opt_dump(spec, stdout);
-			return -1;
-		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return OPT_HELP;
+		if (!strcmp(a, "--options"))
+			return OPT_DUMP;
 		if (a[1] == '-') {
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -89,18 +91,18 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
 			const char *value = NULL;
 
 			if (!o)
-				return usage_error(spec, "unknown option '%s'", a);
+				return usage_error(d, "unknown option '%s'", a);
 			if (o->arg) {
 				if (eq)
 					value = eq + 1;
 				else if (i + 1 < argc)
 					value = argv[++i];
 				else
-					return usage_error(spec, "option '--%s' needs a value", o->name);
+					return usage_error(d, "option '--%s' needs a value", o->name);
 			} else if (eq) {
-				return usage_error(spec, "option '--%s' takes no value", o->name);
+				return usage_error(d, "option '--%s' takes no value", o->name);
 			}
-			if ((rc = apply(spec, o, value, on_opt, ctx)))
+			if ((rc = apply(o, value, on_opt, ctx, d)))
 				return rc;
 			continue;
 		}
@@ -110,18 +112,18 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
 			char flag[3] = { '-', *a, 0 };
 
 			if (!o)
-				return usage_error(spec, "unknown option '%s'", flag);
+				return usage_error(d, "unknown option '%s'", flag);
 			if (!o->arg) {
-				if ((rc = apply(spec, o, NULL, on_opt, ctx)))
+				if ((rc = apply(o, NULL, on_opt, ctx, d)))
 					return rc;
 				continue;
 			}
 			if (a[1]) {
-				rc = apply(spec, o, a + 1, on_opt, ctx);
+				rc = apply(o, a + 1, on_opt, ctx, d);
 			} else if (i + 1 < argc) {
-				rc = apply(spec, o, argv[++i], on_opt, ctx);
+				rc = apply(o, argv[++i], on_opt, ctx, d);
 			} else {
-				return usage_error(spec, "option '%s' needs a value", flag);
+				return usage_error(d, "option '%s' needs a value", flag);
 			}
 			if (rc)
 				return rc;
@@ -132,11 +134,26 @@ int opt_parse(const struct cmd_spec *spec, int argc, char **argv, int *npos,
 	return 0;
 }
 
+int opt_finish(const struct cmd_spec *spec, int rc, const struct diag *d, FILE *out, FILE *err)
+{
+	char who[64];
+
+	if (rc == OPT_HELP || rc == OPT_DUMP) {
+		(rc == OPT_HELP ? opt_help : opt_dump)(spec, out);
+		return 0;
+	}
+	if (rc == OPT_USAGE)
+		fprintf(err, "%s: %s\nTry '%s --help'.\n", opt_who(spec, who, sizeof who), d->msg,
+			opt_who(spec, who, sizeof who));
+	return 2;
+}
+
 void opt_help(const struct cmd_spec *spec, FILE *out)
 {
 	const struct opt *o;
+	char who[64];
 
-	fprintf(out, "usage: logwhy %s %s\n\n%s\n\noptions:\n", spec->name, spec->usage,
+	fprintf(out, "usage: %s %s\n\n%s\n\noptions:\n", opt_who(spec, who, sizeof who), spec->usage,
 		spec->summary);
 	for (o = spec->opts; o->name; o++) {
 		char left[64];
