@@ -126,4 +126,13 @@ same "triage warned" triage -o json --max-record 1500 "$tmp/warned.ndjson"
 IN=$tmp/warned.ndjson same "triage warned on stdin" triage --max-record 1500 -
 unset IN
 
+# docker json-file lines in 16 KiB pieces put back together, whole and cut
+# at the record limit (a warning at the first piece), across batches
+for m in 8388608 20000; do
+	same "lint docker pieces, limit $m" lint --fail-on never -o json --max-record $m \
+		fixtures/source-docker-json-long/container-json.log
+	same "triage docker pieces, limit $m" triage -o json --max-record $m \
+		fixtures/source-docker-json-long/container-json.log
+done
+
 tests_done

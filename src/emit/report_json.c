@@ -39,7 +39,20 @@ static json_t *jchain(const struct triage_group *g)
 	return a;
 }
 
-static json_t *jcause(const struct triage_group *g)
+/* {"source","line"} of input in, or null when its name is unknown */
+static json_t *jpos(const struct triage_report *r, unsigned in, long line)
+{
+	json_t *o;
+
+	if (in >= r->ninputs || !r->inputs[in])
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "source", utf8_json_string(r->inputs[in]));
+	json_object_set_new(o, "line", json_integer(line));
+	return o;
+}
+
+static json_t *jcause(const struct triage_report *r, const struct triage_group *g)
 {
 	json_t *o = json_object(), *caps = json_object(), *ex = json_object(), *why = json_array();
 	size_t i;
@@ -68,6 +81,11 @@ static json_t *jcause(const struct triage_group *g)
 	json_object_set_new(o, "root_of", json_integer(g->verdict_symptoms));
 	json_object_set_new(o, "explained_symptoms", json_integer(g->explained_symptoms));
 	json_object_set_new(o, "evidence", jcounts(g->evidence, g->nevidence));
+	if (!g->has_ts && g->has_pos) {
+		/* no time: where it was seen, by record position */
+		json_object_set_new(o, "first_record", jpos(r, g->first_input, g->first_line));
+		json_object_set_new(o, "last_record", jpos(r, g->last_input, g->last_line));
+	}
 	return o;
 }
 
@@ -126,7 +144,7 @@ json_t *report_json_object(const struct triage_report *r)
 		json_object_set_new(root, "verdict", json_null());
 	}
 	for (i = 0; i < r->ncauses; i++)
-		json_array_append_new(causes, jcause(r->causes[i]));
+		json_array_append_new(causes, jcause(r, r->causes[i]));
 	json_object_set_new(root, "causes", causes);
 	for (i = 0; i < r->nsymptoms; i++) {
 		const struct triage_group *g = r->symptoms[i];
@@ -138,6 +156,8 @@ json_t *report_json_object(const struct triage_report *r)
 		json_object_set_new(s, "unexplained", json_integer(g->unexplained));
 		if (g->matched)
 			json_object_set_new(s, "matched_by_code_and_reason", json_integer(g->matched));
+		if (g->ordered)
+			json_object_set_new(s, "matched_by_order", json_integer(g->ordered));
 		json_array_append_new(symptoms, s);
 	}
 	json_object_set_new(root, "symptoms", symptoms);

@@ -115,7 +115,7 @@ static void fenced(FILE *out, const char *text)
 static void cause(FILE *out, const struct triage_report *r, size_t rank,
 		  const struct triage_group *g)
 {
-	char a[40], b[40], spark[3 * TRIAGE_BUCKETS + 1];
+	char a[512], b[512], spark[3 * TRIAGE_BUCKETS + 1];
 	size_t i;
 
 	fprintf(out, "\n## %zu. `%s`: ", rank, g->rule->id);
@@ -124,9 +124,13 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 		rule_level_name(g->rule->level));
 	fprintf(out, "- **count:** %ld, root cause of %ld symptom%s, a link behind %ld\n", g->count,
 		g->verdict_symptoms, g->verdict_symptoms == 1 ? "" : "s", g->explained_symptoms);
-	report_when(a, sizeof a, g->has_ts, g->first_us);
-	report_when(b, sizeof b, g->has_ts, g->last_us);
-	fprintf(out, "- **first seen:** %s, **last seen:** %s\n", a, b);
+	report_seen(a, sizeof a, r, g, 0);
+	report_seen(b, sizeof b, r, g, 1);
+	fputs("- **first seen:** ", out);
+	md_inline(out, a);
+	fputs(", **last seen:** ", out);
+	md_inline(out, b);
+	fputc('\n', out);
 	if (r->has_span && r->last_us > r->first_us) {
 		report_sparkline(g->hist, spark);
 		fprintf(out, "- **timeline:** `|%s|` this cause", spark);
