@@ -73,6 +73,25 @@ def main():
     # kubectl logs --timestamps / docker logs -t: RFC 3339 with nanoseconds
     write("kubectl-timestamps", {"pod.log": lines(lambda r: iso(r["us"], 9) + " " + r["raw"])},
           "logwhy triage pod.log")
+    # plain kubectl logs of an app whose format has no time
+    # ("%(name)s - %(levelname)s - %(message)s"): triage links by record order
+    def plain(r):
+        return "%s - %s - %s" % (r["logger"], r["level"], r["msg"]) if r["level"] else r["raw"]
+    nokeys = lambda r: re.sub(r" (connection_id|trace)=\S+", "", plain(r))
+    write("kubectl-plain", {"pod.log": lines(plain), "pod-nokeys.log": lines(nokeys)},
+          "logwhy triage pod.log; echo; logwhy triage pod-nokeys.log | sed -n '1,5p'")
+    # the negative: each close printed before the errors of its connection
+    # (its cause comes after it), and nothing else before it
+    conn = []
+    for r in recs:
+        if "ws_8e41d07b" in r["raw"] or "ws_c5a6f913" in r["raw"]:
+            break
+        conn.append(r)
+    conn = [r for r in conn if "Backend health check" not in r["raw"]]
+    close = [r for r in conn if "code=1011" in r["raw"]]
+    order = [conn[0]] + close + [r for r in conn[1:] if r not in close]
+    write("kubectl-plain-cause-after", {"pod.log": "".join(plain(r) + "\n" for r in order)},
+          "logwhy triage pod.log")
     # CRI (containerd, cri-o) files under /var/log/pods; one long line in pieces
     def cri(r):
         head = iso(r["us"], 9) + " " + r["stream"] + " "
@@ -97,6 +116,38 @@ def main():
                 out.append(json.dumps({"log": l + "\n", "stream": "stderr", "time": iso(last, 9)}, separators=(",", ":")))
         return "".join(x + "\n" for x in out)
     write("docker-json", {"container-json.log": docker_lines()}, "logwhy triage container-json.log")
+    # a line over 16 KiB: the driver writes it in 16 KiB pieces, only the
+    # last "log" ending in "\n" (docker/for-linux#1321, Azure/adx-mon#272);
+    # here the first failed log call carries the chat message it was handling
+    def docker_long():
+        out, last, big = [], 0, False
+        hist = [{"role": "user" if i % 2 == 0 else "assistant",
+                 "content": "Step %d: summarise the quarterly GPU spend per team and flag any "
+                            "workload whose cost per inference rose more than 15%% week over week." % i}
+                for i in range(260)]
+        for l in cr:
+            if l.startswith("{"):
+                o = json.loads(l)
+                m = re.search(r"T(\d\d):(\d\d):(\d\d)\.(\d{6})", o["time"])
+                last = ((int(m[1]) * 60 + int(m[2])) * 60 + int(m[3])) * 1000000 + int(m[4])
+                if not big and o["message"].startswith("WebSocket error:"):
+                    big = True
+                    o = dict([("ws_message", {"type": "user_message", "payload": {"thread_id": "th_5d2e",
+                              "history": hist}})] + list(o.items()))
+                    l = json.dumps(o, separators=(",", ":"))
+                stream = "stdout"
+            else:
+                last += 1
+                stream = "stderr"
+            raw = l + "\n"
+            for k in range(0, len(raw), 16384):
+                out.append(json.dumps({"log": raw[k:k + 16384], "stream": stream, "time": iso(last, 9)},
+                                      separators=(",", ":")))
+        return "".join(x + "\n" for x in out)
+    write("docker-json-long", {"container-json.log": docker_long()},
+          "logwhy triage container-json.log; logwhy sanitize container-json.log | "
+          "jq -c 'select(.log | startswith(\"{\\\"ws_message\")) | .log | fromjson | "
+          "[.message, .connection_id, (.ws_message.payload.history | length)]'")
     # docker-compose: another request's access line lands inside a block
     def compose():
         out = []

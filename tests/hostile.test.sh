@@ -483,6 +483,36 @@ check "CRI: 30000 pieces make one cut record, warned at its first line, memory b
 printf '2025-09-08T04:33:03.1Z stdout P a\n2025-09-08T04:33:03.1Z stderr F WebSocket error: Object of type WebSocketState is not JSON serializable\n2025-09-08T04:33:03.2Z stdout F b\n2025-09-08T04:33:03.3Z stdout P tail' >"$tmp/cri2.log"
 run 10 "$LOGWHY" lint "$tmp/cri2.log"
 check "CRI: an interleaved piece ends the partial line; nothing is lost at the end" '[ $rc -eq 1 ] && grep -q "^logwhy: 4 records" "$tmp/err" && grep -q "cri2.log:2: error: serialization.object-not-serializable" "$tmp/out"'
+# docker json-file: one line in 600 pieces of 16 KiB, past the record limit
+"$PY" -c 'import sys, json; w = sys.stdout.write; [w(json.dumps({"log": "x" * 16384, "stream": "stderr", "time": "2025-09-08T04:33:03.1Z"}) .replace(" ", "") + "\n") for i in range(600)]; w(json.dumps({"log": "WebSocket error: Object of type WebSocketState is not JSON serializable\n", "stream": "stderr", "time": "2025-09-08T04:33:03.1Z"}, separators=(",", ":")) + "\n")' >"$tmp/docker.log"
+run 30 "$LOGWHY" lint "$tmp/docker.log"
+check "docker: 600 pieces make one cut record, warned at its first line, memory bounded" \
+	'[ $rc -eq 0 ] && grep -q "docker.log:1: warning: record of 9830533 bytes cut to the 8388608-byte limit (a docker log line in pieces)" "$tmp/err" && grep -q "^logwhy: 1 records" "$tmp/err" && mem_ok'
+run 30 "$LOGWHY" sanitize "$tmp/docker.log"
+check "docker: the cut record is still one JSON object" '[ $rc -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && jq -e "(.message | length > 8000000) and .logwhy_truncated > 1000000" "$tmp/out" >/dev/null'
+# a CloudWatch {"events":[...]} wrapper as the aws CLI prints it, over the
+# record limit: read element by element, every event a record, memory flat;
+# cut off in the middle, the events before the cut are kept
+"$PY" -c 'import json; json.dump({"events": [{"logStreamName": "s", "timestamp": 1757305983143 + i, "message": "request %d handled" % i, "eventId": "%056d" % i} for i in range(12000)], "searchedLogStreams": []}, open("'"$tmp"'/cw.json", "w"), indent=4)'
+run 30 "$LOGWHY" lint --max-record 1048576 "$tmp/cw.json"
+check "wrapper over the limit: streamed, every event read" '[ $rc -eq 0 ] && grep -q "^logwhy: 12000 records" "$tmp/err" && ! grep -q ": warning:" "$tmp/err" && mem_ok'
+head -c 1000000 "$tmp/cw.json" >"$tmp/cw-cut.json"
+run 30 "$LOGWHY" lint "$tmp/cw-cut.json"
+check "wrapper cut off: the events before the cut kept, with a warning" '[ $rc -eq 0 ] && grep -q "cw-cut.json:[0-9]*:[0-9]*: warning: input ends inside a JSON array (interrupted?); kept 4469 records" "$tmp/err"'
+# the same wrapper on one line (jq -c): one record, so past the limit the
+# warning says where, that its records past the cut are lost, and the
+# --max-record that reads it whole (which then reads every event)
+jq -c . "$tmp/cw.json" >"$tmp/cw1.json"
+run 30 "$LOGWHY" lint --max-record 1048576 "$tmp/cw1.json"
+check "one-line wrapper past the limit: warned at file:line:col with the limit that reads it whole" \
+	'[ $rc -eq 0 ] && grep -q "cw1.json:1:1: warning: record of [0-9]* bytes cut to the 1048576-byte limit: a {\"events\":\[...\]} wrapper is read as one record, so its records past the cut are lost; read it whole with --max-record=[0-9]*" "$tmp/err"'
+want=$(sed -n 's/.*read it whole with --max-record=\([0-9]*\).*/\1/p' "$tmp/err")
+run 30 "$LOGWHY" lint --max-record "${want:-0}" "$tmp/cw1.json"
+check "one-line wrapper read whole with the limit the warning gave" '[ $rc -eq 0 ] && grep -q "^logwhy: 12000 records" "$tmp/err"'
+# docker: pieces of stdout and stderr interleaved, and a piece at the end
+printf '{"log":"a","stream":"stdout","time":"2025-09-08T04:33:03.1Z"}\n{"log":"WebSocket error: Object of type WebSocketState is not JSON serializable\\n","stream":"stderr","time":"2025-09-08T04:33:03.1Z"}\n{"log":"b\\n","stream":"stdout","time":"2025-09-08T04:33:03.2Z"}\n{"log":"tail \\\\","stream":"stdout","time":"2025-09-08T04:33:03.3Z"}' >"$tmp/docker2.log"
+run 10 "$LOGWHY" lint "$tmp/docker2.log"
+check "docker: an interleaved line ends the pieces; nothing is lost at the end" '[ $rc -eq 1 ] && grep -q "^logwhy: 4 records" "$tmp/err" && grep -q "docker2.log:2: error: serialization.object-not-serializable" "$tmp/out"'
 # a block whose lines are 100000 other lines of the same container apart
 "$PY" -c '
 import sys

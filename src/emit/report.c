@@ -133,6 +133,18 @@ void report_when(char *out, size_t n, int has, int64_t us)
 		snprintf(out, n, "-");
 }
 
+void report_seen(char *out, size_t n, const struct triage_report *r,
+		 const struct triage_group *g, int last)
+{
+	unsigned in = last ? g->last_input : g->first_input;
+
+	if (g->has_ts || !g->has_pos || in >= r->ninputs || !r->inputs[in]) {
+		report_when(out, n, g->has_ts, last ? g->last_us : g->first_us);
+		return;
+	}
+	snprintf(out, n, "%s:%ld", r->inputs[in], last ? g->last_line : g->first_line);
+}
+
 void report_span(const struct triage_report *r, const char *sep, char *out, size_t n)
 {
 	char a[40], b[40], len[32];

@@ -37,6 +37,11 @@ json_t *report_json_object(const struct triage_report *r);
 /* A time for a human report ("-" when unknown), and the report's span:
  * "<first><sep><last> (<length>)", or "" without timestamps. */
 void report_when(char *out, size_t n, int has, int64_t us);
+/* Where group g was first (last: last) seen: its time; with none, its
+ * record's position "file:line" (records with no time are correlated by
+ * their order); "-" when neither is known (a merge of shards). */
+void report_seen(char *out, size_t n, const struct triage_report *r,
+		 const struct triage_group *g, int last);
 void report_span(const struct triage_report *r, const char *sep, char *out, size_t n);
 
 /* The sparkline of a histogram: the report's nbuckets cells of

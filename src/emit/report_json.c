@@ -75,6 +75,19 @@ static json_t *jwhere(const struct triage_group *g)
 	return o;
 }
 
+/* {"source","line"} of input in, or null when its name is unknown */
+static json_t *jpos(const struct triage_report *r, unsigned in, long line)
+{
+	json_t *o;
+
+	if (in >= r->ninputs || !r->inputs[in])
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "source", utf8_json_string(r->inputs[in]));
+	json_object_set_new(o, "line", json_integer(line));
+	return o;
+}
+
 static json_t *jcause(const struct triage_report *r, const struct triage_group *g)
 {
 	json_t *o = json_object(), *caps = json_object(), *ex = json_object(), *why = json_array();
@@ -107,6 +120,11 @@ static json_t *jcause(const struct triage_report *r, const struct triage_group *
 	json_object_set_new(o, "buckets", jbuckets(r, g->hist));
 	json_object_set_new(o, "explained_buckets", jbuckets(r, g->shist));
 	json_object_set_new(o, "where", jwhere(g));
+	if (!g->has_ts && g->has_pos) {
+		/* no time: where it was seen, by record position */
+		json_object_set_new(o, "first_record", jpos(r, g->first_input, g->first_line));
+		json_object_set_new(o, "last_record", jpos(r, g->last_input, g->last_line));
+	}
 	return o;
 }
 
@@ -205,6 +223,8 @@ json_t *report_json_object(const struct triage_report *r)
 		json_object_set_new(s, "buckets", jbuckets(r, g->hist));
 		json_object_set_new(s, "unexplained_buckets", jbuckets(r, g->uhist));
 		json_object_set_new(s, "where", jwhere(g));
+		if (g->ordered)
+			json_object_set_new(s, "matched_by_order", json_integer(g->ordered));
 		json_array_append_new(symptoms, s);
 	}
 	json_object_set_new(root, "symptoms", symptoms);

@@ -323,7 +323,7 @@ static void suspects(FILE *out, const struct triage_report *r)
 
 int report_markdown(FILE *out, const struct triage_report *r)
 {
-	char span[128], a[40], b[40];
+	char span[128], a[512], b[512];
 	unsigned char *folded = calloc(r->ncauses ? r->ncauses : 1, 1);
 	const struct triage_group **links = calloc(r->ncauses ? r->ncauses : 1, sizeof *links);
 	size_t i, n;
@@ -364,11 +364,15 @@ int report_markdown(FILE *out, const struct triage_report *r)
 	for (i = 0; i < r->ncauses; i++) {
 		const struct triage_group *g = r->causes[i];
 
-		report_when(a, sizeof a, g->has_ts, g->first_us);
-		report_when(b, sizeof b, g->has_ts, g->last_us);
-		fprintf(out, "| %zu | `%s` | %s | %s | %ld | %ld | %ld | %s | %s |\n", i + 1, g->rule->id,
+		report_seen(a, sizeof a, r, g, 0);
+		report_seen(b, sizeof b, r, g, 1);
+		fprintf(out, "| %zu | `%s` | %s | %s | %ld | %ld | %ld | ", i + 1, g->rule->id,
 			g->rule->category, rule_level_name(g->rule->level), g->count, g->verdict_symptoms,
-			g->explained_symptoms, a, b);
+			g->explained_symptoms);
+		md_inline(out, a);
+		fputs(" | ", out);
+		md_inline(out, b);
+		fputs(" |\n", out);
 	}
 	/* the verdicts first mark the links they fold */
 	for (i = 0; i < r->ncauses; i++)

@@ -101,7 +101,7 @@ static void where(struct tctx *c, const char *lead, const struct triage_group *g
 static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 		  const struct triage_report *r)
 {
-	char a[40], b[40], spark[3 * TRIAGE_BUCKETS + 1];
+	char a[512], b[512], spark[3 * TRIAGE_BUCKETS + 1];
 	size_t i, j;
 
 	fprintf(c->out, "\n%zu. ", rank);
@@ -116,9 +116,13 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	fputs("\n   ", c->out);
 	safe(c, g->message);
 	fputc('\n', c->out);
-	report_when(a, sizeof a, g->has_ts, g->first_us);
-	report_when(b, sizeof b, g->has_ts, g->last_us);
-	fprintf(c->out, "   seen      %s .. %s\n", a, b);
+	report_seen(a, sizeof a, r, g, 0);
+	report_seen(b, sizeof b, r, g, 1);
+	fputs("   seen      ", c->out);
+	safe(c, a);
+	fputs(" .. ", c->out);
+	safe(c, b);
+	fputc('\n', c->out);
 	if (r->has_span && r->last_us > r->first_us) {
 		char axis[128];
 
@@ -231,6 +235,8 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 				g->count, g->explained, g->unexplained);
 			if (g->matched)
 				fprintf(out, "; %ld with no time matched by code and reason", g->matched);
+			if (g->ordered)
+				fprintf(out, "; %ld with no time matched by record order", g->ordered);
 			fputs(")\n", out);
 			where(&c, "      where  ", g);
 		}

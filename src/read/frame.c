@@ -82,6 +82,17 @@ struct framer {
 	char part_stream;       /* 'o' stdout, 'e' stderr */
 	int cri_pieces;         /* text framing that may carry CRI lines */
 
+	/* docker json-file lines in pieces: a line over 16 KiB is written as
+	 * several entries whose "log" lacks the "\n" but the last one's */
+	struct buf dlog;        /* the pieces' log strings so far, still escaped */
+	struct buf dtail;       /* the first piece after its log string */
+	struct buf djoin;       /* the put-together record handed out */
+	struct buf dheld;       /* a record that ended the pieces, handed out next */
+	struct record dheld_rec;
+	int dopen, dheld_on, dcut;
+	long dline;
+	size_t dtotal;          /* bytes of the log strings, cut or not */
+
 	struct multiline ml;
 	int blk_open;
 	long blk_line;
@@ -94,6 +105,9 @@ struct framer {
 
 	enum jtop jtop;
 	int jarr;               /* inside a top-level array */
+	const char *wrap;       /* that array is a wrapper's ("events"), NULL none */
+	int wrap_rest;          /* the value being scanned is the wrapper's rest */
+	struct buf wbuf;        /* an element as the wrapper's own record */
 	int keep_partial;       /* framer_opts.keep_partial */
 	long jarr_kept;
 	struct jvalue jv;
@@ -206,6 +220,11 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	f->blk.max = f->max;
 	f->lbuf.max = f->max;
 	f->part.max = f->max;
+	f->dlog.max = f->max;
+	f->dtail.max = f->max;
+	f->djoin.max = f->max;
+	f->dheld.max = f->max;
+	f->wbuf.max = f->max + 64;
 	multiline_init(&f->ml);
 	return f;
 }
@@ -219,6 +238,11 @@ void framer_close(struct framer *f)
 	buf_free(&f->blk);
 	buf_free(&f->lbuf);
 	buf_free(&f->part);
+	buf_free(&f->dlog);
+	buf_free(&f->dtail);
+	buf_free(&f->djoin);
+	buf_free(&f->dheld);
+	buf_free(&f->wbuf);
 	source_close(f->src);
 	free(f->rb);
 	free(f);
@@ -905,10 +929,54 @@ static void array_cut(struct framer *f, int at_eof, int keep)
 			  f->jarr_kept, also);
 	}
 	f->jarr = 0;
+	f->wrap = NULL;
 	f->jv.active = 0;
 	if (!keep)
 		buf_reset(&f->rec);
 	f->jtop = J_LINE_START;
+}
+
+/*
+ * A cloud export that wraps its records in one JSON object (CloudWatch's
+ * {"events":[...]}, OTLP's resourceLogs, Datadog's data, Log Analytics'
+ * tables) is one value, so one record: its key when p starts like one.
+ */
+static const char *wrapper_key(const char *p, size_t n)
+{
+	static const char *const keys[] = { "events", "resourceLogs", "data", "tables", "Tables", NULL };
+	size_t i = 1, k, len;
+
+	if (!n || p[0] != '{')
+		return NULL;
+	while (i < n && strchr(" \t\r\n", p[i]))
+		i++;
+	for (k = 0; keys[k]; k++) {
+		len = strlen(keys[k]);
+		if (i + len + 2 <= n && p[i] == '"' && !memcmp(p + i + 1, keys[k], len) &&
+		    p[i + 1 + len] == '"') {
+			size_t j = i + len + 2;
+
+			while (j < n && strchr(" \t\r\n:", p[j]))
+				j++;
+			return j < n && p[j] == '[' ? keys[k] : NULL;
+		}
+	}
+	return NULL;
+}
+
+/* A value cut at the limit; a wrapper's cut loses every record past it,
+ * so the warning says so, where, and how to read it whole. */
+static size_t value_cut(struct framer *f, const struct jvalue *v)
+{
+	const char *k = wrapper_key(f->rec.p, f->rec.len);
+
+	if (!k)
+		return warn_cut(f, v->line, v->total);
+	warn_emit(&f->warn, f->name, v->line, v->col,
+		  "record of %zu bytes cut to the %zu-byte limit: a {\"%s\":[...]} wrapper is "
+		  "read as one record, so its records past the cut are lost; read it whole with "
+		  "--max-record=%zu (at most 1 GiB)", v->total, f->max, k, v->total);
+	return v->total - f->max;
 }
 
 static int value_finish(struct framer *f, enum scan_rc rc)
@@ -917,11 +985,27 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 	size_t cut;
 
 	v->active = 0;
+	if (f->wrap_rest) {
+		/* the wrapper's keys after its array (nextToken, meta): no record */
+		f->wrap_rest = 0;
+		if (rc == SCAN_DONE) {
+			f->jtop = J_MID;
+			return 0;
+		}
+	}
 	if (rc == SCAN_DONE) {
 		if (f->jarr)
 			f->jarr_kept++;
-		cut = v->cut ? warn_cut(f, v->line, v->total) : 0;
+		cut = v->cut ? value_cut(f, v) : 0;
 		f->jtop = J_MID;
+		if (f->jarr && f->wrap) {
+			/* an element of a wrapper's array: a wrapper of its own */
+			buf_reset(&f->wbuf);
+			buf_addf(&f->wbuf, "{\"%s\":[", f->wrap);
+			buf_add(&f->wbuf, f->rec.p, f->rec.len);
+			buf_add(&f->wbuf, "]}", 2);
+			return emit(f, &f->wbuf, REL_REC, v->line, RECORD_JSON, cut, 0);
+		}
 		return emit(f, &f->rec, REL_REC, v->line, RECORD_JSON, cut, 0);
 	}
 	if (f->jarr) {
@@ -945,7 +1029,7 @@ static int value_finish(struct framer *f, enum scan_rc rc)
 	else
 		warn_emit(&f->warn, f->name, v->line, v->col,
 			  "invalid JSON, kept as text");
-	cut = v->cut ? warn_cut(f, v->line, v->total) : 0;
+	cut = v->cut ? value_cut(f, v) : 0;
 	f->jtop = J_LINE_START;
 	emit(f, &f->rec, REL_REC, v->line, RECORD_TEXT, cut,
 	     memchr(f->rec.p, '\n', f->rec.len) != NULL);
@@ -988,6 +1072,15 @@ static int array_gap(struct framer *f)
 			f->pos++;
 			f->jarr = 0;
 			f->jtop = J_MID;
+			if (f->wrap) {
+				/* the rest of the wrapper object, scanned as a value
+				 * that already opened its brace */
+				f->wrap = NULL;
+				value_start(f, V_CONT);
+				value_add(f, "{", 1);
+				f->jv.depth = 1;
+				f->wrap_rest = 1;
+			}
 			return 1;
 		}
 		if (c == '{' || c == '[' || c == '"') {
@@ -1004,6 +1097,7 @@ static int array_gap(struct framer *f)
 			  "invalid JSON array, rest of the line kept as text; kept %ld records",
 			  f->jarr_kept);
 		f->jarr = 0;
+		f->wrap = NULL;
 		f->jtop = J_MID;
 		return 1;
 	}
@@ -1022,6 +1116,55 @@ static void skip_blanks(struct framer *f)
 {
 	while (f->pos < f->end && (f->rb[f->pos] == ' ' || f->rb[f->pos] == '\t'))
 		f->pos++;
+}
+
+/*
+ * A cloud export printed the way its CLI prints it ({ then "events": [
+ * and a line break: aws logs filter-log-events, the Datadog search API,
+ * OTLP) holds its records in one array under its first key: that array is
+ * read element by element, as gcloud's, each element handed out as a
+ * wrapper of its own ({"events":[element]}), so a wrapper of any size is
+ * read in bounded memory and an interrupted one keeps what came before
+ * the cut. At rb[pos] is the '{' of a value at a line's start. 1 when the
+ * wrapper's head was consumed (f->jarr set), 0 when it is not one, -1 on
+ * a read error.
+ */
+static int wrap_open(struct framer *f)
+{
+	static const char *const keys[] = { "events", "data", "resourceLogs", NULL };
+	long n = want(f, 256);
+	const char *p;
+	size_t i = 1, j, k, len;
+
+	if (n < 0)
+		return -1;
+	p = f->rb + f->pos;
+	while (i < (size_t)n && strchr(" \t\r\n", p[i]))
+		i++;
+	for (k = 0; keys[k]; k++) {
+		len = strlen(keys[k]);
+		if (i + len + 2 <= (size_t)n && p[i] == '"' && !memcmp(p + i + 1, keys[k], len) &&
+		    p[i + 1 + len] == '"')
+			break;
+	}
+	if (!keys[k])
+		return 0;
+	for (j = i + len + 2; j < (size_t)n && strchr(" \t:", p[j]); j++)
+		;
+	if (j >= (size_t)n || p[j] != '[')
+		return 0;
+	for (i = j + 1; i < (size_t)n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (i >= (size_t)n || (p[i] != '\n' && p[i] != '\r'))
+		return 0;   /* one line: a record of its own, not an export */
+	for (i = 0; i <= j; i++)
+		if (p[i] == '\n' || p[i] == '\r')
+			count_newline(f, f->pos + i);
+	f->pos += j + 1;
+	f->wrap = keys[k];
+	f->jarr = 1;
+	f->jarr_kept = 0;
+	return 1;
 }
 
 static int json_next(struct framer *f)
@@ -1083,7 +1226,9 @@ static int json_next(struct framer *f)
 				f->pos++;
 				f->jarr = 1;
 				f->jarr_kept = 0;
-			} else {
+			} else if (wrap_open(f) < 0) {
+				return -1;
+			} else if (!f->jarr) {
 				value_start(f, V_CONT);
 			}
 			continue;
@@ -1137,6 +1282,173 @@ static int json_next(struct framer *f)
 				return emit(f, &f->rec, REL_REC, line, RECORD_TEXT, lost, 0);
 			}
 		}
+	}
+}
+
+/* ---- docker json-file pieces ---- */
+
+/*
+ * A docker json-file line, {"log":"...","stream":"stdout","time":"..."}
+ * as the driver writes it (keys in that order, no blanks): 1 with the log
+ * string's contents at s[*cs, *ce) (s[*ce] is its closing quote), the
+ * stream name at s[*ss, *ss + *sn), and *whole set when the contents end
+ * in an escaped newline (the last piece of a line, or a line in one).
+ */
+static int docker_shape(const char *s, size_t n, size_t *cs, size_t *ce, size_t *ss,
+			size_t *sn, int *whole)
+{
+	static const char head[] = "{\"log\":\"", after[] = "\",\"stream\":\"";
+	size_t i, esc = 0;
+	const char *q;
+
+	if (n < sizeof head || memcmp(s, head, sizeof head - 1))
+		return 0;
+	for (i = sizeof head - 1; i < n && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			esc = i++;
+	if (i + sizeof after - 1 > n || memcmp(s + i, after, sizeof after - 1))
+		return 0;
+	*cs = sizeof head - 1;
+	*ce = i;
+	*ss = i + sizeof after - 1;
+	if (!(q = memchr(s + *ss, '"', n - *ss)))
+		return 0;
+	*sn = (size_t)(q - (s + *ss));
+	*whole = esc && esc + 2 == i && s[i - 1] == 'n';
+	return 1;
+}
+
+/* The longest start of escaped JSON string contents c[0, n) no longer than
+ * lim that ends neither inside an escape nor inside a UTF-8 character. */
+static size_t json_str_cut(const char *c, size_t n, size_t lim)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = c[i] == '\\' ? (i + 1 < n && c[i + 1] == 'u' ? 6 : 2) : 1;
+		if (i + k > lim)
+			break;
+		i += k;
+	}
+	while (i > 0 && i < n && ((unsigned char)c[i] & 0xc0) == 0x80)
+		i--;
+	return i;
+}
+
+/* The pieces so far as one record in djoin: the first piece with every
+ * piece's log string. The cut (to the record limit) is warned about here. */
+static void docker_join(struct framer *f)
+{
+	static const char head[] = "{\"log\":\"";
+	size_t room = f->max > sizeof head - 1 + f->dtail.len ? f->max - (sizeof head - 1) - f->dtail.len : 0;
+	size_t keep = f->dlog.len, total = sizeof head - 1 + f->dtotal + f->dtail.len;
+
+	if (keep > room || f->dcut) {
+		keep = json_str_cut(f->dlog.p, f->dlog.len, room);
+		warn_emit(&f->warn, f->name, f->dline, 0,
+			  "record of %zu bytes cut to the %zu-byte limit (a docker log line in pieces)",
+			  total, f->max);
+		f->dcut = 1;
+	}
+	buf_reset(&f->djoin);
+	buf_add(&f->djoin, head, sizeof head - 1);
+	buf_add(&f->djoin, f->dlog.p, keep);
+	buf_add(&f->djoin, f->dtail.p, f->dtail.len);
+	emit(f, &f->djoin, 0, f->dline, RECORD_JSON, f->dcut ? total - f->djoin.len : 0, 0);
+	f->out.joined = 1;
+	f->dopen = 0;
+	buf_reset(&f->dlog);
+	buf_reset(&f->dtail);
+}
+
+/* Add the log string of a piece; cut flags it when it did not all fit. */
+static void docker_add(struct framer *f, const char *c, size_t n)
+{
+	if (buf_add_upto(&f->dlog, c, n) < n)
+		f->dcut = 1;
+	f->dtotal += n;
+}
+
+/* Keep f->out (a record that is no piece of the open line) to hand out next. */
+static void docker_hold(struct framer *f)
+{
+	buf_reset(&f->dheld);
+	buf_add(&f->dheld, f->out.text, f->out.len);
+	f->dheld_rec = f->out;
+	f->dheld_on = 1;
+}
+
+/*
+ * json_next with docker's pieces put back together, like CRI's "P" lines:
+ * a piece starts a line, the pieces of its stream that follow are added
+ * until one ends in a newline; anything else that comes between (another
+ * record, the input's end) ends the line with the pieces so far.
+ */
+static int docker_next(struct framer *f)
+{
+	for (;;) {
+		size_t cs, ce, ss, sn;
+		int whole, r;
+
+		if (f->dheld_on) {
+			/* what ended the last line: handed out now */
+			f->dheld_on = 0;
+			buf_reset(&f->djoin);
+			buf_add(&f->djoin, f->dheld.p, f->dheld.len);
+			f->out = f->dheld_rec;
+			f->out.text = f->djoin.p ? f->djoin.p : "";
+			f->out.len = f->djoin.len;
+		} else {
+			if (f->release & REL_REC)
+				buf_reset(&f->rec);
+			if (f->release & REL_BLK)
+				buf_reset(&f->blk);
+			f->release = 0;
+			r = json_next(f);
+			if (r < 0 || f->err)
+				return -1;
+			if (r == 0) {
+				if (!f->dopen)
+					return 0;
+				docker_join(f);
+				return 1;
+			}
+		}
+		if (f->out.kind != RECORD_JSON || f->out.truncated ||
+		    !docker_shape(f->out.text, f->out.len, &cs, &ce, &ss, &sn, &whole)) {
+			if (!f->dopen)
+				return 1;
+			docker_hold(f);
+			docker_join(f);
+			return 1;
+		}
+		if (f->dopen) {
+			const char *os = f->dtail.p + 12;   /* after "\",\"stream\":\"" */
+
+			if (sn + 13 > f->dtail.len || memcmp(os, f->out.text + ss, sn) || os[sn] != '"') {
+				docker_hold(f);
+				docker_join(f);
+				return 1;
+			}
+			docker_add(f, f->out.text + cs, ce - cs);
+			if (whole) {
+				docker_join(f);
+				return 1;
+			}
+			continue;
+		}
+		if (whole)
+			return 1;
+		/* the first piece of a long line */
+		f->dopen = 1;
+		f->dcut = 0;
+		f->dtotal = 0;
+		f->dline = f->out.line;
+		buf_reset(&f->dlog);
+		buf_reset(&f->dtail);
+		docker_add(f, f->out.text + cs, ce - cs);
+		if (buf_add_upto(&f->dtail, f->out.text + ce, f->out.len - ce) < f->out.len - ce)
+			f->dcut = 1;
 	}
 }
 
@@ -1406,7 +1718,7 @@ int framer_next(struct framer *f, const struct record **out, struct diag *d)
 	}
 	switch (framing(f->fmt)) {
 	case INPUT_JSON:
-		r = json_next(f);
+		r = docker_next(f);
 		break;
 	case INPUT_YAML:
 		r = yaml_next(f);

@@ -85,10 +85,6 @@ struct rule {
 	size_t index;            /* position in the ruleset (sorted by id) */
 };
 
-/* The keys a rule file may use: table i (rule, condition, close, correlate,
- * examples, redact), NULL-terminated; NULL past the last. */
-const char *const *ruleset_key_table(size_t i);
-
 /*
  * Matching. A struct match holds the per-caller scratch (PCRE2 match data,
  * captured values), so one ruleset can be matched from several threads,

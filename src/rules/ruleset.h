@@ -28,6 +28,9 @@ int ruleset_finish(struct ruleset *rs, struct diag *d);
  * equal-output test checks the gate against that). */
 void ruleset_ungate(struct ruleset *rs);
 void ruleset_free(struct ruleset *rs);      /* NULL-safe */
+/* The keys a rule file may use: table i (rule, condition, close, correlate,
+ * examples, redact), NULL-terminated; NULL past the last. */
+const char *const *ruleset_key_table(size_t i);
 
 /* Walking: the n rules in id order (rule i has index i). */
 size_t ruleset_count(const struct ruleset *rs);

@@ -111,7 +111,7 @@ int suggest_yaml(const struct suggest *s, struct buf *out)
 		rc |= buf_addf(out, "\ncorrelate: { within: %ldms", s->within_ms);
 		if (s->by) {
 			rc |= buf_adds(out, ", by: [");
-			for (i = 0, first = 1; i < 5; i++)
+			for (i = 0, first = 1; i < sizeof keys / sizeof *keys; i++)
 				if (s->by & (1u << i)) {
 					rc |= buf_addf(out, "%s%s", first ? "" : ", ", keys[i]);
 					first = 0;

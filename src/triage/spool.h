@@ -20,10 +20,12 @@ struct spot {
 	uint16_t rule;              /* rule index in the ruleset */
 	uint16_t input;             /* input it came from (capped at 65535): records
 	                               without a time inherit from their input */
+	uint32_t ord;               /* the record's place in its input (1, 2, ...):
+	                               the clock of records with no time; 0 unknown */
 	uint64_t key[SPOOL_KEYS];   /* FNV-1a of each correlation key, 0 when absent */
 };
 
-#define SPOOL_RUN ((size_t)1 << 18)   /* findings kept in memory: 16 MiB */
+#define SPOOL_RUN ((size_t)1 << 18)   /* findings kept in memory: 18 MiB */
 
 struct spool;
 

@@ -28,6 +28,7 @@ struct triage {
 	struct input {
 		char *name;         /* the events' source, NULL until one came */
 		int64_t last_ts;    /* for records without a time, INT64_MIN none */
+		uint32_t nrec;      /* its records so far: the order clock */
 	} *inputs;
 	size_t ninputs, capinputs;
 	struct close_match *cm;     /* NULL until a symptom finding is a close */
@@ -349,6 +350,7 @@ static int input_grow(struct triage *t, size_t input)
 	for (i = t->capinputs; i < n; i++) {
 		p[i].name = NULL;
 		p[i].last_ts = INT64_MIN;
+		p[i].nrec = 0;
 	}
 	t->inputs = p;
 	t->capinputs = n;
@@ -357,7 +359,7 @@ static int input_grow(struct triage *t, size_t input)
 
 /* One finding into its group and the spool: the one path for triage_feed
  * and for rebuilding from shards. */
-static int finding_add(struct triage *t, long gid, int64_t ts, unsigned input,
+static int finding_add(struct triage *t, long gid, int64_t ts, uint32_t ord, unsigned input,
 		       const uint64_t key[SPOOL_KEYS], int32_t explainer)
 {
 	struct triage_group *g = gid >= 0 ? t->groups[gid] : t->overflow[-2 - gid];
@@ -375,6 +377,7 @@ static int finding_add(struct triage *t, long gid, int64_t ts, unsigned input,
 	}
 	memset(&s, 0, sizeof s);
 	s.ts = ts;
+	s.ord = ord;
 	s.rule = (uint16_t)g->rule->index;
 	s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + g->rule->index);
 	s.input = (uint16_t)(input > UINT16_MAX ? UINT16_MAX : input);
@@ -393,7 +396,7 @@ static int finding_add(struct triage *t, long gid, int64_t ts, unsigned input,
  * the others (a cause before a context, then rule order). Untimed findings
  * sort first in arrival order, so their final spool index is known now.
  */
-static int feed_untimed(struct triage *t, int input, const uint64_t key[SPOOL_KEYS])
+static int feed_untimed(struct triage *t, int input, uint32_t ord, const uint64_t key[SPOOL_KEYS])
 {
 	size_t n = ruleset_count(t->rs), base = t->nuntimed, i, j, k;
 
@@ -415,7 +418,7 @@ static int feed_untimed(struct triage *t, int input, const uint64_t key[SPOOL_KE
 			}
 			k++;
 		}
-		if (finding_add(t, t->recgid[i], INT64_MIN, (unsigned)input, key, who) < 0)
+		if (finding_add(t, t->recgid[i], INT64_MIN, ord, (unsigned)input, key, who) < 0)
 			return -1;
 	}
 	return 0;
@@ -498,11 +501,23 @@ static int close_note(struct triage *t, const struct rule *r, const struct event
 	return 0;
 }
 
+static void group_seen_at(struct triage_group *g, unsigned input, long line)
+{
+	if (!g->has_pos) {
+		g->has_pos = 1;
+		g->first_input = input;
+		g->first_line = line;
+	}
+	g->last_input = input;
+	g->last_line = line;
+}
+
 /* One event on its way through triage_feed's matching rules. */
 struct feed {
 	struct triage *t;
 	const struct event *ev;
 	int64_t ts;
+	uint32_t ord;           /* the record's place in its input */
 	int input;
 	uint32_t seq;
 	int matched;
@@ -535,9 +550,11 @@ static int feed_rule(void *ctx, const struct rule *r, struct match *m)
 		return -1;
 	if (close_note(t, r, ev, f->ts, f->key, f->seq++) < 0)
 		return -1;
+	group_seen_at(group_at(t, gid >= 0 ? (uint32_t)gid : TRIAGE_MAX_GROUPS + (uint32_t)r->index),
+		      (unsigned)f->input, ev->line);
 	if (f->ts == INT64_MIN)
 		t->recgid[r->index] = gid;
-	else if (finding_add(t, gid, f->ts, (unsigned)f->input, f->key, -1) < 0)
+	else if (finding_add(t, gid, f->ts, f->ord, (unsigned)f->input, f->key, -1) < 0)
 		return -1;
 	return 0;
 }
@@ -557,6 +574,8 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	in = &t->inputs[input];
 	if (!in->name && !(in->name = strdup(ev->source ? ev->source : "")))
 		return -1;
+	if (in->nrec < UINT32_MAX)
+		in->nrec++;
 	if (ev->has_ts) {
 		in->last_ts = ev->ts_us;
 		if (!t->rep.has_span || ev->ts_us < t->rep.first_us)
@@ -574,6 +593,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 	/* the arrival number of this record's next finding (untimed ones are
 	 * added after the loop, in rule order: the same numbers) */
 	f.seq = (uint32_t)spool_count(t->spool);
+	f.ord = in->nrec;
 	if (ruleset_match(t->rs, ev, &t->m, t->warn, feed_rule, &f) < 0)
 		return -1;
 	/* every record: when each revision started (a skimmed LogEntry keeps
@@ -582,7 +602,7 @@ int triage_feed(struct triage *t, const struct event *ev, int input)
 		return -1;
 	if (t->sus && suspect_feed(t->sus, ev, f.ts, f.matched) < 0)
 		return -1;
-	return f.ts == INT64_MIN && f.matched ? feed_untimed(t, input, f.key) : 0;
+	return f.ts == INT64_MIN && f.matched ? feed_untimed(t, input, f.ord, f.key) : 0;
 }
 
 void triage_no_suspects(struct triage *t)
@@ -619,22 +639,12 @@ static int64_t within_us(const struct rule *r)
  * only when one side carries none of the rule's keys), then the nearer in
  * time, then an explainer logged before what it explains.
  */
-static int64_t fit(const struct triage *t, const struct spot *e, const struct spot *x)
+static int key_rank(const struct rule *er, const struct spot *e, const struct spot *x)
 {
 	static const int order[SPOOL_KEYS] = { 0, 1, 4, 3, 2 };   /* conn, trace, span, user, instance */
-	const struct rule *er = ruleset_rule(t->rs, e->rule);
 	unsigned by = er->correlate_by ? er->correlate_by : 0x1f;
-	int64_t dt = e->ts - x->ts;
 	int rank = SPOOL_KEYS, e_has = 0, x_has = 0, i;
 
-	if (!t->rel[(size_t)e->rule * ruleset_count(t->rs) + x->rule])
-		return -1;
-	if (e->ts == INT64_MIN || x->ts == INT64_MIN)
-		return -1;
-	if (dt < 0)
-		dt = -dt;
-	if (dt > within_us(er))
-		return -1;
 	for (i = 0; i < SPOOL_KEYS; i++) {
 		int k = order[i];
 
@@ -651,8 +661,45 @@ static int64_t fit(const struct triage *t, const struct spot *e, const struct sp
 	}
 	if (rank == SPOOL_KEYS && e_has && x_has)
 		return -1;
+	return rank;
+}
+
+static int64_t fit(const struct triage *t, const struct spot *e, const struct spot *x)
+{
+	const struct rule *er = ruleset_rule(t->rs, e->rule);
+	int64_t dt = e->ts - x->ts;
+	int rank;
+
+	if (!t->rel[(size_t)e->rule * ruleset_count(t->rs) + x->rule])
+		return -1;
+	if (e->ts == INT64_MIN || x->ts == INT64_MIN)
+		return -1;
+	if (dt < 0)
+		dt = -dt;
+	if (dt > within_us(er))
+		return -1;
+	if ((rank = key_rank(er, e, x)) < 0)
+		return -1;
 	return ((int64_t)(er->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + dt * 2 +
 	       (e->ts > x->ts);
+}
+
+/* fit() with record order for the clock, for findings with no time: e must
+ * be in x's input, 1 to TRIAGE_ORDER_WINDOW records before it (findings of
+ * one record were linked when it came, feed_untimed). */
+static int64_t fit_order(const struct triage *t, const struct spot *e, const struct spot *x)
+{
+	const struct rule *er = ruleset_rule(t->rs, e->rule);
+	int rank;
+
+	if (!t->rel[(size_t)e->rule * ruleset_count(t->rs) + x->rule])
+		return -1;
+	if (e->ts != INT64_MIN || x->ts != INT64_MIN || !e->ord || !x->ord || e->input != x->input ||
+	    e->ord >= x->ord || x->ord - e->ord > TRIAGE_ORDER_WINDOW)
+		return -1;
+	if ((rank = key_rank(er, e, x)) < 0)
+		return -1;
+	return ((int64_t)(er->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + (x->ord - e->ord);
 }
 
 /*
@@ -948,6 +995,54 @@ static int cq_search(const struct cindex *c, const struct triage *t, const struc
 }
 
 /*
+ * The findings with no time sort first, in arrival order, so those of one
+ * input are in record order: each one's explainer is the best fitting
+ * (fit_order) among those just before it. Ones other inputs interleaved
+ * are stepped over; at most ORDER_SCAN findings are looked at.
+ */
+#define ORDER_SCAN 4096
+
+static int correlate_order(struct triage *t, const size_t *nexpl)
+{
+	size_t n = spool_count(t->spool), i, j;
+	struct spot x, e;
+
+	for (i = 0; i < n; i++) {
+		int64_t best = -1, f;
+		long who = -1;
+
+		if (spool_get(t->spool, i, &x) < 0)
+			return -1;
+		if (x.ts != INT64_MIN)
+			break;      /* the timed ones follow */
+		if (!nexpl[x.rule] || x.explainer >= 0 || !x.ord)
+			continue;
+		for (j = i; j-- > 0 && i - j <= ORDER_SCAN;) {
+			if (spool_get(t->spool, j, &e) < 0)
+				return -1;
+			if (e.input != x.input)
+				continue;
+			if (e.ord + TRIAGE_ORDER_WINDOW < x.ord)
+				break;
+			if ((f = fit_order(t, &e, &x)) >= 0 && (who < 0 || f < best)) {
+				best = f;
+				who = (long)j;
+			}
+		}
+		if (who < 0)
+			continue;
+		x.explainer = (int32_t)who;
+		if (spool_put(t->spool, i, &x) < 0)
+			return -1;
+		if (ruleset_rule(t->rs, x.rule)->role == ROLE_SYMPTOM) {
+			group_at(t, x.group)->ordered++;
+			t->rep.order_matched++;
+		}
+	}
+	return 0;
+}
+
+/*
  * Pass over the time-sorted findings: each finding's explainer is the best
  * fitting one (fit) in the window of findings around it.
  */
@@ -1030,7 +1125,7 @@ static int correlate(struct triage *t)
 				goto out;
 		}
 	}
-	rc = 0;
+	rc = correlate_order(t, nexpl);
 out:
 	cindex_free(&c, nr);
 	free(expl);
@@ -1428,8 +1523,12 @@ static int collect(struct triage *t)
 
 	r->causes = calloc(total ? total : 1, sizeof *r->causes);
 	r->symptoms = calloc(total ? total : 1, sizeof *r->symptoms);
-	if (!r->causes || !r->symptoms)
+	r->inputs = calloc(t->ninputs ? t->ninputs : 1, sizeof *r->inputs);
+	if (!r->causes || !r->symptoms || !r->inputs)
 		return -1;
+	for (i = 0; i < t->ninputs; i++)
+		r->inputs[i] = t->inputs[i].name;
+	r->ninputs = t->ninputs;
 	for (i = 0; i < total; i++) {
 		struct triage_group *g = i < t->ngroups ? t->groups[i] : t->overflow[i - t->ngroups];
 
@@ -1525,6 +1624,7 @@ void triage_free(struct triage *t)
 	free(t->rep.warnings);
 	free(t->rep.causes);
 	free(t->rep.symptoms);
+	free(t->rep.inputs);
 	free(t->groups);
 	free(t->table);
 	free(t->overflow);
@@ -1560,7 +1660,7 @@ static int snap_finding(void *ctx, const struct spot *f)
 
 	/* an untimed finding names its explainer by its place among the
 	 * untimed ones, which the copy keeps (they are added in arrival order) */
-	return finding_add(s->to, gid, f->ts, f->input, f->key, f->explainer) < 0;
+	return finding_add(s->to, gid, f->ts, f->ord, f->input, f->key, f->explainer) < 0;
 }
 
 struct triage *triage_snapshot(struct triage *t)
@@ -1594,6 +1694,7 @@ struct triage *triage_snapshot(struct triage *t)
 		if (triage_add_input(s.to, t->inputs[i].name) < 0)
 			goto fail;
 		s.to->inputs[i].last_ts = t->inputs[i].last_ts;
+		s.to->inputs[i].nrec = t->inputs[i].nrec;
 	}
 	triage_add_records(s.to, t->rep.records, t->rep.has_span, t->rep.first_us, t->rep.last_us);
 	for (i = 0; i < t->rep.nwarnings; i++)
@@ -1735,6 +1836,11 @@ static struct triage_group *group_copy(const struct triage_group *src)
 	g->ex_source = strdup(src->ex_source);
 	g->ex_text = strdup(src->ex_text);
 	g->ex_line = src->ex_line;
+	g->has_pos = src->has_pos;
+	g->first_input = src->first_input;
+	g->last_input = src->last_input;
+	g->first_line = src->first_line;
+	g->last_line = src->last_line;
 	if (!g->message || (src->fix && !g->fix) || !g->ex_source || !g->ex_text)
 		goto fail;
 	return g;
@@ -1765,7 +1871,7 @@ long triage_add_group(struct triage *t, const struct triage_group *src, int over
 int triage_add_finding(struct triage *t, long gid, int64_t ts, unsigned input,
 		       const uint64_t key[SPOOL_KEYS])
 {
-	return finding_add(t, gid, ts, input, key, -1);
+	return finding_add(t, gid, ts, 0, input, key, -1);
 }
 
 int triage_add_where(struct triage *t, long gid, int kind, const char *value, long n)

@@ -22,6 +22,15 @@
 #define TRIAGE_MAX_CHAINS 4
 #define TRIAGE_MAX_LINKS 16
 #define TRIAGE_EXAMPLE_MAX 2048
+/*
+ * Records with no time (no record of their input had one before them) are
+ * correlated by their order instead: a finding is explained by one at most
+ * TRIAGE_ORDER_WINDOW records before it in the same input, with the same
+ * rules, keys and ranking as a time window (a shared key beats order
+ * alone, then the nearer). Only before: a log is written in order, and a
+ * cause printed after its symptom did not cause it.
+ */
+#define TRIAGE_ORDER_WINDOW 10
 
 struct triage_count {
 	const struct rule *rule;
@@ -47,6 +56,12 @@ struct triage_group {
 	long count;
 	int has_ts;
 	int64_t first_us, last_us;
+	/* where its first and last findings are (input index for
+	 * triage_report.inputs, and line): when it has no time, the report
+	 * says where it was seen by position */
+	int has_pos;
+	unsigned first_input, last_input;
+	long first_line, last_line;
 	char *ex_source, *ex_text; /* one example record */
 	long ex_line;
 	/* filled by triage_finish */
@@ -55,6 +70,8 @@ struct triage_group {
 	long explained, unexplained;   /* symptom groups: how many were explained */
 	long matched;              /* closes with no time and no keys explained through a
 				      timed close of the same code and reason */
+	long ordered;              /* symptoms with no time explained by a cause
+				      a few records before them (TRIAGE_ORDER_WINDOW) */
 	struct triage_count explains[TRIAGE_MAX_LINKS];
 	size_t nexplains;
 	struct triage_count evidence[TRIAGE_MAX_LINKS];
@@ -100,6 +117,10 @@ struct triage_report {
 	size_t nrevisions;
 	long overflow;                            /* findings that hit the group cap */
 	long close_matched;                       /* closes matched by code and reason */
+	long order_matched;                       /* symptoms matched by record order */
+	const char **inputs;                      /* input names by index (borrowed
+						     from t; NULL: no event came) */
+	size_t ninputs;
 	long overflow_warning;    /* index in warnings of triage's own cap warning, -1 none */
 	/* causes no rule knows (src/triage/suspect.h), ranked; borrowed from
 	 * t. suspects_known is 0 when the records were not read here (a

@@ -206,3 +206,96 @@ Test(triage, context_is_never_the_verdict)
 	triage_free(t);
 	ruleset_free(rs);
 }
+
+/* n lines of "INFO tick N" (no rule matches them) */
+static void ticks(char *out, size_t cap, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(out);
+
+		snprintf(out + len, cap - len, "INFO tick %d\n", i);
+	}
+}
+
+Test(triage, no_time_links_by_record_order)
+{
+	struct ruleset *rs = load();
+	struct triage *t;
+	char in[4096] = "";
+	const struct triage_report *r;
+
+	/* the chain, by order, with keys where the lines carry them */
+	r = run(&t, rs,
+		"INFO state check connection_id=a\n"
+		"ERROR config missing\n"
+		"ERROR handler failed: Boom connection_id=a\n"
+		"WARNING closing connection_id=a code=1011 reason=\"Internal error\"\n");
+	cr_assert(r->verdict);
+	cr_assert_str_eq(r->verdict->rule->id, "cause.deeper");
+	cr_assert_eq(r->symptoms[0]->explained, 1);
+	cr_assert_eq(r->symptoms[0]->ordered, 1);
+	cr_assert_eq(r->order_matched, 1);
+	cr_assert(r->verdict->has_pos && !r->verdict->has_ts);
+	cr_assert_eq(r->verdict->first_line, 2);
+	triage_free(t);
+
+	/* a cause after its symptom did not cause it */
+	r = run(&t, rs,
+		"WARNING closing connection_id=a code=1011 reason=x\n"
+		"ERROR handler failed: Boom connection_id=a\n");
+	cr_assert_null(r->verdict);
+	cr_assert_eq(r->symptoms[0]->unexplained, 1);
+	triage_free(t);
+
+	/* another connection's cause rules the pair out, as with times */
+	r = run(&t, rs,
+		"ERROR handler failed: Boom connection_id=a\n"
+		"WARNING closing connection_id=b code=1011 reason=x\n");
+	cr_assert_null(r->verdict);
+	triage_free(t);
+
+	/* the window: TRIAGE_ORDER_WINDOW records before, not one more */
+	strcpy(in, "ERROR handler failed: Boom connection_id=a\n");
+	ticks(in, sizeof in, TRIAGE_ORDER_WINDOW - 1);
+	strcat(in, "WARNING closing connection_id=a code=1011 reason=x\n");
+	r = run(&t, rs, in);
+	cr_assert(r->verdict);
+	triage_free(t);
+	strcpy(in, "ERROR handler failed: Boom connection_id=a\n");
+	ticks(in, sizeof in, TRIAGE_ORDER_WINDOW);
+	strcat(in, "WARNING closing connection_id=a code=1011 reason=x\n");
+	r = run(&t, rs, in);
+	cr_assert_null(r->verdict);
+	triage_free(t);
+	ruleset_free(rs);
+}
+
+Test(triage, no_time_order_stays_within_its_input)
+{
+	struct ruleset *rs = load();
+	struct triage *t = triage_new(rs, NULL);
+	const char *in[2] = { "ERROR handler failed: Boom connection_id=a\n",
+			      "WARNING closing connection_id=a code=1011 reason=x\n" };
+	const struct triage_report *r;
+	int k;
+
+	cr_assert(t);
+	for (k = 0; k < 2; k++) {
+		struct evstream_opts o = { .format = INPUT_AUTO };
+		struct evstream *s = evstream_open_mem(k ? "b.log" : "a.log", in[k], strlen(in[k]), &o);
+		struct event *ev;
+		struct diag d;
+
+		while (evstream_next(s, &ev, &d) == 1)
+			cr_assert_eq(triage_feed(t, ev, k), 0);
+		evstream_close(s);
+	}
+	r = triage_finish(t);
+	cr_assert(r);
+	cr_assert_null(r->verdict);
+	cr_assert_eq(r->symptoms[0]->unexplained, 1);
+	triage_free(t);
+	ruleset_free(rs);
+}
