@@ -19,12 +19,14 @@ summarize() {
 		jq -r '[.rule, .message] | @tsv' | sort
 }
 # triage's summary without what names the input itself (the example's
-# source, line and raw text), times to the millisecond (Python's text
+# source, line and raw text; the revisions and instances, which only some
+# shapes carry), times to the millisecond (Python's text
 # logging has no finer, and stderr lines in a Cloud Run capture carry no
 # time of their own): the rest must not depend on the shape
 verdict() {
 	"$LOGWHY" triage --rules rules -q --output json "$1" |
-		jq -S 'del(.causes[].example) | del(.warnings) |
+		jq -S 'del(.causes[].example) | del(.warnings) | del(.revisions) |
+			del(.causes[].where) | del(.symptoms[].where) |
 			(.. | strings) |= (if test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T") then .[0:23] else . end)'
 }
 records() {
