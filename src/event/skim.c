@@ -574,6 +574,22 @@ static int take(const struct span *v, size_t n, struct key_span *key, int trace)
 	return 0;
 }
 
+/* The wanted keys of v when it is an object (all absent when it is not);
+ * 0 when the skim cannot read it. */
+static int sk_sub(const struct span *v, int depth, const char *const *want, struct span *got)
+{
+	size_t i;
+
+	if (v->type == 'o') {
+		struct sk s = { v->p, v->p + v->n };
+
+		return sk_object(&s, depth, want, got);
+	}
+	for (i = 0; want[i]; i++)
+		got[i].type = 0;
+	return 1;
+}
+
 static int store_key(struct event *ev, const struct key_span *k, size_t *off)
 {
 	*off = ev->store.len;
@@ -591,36 +607,11 @@ int event_skim_keys(struct event *ev, const struct record *rec, const struct ski
 	unsigned need = 0;
 
 	memset(key, 0, sizeof key);
-	memset(lab, 0, sizeof lab);
-	memset(rlab, 0, sizeof rlab);
-	memset(jp, 0, sizeof jp);
 	sk_ws(&s);
-	if (!sk_object(&s, 1, want, top))
+	if (!sk_object(&s, 1, want, top) || !sk_sub(&top[1], 2, label_keys, lab) ||
+	    !sk_sub(&top[2], 2, res_want, res) || !sk_sub(&res[0], 3, instance_keys, rlab) ||
+	    !sk_sub(&top[3], 2, jp_keys, jp) || jp[J_LABELS].type)
 		return 0;
-	if (top[1].type == 'o') {
-		struct sk l = { top[1].p, top[1].p + top[1].n };
-
-		if (!sk_object(&l, 2, label_keys, lab))
-			return 0;
-	}
-	if (top[2].type == 'o') {
-		struct sk r = { top[2].p, top[2].p + top[2].n };
-
-		if (!sk_object(&r, 2, res_want, res))
-			return 0;
-		if (res[0].type == 'o') {
-			struct sk l = { res[0].p, res[0].p + res[0].n };
-
-			if (!sk_object(&l, 3, instance_keys, rlab))
-				return 0;
-		}
-	}
-	if (top[3].type == 'o') {
-		struct sk j = { top[3].p, top[3].p + top[3].n };
-
-		if (!sk_object(&j, 2, jp_keys, jp) || jp[J_LABELS].type)
-			return 0;
-	}
 	/* logentry_fields' order, app_fields' inside it */
 	if (take(&top[0], 1, &key[EV_KEY_TRACE], 1) < 0 ||
 	    take(lab, 3, &key[EV_KEY_INSTANCE], 0) < 0 ||
