@@ -1,8 +1,8 @@
 #!/bin/sh
 # The whole chain, end to end over loopback: logwhy-wsd fails the way a
-# seed's staging service did, `logwhy probe` records what a client saw, and
+# staging service did in the incidents it was built from, `logwhy probe` records what a client saw, and
 # `logwhy triage` on the server's log plus the probe's traces names the
-# fault's root-cause class. The healthy cases (no fault, the seeds' fixes)
+# fault's root-cause class. The healthy cases (no fault, the incidents' fixes)
 # must show no 1011 and no verdict. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -185,7 +185,7 @@ unset E2E_TESTING
 expect "e2e-variable: the health check says e2e_testing enabled" \
 	"$(json "$tmp/e2e-variable.traces" 't[0]["health"]["e2e_testing"]["enabled"]')" True
 
-# -H: the seed 002 debug script's report, which logwhy itself reads back
+# -H: a debug script's human-readable report, which logwhy itself reads back
 if start_server "$tmp/human.log" --fault missing-service; then
 	timeout 30 "$LOGWHY" probe -H --timeout 2000 "ws://127.0.0.1:$port/ws" >"$tmp/human.txt" 2>&1
 	rc=$?

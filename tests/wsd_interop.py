@@ -38,14 +38,14 @@ async def recv_json(ws):
 
 
 def same_trace(got, want):
-    # websockets >= 11 names 1011 "internal error" (the seeds' wording);
+    # websockets >= 11 names 1011 "internal error" (the wording of the real logs);
     # Debian's 10.x says "unexpected error". Both are the same close.
     return got == want or got == want.replace("(internal error)", "(unexpected error)")
 
 
 async def expect_closed(server, want, headers=None):
     """Connect, then the first recv must raise ConnectionClosedError whose
-    text is the seeds' 'received X ...; then sent X ...' line."""
+    text is the real logs' 'received X ...; then sent X ...' line."""
     async with websockets.connect(uri(server), open_timeout=TIMEOUT, close_timeout=TIMEOUT,
                                   extra_headers=headers or {}) as ws:
         try:
