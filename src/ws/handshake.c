@@ -76,22 +76,30 @@ static int name_is(const char *name, size_t nlen, const char *want)
 	return strlen(want) == nlen && strncasecmp(name, want, nlen) == 0;
 }
 
+/* The next item of the comma-separated list v (n bytes) from *i, trimmed
+ * (it may be empty); 0 when the list is done. */
+static int list_next(const char *v, size_t n, size_t *i, const char **item, size_t *k)
+{
+	if (*i >= n)
+		return 0;
+	*item = v + *i;
+	*k = 0;
+	while (*i + *k < n && v[*i + *k] != ',')
+		(*k)++;
+	*i += *k + 1;
+	trim(item, k);
+	return 1;
+}
+
 /* 1 when the comma-separated list v contains token tok (case-insensitive). */
 static int list_has(const char *v, size_t n, const char *tok)
 {
-	size_t i = 0;
+	const char *item;
+	size_t i = 0, k;
 
-	while (i < n) {
-		const char *item = v + i;
-		size_t k = 0;
-
-		while (i + k < n && v[i + k] != ',')
-			k++;
-		i += k + 1;
-		trim(&item, &k);
+	while (list_next(v, n, &i, &item, &k))
 		if (name_is(item, k, tok))
 			return 1;
-	}
 	return 0;
 }
 
@@ -122,16 +130,10 @@ int ws_hs_field(const char *head, size_t len, const char *name,
 /* Append a field's tokens to req->protocols, whole tokens only. */
 static void add_protocols(struct ws_hs_request *req, const char *v, size_t n)
 {
-	size_t i = 0, have = strlen(req->protocols);
+	size_t i = 0, k, have = strlen(req->protocols);
+	const char *item;
 
-	while (i < n) {
-		const char *item = v + i;
-		size_t k = 0;
-
-		while (i + k < n && v[i + k] != ',')
-			k++;
-		i += k + 1;
-		trim(&item, &k);
+	while (list_next(v, n, &i, &item, &k)) {
 		if (!k)
 			continue;
 		if (have + (have ? 2 : 0) + k >= sizeof req->protocols) {
@@ -150,16 +152,10 @@ static void add_protocols(struct ws_hs_request *req, const char *v, size_t n)
 
 int ws_hs_subprotocol_pick(const char *offered, const char *const *supported, size_t n)
 {
-	size_t len = offered ? strlen(offered) : 0, i = 0, j;
+	size_t len = offered ? strlen(offered) : 0, i = 0, j, k;
+	const char *item;
 
-	while (i < len) {
-		const char *item = offered + i;
-		size_t k = 0;
-
-		while (i + k < len && offered[i + k] != ',')
-			k++;
-		i += k + 1;
-		trim(&item, &k);
+	while (list_next(offered, len, &i, &item, &k)) {
 		for (j = 0; k && j < n; j++)
 			if (strlen(supported[j]) == k && memcmp(supported[j], item, k) == 0)
 				return (int)j;
