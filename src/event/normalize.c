@@ -221,7 +221,7 @@ static json_t *first_string(json_t *obj, const char *const *keys)
 
 /* Keep the trace ID only, so "projects/P/traces/ID" (LogEntry.trace),
  * Cloud Run's "logging.googleapis.com/trace" and a bare ID correlate. */
-static void trace_id(const char **s, size_t *n)
+void event_trace_id(const char **s, size_t *n)
 {
 	const char *p = *s, *end = *s + *n, *q;
 
@@ -246,7 +246,7 @@ static void set_key(struct norm *n, enum nf f, json_t *v)
 		s = json_string_value(v);
 		len = json_string_length(v);
 		if (f == NF_TRACE)
-			trace_id(&s, &len);
+			event_trace_id(&s, &len);
 		if (len)
 			nf_borrow(n, f, s, len);
 	} else if (json_is_integer(v)) {
@@ -369,7 +369,7 @@ static size_t text_keys_scan(unsigned found, const char *s, size_t len, struct k
 				size_t vl = vend - vstart;
 
 				if (f == NF_TRACE)
-					trace_id(&v, &vl);
+					event_trace_id(&v, &vl);
 				if (vl) {
 					hit[nhit].field = f;
 					hit[nhit].off = (size_t)(v - s);
@@ -1142,11 +1142,6 @@ static void text_keys(struct norm *n)
 		src = (in_store ? b->p + base : n->ptr[NF_MSG]) + hit[i].off;
 		nf_copy(n, hit[i].field, src, hit[i].len);
 	}
-}
-
-void event_trace_id(const char **s, size_t *n)
-{
-	trace_id(s, n);
 }
 
 void event_msg_keys(const char *msg, size_t len, unsigned need, struct key_span out[EV_KEYS])
