@@ -88,14 +88,14 @@ static int rules_list(const struct ruleset *rs)
 	size_t i, w = 2;
 
 	for (i = 0; i < ruleset_count(rs); i++)
-		if (strlen(ruleset_rule(rs, i)->id) > w)
-			w = strlen(ruleset_rule(rs, i)->id);
+		if (strlen(rule_desc(ruleset_rule(rs, i))->id) > w)
+			w = strlen(rule_desc(ruleset_rule(rs, i))->id);
 	for (i = 0; i < ruleset_count(rs); i++) {
 		const struct rule *r = ruleset_rule(rs, i);
 
-		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, rule_role_name(r->role),
-		       rule_level_name(r->level));
-		put(r->title);
+		printf("%-*s  %-16s %-8s %-8s ", (int)w, rule_desc(r)->id, rule_desc(r)->category, rule_role_name(rule_desc(r)->role),
+		       rule_level_name(rule_desc(r)->level));
+		put(rule_desc(r)->title);
 		putchar('\n');
 	}
 	return 0;
@@ -134,33 +134,33 @@ static int rules_show(const struct ruleset *rs, const char *id)
 		cli_errorf("no rule '%s' (see 'logwhy rules list')", id);
 		return 2;
 	}
-	printf("id: %s\ntitle: ", r->id);
-	put(r->title);
+	printf("id: %s\ntitle: ", rule_desc(r)->id);
+	put(rule_desc(r)->title);
 	printf("\ncategory: %s\nrole: %s\nseverity: %s\ndefined: %s:%ld\nmessage: ",
-	       r->category, rule_role_name(r->role), rule_level_name(r->level), r->file, r->line);
-	put(r->message);
+	       rule_desc(r)->category, rule_role_name(rule_desc(r)->role), rule_level_name(rule_desc(r)->level), rule_desc(r)->file, rule_desc(r)->line);
+	put(rule_desc(r)->message);
 	putchar('\n');
-	show_list("why", r->why, r->nwhy);
-	if (r->fix) {
+	show_list("why", rule_desc(r)->why, rule_desc(r)->nwhy);
+	if (rule_desc(r)->fix) {
 		fputs("fix: ", stdout);
-		put(r->fix);
+		put(rule_desc(r)->fix);
 		putchar('\n');
 	}
-	show_list("explains", r->explains, r->nexplains);
-	if (r->within_ms || r->correlate_by) {
+	show_list("explains", rule_desc(r)->explains, rule_desc(r)->nexplains);
+	if (rule_desc(r)->within_ms || rule_desc(r)->correlate_by) {
 		static const char *const by[] = { "connection", "trace", "instance", "user", "span" };
 		size_t i, first = 1;
 
-		printf("correlate: within %ldms by", r->within_ms);
+		printf("correlate: within %ldms by", rule_desc(r)->within_ms);
 		for (i = 0; i < sizeof by / sizeof *by; i++)
-			if (r->correlate_by & (1u << i)) {
+			if (rule_desc(r)->correlate_by & (1u << i)) {
 				printf("%s%s", first ? " " : ", ", by[i]);
 				first = 0;
 			}
 		putchar('\n');
 	}
-	show_examples("example match", r->ex_match, r->nex_match);
-	show_examples("example nomatch", r->ex_nomatch, r->nex_nomatch);
+	show_examples("example match", rule_desc(r)->ex_match, rule_desc(r)->nex_match);
+	show_examples("example nomatch", rule_desc(r)->ex_nomatch, rule_desc(r)->nex_nomatch);
 	return 0;
 }
 
@@ -178,7 +178,7 @@ static void test_result(void *ctx, const struct rule *r, const struct rule_examp
 		return;
 	}
 	t->fail++;
-	printf("%s:%ld: %s: %s example %s: ", r->file, ex->line, r->id,
+	printf("%s:%ld: %s: %s example %s: ", rule_desc(r)->file, ex->line, rule_desc(r)->id,
 	       want ? "match" : "nomatch", want ? "did not match" : "matched");
 	put(ex->text);
 	putchar('\n');
@@ -237,7 +237,7 @@ static const struct rule *sg_rule(const struct ruleset *r)
 	size_t i;
 
 	for (i = 0; i < ruleset_count(r); i++)
-		if (!strcmp(ruleset_rule(r, i)->file, "<suggested rule>"))
+		if (!strcmp(rule_desc(ruleset_rule(r, i))->file, "<suggested rule>"))
 			return ruleset_rule(r, i);
 	return NULL;
 }

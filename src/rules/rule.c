@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "rules/cond.h"
+#include "rules/rule_impl.h"
 
 /* Output vector pairs: every pattern has at most COND_MAX_GROUPS groups. */
 #define MATCH_OVEC_PAIRS (COND_MAX_GROUPS + 1)
@@ -48,33 +49,33 @@ void rule_free(struct rule *r)
 
 	if (!r)
 		return;
-	free(r->id);
-	free(r->title);
-	free(r->category);
+	free(r->d.id);
+	free(r->d.title);
+	free(r->d.category);
 	cond_free(r->match);
-	free(r->message);
-	for (i = 0; i < r->nwhy; i++)
-		free(r->why[i]);
-	free(r->why);
-	free(r->fix);
-	for (i = 0; i < r->nexplains; i++)
-		free(r->explains[i]);
-	free(r->explains);
-	free(r->explains_rule);
+	free(r->d.message);
+	for (i = 0; i < r->d.nwhy; i++)
+		free(r->d.why[i]);
+	free(r->d.why);
+	free(r->d.fix);
+	for (i = 0; i < r->d.nexplains; i++)
+		free(r->d.explains[i]);
+	free(r->d.explains);
+	free(r->d.explains_rule);
 	free(r->explains_loc);
-	for (i = 0; i < r->nex_match; i++)
-		free(r->ex_match[i].text);
-	free(r->ex_match);
-	for (i = 0; i < r->nex_nomatch; i++)
-		free(r->ex_nomatch[i].text);
-	free(r->ex_nomatch);
+	for (i = 0; i < r->d.nex_match; i++)
+		free(r->d.ex_match[i].text);
+	free(r->d.ex_match);
+	for (i = 0; i < r->d.nex_nomatch; i++)
+		free(r->d.ex_nomatch[i].text);
+	free(r->d.ex_nomatch);
 	for (i = 0; i < r->nredact; i++) {
 		free(r->redact[i].kind);
 		free(r->redact[i].src);
 		pcre2_code_free((pcre2_code *)r->redact[i].code);
 	}
 	free(r->redact);
-	free(r->file);
+	free(r->d.file);
 	free(r);
 }
 
@@ -135,7 +136,7 @@ int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 	buf_reset(&m->store);
 	if (match_ready(m) < 0) {
 		warn_emit(w, ev->source, ev->line, 0,
-			  "rule '%s' gave up on this record: out of memory", r->id);
+			  "rule '%s' gave up on this record: out of memory", r->d.id);
 		return 0;
 	}
 	rc = cond_eval(r->match, ev, m, &why);
@@ -143,7 +144,7 @@ int rule_match(const struct rule *r, const struct event *ev, struct match *m,
 		/* the record's place, then the rule's: the pattern to fix */
 		warn_emit(w, ev->source, ev->line, 0,
 			  "rule '%s' (%s:%ld:%ld) gave up on this record: %s",
-			  r->id, r->file ? r->file : "?", r->line, r->col, why);
+			  r->d.id, r->d.file ? r->d.file : "?", r->d.line, r->col, why);
 		m->ncaps = 0;
 		return 0;
 	}

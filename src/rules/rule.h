@@ -30,15 +30,9 @@ enum {
 	CORR_SPAN = 1u << 4,
 };
 
-struct cond;   /* opaque condition tree */
-
 struct rule_example {
 	char *text;
 	long line;   /* where it stands in the rule file */
-};
-
-struct rule_loc {
-	long line, col;
 };
 
 /* A redaction pattern (the rule's `redact:` action, used by sanitize):
@@ -59,31 +53,42 @@ struct rule_redact {
 	long line, col;          /* where the pattern stands */
 };
 
-struct rule {
+/*
+ * A rule. Its insides are private to rules/ (rules/rule_impl.h: the
+ * condition tree, the redactions, where each part stands); what other
+ * modules read of it is its description, a read-only record the rule
+ * holds first, so rule_desc is a cast: no call where triage reads a
+ * rule's index or role per pair of findings, and one door instead of an
+ * accessor per field. Everything in it is owned by the rule.
+ */
+struct rule;
+
+struct rule_desc {
 	char *id;
 	char *title;
 	char *category;
 	enum rule_role role;
 	enum level level;
-	struct cond *match;
 	char *message;           /* template: {capture}, {field.path} */
 	char **why;              /* templates, symptom first */
 	size_t nwhy;
-	char *fix;               /* template */
+	char *fix;               /* template, or NULL */
 	char **explains;         /* rule ids */
 	size_t nexplains;
 	struct rule **explains_rule;   /* resolved by ruleset_finish */
-	struct rule_loc *explains_loc; /* where each explains entry stands */
 	long within_ms;          /* correlate.within; 0 when no correlate */
 	unsigned correlate_by;   /* CORR_* mask */
 	struct rule_example *ex_match, *ex_nomatch;
 	size_t nex_match, nex_nomatch;
-	struct rule_redact *redact;   /* NULL when the rule has no redact: */
-	size_t nredact;
 	char *file;              /* where the rule was defined */
-	long line, col;
+	long line;
 	size_t index;            /* position in the ruleset (sorted by id) */
 };
+
+static inline const struct rule_desc *rule_desc(const struct rule *r)
+{
+	return (const struct rule_desc *)(const void *)r;
+}
 
 /*
  * Matching. A struct match holds the per-caller scratch (PCRE2 match data,

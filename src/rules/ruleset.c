@@ -534,20 +534,20 @@ static int load_explains(const struct ld *l, const struct rule_ynode *n, struct 
 		return err_at(l, n, "'explains' must be a list of rule ids");
 	if (!n->nkid)
 		return 0;
-	if (!(r->explains = calloc(n->nkid, sizeof *r->explains)) ||
+	if (!(r->d.explains = calloc(n->nkid, sizeof *r->d.explains)) ||
 	    !(r->explains_loc = calloc(n->nkid, sizeof *r->explains_loc)) ||
-	    !(r->explains_rule = calloc(n->nkid, sizeof *r->explains_rule)))
+	    !(r->d.explains_rule = calloc(n->nkid, sizeof *r->d.explains_rule)))
 		return oom(l);
 	for (i = 0; i < n->nkid; i++) {
 		const struct rule_ynode *e = n->kid[i];
 
 		if (!is_str(e) || !id_ok(e->s))
 			return err_at(l, e, "'explains' must be a list of rule ids");
-		if (!(r->explains[i] = strdup(e->s)))
+		if (!(r->d.explains[i] = strdup(e->s)))
 			return oom(l);
 		r->explains_loc[i].line = e->line;
 		r->explains_loc[i].col = e->col;
-		r->nexplains = i + 1;
+		r->d.nexplains = i + 1;
 	}
 	return 0;
 }
@@ -566,7 +566,7 @@ static int load_correlate(const struct ld *l, const struct rule_ynode *n, struct
 		return -1;
 	if (!v[0])
 		return err_at(l, n, "missing required key 'within' in 'correlate'");
-	if (!is_str(v[0]) || parse_duration(v[0]->s, &r->within_ms) < 0)
+	if (!is_str(v[0]) || parse_duration(v[0]->s, &r->d.within_ms) < 0)
 		return err_at(l, v[0], "'correlate.within' must be a duration like 500ms, 5s or 2m (at most 24h)");
 	if (!v[1])
 		return 0;
@@ -578,7 +578,7 @@ static int load_correlate(const struct ld *l, const struct rule_ynode *n, struct
 
 		if (k < 0)
 			return err_at(l, e, "'correlate.by' must be a list of connection, trace, instance, user, span");
-		r->correlate_by |= 1u << k;
+		r->d.correlate_by |= 1u << k;
 	}
 	return 0;
 }
@@ -595,8 +595,8 @@ static int load_examples(const struct ld *l, const struct rule_ynode *n, struct 
 	if (map_keys(l, n, example_keys, "examples", v) < 0)
 		return -1;
 	for (k = 0; k < 2; k++) {
-		struct rule_example **ex = k == 0 ? &r->ex_match : &r->ex_nomatch;
-		size_t *nex = k == 0 ? &r->nex_match : &r->nex_nomatch;
+		struct rule_example **ex = k == 0 ? &r->d.ex_match : &r->d.ex_nomatch;
+		size_t *nex = k == 0 ? &r->d.nex_match : &r->d.nex_nomatch;
 		size_t i;
 
 		if (!v[k])
@@ -751,9 +751,9 @@ static int load_rule(const struct ld *l, const struct rule_ynode *root,
 
 	if (root->kind != RULE_YMAP)
 		return err_at(l, root, "expected a mapping for the rule");
-	r->line = root->line;
+	r->d.line = root->line;
 	r->col = root->col;
-	if (!(r->file = strdup(l->name)))
+	if (!(r->d.file = strdup(l->name)))
 		return oom(l);
 	if (map_keys(l, root, rule_keys, NULL, v) < 0)
 		return -1;
@@ -762,33 +762,33 @@ static int load_rule(const struct ld *l, const struct rule_ynode *root,
 			return diag_set(l->d, l->name, dline, dcol,
 					"missing required key '%s'", rule_keys[i]);
 
-	if (get_str(l, v[K_ID], "id", &r->id) < 0)
+	if (get_str(l, v[K_ID], "id", &r->d.id) < 0)
 		return -1;
-	if (!id_ok(r->id))
-		return err_at(l, v[K_ID], "bad id '%s': expected dotted lower-case words like 'category.name'", r->id);
-	if (get_str(l, v[K_TITLE], "title", &r->title) < 0 ||
-	    get_str(l, v[K_CATEGORY], "category", &r->category) < 0)
+	if (!id_ok(r->d.id))
+		return err_at(l, v[K_ID], "bad id '%s': expected dotted lower-case words like 'category.name'", r->d.id);
+	if (get_str(l, v[K_TITLE], "title", &r->d.title) < 0 ||
+	    get_str(l, v[K_CATEGORY], "category", &r->d.category) < 0)
 		return -1;
-	if (!word_ok(r->category))
+	if (!word_ok(r->d.category))
 		return err_at(l, v[K_CATEGORY], "'category' must be lower-case letters, digits and '-'");
 	if (!is_str(v[K_ROLE]) || (i = one_of(v[K_ROLE]->s, roles)) < 0)
 		return err_at(l, v[K_ROLE], "'role' must be one of cause, symptom, context");
-	r->role = (enum rule_role)i;
+	r->d.role = (enum rule_role)i;
 	if (!is_str(v[K_SEVERITY]) || (i = one_of(v[K_SEVERITY]->s, levels)) < 0)
 		return err_at(l, v[K_SEVERITY], "'severity' must be one of error, warning, info");
-	r->level = (enum level)(LEVEL_INFO + i);
+	r->d.level = (enum level)(LEVEL_INFO + i);
 	/* symptoms are named for what is seen (ws.close-1011), the rest for their class */
-	if (r->role != ROLE_SYMPTOM &&
-	    (strncmp(r->id, r->category, strlen(r->category)) || r->id[strlen(r->category)] != '.'))
-		return err_at(l, v[K_ID], "id '%s' must start with its category '%s.'", r->id, r->category);
+	if (r->d.role != ROLE_SYMPTOM &&
+	    (strncmp(r->d.id, r->d.category, strlen(r->d.category)) || r->d.id[strlen(r->d.category)] != '.'))
+		return err_at(l, v[K_ID], "id '%s' must start with its category '%s.'", r->d.id, r->d.category);
 	if (load_cond(l, v[K_MATCH], "match", 1, &r->match) < 0)
 		return -1;
 	cond_optimize(r->match);
-	if (get_str(l, v[K_MESSAGE], "message", &r->message) < 0)
+	if (get_str(l, v[K_MESSAGE], "message", &r->d.message) < 0)
 		return -1;
-	if (v[K_WHY] && str_list(l, v[K_WHY], "why", &r->why, &r->nwhy) < 0)
+	if (v[K_WHY] && str_list(l, v[K_WHY], "why", &r->d.why, &r->d.nwhy) < 0)
 		return -1;
-	if (v[K_FIX] && get_str(l, v[K_FIX], "fix", &r->fix) < 0)
+	if (v[K_FIX] && get_str(l, v[K_FIX], "fix", &r->d.fix) < 0)
 		return -1;
 	if (v[K_EXPLAINS] && load_explains(l, v[K_EXPLAINS], r) < 0)
 		return -1;
@@ -825,7 +825,7 @@ static int add_rule(struct ruleset *rs, struct rule *r)
 		rs->rules = p;
 	}
 	/* load order until ruleset_finish sorts: it breaks ties between duplicates */
-	r->index = rs->n;
+	r->d.index = rs->n;
 	rs->rules[rs->n++] = r;
 	return 0;
 }
@@ -1043,11 +1043,11 @@ static int cmp_rule(const void *a, const void *b)
 {
 	const struct rule *x = *(const struct rule *const *)a;
 	const struct rule *y = *(const struct rule *const *)b;
-	int c = strcmp(x->id, y->id);
+	int c = strcmp(x->d.id, y->d.id);
 
 	if (c)
 		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
+	return x->d.index < y->d.index ? -1 : x->d.index > y->d.index;
 }
 
 /* Explains chains are followed to the deepest cause: a loop has no bottom. */
@@ -1056,20 +1056,20 @@ static int find_cycle(const struct rule *r, unsigned char *state, const struct r
 {
 	size_t i;
 
-	state[r->index] = 1;
+	state[r->d.index] = 1;
 	path[depth] = r;
-	for (i = 0; i < r->nexplains; i++) {
-		const struct rule *t = r->explains_rule[i];
+	for (i = 0; i < r->d.nexplains; i++) {
+		const struct rule *t = r->d.explains_rule[i];
 
-		if (state[t->index] == 1) {
+		if (state[t->d.index] == 1) {
 			path[depth + 1] = t;
 			*len = depth + 2;
 			return 1;
 		}
-		if (state[t->index] == 0 && find_cycle(t, state, path, depth + 1, len))
+		if (state[t->d.index] == 0 && find_cycle(t, state, path, depth + 1, len))
 			return 1;
 	}
-	state[r->index] = 2;
+	state[r->d.index] = 2;
 	return 0;
 }
 
@@ -1098,10 +1098,10 @@ static int check_cycles(struct ruleset *rs, struct diag *d)
 				;
 			for (k = j; k < len && at < sizeof chain; k++)
 				at += (size_t)snprintf(chain + at, sizeof chain - at, "%s%s",
-						       k > j ? " -> " : "", path[k]->id);
-			for (k = 0; k < last->nexplains && last->explains_rule[k] != first; k++)
+						       k > j ? " -> " : "", path[k]->d.id);
+			for (k = 0; k < last->d.nexplains && last->d.explains_rule[k] != first; k++)
 				;
-			rc = diag_set(d, last->file, last->explains_loc[k].line,
+			rc = diag_set(d, last->d.file, last->explains_loc[k].line,
 				      last->explains_loc[k].col, "'explains' makes a loop: %s", chain);
 		}
 	}
@@ -1127,28 +1127,28 @@ int ruleset_finish(struct ruleset *rs, struct diag *d)
 	for (i = 1; i < rs->n && rc == 0; i++) {
 		const struct rule *a = rs->rules[i - 1], *b = rs->rules[i];
 
-		if (!strcmp(a->id, b->id))
-			rc = diag_set(d, b->file, b->line, b->col,
+		if (!strcmp(a->d.id, b->d.id))
+			rc = diag_set(d, b->d.file, b->d.line, b->col,
 				      "duplicate id '%s' (first defined at %s:%ld)",
-				      b->id, a->file, a->line);
+				      b->d.id, a->d.file, a->d.line);
 	}
 	for (i = 0; i < rs->n; i++)
-		rs->rules[i]->index = i;
+		rs->rules[i]->d.index = i;
 	for (i = 0; i < rs->n && rc == 0; i++) {
 		struct rule *r = order[i];
 
-		for (j = 0; j < r->nexplains && rc == 0; j++) {
-			struct rule *t = (struct rule *)ruleset_find(rs, r->explains[j]);
+		for (j = 0; j < r->d.nexplains && rc == 0; j++) {
+			struct rule *t = (struct rule *)ruleset_find(rs, r->d.explains[j]);
 
 			if (!t)
-				rc = diag_set(d, r->file, r->explains_loc[j].line,
+				rc = diag_set(d, r->d.file, r->explains_loc[j].line,
 					      r->explains_loc[j].col,
-					      "'explains' names no rule: '%s'", r->explains[j]);
+					      "'explains' names no rule: '%s'", r->d.explains[j]);
 			else if (t == r)
-				rc = diag_set(d, r->file, r->explains_loc[j].line,
+				rc = diag_set(d, r->d.file, r->explains_loc[j].line,
 					      r->explains_loc[j].col,
-					      "rule '%s' explains itself", r->id);
-			r->explains_rule[j] = t;
+					      "rule '%s' explains itself", r->d.id);
+			r->d.explains_rule[j] = t;
 		}
 	}
 	free(order);
@@ -1176,7 +1176,7 @@ int ruleset_set_level(struct ruleset *rs, const char *id, enum level l)
 
 	if (!r)
 		return -1;
-	r->level = l;
+	r->d.level = l;
 	return 0;
 }
 
@@ -1247,7 +1247,7 @@ const struct rule *ruleset_find(const struct ruleset *rs, const char *id)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(id, rs->rules[mid]->id);
+		int c = strcmp(id, rs->rules[mid]->d.id);
 
 		if (c == 0)
 			return rs->rules[mid];

@@ -1,6 +1,7 @@
 #ifndef LOGWHY_RULESET_IMPL_H
 #define LOGWHY_RULESET_IMPL_H
 
+#include "rules/rule_impl.h"
 #include "rules/ruleset.h"
 
 /* Private to rules/: what a ruleset holds. */

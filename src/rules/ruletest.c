@@ -1,5 +1,7 @@
 #include "rules/ruletest.h"
 
+#include "rules/rule_impl.h"
+
 int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 		       int (*to_event)(void *ctx, const char *text, struct event *ev),
 		       void *ctx,
@@ -16,8 +18,8 @@ int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 	event_init(&ev);
 	rule_match_init(&m);
 	for (want = 1; want >= 0; want--) {
-		const struct rule_example *ex = want ? r->ex_match : r->ex_nomatch;
-		size_t n = want ? r->nex_match : r->nex_nomatch, i;
+		const struct rule_example *ex = want ? r->d.ex_match : r->d.ex_nomatch;
+		size_t n = want ? r->d.nex_match : r->d.nex_nomatch, i;
 
 		for (i = 0; i < n; i++) {
 			int got = -1;

@@ -44,7 +44,7 @@ static json_t *jgroup(const struct triage_group *g, int overflow)
 	json_t *o = json_object(), *caps = json_array(), *why = json_array(), *ex = json_array();
 	size_t i;
 
-	json_object_set_new(o, "rule", json_string(g->rule->id));
+	json_object_set_new(o, "rule", json_string(rule_desc(g->rule)->id));
 	json_object_set_new(o, "key", utf8_json_string(g->key));
 	for (i = 0; i < g->ncaps; i++)
 		json_array_append_new(caps, json_pack("[oo]", utf8_json_string(g->caps[i].name),

@@ -341,7 +341,7 @@ int suspect_finish(struct suspect_set *s, int has_span, int64_t first_us, int64_
 			for (at = o->nexplains; at > 0 &&
 			     (o->nexplained[at - 1] < w[i].expl[j] ||
 			      (o->nexplained[at - 1] == w[i].expl[j] &&
-			       strcmp(o->explains[at - 1]->id, s->rules[j]->id) > 0)); at--) {
+			       strcmp(rule_desc(o->explains[at - 1])->id, rule_desc(s->rules[j])->id) > 0)); at--) {
 				o->explains[at] = o->explains[at - 1];
 				o->nexplained[at] = o->nexplained[at - 1];
 			}

@@ -13,20 +13,20 @@
  * Rules, events and matches are filled in by hand: the emitters only read
  * struct fields, and these tests must not depend on rules/ or event/.
  */
-static struct rule rule_err = {
+static struct rule rule_err = { .d = {
 	.id = "ws-close-1011", .title = "Server closed with 1011",
 	.category = "websocket", .role = ROLE_SYMPTOM, .level = LEVEL_ERROR,
 	.message = "closed {code}", .fix = "Fix the server", .index = 0,
-};
-static struct rule rule_warn = {
+} };
+static struct rule rule_warn = { .d = {
 	.id = "enum-not-serializable", .title = "Enum in a JSON log call",
 	.category = "logging", .role = ROLE_CAUSE, .level = LEVEL_WARNING,
 	.index = 1,
-};
-static struct rule rule_info = {
+} };
+static struct rule rule_info = { .d = {
 	.id = "startup-wait", .title = "Startup wait", .category = "startup",
 	.role = ROLE_CONTEXT, .level = LEVEL_INFO, .index = 2,
-};
+} };
 static char *why_chain[] = { "the client saw 1011", "the handler raised" };
 static struct rule *all_rules[3] = { &rule_err, &rule_warn, &rule_info };
 static struct ruleset rules = { .rules = all_rules, .n = 3 };
@@ -443,8 +443,8 @@ Test(emit, sarif_one_finding)
 	char *out;
 	size_t len;
 
-	rule_err.why = why_chain;
-	rule_err.nwhy = 2;
+	rule_err.d.why = why_chain;
+	rule_err.d.nwhy = 2;
 	make_event(&a, "<stdin>", 9, "close 1011 \xff");
 	memset(&m, 0, sizeof m);
 	m.caps[0].name = "code";
@@ -452,8 +452,8 @@ Test(emit, sarif_one_finding)
 	m.ncaps = 1;
 	f = make_finding(&rule_err, &a, &m, "closed 1011");
 	out = emit_all(EMIT_SARIF, &o, &f, 1, &len);
-	rule_err.why = NULL;
-	rule_err.nwhy = 0;
+	rule_err.d.why = NULL;
+	rule_err.d.nwhy = 0;
 	cr_assert_eq(sarif_valid(out, len), 0, "%s", out);
 	v = parse_line(out, len);
 	run = json_array_get(json_object_get(v, "runs"), 0);
@@ -557,7 +557,7 @@ Test(emit, sarif_many_findings)
 	int i;
 
 	orphan.id = "not-in-ruleset";
-	orphan.index = 7;
+	orphan.d.index = 7;
 	for (i = 0; i < N; i++) {
 		make_event(&ev[i], i % 2 ? "/var/log/app.log" : "other.log", i + 1,
 			   i % 3 ? "plain" : "hostile \033\x01\xff \"'<&>");
