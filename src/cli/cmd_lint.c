@@ -117,17 +117,17 @@ static int set_severity(struct lint_args *a, struct ruleset *rs)
 }
 
 /* The finding of one rule that matched a's event. */
-static int lint_finding(void *ctx, const struct rule *r, struct match *m)
+static int lint_finding(void *ctx, const struct rule_desc *r, struct match *m)
 {
 	struct lint_args *a = ctx;
 	struct event *ev = a->ev;
 	struct finding f;
 	struct event shown;
 
-	if (rule_desc(r)->level == LEVEL_NEVER)
+	if (r->level == LEVEL_NEVER)
 		return 0;
 	buf_reset(&a->msg);
-	rule_render(rule_desc(r)->message, ev, m, &a->msg);
+	rule_render(r->message, ev, m, &a->msg);
 	f.rule = r;
 	f.ev = ev;
 	if (a->redactor && ev->text) {
@@ -151,7 +151,7 @@ static int lint_finding(void *ctx, const struct rule *r, struct match *m)
 	if (emitter_finding(a->em, &f) < 0)
 		return -1;
 	a->st.findings++;
-	a->st.by_level[rule_desc(r)->level]++;
+	a->st.by_level[r->level]++;
 	if (a->c.follow && fflush(stdout) != 0)
 		return -1;
 	return 0;

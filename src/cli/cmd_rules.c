@@ -91,11 +91,11 @@ static int rules_list(const struct ruleset *rs)
 		if (strlen(rule_desc(ruleset_rule(rs, i))->id) > w)
 			w = strlen(rule_desc(ruleset_rule(rs, i))->id);
 	for (i = 0; i < ruleset_count(rs); i++) {
-		const struct rule *r = ruleset_rule(rs, i);
+		const struct rule_desc *r = rule_desc(ruleset_rule(rs, i));
 
-		printf("%-*s  %-16s %-8s %-8s ", (int)w, rule_desc(r)->id, rule_desc(r)->category, rule_role_name(rule_desc(r)->role),
-		       rule_level_name(rule_desc(r)->level));
-		put(rule_desc(r)->title);
+		printf("%-*s  %-16s %-8s %-8s ", (int)w, r->id, r->category, rule_role_name(r->role),
+		       rule_level_name(r->level));
+		put(r->title);
 		putchar('\n');
 	}
 	return 0;
@@ -128,39 +128,39 @@ static void show_examples(const char *label, const struct rule_example *ex, size
 
 static int rules_show(const struct ruleset *rs, const char *id)
 {
-	const struct rule *r = ruleset_find(rs, id);
+	const struct rule_desc *r = rule_desc(ruleset_find(rs, id));
 
 	if (!r) {
 		cli_errorf("no rule '%s' (see 'logwhy rules list')", id);
 		return 2;
 	}
-	printf("id: %s\ntitle: ", rule_desc(r)->id);
-	put(rule_desc(r)->title);
+	printf("id: %s\ntitle: ", r->id);
+	put(r->title);
 	printf("\ncategory: %s\nrole: %s\nseverity: %s\ndefined: %s:%ld\nmessage: ",
-	       rule_desc(r)->category, rule_role_name(rule_desc(r)->role), rule_level_name(rule_desc(r)->level), rule_desc(r)->file, rule_desc(r)->line);
-	put(rule_desc(r)->message);
+	       r->category, rule_role_name(r->role), rule_level_name(r->level), r->file, r->line);
+	put(r->message);
 	putchar('\n');
-	show_list("why", rule_desc(r)->why, rule_desc(r)->nwhy);
-	if (rule_desc(r)->fix) {
+	show_list("why", r->why, r->nwhy);
+	if (r->fix) {
 		fputs("fix: ", stdout);
-		put(rule_desc(r)->fix);
+		put(r->fix);
 		putchar('\n');
 	}
-	show_list("explains", rule_desc(r)->explains, rule_desc(r)->nexplains);
-	if (rule_desc(r)->within_ms || rule_desc(r)->correlate_by) {
+	show_list("explains", r->explains, r->nexplains);
+	if (r->within_ms || r->correlate_by) {
 		static const char *const by[] = { "connection", "trace", "instance", "user", "span" };
 		size_t i, first = 1;
 
-		printf("correlate: within %ldms by", rule_desc(r)->within_ms);
+		printf("correlate: within %ldms by", r->within_ms);
 		for (i = 0; i < sizeof by / sizeof *by; i++)
-			if (rule_desc(r)->correlate_by & (1u << i)) {
+			if (r->correlate_by & (1u << i)) {
 				printf("%s%s", first ? " " : ", ", by[i]);
 				first = 0;
 			}
 		putchar('\n');
 	}
-	show_examples("example match", rule_desc(r)->ex_match, rule_desc(r)->nex_match);
-	show_examples("example nomatch", rule_desc(r)->ex_nomatch, rule_desc(r)->nex_nomatch);
+	show_examples("example match", r->ex_match, r->nex_match);
+	show_examples("example nomatch", r->ex_nomatch, r->nex_nomatch);
 	return 0;
 }
 
@@ -168,7 +168,7 @@ struct test_report {
 	long pass, fail;
 };
 
-static void test_result(void *ctx, const struct rule *r, const struct rule_example *ex,
+static void test_result(void *ctx, const struct rule_desc *r, const struct rule_example *ex,
 			int want, int got)
 {
 	struct test_report *t = ctx;
@@ -178,7 +178,7 @@ static void test_result(void *ctx, const struct rule *r, const struct rule_examp
 		return;
 	}
 	t->fail++;
-	printf("%s:%ld: %s: %s example %s: ", rule_desc(r)->file, ex->line, rule_desc(r)->id,
+	printf("%s:%ld: %s: %s example %s: ", r->file, ex->line, r->id,
 	       want ? "match" : "nomatch", want ? "did not match" : "matched");
 	put(ex->text);
 	putchar('\n');
@@ -283,7 +283,7 @@ static int rules_suggest(struct rules_args *a, const struct ruleset *rs, char **
 	const struct triage_report *rep;
 	const struct pattern *p = NULL;
 	const struct suspect *sus = NULL;
-	const struct rule *ex[8];
+	const struct rule_desc *ex[8];
 	const char *nomatch[3];
 	const struct pattern **near = NULL;
 	struct suggest sg;

@@ -83,10 +83,10 @@ static char *live_signature(const struct triage_report *r)
 	struct buf b = BUF_INIT(0);
 	size_t i;
 
-	buf_adds(&b, r->verdict ? rule_desc(r->verdict->rule)->id : "-");
+	buf_adds(&b, r->verdict ? r->verdict->rule->id : "-");
 	for (i = 0; i < r->ncauses; i++) {
 		buf_addc(&b, '\n');
-		buf_adds(&b, rule_desc(r->causes[i]->rule)->id);
+		buf_adds(&b, r->causes[i]->rule->id);
 		buf_addc(&b, '\x1f');
 		buf_adds(&b, r->causes[i]->key ? r->causes[i]->key : "");
 	}

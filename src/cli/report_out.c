@@ -54,7 +54,7 @@ int report_out_verdict_at(const struct report_out *o, enum level level)
 {
 	const struct triage_report *rep = o->rep;
 
-	return level != LEVEL_NEVER && rep && rep->verdict && rule_desc(rep->verdict->rule)->level >= level;
+	return level != LEVEL_NEVER && rep && rep->verdict && rep->verdict->rule->level >= level;
 }
 
 static int write_shard(const struct triage_report *rep, struct triage *t, const struct ruleset *rs)

@@ -67,10 +67,10 @@ const char *emit_message(const struct finding *f)
 {
 	if (f->message)
 		return f->message;
-	if (f->rule && rule_desc(f->rule)->title)
-		return rule_desc(f->rule)->title;
-	if (f->rule && rule_desc(f->rule)->id)
-		return rule_desc(f->rule)->id;
+	if (f->rule && f->rule->title)
+		return f->rule->title;
+	if (f->rule && f->rule->id)
+		return f->rule->id;
 	return "";
 }
 

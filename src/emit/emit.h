@@ -18,7 +18,7 @@ const char *emit_format_name(enum emit_format f);
 int emit_format_parse(const char *s);      /* -1 if unknown */
 
 struct finding {
-	const struct rule *rule;
+	const struct rule_desc *rule;
 	const struct event *ev;
 	const struct match *m;     /* captures */
 	const char *message;       /* rendered rule message */

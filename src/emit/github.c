@@ -75,8 +75,8 @@ static int gh_plain(struct emitter *e, const struct finding *f)
 	struct buf *b = &e->b;
 
 	if (buf_adds(b, "logwhy: ") < 0 || term_escape(b, emit_source(f), strlen(emit_source(f))) < 0 ||
-	    buf_addf(b, ":%ld: %s: ", f->ev->line, emit_level_name(rule_desc(f->rule)->level)) < 0 ||
-	    term_escape(b, rule_desc(f->rule)->id ? rule_desc(f->rule)->id : "", rule_desc(f->rule)->id ? strlen(rule_desc(f->rule)->id) : 0) < 0 ||
+	    buf_addf(b, ":%ld: %s: ", f->ev->line, emit_level_name(f->rule->level)) < 0 ||
+	    term_escape(b, f->rule->id ? f->rule->id : "", f->rule->id ? strlen(f->rule->id) : 0) < 0 ||
 	    buf_adds(b, ": ") < 0 || gh_escape(b, emit_message(f), 0) < 0 || buf_addc(b, '\n') < 0)
 		return -1;
 	return fwrite(b->p, 1, b->len, e->out) == b->len ? 0 : -1;
@@ -85,8 +85,8 @@ static int gh_plain(struct emitter *e, const struct finding *f)
 static int github_finding(struct emitter *e, const struct finding *f)
 {
 	struct buf *b = &e->b;
-	int lv = rule_desc(f->rule)->level >= LEVEL_INFO && rule_desc(f->rule)->level <= LEVEL_ERROR ? rule_desc(f->rule)->level : LEVEL_INFO;
-	const char *id = rule_desc(f->rule)->id ? rule_desc(f->rule)->id : "";
+	int lv = f->rule->level >= LEVEL_INFO && f->rule->level <= LEVEL_ERROR ? f->rule->level : LEVEL_INFO;
+	const char *id = f->rule->id ? f->rule->id : "";
 	int has_file = f->ev->source && f->ev->source[0] &&
 		       strcmp(f->ev->source, "<stdin>") != 0 &&
 		       strcmp(f->ev->source, "-") != 0;
@@ -96,7 +96,7 @@ static int github_finding(struct emitter *e, const struct finding *f)
 		return gh_plain(e, f);
 	}
 	e->shown[lv]++;
-	if (buf_addf(b, "::%s ", gh_command(rule_desc(f->rule)->level)) < 0)
+	if (buf_addf(b, "::%s ", gh_command(f->rule->level)) < 0)
 		return -1;
 	/* An annotation on a file that is not in the repository (stdin) is
 	 * dropped by GitHub; without file= it still shows on the run. */

@@ -49,7 +49,7 @@ static json_t *json_close(const struct close_trace *c)
 
 static int json_finding(struct emitter *e, const struct finding *f)
 {
-	const struct rule *r = f->rule;
+	const struct rule_desc *r = f->rule;
 	const struct event *ev = f->ev;
 	json_t *o;
 	int rc;
@@ -60,10 +60,10 @@ static int json_finding(struct emitter *e, const struct finding *f)
 	o = json_pack("{s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 		      "source", utf8_json_string(emit_source(f)),
 		      "line", (json_int_t)ev->line,
-		      "rule", utf8_json_string(rule_desc(r)->id),
-		      "category", utf8_json_string(rule_desc(r)->category),
-		      "role", emit_role_name(rule_desc(r)->role),
-		      "severity", emit_level_name(rule_desc(r)->level),
+		      "rule", utf8_json_string(r->id),
+		      "category", utf8_json_string(r->category),
+		      "role", emit_role_name(r->role),
+		      "severity", emit_level_name(r->level),
 		      "message", utf8_json_string(emit_message(f)),
 		      "captures", emit_json_captures(f),
 		      "timestamp", json_timestamp(ev),

@@ -91,7 +91,7 @@ static int junit_fails(const struct emitter *e, const struct finding *f)
 {
 	if (!e->opts.fail_on_set)
 		return 1;
-	return e->opts.fail_on != LEVEL_NEVER && (int)rule_desc(f->rule)->level >= e->opts.fail_on;
+	return e->opts.fail_on != LEVEL_NEVER && (int)f->rule->level >= e->opts.fail_on;
 }
 
 static int junit_finding(struct emitter *e, const struct finding *f)
@@ -106,14 +106,14 @@ static int junit_finding(struct emitter *e, const struct finding *f)
 	if (!e->spool && !(e->spool = tmp_file()))
 		return -1;
 	if (buf_adds(b, "    <testcase classname=\"") < 0 ||
-	    xml_escape_str(b, rule_desc(f->rule)->id, 1) < 0 ||
+	    xml_escape_str(b, f->rule->id, 1) < 0 ||
 	    buf_adds(b, "\" name=\"") < 0 ||
 	    xml_escape_str(b, emit_source(f), 1) < 0 ||
 	    buf_addf(b, ":%ld\">\n", f->ev->line) < 0)
 		return -1;
 	if (fails) {
 		if (buf_addf(b, "      <failure type=\"%s\" message=\"",
-			     emit_level_name(rule_desc(f->rule)->level)) < 0 ||
+			     emit_level_name(f->rule->level)) < 0 ||
 		    xml_escape_str(b, emit_message(f), 1) < 0 ||
 		    buf_adds(b, "\">") < 0 ||
 		    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||
@@ -122,7 +122,7 @@ static int junit_finding(struct emitter *e, const struct finding *f)
 		e->nfailures++;
 	} else {
 		/* shown, not failed: the finding and its record as output */
-		if (buf_addf(b, "      <system-out>%s: ", emit_level_name(rule_desc(f->rule)->level)) < 0 ||
+		if (buf_addf(b, "      <system-out>%s: ", emit_level_name(f->rule->level)) < 0 ||
 		    xml_escape_str(b, emit_message(f), 0) < 0 ||
 		    buf_addc(b, '\n') < 0 ||
 		    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||

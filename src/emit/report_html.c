@@ -110,9 +110,9 @@ static const char css[] =
 	".cause,table,svg,pre{break-inside:avoid}a{color:inherit;text-decoration:none}"
 	"h2{break-after:avoid}}\n";
 
-static const char *role_class(const struct rule *r)
+static const char *role_class(const struct rule_desc *r)
 {
-	return rule_desc(r)->role == ROLE_CAUSE ? "cause" : rule_desc(r)->role == ROLE_SYMPTOM ? "symptom" : "context";
+	return r->role == ROLE_CAUSE ? "cause" : r->role == ROLE_SYMPTOM ? "symptom" : "context";
 }
 
 static size_t rank_of(const struct triage_report *r, const struct triage_group *g)
@@ -247,10 +247,10 @@ static void timeline(FILE *out, const struct triage_report *r)
 		int h = ROW_H * (g->explained_symptoms ? 2 : 1);
 		char label[300];
 
-		fprintf(out, "<g class=\"lane\" data-rule=\"%s\" id=\"lane-%zu\">\n", rule_desc(g->rule)->id, c + 1);
+		fprintf(out, "<g class=\"lane\" data-rule=\"%s\" id=\"lane-%zu\">\n", g->rule->id, c + 1);
 		fprintf(out, "<rect class=\"lanebg\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n",
 			y - 2, SVG_W, h + 4);
-		snprintf(label, sizeof label, "%zu. %s", c + 1, rule_desc(g->rule)->id);
+		snprintf(label, sizeof label, "%zu. %s", c + 1, g->rule->id);
 		fprintf(out, "<text x=\"6\" y=\"%d\"><title>", y + ROW_H - 5);
 		esc(out, g->message);
 		fputs("</title>", out);
@@ -278,7 +278,7 @@ static void timeline(FILE *out, const struct triage_report *r)
 		for (c = 0; c < r->nsymptoms; c++) {
 			const struct triage_group *g = r->symptoms[c];
 
-			row_label(out, y, rule_desc(g->rule)->id, " class=\"sub\" text-anchor=\"end\"");
+			row_label(out, y, g->rule->id, " class=\"sub\" text-anchor=\"end\"");
 			bars(out, r, g->uhist, y, "u", "unexplained");
 			y += ROW_H;
 		}
@@ -289,25 +289,25 @@ static void timeline(FILE *out, const struct triage_report *r)
 }
 
 /* One node of a chain: a box with the rule's id and a line of its message. */
-static void node(FILE *out, double x, int y, double w, const struct rule *rule, const char *msg)
+static void node(FILE *out, double x, int y, double w, const struct rule_desc *rule, const char *msg)
 {
 	size_t fit = (size_t)(w / 7.2);
 
 	fprintf(out, "<g><title>");
-	esc(out, rule_desc(rule)->id);
+	esc(out, rule->id);
 	fputs(": ", out);
 	esc(out, msg);
 	fprintf(out, "</title><rect class=\"node %s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
 		"height=\"44\" rx=\"6\"/>\n<text x=\"%.1f\" y=\"%d\">", role_class(rule), x, y, w,
 		x + 8, y + 18);
-	esc_cut(out, rule_desc(rule)->id, fit);
+	esc_cut(out, rule->id, fit);
 	fprintf(out, "</text><text class=\"sub\" x=\"%.1f\" y=\"%d\">", x + 8, y + 35);
 	esc_cut(out, msg, fit + 4);
 	fputs("</text></g>\n", out);
 }
 
 static const char *msg_of(const struct triage_report *r, const struct triage_group *g,
-			  const struct rule *rule, const struct triage_group *on)
+			  const struct rule_desc *rule, const struct triage_group *on)
 {
 	size_t i;
 
@@ -316,7 +316,7 @@ static const char *msg_of(const struct triage_report *r, const struct triage_gro
 	for (i = 0; i < r->ncauses; i++)
 		if (r->causes[i]->rule == rule)
 			return r->causes[i]->message;
-	return g->rule == rule ? g->message : rule_desc(rule)->title;
+	return g->rule == rule ? g->message : rule->title;
 }
 
 /* A cause's top chain as a graph, deepest cause on the left, the symptom
@@ -337,7 +337,7 @@ static void chain_svg(FILE *out, const struct triage_report *r, const struct tri
 		"width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"why-chain of %s\">\n"
 		"<defs><marker id=\"arrow%zu\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
 		"markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
-		"fill=\"#5c6770\"/></marker></defs>\n", SVG_W, hgt, SVG_W, hgt, rule_desc(g->rule)->id,
+		"fill=\"#5c6770\"/></marker></defs>\n", SVG_W, hgt, SVG_W, hgt, g->rule->id,
 		rank_of(r, g));
 	for (k = 0, i = ch->len; i-- > 0; k++) {
 		double x = 10 + k * (w + gap);
@@ -352,7 +352,7 @@ static void chain_svg(FILE *out, const struct triage_report *r, const struct tri
 
 		fprintf(out, "<path class=\"edge\" stroke-dasharray=\"4 3\" d=\"M%.1f,76 L40,54\"/>\n",
 			x + 30);
-		node(out, x, 76, w, g->evidence[i].rule, rule_desc(g->evidence[i].rule)->title);
+		node(out, x, 76, w, g->evidence[i].rule, g->evidence[i].rule->title);
 	}
 	fputs("</svg>\n", out);
 }
@@ -402,11 +402,11 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	size_t i, j;
 
 	fprintf(out, "<section class=\"cause%s\" id=\"cause-%zu\" data-rule=\"%s\">\n",
-		g->verdict_symptoms ? " root" : "", rank, rule_desc(g->rule)->id);
-	fprintf(out, "<h2>%zu. <code>%s</code>: ", rank, rule_desc(g->rule)->id);
+		g->verdict_symptoms ? " root" : "", rank, g->rule->id);
+	fprintf(out, "<h2>%zu. <code>%s</code>: ", rank, g->rule->id);
 	esc(out, g->message);
-	fprintf(out, "</h2>\n<p class=\"meta\">%s, %s; %ld finding%s", rule_desc(g->rule)->category,
-		rule_level_name(rule_desc(g->rule)->level), g->count, g->count == 1 ? "" : "s");
+	fprintf(out, "</h2>\n<p class=\"meta\">%s, %s; %ld finding%s", g->rule->category,
+		rule_level_name(g->rule->level), g->count, g->count == 1 ? "" : "s");
 	if (g->verdict_symptoms)
 		fprintf(out, "; root cause of %ld symptom%s", g->verdict_symptoms,
 			g->verdict_symptoms == 1 ? "" : "s");
@@ -426,12 +426,12 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 				fputs("<li>", out);
 				for (j = 0; j < g->chains[i].len; j++)
 					fprintf(out, "%s<code>%s</code>", j ? " &larr; " : "",
-						rule_desc(g->chains[i].rule[j])->id);
+						g->chains[i].rule[j]->id);
 				fprintf(out, " (%ld)</li>\n", g->chains[i].n);
 			}
 			for (i = 0; i < g->nevidence; i++)
 				fprintf(out, "<li>evidence <code>%s</code> (%ld)</li>\n",
-					rule_desc(g->evidence[i].rule)->id, g->evidence[i].n);
+					g->evidence[i].rule->id, g->evidence[i].n);
 			fputs("</ul>\n", out);
 		}
 	}
@@ -508,7 +508,7 @@ static void summary(FILE *out, const struct triage_report *r)
 			const struct triage_group *g = r->symptoms[i];
 
 			fprintf(out, "<tr><td><code>%s</code></td><td class=\"n\">%ld</td>"
-				"<td class=\"n\">%ld</td><td class=\"n\">%ld</td><td>", rule_desc(g->rule)->id,
+				"<td class=\"n\">%ld</td><td class=\"n\">%ld</td><td>", g->rule->id,
 				g->count, g->explained, g->unexplained);
 			for (k = 0; g->where && k < WHERE_KINDS; k++) {
 				size_t j;
@@ -527,7 +527,7 @@ static void summary(FILE *out, const struct triage_report *r)
 		fputs("</table>\n", out);
 		for (i = 0; i < r->nsymptoms; i++)
 			if (r->symptoms[i]->where) {
-				fprintf(out, "<h3><code>%s</code></h3>\n", rule_desc(r->symptoms[i]->rule)->id);
+				fprintf(out, "<h3><code>%s</code></h3>\n", r->symptoms[i]->rule->id);
 				where_table(out, r->symptoms[i]);
 			}
 		fputs("</section>\n", out);
@@ -542,8 +542,8 @@ static void summary(FILE *out, const struct triage_report *r)
 
 		fprintf(out, "<tr><td class=\"n\">%zu</td><td><a href=\"#cause-%zu\"><code>%s</code></a>"
 			"</td><td>%s</td><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">%ld</td>"
-			"<td class=\"n\">%ld</td><td class=\"t\">", i + 1, i + 1, rule_desc(g->rule)->id, rule_desc(g->rule)->category,
-			rule_level_name(rule_desc(g->rule)->level), g->count, g->verdict_symptoms, g->explained_symptoms);
+			"<td class=\"n\">%ld</td><td class=\"t\">", i + 1, i + 1, g->rule->id, g->rule->category,
+			rule_level_name(g->rule->level), g->count, g->verdict_symptoms, g->explained_symptoms);
 		when(out, g->has_ts, g->first_us);
 		fputs("</td><td class=\"t\">", out);
 		when(out, g->has_ts, g->last_us);
@@ -561,12 +561,12 @@ int report_html(FILE *out, const struct triage_report *r)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<title>logwhy triage", out);
 	if (r->verdict)
-		fprintf(out, ": %s", rule_desc(r->verdict->rule)->id);
+		fprintf(out, ": %s", r->verdict->rule->id);
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>logwhy triage</h1>\n",
 		css);
 	if (r->verdict) {
 		fprintf(out, "<section id=\"verdict\" class=\"verdict\"><strong>Verdict</strong>\n"
-			"<p><code>%s</code> (%s): ", rule_desc(r->verdict->rule)->id, rule_desc(r->verdict->rule)->category);
+			"<p><code>%s</code> (%s): ", r->verdict->rule->id, r->verdict->rule->category);
 		esc(out, r->verdict->message);
 		fputs("</p>\n", out);
 		if (r->verdict->fix) {

@@ -22,7 +22,7 @@ static json_t *jcounts(const struct triage_count *c, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_object_set_new(o, rule_desc(c[i].rule)->id, json_integer(c[i].n));
+		json_object_set_new(o, c[i].rule->id, json_integer(c[i].n));
 	return o;
 }
 
@@ -33,9 +33,9 @@ static json_t *jchain(const struct triage_group *g)
 
 	if (g->nchains)
 		for (i = 0; i < g->chains[0].len; i++)
-			json_array_append_new(a, json_string(rule_desc(g->chains[0].rule[i])->id));
+			json_array_append_new(a, json_string(g->chains[0].rule[i]->id));
 	else
-		json_array_append_new(a, json_string(rule_desc(g->rule)->id));
+		json_array_append_new(a, json_string(g->rule->id));
 	return a;
 }
 
@@ -93,9 +93,9 @@ static json_t *jcause(const struct triage_report *r, const struct triage_group *
 	json_t *o = json_object(), *caps = json_object(), *ex = json_object(), *why = json_array();
 	size_t i;
 
-	json_object_set_new(o, "rule", json_string(rule_desc(g->rule)->id));
-	json_object_set_new(o, "category", json_string(rule_desc(g->rule)->category));
-	json_object_set_new(o, "severity", json_string(rule_level_name(rule_desc(g->rule)->level)));
+	json_object_set_new(o, "rule", json_string(g->rule->id));
+	json_object_set_new(o, "category", json_string(g->rule->category));
+	json_object_set_new(o, "severity", json_string(rule_level_name(g->rule->level)));
 	json_object_set_new(o, "count", json_integer(g->count));
 	json_object_set_new(o, "first_seen", jtime(g->has_ts, g->first_us));
 	json_object_set_new(o, "last_seen", jtime(g->has_ts, g->last_us));
@@ -157,7 +157,7 @@ static json_t *jsuspect(const struct suspect *x)
 			json_object_set_new(by, link_names[i], json_integer(x->linked[i]));
 	json_object_set_new(o, "linked_by", by);
 	for (i = 0; i < x->nexplains; i++)
-		json_object_set_new(expl, rule_desc(x->explains[i])->id, json_integer(x->nexplained[i]));
+		json_object_set_new(expl, x->explains[i]->id, json_integer(x->nexplained[i]));
 	json_object_set_new(o, "precedes", expl);
 	buf_free(&b);
 	return o;
@@ -199,8 +199,8 @@ json_t *report_json_object(const struct triage_report *r)
 	if (r->verdict) {
 		json_t *v = json_object();
 
-		json_object_set_new(v, "rule", json_string(rule_desc(r->verdict->rule)->id));
-		json_object_set_new(v, "category", json_string(rule_desc(r->verdict->rule)->category));
+		json_object_set_new(v, "rule", json_string(r->verdict->rule->id));
+		json_object_set_new(v, "category", json_string(r->verdict->rule->category));
 		json_object_set_new(root, "verdict", v);
 	} else {
 		json_object_set_new(root, "verdict", json_null());
@@ -212,7 +212,7 @@ json_t *report_json_object(const struct triage_report *r)
 		const struct triage_group *g = r->symptoms[i];
 		json_t *s = json_object();
 
-		json_object_set_new(s, "rule", json_string(rule_desc(g->rule)->id));
+		json_object_set_new(s, "rule", json_string(g->rule->id));
 		json_object_set_new(s, "count", json_integer(g->count));
 		json_object_set_new(s, "explained", json_integer(g->explained));
 		json_object_set_new(s, "unexplained", json_integer(g->unexplained));

@@ -70,7 +70,7 @@ static void mm_label(FILE *out, const char *s, size_t max)
 	buf_free(&b);
 }
 
-static const char *title_of(const struct triage_report *r, const struct rule *rule,
+static const char *title_of(const struct triage_report *r, const struct rule_desc *rule,
 			    const struct triage_group *self)
 {
 	size_t i;
@@ -80,7 +80,7 @@ static const char *title_of(const struct triage_report *r, const struct rule *ru
 	for (i = 0; i < r->ncauses; i++)
 		if (r->causes[i]->rule == rule)
 			return r->causes[i]->message;
-	return rule_desc(rule)->title;
+	return rule->title;
 }
 
 /* The chain in causal order, deepest first, as incident write-ups draw
@@ -95,19 +95,19 @@ static void mermaid(FILE *out, const struct triage_report *r, const struct triag
 		if (!k)
 			continue;
 		if (k == 1) {
-			fprintf(out, "    N0[\"%s<br/>", rule_desc(ch->rule[ch->len - 1])->id);
+			fprintf(out, "    N0[\"%s<br/>", ch->rule[ch->len - 1]->id);
 			mm_label(out, title_of(r, ch->rule[ch->len - 1], g), 120);
 			fputs("\"]", out);
 		} else {
 			fprintf(out, "    N%zu", k - 1);
 		}
-		fprintf(out, " --> N%zu[\"%s<br/>", k, rule_desc(ch->rule[i])->id);
+		fprintf(out, " --> N%zu[\"%s<br/>", k, ch->rule[i]->id);
 		mm_label(out, title_of(r, ch->rule[i], g), 120);
 		fputs("\"]\n", out);
 	}
 	for (i = 0; i < g->nevidence; i++) {
-		fprintf(out, "    E%zu[\"%s<br/>", i, rule_desc(g->evidence[i].rule)->id);
-		mm_label(out, rule_desc(g->evidence[i].rule)->title, 120);
+		fprintf(out, "    E%zu[\"%s<br/>", i, g->evidence[i].rule->id);
+		mm_label(out, g->evidence[i].rule->title, 120);
 		fprintf(out, "\"] -. evidence .-> N0\n");
 	}
 	fputs("```\n", out);
@@ -201,7 +201,7 @@ static void link(FILE *out, const struct triage_report *r, const struct triage_g
 
 	for (rank = 0; rank < r->ncauses && r->causes[rank] != l; rank++)
 		;
-	fprintf(out, "- %zu. `%s`: ", rank + 1, rule_desc(l->rule)->id);
+	fprintf(out, "- %zu. `%s`: ", rank + 1, l->rule->id);
 	md_inline(out, l->message);
 	if (r->has_span && r->last_us > r->first_us) {
 		char spark[3 * TRIAGE_BUCKETS + 1];
@@ -227,7 +227,7 @@ static void cause(FILE *out, const struct triage_report *r, size_t rank,
 	char spark[3 * TRIAGE_BUCKETS + 1], axis[128];
 	size_t i;
 
-	fprintf(out, "\n## %zu. `%s`: ", rank, rule_desc(g->rule)->id);
+	fprintf(out, "\n## %zu. `%s`: ", rank, g->rule->id);
 	md_inline(out, g->message);
 	fputc('\n', out);
 	if (r->has_span && r->last_us > r->first_us) {
@@ -279,7 +279,7 @@ static size_t links_of(const struct triage_report *r, const struct triage_group 
 		for (j = 1; j + 1 < g->chains[i].len; j++) {
 			const struct triage_group *l = g->chains[i].grp[j];
 
-			if (!l || rule_desc(l->rule)->role != ROLE_CAUSE || l->verdict_symptoms || l == g)
+			if (!l || l->rule->role != ROLE_CAUSE || l->verdict_symptoms || l == g)
 				continue;
 			for (k = 0; k < r->ncauses && r->causes[k] != l; k++)
 				;
@@ -335,7 +335,7 @@ int report_markdown(FILE *out, const struct triage_report *r)
 	}
 	fputs("# logwhy triage\n\n", out);
 	if (r->verdict) {
-		fprintf(out, "**Verdict:** `%s` (%s): ", rule_desc(r->verdict->rule)->id, rule_desc(r->verdict->rule)->category);
+		fprintf(out, "**Verdict:** `%s` (%s): ", r->verdict->rule->id, r->verdict->rule->category);
 		md_inline(out, r->verdict->message);
 		fputs("\n\n", out);
 	} else {
@@ -349,7 +349,7 @@ int report_markdown(FILE *out, const struct triage_report *r)
 	if (r->nsymptoms) {
 		fputs("\n| symptom | count | explained | unexplained | where |\n|---|---:|---:|---:|---|\n", out);
 		for (i = 0; i < r->nsymptoms; i++) {
-			fprintf(out, "| `%s` | %ld | %ld | %ld | ", rule_desc(r->symptoms[i]->rule)->id,
+			fprintf(out, "| `%s` | %ld | %ld | %ld | ", r->symptoms[i]->rule->id,
 				r->symptoms[i]->count, r->symptoms[i]->explained,
 				r->symptoms[i]->unexplained);
 			md_in_table = 1;
@@ -366,8 +366,8 @@ int report_markdown(FILE *out, const struct triage_report *r)
 
 		report_seen(a, sizeof a, r, g, 0);
 		report_seen(b, sizeof b, r, g, 1);
-		fprintf(out, "| %zu | `%s` | %s | %s | %ld | %ld | %ld | ", i + 1, rule_desc(g->rule)->id,
-			rule_desc(g->rule)->category, rule_level_name(rule_desc(g->rule)->level), g->count, g->verdict_symptoms,
+		fprintf(out, "| %zu | `%s` | %s | %s | %ld | %ld | %ld | ", i + 1, g->rule->id,
+			g->rule->category, rule_level_name(g->rule->level), g->count, g->verdict_symptoms,
 			g->explained_symptoms);
 		md_inline(out, a);
 		fputs(" | ", out);

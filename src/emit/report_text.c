@@ -105,8 +105,8 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 	size_t i, j;
 
 	fprintf(c->out, "\n%zu. ", rank);
-	paint(c, "1;36", rule_desc(g->rule)->id);
-	fprintf(c->out, "  [%s, %s]  x%ld", rule_desc(g->rule)->category, rule_level_name(rule_desc(g->rule)->level), g->count);
+	paint(c, "1;36", g->rule->id);
+	fprintf(c->out, "  [%s, %s]  x%ld", g->rule->category, rule_level_name(g->rule->level), g->count);
 	if (g->verdict_symptoms)
 		fprintf(c->out, ", root cause of %ld symptom%s", g->verdict_symptoms,
 			g->verdict_symptoms == 1 ? "" : "s");
@@ -141,13 +141,13 @@ static void cause(struct tctx *c, size_t rank, const struct triage_group *g,
 		for (j = 0; j < g->chains[i].len; j++) {
 			if (j)
 				fputs(" <- ", c->out);
-			fputs(rule_desc(g->chains[i].rule[j])->id, c->out);
+			fputs(g->chains[i].rule[j]->id, c->out);
 		}
 		fprintf(c->out, "  (%ld)\n", g->chains[i].n);
 	}
 	for (i = 0; i < g->nevidence; i++)
 		fprintf(c->out, "%s%s (%ld)\n", i ? "             " : "   evidence  ",
-			rule_desc(g->evidence[i].rule)->id, g->evidence[i].n);
+			g->evidence[i].rule->id, g->evidence[i].n);
 	if (triage_why_count(g)) {
 		fputs("   why\n", c->out);
 		for (i = 0; i < triage_why_count(g); i++) {
@@ -191,7 +191,7 @@ static void suspects(struct tctx *c, const struct triage_report *r)
 			}
 		fputs("\n   precedes  ", c->out);
 		for (k = 0; k < x->nexplains; k++)
-			fprintf(c->out, "%s%s (%ld)", k ? ", " : "", rule_desc(x->explains[k])->id, x->nexplained[k]);
+			fprintf(c->out, "%s%s (%ld)", k ? ", " : "", x->explains[k]->id, x->nexplained[k]);
 		report_when(a, sizeof a, x->has_ts, x->first_us);
 		report_when(z, sizeof z, x->has_ts, x->last_us);
 		fprintf(c->out, "\n   seen      %s .. %s\n", a, z);
@@ -219,7 +219,7 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 	fputc('\n', out);
 	fputs("verdict: ", out);
 	if (r->verdict) {
-		paint(&c, "1;31", rule_desc(r->verdict->rule)->id);
+		paint(&c, "1;31", r->verdict->rule->id);
 		fputs(": ", out);
 		safe(&c, r->verdict->message);
 		fputc('\n', out);
@@ -231,7 +231,7 @@ int report_text(FILE *out, const struct triage_report *r, const struct report_op
 		for (i = 0; i < r->nsymptoms; i++) {
 			const struct triage_group *g = r->symptoms[i];
 
-			fprintf(out, "   %-28s x%ld  (%ld explained, %ld unexplained", rule_desc(g->rule)->id,
+			fprintf(out, "   %-28s x%ld  (%ld explained, %ld unexplained", g->rule->id,
 				g->count, g->explained, g->unexplained);
 			if (g->matched)
 				fprintf(out, "; %ld with no time matched by code and reason", g->matched);

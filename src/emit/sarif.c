@@ -127,40 +127,40 @@ static json_t *sarif_message(const char *s)
 	return json_pack("{s:o}", "text", utf8_json_string(s ? s : ""));
 }
 
-static json_t *sarif_rule(const struct rule *r)
+static json_t *sarif_rule(const struct rule_desc *r)
 {
 	struct buf why = BUF_INIT(0);
-	const char *title = rule_desc(r)->title ? rule_desc(r)->title : rule_desc(r)->id;
+	const char *title = r->title ? r->title : r->id;
 	json_t *o, *full;
 	size_t i;
 
 	/* why is the chain symptom first; each step is the reason for the
 	 * one before it. */
-	for (i = 0; i < rule_desc(r)->nwhy; i++)
+	for (i = 0; i < r->nwhy; i++)
 		if ((i && buf_adds(&why, "; ") < 0) ||
-		    buf_adds(&why, rule_desc(r)->why[i] ? rule_desc(r)->why[i] : "") < 0) {
+		    buf_adds(&why, r->why[i] ? r->why[i] : "") < 0) {
 			buf_free(&why);
 			return NULL;
 		}
-	full = sarif_message(rule_desc(r)->nwhy ? why.p : title);
+	full = sarif_message(r->nwhy ? why.p : title);
 	buf_free(&why);
 	o = json_pack("{s:o, s:o, s:o, s:o, s:{s:s}, s:{s:o, s:s}}",
-		      "id", utf8_json_string(rule_desc(r)->id ? rule_desc(r)->id : ""),
+		      "id", utf8_json_string(r->id ? r->id : ""),
 		      "name", utf8_json_string(title ? title : ""),
 		      "shortDescription", sarif_message(title),
 		      "fullDescription", full,
-		      "defaultConfiguration", "level", sarif_level(rule_desc(r)->level),
-		      "properties", "category", utf8_json_string(rule_desc(r)->category),
-		      "role", emit_role_name(rule_desc(r)->role));
-	if (o && rule_desc(r)->fix && json_object_set_new(o, "help", sarif_message(rule_desc(r)->fix)) < 0) {
+		      "defaultConfiguration", "level", sarif_level(r->level),
+		      "properties", "category", utf8_json_string(r->category),
+		      "role", emit_role_name(r->role));
+	if (o && r->fix && json_object_set_new(o, "help", sarif_message(r->fix)) < 0) {
 		json_decref(o);
 		return NULL;
 	}
-	if (o && rule_desc(r)->id) {
+	if (o && r->id) {
 		struct buf u = BUF_INIT(0);
 
 		/* the page scripts/gen-rule-docs.sh writes for the rule */
-		if (buf_adds(&u, SARIF_RULE_URI) < 0 || uri_encode(&u, rule_desc(r)->id) < 0 ||
+		if (buf_adds(&u, SARIF_RULE_URI) < 0 || uri_encode(&u, r->id) < 0 ||
 		    buf_adds(&u, ".md") < 0 ||
 		    json_object_set_new(o, "helpUri", json_stringn(u.p, u.len)) < 0) {
 			buf_free(&u);
@@ -181,7 +181,7 @@ static json_t *sarif_driver(const struct emitter *e)
 	if (!rules)
 		return NULL;
 	for (i = 0; rs && i < ruleset_count(rs); i++)
-		if (json_array_append_new(rules, sarif_rule(ruleset_rule(rs, i))) < 0) {
+		if (json_array_append_new(rules, sarif_rule(rule_desc(ruleset_rule(rs, i)))) < 0) {
 			json_decref(rules);
 			return NULL;
 		}
@@ -250,19 +250,21 @@ out:
 	return rc;
 }
 
-static long rule_index(const struct emitter *e, const struct rule *r)
+static long rule_index(const struct emitter *e, const struct rule_desc *r)
 {
 	const struct ruleset *rs = e->opts.rules;
 	size_t i;
 
 	if (!rs)
 		return -1;
-	if (rule_desc(r)->index < ruleset_count(rs) && ruleset_rule(rs, rule_desc(r)->index) == r)
-		return (long)rule_desc(r)->index;
-	for (i = 0; i < ruleset_count(rs); i++)
-		if (ruleset_rule(rs, i) == r ||
-		    (rule_desc(r)->id && rule_desc(ruleset_rule(rs, i))->id && strcmp(rule_desc(ruleset_rule(rs, i))->id, rule_desc(r)->id) == 0))
+	if (r->index < ruleset_count(rs) && rule_desc(ruleset_rule(rs, r->index)) == r)
+		return (long)r->index;
+	for (i = 0; i < ruleset_count(rs); i++) {
+		const struct rule_desc *d = rule_desc(ruleset_rule(rs, i));
+
+		if (d == r || (r->id && d->id && strcmp(d->id, r->id) == 0))
 			return (long)i;
+	}
 	return -1;
 }
 
@@ -341,7 +343,7 @@ lookup:
  */
 static json_t *sarif_fingerprint(struct emitter *e, const struct finding *f)
 {
-	const char *id = rule_desc(f->rule)->id ? rule_desc(f->rule)->id : "";
+	const char *id = f->rule->id ? f->rule->id : "";
 	const char *src = emit_source(f);
 	const char *text = f->ev->text ? f->ev->text : f->ev->msg;
 	size_t len = f->ev->text ? f->ev->text_len : f->ev->msg_len;
@@ -390,8 +392,8 @@ static int sarif_finding(struct emitter *e, const struct finding *f)
 		}
 	}
 	res = json_pack("{s:o, s:s, s:o, s:[{s:o}], s:o, s:{s:o}}",
-			"ruleId", utf8_json_string(rule_desc(f->rule)->id ? rule_desc(f->rule)->id : ""),
-			"level", sarif_level(rule_desc(f->rule)->level),
+			"ruleId", utf8_json_string(f->rule->id ? f->rule->id : ""),
+			"level", sarif_level(f->rule->level),
 			"message", sarif_message(emit_message(f)),
 			"locations", "physicalLocation", loc,
 			"partialFingerprints", sarif_fingerprint(e, f),

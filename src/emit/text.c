@@ -24,13 +24,13 @@ static int text_finding(struct emitter *e, const struct finding *f)
 {
 	struct buf *b = &e->b;
 	const char *src = emit_source(f), *msg = emit_message(f);
-	const char *id = rule_desc(f->rule)->id ? rule_desc(f->rule)->id : "";
+	const char *id = f->rule->id ? f->rule->id : "";
 	int color = e->opts.color;
 
 	if (term_escape(b, src, strlen(src)) < 0 ||
 	    buf_addf(b, ":%ld: ", f->ev->line) < 0 ||
-	    (color && buf_adds(b, level_sgr(rule_desc(f->rule)->level)) < 0) ||
-	    buf_adds(b, emit_level_name(rule_desc(f->rule)->level)) < 0 ||
+	    (color && buf_adds(b, level_sgr(f->rule->level)) < 0) ||
+	    buf_adds(b, emit_level_name(f->rule->level)) < 0 ||
 	    (color && buf_adds(b, SGR_RESET) < 0) ||
 	    buf_add(b, ": ", 2) < 0 ||
 	    (color && buf_adds(b, SGR_DIM) < 0) ||

@@ -55,11 +55,12 @@ struct rule_redact {
 
 /*
  * A rule. Its insides are private to rules/ (rules/rule_impl.h: the
- * condition tree, the redactions, where each part stands); what other
- * modules read of it is its description, a read-only record the rule
- * holds first, so rule_desc is a cast: no call where triage reads a
- * rule's index or role per pair of findings, and one door instead of an
- * accessor per field. Everything in it is owned by the rule.
+ * condition tree, the redactions, where each part stands). Other modules
+ * hold and read its description: one read-only record rather than an
+ * accessor per field, so callers stay as short as a field read; the rule
+ * holds it first, so rule_desc is a cast and costs nothing where triage
+ * reads it per pair of findings. ruleset_match and the examples runner
+ * hand it out; rule_desc(NULL) is NULL. Everything in it is the rule's.
  */
 struct rule;
 

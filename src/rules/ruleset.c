@@ -1203,7 +1203,7 @@ int ruleset_load_same(struct ruleset *rs, const struct ruleset *from, struct dia
 
 int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
 		  const struct warn_sink *w,
-		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx)
+		  int (*fn)(void *ctx, const struct rule_desc *r, struct match *m), void *ctx)
 {
 	size_t i, words = rs->gate ? prefilter_rule_words(rs->gate) : 0;
 	int rc;
@@ -1229,7 +1229,7 @@ int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match
 	for (i = 0; i < rs->n; i++) {
 		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
 			continue;
-		if (rule_match(rs->rules[i], ev, m, w) && (rc = fn(ctx, rs->rules[i], m)))
+		if (rule_match(rs->rules[i], ev, m, w) && (rc = fn(ctx, &rs->rules[i]->d, m)))
 			return rc;
 	}
 	return 0;

@@ -45,7 +45,7 @@ size_t ruleset_redactions(const struct ruleset *rs, const struct rule_redact **o
 
 /*
  * Every rule of rs that matches ev, in rule order: fn(ctx, r, m) with the
- * rule's captures in m. Only the rules the ruleset's gate leaves (those
+ * rule's description in r and its captures in m. Only the rules the ruleset's gate leaves (those
  * whose message and text literals are in the event) are tried, so the
  * cost of an event grows with the rules that may match it, not with the
  * ruleset. A nonzero return of fn stops the walk and is returned; -1 when
@@ -53,6 +53,6 @@ size_t ruleset_redactions(const struct ruleset *rs, const struct rule_redact **o
  */
 int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match *m,
 		  const struct warn_sink *w,
-		  int (*fn)(void *ctx, const struct rule *r, struct match *m), void *ctx);
+		  int (*fn)(void *ctx, const struct rule_desc *r, struct match *m), void *ctx);
 
 #endif

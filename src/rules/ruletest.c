@@ -5,7 +5,7 @@
 int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 		       int (*to_event)(void *ctx, const char *text, struct event *ev),
 		       void *ctx,
-		       void (*report)(void *rctx, const struct rule *r,
+		       void (*report)(void *rctx, const struct rule_desc *r,
 				      const struct rule_example *ex, int want_match,
 				      int got_match),
 		       void *rctx)
@@ -30,7 +30,7 @@ int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 			if (got != want)
 				fails++;
 			if (report)
-				report(rctx, r, &ex[i], want, got);
+				report(rctx, &r->d, &ex[i], want, got);
 			event_clear(&ev);
 		}
 	}

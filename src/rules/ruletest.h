@@ -18,7 +18,7 @@
 int rule_test_examples(const struct ruleset *rs, const struct rule *r,
 		       int (*to_event)(void *ctx, const char *text, struct event *ev),
 		       void *ctx,
-		       void (*report)(void *rctx, const struct rule *r,
+		       void (*report)(void *rctx, const struct rule_desc *r,
 				      const struct rule_example *ex, int want_match,
 				      int got_match),
 		       void *rctx);

@@ -95,7 +95,7 @@ int suggest_yaml(const struct suggest *s, struct buf *out)
 
 		for (i = 0; i < s->nexplains && n < sizeof why; i++)
 			n += (size_t)snprintf(why + n, sizeof why - n, "%s%s", i ? ", " : "",
-					      s->explains[i]->d.id);
+					      s->explains[i]->id);
 		if (n < sizeof why)
 			snprintf(why + n, sizeof why - n,
 				 " came right after this error (%ld of %ld unexplained, median %ld ms before)",
@@ -106,7 +106,7 @@ int suggest_yaml(const struct suggest *s, struct buf *out)
 		rc |= yq(out, tmpl.p);
 		rc |= buf_adds(out, "\nexplains: [");
 		for (i = 0; i < s->nexplains; i++)
-			rc |= buf_addf(out, "%s%s", i ? ", " : "", s->explains[i]->d.id);
+			rc |= buf_addf(out, "%s%s", i ? ", " : "", s->explains[i]->id);
 		rc |= buf_adds(out, "]");
 	}
 	if (s->within_ms) {

@@ -19,7 +19,7 @@ struct suggest {
 	const char *category;
 	enum rule_role role;
 	enum level level;
-	const struct rule *const *explains;   /* symptom rules it preceded */
+	const struct rule_desc *const *explains;   /* symptom rules it preceded */
 	size_t nexplains;
 	long within_ms;                 /* 0: no correlate */
 	unsigned by;                    /* CORR_* keys it was linked by; 0: time alone */

@@ -44,7 +44,7 @@ static json_t *jgroup(const struct triage_group *g, int overflow)
 	json_t *o = json_object(), *caps = json_array(), *why = json_array(), *ex = json_array();
 	size_t i;
 
-	json_object_set_new(o, "rule", json_string(rule_desc(g->rule)->id));
+	json_object_set_new(o, "rule", json_string(g->rule->id));
 	json_object_set_new(o, "key", utf8_json_string(g->key));
 	for (i = 0; i < g->ncaps; i++)
 		json_array_append_new(caps, json_pack("[oo]", utf8_json_string(g->caps[i].name),
@@ -332,7 +332,7 @@ static int add_group(struct rd *r, struct shard *s, size_t i, const json_t *o)
 	    !json_is_integer(json_array_get(ex, 1)) || !is_str(json_array_get(ex, 2)) ||
 	    !json_is_integer(count) || json_integer_value(count) < 0)
 		return fail_shard(r, s, "shard group %s: not a group as 'triage --shard' writes it", where);
-	if (!(g.rule = ruleset_find(s->rs, id))) {
+	if (!(g.rule = rule_desc(ruleset_find(s->rs, id)))) {
 		char msg[300];
 
 		snprintf(msg, sizeof msg, "shard group %s: no rule '%.200s' in the loaded rules", where, id);

@@ -21,7 +21,7 @@ struct suspect_set {
 	struct pattern_set *ps;
 	struct spool *cand, *sym;
 	struct keyset keys[3];              /* connection, trace, instance */
-	const struct rule *rules[MAX_SYMPTOM_RULES];   /* symptom rules, in arrival order */
+	const struct rule_desc *rules[MAX_SYMPTOM_RULES];   /* symptom rules, in arrival order */
 	size_t nrules;
 	struct suspect *list;
 	size_t nlist;
@@ -148,7 +148,7 @@ int suspect_feed(struct suspect_set *s, const struct event *ev, int64_t ts, int 
 }
 
 int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[SPOOL_KEYS],
-		    const struct rule *r)
+		    const struct rule_desc *r)
 {
 	struct spot sp;
 	size_t i;
@@ -341,7 +341,7 @@ int suspect_finish(struct suspect_set *s, int has_span, int64_t first_us, int64_
 			for (at = o->nexplains; at > 0 &&
 			     (o->nexplained[at - 1] < w[i].expl[j] ||
 			      (o->nexplained[at - 1] == w[i].expl[j] &&
-			       strcmp(rule_desc(o->explains[at - 1])->id, rule_desc(s->rules[j])->id) > 0)); at--) {
+			       strcmp(o->explains[at - 1]->id, s->rules[j]->id) > 0)); at--) {
 				o->explains[at] = o->explains[at - 1];
 				o->nexplained[at] = o->nexplained[at - 1];
 			}

@@ -44,7 +44,7 @@ struct suspect {
 	long linked[SUSPECT_NLINKS];     /* symptoms linked by each key, or by time */
 	int has_ts;
 	int64_t first_us, last_us;       /* of those records */
-	const struct rule *explains[8];  /* symptom rules it preceded, most first */
+	const struct rule_desc *explains[8];  /* symptom rules it preceded, most first */
 	long nexplained[8];
 	size_t nexplains;
 };
@@ -61,7 +61,7 @@ int suspect_feed(struct suspect_set *s, const struct event *ev, int64_t ts, int 
 /* A symptom finding no rule explained; key as triage hashes them
  * (connection, trace, instance, user, span). -1 on an I/O error. */
 int suspect_symptom(struct suspect_set *s, int64_t ts, const uint64_t key[SPOOL_KEYS],
-		    const struct rule *r);
+		    const struct rule_desc *r);
 /* Correlate and rank, once everything is in; span is the input's.
  * -1 on an I/O or allocation error. */
 int suspect_finish(struct suspect_set *s, int has_span, int64_t first_us, int64_t last_us);

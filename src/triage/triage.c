@@ -80,6 +80,11 @@ static uint64_t key_hash(const char *s)
 	return s && *s ? fnv(s, strlen(s)) : 0;
 }
 
+static const struct rule_desc *rule_at(const struct triage *t, size_t i)
+{
+	return rule_desc(ruleset_rule(t->rs, i));
+}
+
 struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 {
 	struct triage *t = calloc(1, sizeof *t);
@@ -107,12 +112,9 @@ struct triage *triage_new(const struct ruleset *rs, const struct warn_sink *w)
 		triage_free(t);
 		return NULL;
 	}
-	for (i = 0; i < n; i++) {
-		const struct rule_desc *d = rule_desc(ruleset_rule(rs, i));
-
-		for (j = 0; j < d->nexplains; j++)
-			t->rel[i * n + rule_desc(d->explains_rule[j])->index] = 1;
-	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < rule_at(t, i)->nexplains; j++)
+			t->rel[i * n + rule_desc(rule_at(t, i)->explains_rule[j])->index] = 1;
 	return t;
 }
 
@@ -159,7 +161,7 @@ static void group_free(struct triage_group *g)
 	free(g);
 }
 
-static struct triage_group *group_new(struct triage *t, const struct rule *r,
+static struct triage_group *group_new(struct triage *t, const struct rule_desc *r,
 				      const struct event *ev, const char *key)
 {
 	struct triage_group *g = calloc(1, sizeof *g);
@@ -170,7 +172,7 @@ static struct triage_group *group_new(struct triage *t, const struct rule *r,
 	g->rule = r;
 	g->key = strdup(key);
 	g->caps = calloc(t->m.ncaps ? t->m.ncaps : 1, sizeof *g->caps);
-	g->why = calloc(rule_desc(r)->nwhy ? rule_desc(r)->nwhy : 1, sizeof *g->why);
+	g->why = calloc(r->nwhy ? r->nwhy : 1, sizeof *g->why);
 	if (!g->key || !g->caps || !g->why)
 		goto fail;
 	for (i = 0; i < t->m.ncaps; i++) {
@@ -180,10 +182,10 @@ static struct triage_group *group_new(struct triage *t, const struct rule *r,
 		if (!g->caps[i].name || !g->caps[i].value)
 			goto fail;
 	}
-	g->message = render(t, rule_desc(r)->message, ev);
-	g->fix = render(t, rule_desc(r)->fix, ev);
-	for (i = 0; i < rule_desc(r)->nwhy; i++, g->nwhy++)
-		if (!(g->why[i] = render(t, rule_desc(r)->why[i], ev)))
+	g->message = render(t, r->message, ev);
+	g->fix = render(t, r->fix, ev);
+	for (i = 0; i < r->nwhy; i++, g->nwhy++)
+		if (!(g->why[i] = render(t, r->why[i], ev)))
 			goto fail;
 	g->ex_source = strdup(ev->source ? ev->source : "");
 	g->ex_line = ev->line;
@@ -213,7 +215,7 @@ static int table_grow(struct triage *t)
 		return -1;
 	for (i = 0; i < t->ngroups; i++) {
 		const struct triage_group *g = t->groups[i];
-		size_t h = (size_t)(fnv(g->key, strlen(g->key)) ^ rule_desc(g->rule)->index) & (cap - 1);
+		size_t h = (size_t)(fnv(g->key, strlen(g->key)) ^ g->rule->index) & (cap - 1);
 
 		while (tab[h])
 			h = (h + 1) & (cap - 1);
@@ -229,10 +231,10 @@ static int table_grow(struct triage *t)
 
 /* The id of group (r, key): an existing group, the rule's overflow group
  * when past the cap, or GROUP_NEW with *slot where a new one goes. */
-static long group_find(struct triage *t, const struct rule *r, const char *key, size_t len,
+static long group_find(struct triage *t, const struct rule_desc *r, const char *key, size_t len,
 		       size_t *slot)
 {
-	size_t h = (size_t)(fnv(key, len) ^ rule_desc(r)->index) & (t->tcap - 1);
+	size_t h = (size_t)(fnv(key, len) ^ r->index) & (t->tcap - 1);
 
 	while (t->table[h]) {
 		const struct triage_group *g = t->groups[t->table[h] - 1];
@@ -242,8 +244,8 @@ static long group_find(struct triage *t, const struct rule *r, const char *key, 
 		h = (h + 1) & (t->tcap - 1);
 	}
 	*slot = h;
-	if (t->ngroups >= TRIAGE_MAX_GROUPS && t->overflow[rule_desc(r)->index])
-		return -2 - (long)rule_desc(r)->index;
+	if (t->ngroups >= TRIAGE_MAX_GROUPS && t->overflow[r->index])
+		return -2 - (long)r->index;
 	return GROUP_NEW;
 }
 
@@ -254,14 +256,14 @@ static long group_find(struct triage *t, const struct rule *r, const char *key, 
  */
 static long group_place(struct triage *t, struct triage_group *g, size_t slot, int overflow)
 {
-	const struct rule *r = g->rule;
+	const struct rule_desc *r = g->rule;
 
 	if (t->ngroups >= TRIAGE_MAX_GROUPS || overflow) {
 		char *key;
 
-		if (t->overflow[rule_desc(r)->index]) {
+		if (t->overflow[r->index]) {
 			group_free(g);
-			return -2 - (long)rule_desc(r)->index;
+			return -2 - (long)r->index;
 		}
 		/* past the cap, new capture values of a rule share one group */
 		if (!(key = strdup("(overflow)"))) {
@@ -279,10 +281,10 @@ static long group_place(struct triage *t, struct triage_group *g, size_t slot, i
 			if (t->rep.nwarnings > before)
 				t->rep.overflow_warning = (long)before;
 		}
-		t->overflow[rule_desc(r)->index] = g;
-		t->ovpos[rule_desc(r)->index] = t->nov;
-		t->ovorder[t->nov++] = rule_desc(r)->index;
-		return -2 - (long)rule_desc(r)->index;
+		t->overflow[r->index] = g;
+		t->ovpos[r->index] = t->nov;
+		t->ovorder[t->nov++] = r->index;
+		return -2 - (long)r->index;
 	}
 	if (t->ngroups == t->capgroups) {
 		size_t cap = t->capgroups ? t->capgroups * 2 : 64;
@@ -304,7 +306,7 @@ static long group_place(struct triage *t, struct triage_group *g, size_t slot, i
 
 /* The group of this finding: its rule and its captures' values. Symptoms
  * group per rule only: a symptom is counted, its cause is what varies. */
-static long group_of(struct triage *t, const struct rule *r, const struct event *ev)
+static long group_of(struct triage *t, const struct rule_desc *r, const struct event *ev)
 {
 	struct buf *k = &t->scratch;
 	struct triage_group *g;
@@ -313,7 +315,7 @@ static long group_of(struct triage *t, const struct rule *r, const struct event 
 	char *key;
 
 	buf_reset(k);
-	if (rule_desc(r)->role != ROLE_SYMPTOM)
+	if (r->role != ROLE_SYMPTOM)
 		for (i = 0; i < t->m.ncaps; i++) {
 			buf_adds(k, t->m.caps[i].name);
 			buf_addc(k, '=');
@@ -381,8 +383,8 @@ static int finding_add(struct triage *t, long gid, int64_t ts, uint32_t ord, uns
 	memset(&s, 0, sizeof s);
 	s.ts = ts;
 	s.ord = ord;
-	s.rule = (uint16_t)rule_desc(g->rule)->index;
-	s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + rule_desc(g->rule)->index);
+	s.rule = (uint16_t)g->rule->index;
+	s.group = gid >= 0 ? (uint32_t)gid : (uint32_t)(TRIAGE_MAX_GROUPS + g->rule->index);
 	s.input = (uint16_t)(input > UINT16_MAX ? UINT16_MAX : input);
 	s.explainer = explainer;
 	memcpy(s.key, key, sizeof s.key);
@@ -414,7 +416,7 @@ static int feed_untimed(struct triage *t, int input, uint32_t ord, const uint64_
 
 			if (t->recgid[j] == GROUP_NEW)
 				continue;
-			role = rule_desc(ruleset_rule(t->rs, j))->role == ROLE_CAUSE ? 0 : rule_desc(ruleset_rule(t->rs, j))->role == ROLE_CONTEXT ? 1 : 2;
+			role = rule_at(t, j)->role == ROLE_CAUSE ? 0 : rule_at(t, j)->role == ROLE_CONTEXT ? 1 : 2;
 			if (j != i && t->rel[j * n + i] && !t->rel[i * n + j] && role < best) {
 				best = role;
 				who = (int32_t)(base + k);
@@ -447,7 +449,7 @@ static struct close_key *close_key_of(struct close_match *cm, uint64_t h)
 
 /* Note a symptom finding that is a close; seq is the arrival number
  * finding_add will give it. -1 on allocation error. */
-static int close_note(struct triage *t, const struct rule *r, const struct event *ev,
+static int close_note(struct triage *t, const struct rule_desc *r, const struct event *ev,
 		      int64_t ts, const uint64_t key[SPOOL_KEYS], uint32_t seq)
 {
 	struct close_match *cm = t->cm;
@@ -455,14 +457,14 @@ static int close_note(struct triage *t, const struct rule *r, const struct event
 	uint64_t h;
 	int i, keyed = 0;
 
-	if (rule_desc(r)->role != ROLE_SYMPTOM || !ev->close.present ||
+	if (r->role != ROLE_SYMPTOM || !ev->close.present ||
 	    (!ev->close.code && !ev->close.http_status))
 		return 0;
 	if (!cm && !(cm = t->cm = calloc(1, sizeof *cm)))
 		return -1;
 	/* a refused handshake: its HTTP status stands for the code */
 	h = fnv(ev->close.reason, strlen(ev->close.reason)) ^
-	    ((uint64_t)rule_desc(r)->index << 32 | (uint64_t)(unsigned)ev->close.code << 12 |
+	    ((uint64_t)r->index << 32 | (uint64_t)(unsigned)ev->close.code << 12 |
 	     (uint64_t)(unsigned)ev->close.http_status) * 0x9e3779b97f4a7c15ull;
 	if (!(k = close_key_of(cm, h ? h : 1)))
 		return 0;
@@ -528,7 +530,7 @@ struct feed {
 	const char *where[WHERE_KINDS];   /* the record's revision, service, instance */
 };
 
-static int feed_rule(void *ctx, const struct rule *r, struct match *m)
+static int feed_rule(void *ctx, const struct rule_desc *r, struct match *m)
 {
 	struct feed *f = ctx;
 	struct triage *t = f->t;
@@ -553,10 +555,10 @@ static int feed_rule(void *ctx, const struct rule *r, struct match *m)
 		return -1;
 	if (close_note(t, r, ev, f->ts, f->key, f->seq++) < 0)
 		return -1;
-	group_seen_at(group_at(t, gid >= 0 ? (uint32_t)gid : TRIAGE_MAX_GROUPS + (uint32_t)rule_desc(r)->index),
+	group_seen_at(group_at(t, gid >= 0 ? (uint32_t)gid : TRIAGE_MAX_GROUPS + (uint32_t)r->index),
 		      (unsigned)f->input, ev->line);
 	if (f->ts == INT64_MIN)
-		t->recgid[rule_desc(r)->index] = gid;
+		t->recgid[r->index] = gid;
 	else if (finding_add(t, gid, f->ts, f->ord, (unsigned)f->input, f->key, -1) < 0)
 		return -1;
 	return 0;
@@ -628,9 +630,9 @@ void triage_warning(struct triage *t, const char *text)
 		t->rep.nwarnings++;
 }
 
-static int64_t within_us(const struct rule *r)
+static int64_t within_us(const struct rule_desc *r)
 {
-	return (rule_desc(r)->within_ms ? rule_desc(r)->within_ms : 5000) * (int64_t)1000;
+	return (r->within_ms ? r->within_ms : 5000) * (int64_t)1000;
 }
 
 /*
@@ -642,10 +644,10 @@ static int64_t within_us(const struct rule *r)
  * only when one side carries none of the rule's keys), then the nearer in
  * time, then an explainer logged before what it explains.
  */
-static int key_rank(const struct rule *er, const struct spot *e, const struct spot *x)
+static int key_rank(const struct rule_desc *er, const struct spot *e, const struct spot *x)
 {
 	static const int order[SPOOL_KEYS] = { 0, 1, 4, 3, 2 };   /* conn, trace, span, user, instance */
-	unsigned by = rule_desc(er)->correlate_by ? rule_desc(er)->correlate_by : 0x1f;
+	unsigned by = er->correlate_by ? er->correlate_by : 0x1f;
 	int rank = SPOOL_KEYS, e_has = 0, x_has = 0, i;
 
 	for (i = 0; i < SPOOL_KEYS; i++) {
@@ -669,7 +671,7 @@ static int key_rank(const struct rule *er, const struct spot *e, const struct sp
 
 static int64_t fit(const struct triage *t, const struct spot *e, const struct spot *x)
 {
-	const struct rule *er = ruleset_rule(t->rs, e->rule);
+	const struct rule_desc *er = rule_at(t, e->rule);
 	int64_t dt = e->ts - x->ts;
 	int rank;
 
@@ -683,7 +685,7 @@ static int64_t fit(const struct triage *t, const struct spot *e, const struct sp
 		return -1;
 	if ((rank = key_rank(er, e, x)) < 0)
 		return -1;
-	return ((int64_t)(rule_desc(er)->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + dt * 2 +
+	return ((int64_t)(er->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + dt * 2 +
 	       (e->ts > x->ts);
 }
 
@@ -692,7 +694,7 @@ static int64_t fit(const struct triage *t, const struct spot *e, const struct sp
  * one record were linked when it came, feed_untimed). */
 static int64_t fit_order(const struct triage *t, const struct spot *e, const struct spot *x)
 {
-	const struct rule *er = ruleset_rule(t->rs, e->rule);
+	const struct rule_desc *er = rule_at(t, e->rule);
 	int rank;
 
 	if (!t->rel[(size_t)e->rule * ruleset_count(t->rs) + x->rule])
@@ -702,7 +704,7 @@ static int64_t fit_order(const struct triage *t, const struct spot *e, const str
 		return -1;
 	if ((rank = key_rank(er, e, x)) < 0)
 		return -1;
-	return ((int64_t)(rule_desc(er)->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + (x->ord - e->ord);
+	return ((int64_t)(er->role == ROLE_CONTEXT) << 56) + ((int64_t)rank << 52) + (x->ord - e->ord);
 }
 
 /*
@@ -740,9 +742,9 @@ struct cindex {
 	size_t tcap, tused, tlive;
 };
 
-static unsigned corr_by(const struct rule *r)
+static unsigned corr_by(const struct rule_desc *r)
 {
-	return rule_desc(r)->correlate_by ? rule_desc(r)->correlate_by : 0x1f;
+	return r->correlate_by ? r->correlate_by : 0x1f;
 }
 
 static int cq_push(struct cq *q, size_t pos)
@@ -859,7 +861,7 @@ static void cindex_free(struct cindex *c, size_t nrules)
 /* Window finding e (spool index j) joins the lists it belongs to. */
 static int cindex_add(struct cindex *c, const struct triage *t, const struct spot *e, size_t j)
 {
-	unsigned by = corr_by(ruleset_rule(t->rs, e->rule));
+	unsigned by = corr_by(rule_at(t, e->rule));
 	size_t pos = c->hi, k;
 	int keyed = 0;
 
@@ -909,7 +911,7 @@ static void cindex_drop(struct cindex *c, const struct triage *t)
 {
 	size_t pos = c->lo++, k;
 	const struct spot *e = &c->win[pos & (c->wcap - 1)];
-	unsigned by = corr_by(ruleset_rule(t->rs, e->rule));
+	unsigned by = corr_by(rule_at(t, e->rule));
 
 	cq_drop(&c->all[e->rule], pos);
 	cq_drop(&c->bare[e->rule], pos);
@@ -1037,7 +1039,7 @@ static int correlate_order(struct triage *t, const size_t *nexpl)
 		x.explainer = (int32_t)who;
 		if (spool_put(t->spool, i, &x) < 0)
 			return -1;
-		if (rule_desc(ruleset_rule(t->rs, x.rule))->role == ROLE_SYMPTOM) {
+		if (rule_at(t, x.rule)->role == ROLE_SYMPTOM) {
 			group_at(t, x.group)->ordered++;
 			t->rep.order_matched++;
 		}
@@ -1061,8 +1063,8 @@ static int correlate(struct triage *t)
 
 	memset(&c, 0, sizeof c);
 	for (i = 0; i < nr; i++)
-		if (rule_desc(ruleset_rule(t->rs, i))->nexplains && within_us(ruleset_rule(t->rs, i)) > maxw)
-			maxw = within_us(ruleset_rule(t->rs, i));
+		if (rule_at(t, i)->nexplains && within_us(rule_at(t, i)) > maxw)
+			maxw = within_us(rule_at(t, i));
 	c.tcap = 64;
 	c.all = calloc(nr ? nr : 1, sizeof *c.all);
 	c.bare = calloc(nr ? nr : 1, sizeof *c.bare);
@@ -1093,13 +1095,13 @@ static int correlate(struct triage *t)
 				goto out;
 			if (e.ts != INT64_MIN && e.ts > x.ts + maxw)
 				break;
-			if (e.ts != INT64_MIN && rule_desc(ruleset_rule(t->rs, e.rule))->nexplains &&
+			if (e.ts != INT64_MIN && rule_at(t, e.rule)->nexplains &&
 			    e.ts >= x.ts - maxw && cindex_add(&c, t, &e, next) < 0)
 				goto out;
 		}
 		for (r = 0; r < nexpl[x.rule]; r++) {
 			size_t er = expl[x.rule * nr + r];
-			unsigned by = corr_by(ruleset_rule(t->rs, er));
+			unsigned by = corr_by(rule_at(t, er));
 			int x_has = 0;
 
 			for (k = 0; k < SPOOL_KEYS; k++)
@@ -1230,7 +1232,7 @@ out:
 	return rc;
 }
 
-static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
+static void count_add(struct triage_count *c, size_t *n, const struct rule_desc *r)
 {
 	size_t i;
 
@@ -1246,7 +1248,7 @@ static void count_add(struct triage_count *c, size_t *n, const struct rule *r)
 	}
 }
 
-static void chain_add(struct triage_group *g, const struct rule *const *rules, size_t len,
+static void chain_add(struct triage_group *g, const struct rule_desc *const *rules, size_t len,
 		      struct triage_group *const *grp)
 {
 	size_t i;
@@ -1275,7 +1277,7 @@ static const struct triage_group *why_link(const struct triage_group *g, size_t 
 	if (!g->linked || j + 1 >= g->linked->len)
 		return NULL;
 	l = g->linked->grp[j];
-	return l && rule_desc(l->rule)->role != ROLE_CONTEXT ? l : NULL;
+	return l && l->rule->role != ROLE_CONTEXT ? l : NULL;
 }
 
 size_t triage_why_count(const struct triage_group *g)
@@ -1362,7 +1364,7 @@ static int aggregate(struct triage *t)
 	struct spot x, e;
 
 	for (i = 0; i < n; i++) {
-		const struct rule *rules[TRIAGE_MAX_DEPTH + 1];
+		const struct rule_desc *rules[TRIAGE_MAX_DEPTH + 1];
 		struct triage_group *path[TRIAGE_MAX_DEPTH + 1];
 		struct triage_group *g, *deepest = NULL;
 		size_t len = 0, p;
@@ -1379,33 +1381,33 @@ static int aggregate(struct triage *t)
 			if (spool_get(t->spool, (size_t)x.explainer, &e) < 0)
 				return -1;
 			count_add(group_at(t, e.group)->explains, &group_at(t, e.group)->nexplains,
-				  ruleset_rule(t->rs, x.rule));
+				  rule_at(t, x.rule));
 		}
-		if (rule_desc(ruleset_rule(t->rs, x.rule))->role != ROLE_SYMPTOM)
+		if (rule_at(t, x.rule)->role != ROLE_SYMPTOM)
 			continue;
 
-		rules[len] = ruleset_rule(t->rs, x.rule);
+		rules[len] = rule_at(t, x.rule);
 		path[len++] = g;
 		for (next = x.explainer; next >= 0 && len <= TRIAGE_MAX_DEPTH; next = e.explainer) {
 			if (spool_get(t->spool, (size_t)next, &e) < 0)
 				return -1;
-			rules[len] = ruleset_rule(t->rs, e.rule);
+			rules[len] = rule_at(t, e.rule);
 			path[len++] = group_at(t, e.group);
 		}
 		for (p = 1; p < len; p++) {
 			struct triage_group *c = path[p];
 			size_t q;
 
-			if (rule_desc(c->rule)->role == ROLE_CONTEXT) {
+			if (c->rule->role == ROLE_CONTEXT) {
 				/* evidence for the nearest cause above it in the chain */
 				for (q = p; q-- > 1;)
-					if (rule_desc(path[q]->rule)->role == ROLE_CAUSE) {
+					if (path[q]->rule->role == ROLE_CAUSE) {
 						count_add(path[q]->evidence, &path[q]->nevidence, c->rule);
 						break;
 					}
 				continue;
 			}
-			if (rule_desc(c->rule)->role != ROLE_CAUSE)
+			if (c->rule->role != ROLE_CAUSE)
 				continue;
 			for (q = 1; q < p && path[q] != c; q++)
 				;
@@ -1424,7 +1426,7 @@ static int aggregate(struct triage *t)
 			g->unexplained++;
 			if (x.ts != INT64_MIN)
 				g->uhist[b]++;
-			if (t->sus && suspect_symptom(t->sus, x.ts, x.key, ruleset_rule(t->rs, x.rule)) < 0)
+			if (t->sus && suspect_symptom(t->sus, x.ts, x.key, rule_at(t, x.rule)) < 0)
 				return -1;
 		}
 	}
@@ -1444,11 +1446,11 @@ static int cause_cmp(const void *a, const void *b)
 		return x->verdict_symptoms > y->verdict_symptoms ? -1 : 1;
 	if (x->explained_symptoms != y->explained_symptoms)
 		return x->explained_symptoms > y->explained_symptoms ? -1 : 1;
-	if (rule_desc(x->rule)->level != rule_desc(y->rule)->level)
-		return rule_desc(x->rule)->level > rule_desc(y->rule)->level ? -1 : 1;
+	if (x->rule->level != y->rule->level)
+		return x->rule->level > y->rule->level ? -1 : 1;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
-	c = strcmp(rule_desc(x->rule)->id, rule_desc(y->rule)->id);
+	c = strcmp(x->rule->id, y->rule->id);
 	return c ? c : strcmp(x->key, y->key);
 }
 
@@ -1457,7 +1459,7 @@ static int symptom_cmp(const void *a, const void *b)
 	const struct triage_group *x = *(struct triage_group *const *)a;
 	const struct triage_group *y = *(struct triage_group *const *)b;
 
-	return strcmp(rule_desc(x->rule)->id, rule_desc(y->rule)->id);
+	return strcmp(x->rule->id, y->rule->id);
 }
 
 static int chain_cmp(const void *a, const void *b)
@@ -1468,7 +1470,7 @@ static int chain_cmp(const void *a, const void *b)
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
 	for (i = 0; i < x->len && i < y->len; i++) {
-		int c = strcmp(rule_desc(x->rule[i])->id, rule_desc(y->rule[i])->id);
+		int c = strcmp(x->rule[i]->id, y->rule[i]->id);
 
 		if (c)
 			return c;
@@ -1477,7 +1479,7 @@ static int chain_cmp(const void *a, const void *b)
 }
 
 /* Whether group c's findings explained a finding of rule x. */
-static int linked(const struct triage_group *c, const struct rule *x)
+static int linked(const struct triage_group *c, const struct rule_desc *x)
 {
 	size_t i;
 
@@ -1505,7 +1507,7 @@ static const struct triage_group *deepest_cause(const struct triage *t,
 		for (i = 0; i < r->ncauses && !next; i++) {
 			const struct triage_group *c = r->causes[i];
 
-			if (c == v || !t->rel[rule_desc(c->rule)->index * n + rule_desc(v->rule)->index])
+			if (c == v || !t->rel[c->rule->index * n + v->rule->index])
 				continue;
 			if (linked(c, v->rule) || !c->has_ts || !v->has_ts)
 				next = c;
@@ -1539,9 +1541,9 @@ static int collect(struct triage *t)
 			continue;
 		qsort(g->chains, g->nchains, sizeof *g->chains, chain_cmp);
 		g->linked = g->nchains ? &g->chains[0] : NULL;
-		if (rule_desc(g->rule)->role == ROLE_CAUSE)
+		if (g->rule->role == ROLE_CAUSE)
 			r->causes[r->ncauses++] = g;
-		else if (rule_desc(g->rule)->role == ROLE_SYMPTOM) {
+		else if (g->rule->role == ROLE_SYMPTOM) {
 			r->symptoms[r->nsymptoms++] = g;
 			any_symptom = 1;
 		}
@@ -1684,7 +1686,7 @@ struct triage *triage_snapshot(struct triage *t)
 		if (id == GROUP_NEW)
 			goto fail;
 		if (ov)
-			s.ovgid[rule_desc(g->rule)->index] = id;
+			s.ovgid[g->rule->index] = id;
 		else
 			s.gid[i] = id;
 		if (where_merge(s.to->where, id >= 0 ? &s.to->groups[id]->where
@@ -1723,14 +1725,14 @@ uint64_t triage_rules_digest(const struct ruleset *rs)
 #define MIX(p, n) do { size_t k_; for (k_ = 0; k_ < (n); k_++) { \
 		h ^= (unsigned char)(p)[k_]; h *= 1099511628211ull; } } while (0)
 	for (i = 0; i < ruleset_count(rs); i++) {
-		const struct rule *r = ruleset_rule(rs, i);
+		const struct rule_desc *r = rule_desc(ruleset_rule(rs, i));
 
-		MIX(rule_desc(r)->id, strlen(rule_desc(r)->id) + 1);
-		snprintf(num, sizeof num, "%d:%d:%ld:%u", (int)rule_desc(r)->role, (int)rule_desc(r)->level,
-			 rule_desc(r)->within_ms, rule_desc(r)->correlate_by);
+		MIX(r->id, strlen(r->id) + 1);
+		snprintf(num, sizeof num, "%d:%d:%ld:%u", (int)r->role, (int)r->level,
+			 r->within_ms, r->correlate_by);
 		MIX(num, strlen(num) + 1);
-		for (j = 0; j < rule_desc(r)->nexplains; j++)
-			MIX(rule_desc(r)->explains[j], strlen(rule_desc(r)->explains[j]) + 1);
+		for (j = 0; j < r->nexplains; j++)
+			MIX(r->explains[j], strlen(r->explains[j]) + 1);
 		MIX("", 1);
 	}
 #undef MIX
@@ -1859,8 +1861,8 @@ long triage_add_group(struct triage *t, const struct triage_group *src, int over
 	long gid = GROUP_NEW;
 
 	if (overflow) {
-		if (t->overflow[rule_desc(src->rule)->index])
-			return -2 - (long)rule_desc(src->rule)->index;
+		if (t->overflow[src->rule->index])
+			return -2 - (long)src->rule->index;
 	} else {
 		gid = group_find(t, src->rule, src->key, strlen(src->key), &slot);
 		if (gid != GROUP_NEW)

@@ -33,12 +33,12 @@
 #define TRIAGE_ORDER_WINDOW 10
 
 struct triage_count {
-	const struct rule *rule;
+	const struct rule_desc *rule;
 	long n;
 };
 
 struct triage_chain {
-	const struct rule *rule[TRIAGE_MAX_DEPTH + 1];   /* symptom first */
+	const struct rule_desc *rule[TRIAGE_MAX_DEPTH + 1];   /* symptom first */
 	size_t len;
 	long n;
 	/* the groups of the first such chain seen, symptom first */
@@ -46,7 +46,7 @@ struct triage_chain {
 };
 
 struct triage_group {
-	const struct rule *rule;
+	const struct rule_desc *rule;
 	char *key;                 /* "name=value\x1f..." of the captures: the group's identity */
 	struct match_cap *caps;    /* name/value pairs, owned (both strings) */
 	size_t ncaps;

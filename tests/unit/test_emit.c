@@ -47,7 +47,7 @@ static void make_event(struct event *ev, const char *source, long line, const ch
 static struct finding make_finding(const struct rule *r, const struct event *ev,
 				   const struct match *m, const char *msg)
 {
-	struct finding f = { r, ev, m, msg };
+	struct finding f = { rule_desc(r), ev, m, msg };
 	return f;
 }
 

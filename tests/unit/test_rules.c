@@ -945,7 +945,7 @@ struct results {
 	int wants[8], gots[8];
 };
 
-static void record(void *rctx, const struct rule *r, const struct rule_example *ex,
+static void record(void *rctx, const struct rule_desc *r, const struct rule_example *ex,
 		   int want, int got)
 {
 	struct results *res = rctx;

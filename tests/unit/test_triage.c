@@ -95,7 +95,7 @@ static const struct triage_group *cause(const struct triage_report *r, const cha
 	size_t i;
 
 	for (i = 0; i < r->ncauses; i++)
-		if (!strcmp(rule_desc(r->causes[i]->rule)->id, id))
+		if (!strcmp(r->causes[i]->rule->id, id))
 			return r->causes[i];
 	return NULL;
 }
@@ -112,15 +112,15 @@ Test(triage, follows_the_chain_to_the_deepest_cause)
 	const struct triage_group *deep = cause(r, "cause.deeper");
 
 	cr_assert(r->verdict);
-	cr_assert_str_eq(rule_desc(r->verdict->rule)->id, "cause.deeper");
+	cr_assert_str_eq(r->verdict->rule->id, "cause.deeper");
 	cr_assert_eq(r->nsymptoms, 1);
 	cr_assert_eq(r->symptoms[0]->explained, 1);
 	cr_assert(deep);
 	cr_assert_eq(deep->nchains, 1);
 	cr_assert_eq(deep->chains[0].len, 3);
-	cr_assert_str_eq(rule_desc(deep->chains[0].rule[1])->id, "cause.handler");
+	cr_assert_str_eq(deep->chains[0].rule[1]->id, "cause.handler");
 	cr_assert_eq(deep->nevidence, 1);
-	cr_assert_str_eq(rule_desc(deep->evidence[0].rule)->id, "context.trigger");
+	cr_assert_str_eq(deep->evidence[0].rule->id, "context.trigger");
 	triage_free(t);
 	ruleset_free(rs);
 }
@@ -233,7 +233,7 @@ Test(triage, no_time_links_by_record_order)
 		"ERROR handler failed: Boom connection_id=a\n"
 		"WARNING closing connection_id=a code=1011 reason=\"Internal error\"\n");
 	cr_assert(r->verdict);
-	cr_assert_str_eq(rule_desc(r->verdict->rule)->id, "cause.deeper");
+	cr_assert_str_eq(r->verdict->rule->id, "cause.deeper");
 	cr_assert_eq(r->symptoms[0]->explained, 1);
 	cr_assert_eq(r->symptoms[0]->ordered, 1);
 	cr_assert_eq(r->order_matched, 1);
