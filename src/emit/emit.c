@@ -36,33 +36,6 @@ int emit_format_parse(const char *s)
 	return -1;
 }
 
-/* Our own tables: rules/ is not ours to call into (rule_level_name lives there). */
-const char *emit_level_name(int level)
-{
-	switch (level) {
-	case LEVEL_ERROR:
-		return "error";
-	case LEVEL_WARNING:
-		return "warning";
-	default:
-		return "info";
-	}
-}
-
-const char *emit_role_name(int role)
-{
-	switch (role) {
-	case ROLE_CAUSE:
-		return "cause";
-	case ROLE_SYMPTOM:
-		return "symptom";
-	case ROLE_CONTEXT:
-		return "context";
-	default:
-		return "unknown";
-	}
-}
-
 const char *emit_message(const struct finding *f)
 {
 	if (f->message)

@@ -42,10 +42,6 @@ struct emitter {
 extern const struct emitter_ops emit_text_ops, emit_json_ops, emit_sarif_ops,
 	emit_junit_ops, emit_github_ops;
 
-/* Severity as text/JSON/JUnit say it: "error", "warning", "info". */
-const char *emit_level_name(int level);
-const char *emit_role_name(int role);
-
 /* The finding's message: the rendered one, else the rule's title or id. */
 const char *emit_message(const struct finding *f);
 /* The event's input name; "<stdin>" when it has none. */

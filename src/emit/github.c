@@ -75,7 +75,7 @@ static int gh_plain(struct emitter *e, const struct finding *f)
 	struct buf *b = &e->b;
 
 	if (buf_adds(b, "logwhy: ") < 0 || term_escape(b, emit_source(f), strlen(emit_source(f))) < 0 ||
-	    buf_addf(b, ":%ld: %s: ", f->ev->line, emit_level_name(f->rule->level)) < 0 ||
+	    buf_addf(b, ":%ld: %s: ", f->ev->line, rule_level_name(f->rule->level)) < 0 ||
 	    term_escape(b, f->rule->id ? f->rule->id : "", f->rule->id ? strlen(f->rule->id) : 0) < 0 ||
 	    buf_adds(b, ": ") < 0 || gh_escape(b, emit_message(f), 0) < 0 || buf_addc(b, '\n') < 0)
 		return -1;

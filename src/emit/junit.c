@@ -113,7 +113,7 @@ static int junit_finding(struct emitter *e, const struct finding *f)
 		return -1;
 	if (fails) {
 		if (buf_addf(b, "      <failure type=\"%s\" message=\"",
-			     emit_level_name(f->rule->level)) < 0 ||
+			     rule_level_name(f->rule->level)) < 0 ||
 		    xml_escape_str(b, emit_message(f), 1) < 0 ||
 		    buf_adds(b, "\">") < 0 ||
 		    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||
@@ -122,7 +122,7 @@ static int junit_finding(struct emitter *e, const struct finding *f)
 		e->nfailures++;
 	} else {
 		/* shown, not failed: the finding and its record as output */
-		if (buf_addf(b, "      <system-out>%s: ", emit_level_name(f->rule->level)) < 0 ||
+		if (buf_addf(b, "      <system-out>%s: ", rule_level_name(f->rule->level)) < 0 ||
 		    xml_escape_str(b, emit_message(f), 0) < 0 ||
 		    buf_addc(b, '\n') < 0 ||
 		    (text && xml_escape(b, text, tlen, JUNIT_TEXT_MAX, 0) < 0) ||

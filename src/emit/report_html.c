@@ -110,11 +110,6 @@ static const char css[] =
 	".cause,table,svg,pre{break-inside:avoid}a{color:inherit;text-decoration:none}"
 	"h2{break-after:avoid}}\n";
 
-static const char *role_class(const struct rule_desc *r)
-{
-	return r->role == ROLE_CAUSE ? "cause" : r->role == ROLE_SYMPTOM ? "symptom" : "context";
-}
-
 static size_t rank_of(const struct triage_report *r, const struct triage_group *g)
 {
 	size_t i;
@@ -298,7 +293,7 @@ static void node(FILE *out, double x, int y, double w, const struct rule_desc *r
 	fputs(": ", out);
 	esc(out, msg);
 	fprintf(out, "</title><rect class=\"node %s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		"height=\"44\" rx=\"6\"/>\n<text x=\"%.1f\" y=\"%d\">", role_class(rule), x, y, w,
+		"height=\"44\" rx=\"6\"/>\n<text x=\"%.1f\" y=\"%d\">", rule_role_name(rule->role), x, y, w,
 		x + 8, y + 18);
 	esc_cut(out, rule->id, fit);
 	fprintf(out, "</text><text class=\"sub\" x=\"%.1f\" y=\"%d\">", x + 8, y + 35);

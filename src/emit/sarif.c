@@ -151,7 +151,7 @@ static json_t *sarif_rule(const struct rule_desc *r)
 		      "fullDescription", full,
 		      "defaultConfiguration", "level", sarif_level(r->level),
 		      "properties", "category", utf8_json_string(r->category),
-		      "role", emit_role_name(r->role));
+		      "role", rule_role_name(r->role));
 	if (o && r->fix && json_object_set_new(o, "help", sarif_message(r->fix)) < 0) {
 		json_decref(o);
 		return NULL;

@@ -30,7 +30,7 @@ static int text_finding(struct emitter *e, const struct finding *f)
 	if (term_escape(b, src, strlen(src)) < 0 ||
 	    buf_addf(b, ":%ld: ", f->ev->line) < 0 ||
 	    (color && buf_adds(b, level_sgr(f->rule->level)) < 0) ||
-	    buf_adds(b, emit_level_name(f->rule->level)) < 0 ||
+	    buf_adds(b, rule_level_name(f->rule->level)) < 0 ||
 	    (color && buf_adds(b, SGR_RESET) < 0) ||
 	    buf_add(b, ": ", 2) < 0 ||
 	    (color && buf_adds(b, SGR_DIM) < 0) ||
