@@ -33,17 +33,18 @@ static void render(const char *tmpl, const struct event *ev, const struct match 
 static void exercise(const struct ruleset *rs, const struct rule *r, struct event *evs,
 		     size_t nev, struct match *m)
 {
+	const struct rule_desc *d = rule_desc(r);
 	size_t i, j;
 
-	FUZZ_ASSERT(r->id && *r->id && r->category && r->file && r->line >= 1);
+	FUZZ_ASSERT(d->id && *d->id && d->category && d->file && d->line >= 1);
 	rule_test_examples(rs, r, evstream_example, NULL, NULL, NULL);
 	for (i = 0; i < nev; i++) {
 		if (rule_match(r, &evs[i], m, fuzz_warn()) != 1)
 			continue;
-		render(r->message, &evs[i], m);
-		for (j = 0; j < r->nwhy; j++)
-			render(r->why[j], &evs[i], m);
-		render(r->fix, &evs[i], m);
+		render(d->message, &evs[i], m);
+		for (j = 0; j < d->nwhy; j++)
+			render(d->why[j], &evs[i], m);
+		render(d->fix, &evs[i], m);
 	}
 }
 
