@@ -53,6 +53,15 @@ printf '#include "emit/report.h"\n#include "sanitize/sanitize.h"\n#include "rule
 violations "$tmp/t" triage >"$tmp/bad"
 check "the check finds triage -> emit, triage -> sanitize and a private header, not triage -> rules" \
 	'[ "$(cut -d: -f2 "$tmp/bad" | tr "\n" " ")" = "1 2 4 " ]'
+# struct rule is private to rules/: its body stands only in rules/rule_impl.h
+# (others read a rule's description, rules/rule.h), and nothing outside
+# src/rules but the white-box unit tests includes that header
+rule_body() { grep -lE '^struct rule[[:space:]]*\{' "$@" 2>/dev/null; }
+check "struct rule's body is in rules/rule_impl.h alone" \
+	'[ "$(rule_body src/*/*.h src/*/*.c)" = src/rules/rule_impl.h ]'
+check "only src/rules and tests/unit include rules/rule_impl.h" \
+	'! grep -rln "^#include \"rules/rule_impl\.h\"" src fuzz bench tests --include="*.[ch]" |
+		grep -v -e "^src/rules/" -e "^tests/unit/"'
 # the issue's literal check
 check "no include of emit/ from triage, rules, event or read" \
 	'! grep -rn "#include \"emit/" src/triage src/rules src/event src/read'
