@@ -946,8 +946,8 @@ static int cq_search(const struct cindex *c, const struct triage *t, const struc
 		      const struct spot *x, size_t i, int64_t *best, long *who)
 {
 	size_t a = 0, b = q->n, p;
-	int64_t lim = -1;   /* time distance of the best found in this list */
-	int found = 0;
+	int64_t lim;        /* time distance of the first fit found on a side */
+	int found = 0, back;
 
 	if (!q->n)
 		return 0;
@@ -959,43 +959,27 @@ static int cq_search(const struct cindex *c, const struct triage *t, const struc
 		else
 			b = m;
 	}
-	for (p = a; p-- > 0;) {
-		size_t pos = cq_at(q, p);
-		const struct spot *e = &c->win[pos & (c->wcap - 1)];
-		size_t j = c->wj[pos & (c->wcap - 1)];
-		int64_t f;
+	/* outwards: before x's time (a-1 down to 0, where p-- wraps past
+	 * q->n), then from a on; each side stops past its first fit's time */
+	for (back = 1; back >= 0; back--)
+		for (lim = -1, p = a - (size_t)back; p < q->n; back ? p-- : p++) {
+			size_t pos = cq_at(q, p);
+			const struct spot *e = &c->win[pos & (c->wcap - 1)];
+			size_t j = c->wj[pos & (c->wcap - 1)];
+			int64_t f, d = back ? x->ts - e->ts : e->ts - x->ts;
 
-		if (lim >= 0 && x->ts - e->ts > lim)
-			break;
-		if (j == i || (f = fit(t, e, x)) < 0)
-			continue;
-		if (lim < 0)
-			lim = x->ts - e->ts;
-		found = 1;
-		if (better(f, j, *best, *who, i)) {
-			*best = f;
-			*who = (long)j;
+			if (lim >= 0 && d > lim)
+				break;
+			if (j == i || (f = fit(t, e, x)) < 0)
+				continue;
+			if (lim < 0)
+				lim = d;
+			found = 1;
+			if (better(f, j, *best, *who, i)) {
+				*best = f;
+				*who = (long)j;
+			}
 		}
-	}
-	lim = -1;
-	for (p = a; p < q->n; p++) {
-		size_t pos = cq_at(q, p);
-		const struct spot *e = &c->win[pos & (c->wcap - 1)];
-		size_t j = c->wj[pos & (c->wcap - 1)];
-		int64_t f;
-
-		if (lim >= 0 && e->ts - x->ts > lim)
-			break;
-		if (j == i || (f = fit(t, e, x)) < 0)
-			continue;
-		if (lim < 0)
-			lim = e->ts - x->ts;
-		found = 1;
-		if (better(f, j, *best, *who, i)) {
-			*best = f;
-			*who = (long)j;
-		}
-	}
 	return found;
 }
 
