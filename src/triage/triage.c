@@ -630,6 +630,12 @@ void triage_warning(struct triage *t, const char *text)
 		t->rep.nwarnings++;
 }
 
+/* A rule's correlate.by and within, or the defaults: every key, 5 s. */
+static unsigned corr_by(const struct rule_desc *r)
+{
+	return r->correlate_by ? r->correlate_by : 0x1f;
+}
+
 static int64_t within_us(const struct rule_desc *r)
 {
 	return (r->within_ms ? r->within_ms : 5000) * (int64_t)1000;
@@ -647,7 +653,7 @@ static int64_t within_us(const struct rule_desc *r)
 static int key_rank(const struct rule_desc *er, const struct spot *e, const struct spot *x)
 {
 	static const int order[SPOOL_KEYS] = { 0, 1, 4, 3, 2 };   /* conn, trace, span, user, instance */
-	unsigned by = er->correlate_by ? er->correlate_by : 0x1f;
+	unsigned by = corr_by(er);
 	int rank = SPOOL_KEYS, e_has = 0, x_has = 0, i;
 
 	for (i = 0; i < SPOOL_KEYS; i++) {
@@ -741,11 +747,6 @@ struct cindex {
 	struct cslot *tab;     /* (rule, key, value) -> list, open addressing */
 	size_t tcap, tused, tlive;
 };
-
-static unsigned corr_by(const struct rule_desc *r)
-{
-	return r->correlate_by ? r->correlate_by : 0x1f;
-}
 
 static int cq_push(struct cq *q, size_t pos)
 {
