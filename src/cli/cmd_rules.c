@@ -148,13 +148,12 @@ static int rules_show(const struct ruleset *rs, const char *id)
 	}
 	show_list("explains", r->explains, r->nexplains);
 	if (r->within_ms || r->correlate_by) {
-		static const char *const by[] = { "connection", "trace", "instance", "user", "span" };
 		size_t i, first = 1;
 
 		printf("correlate: within %ldms by", r->within_ms);
-		for (i = 0; i < sizeof by / sizeof *by; i++)
+		for (i = 0; rule_corr_names[i]; i++)
 			if (r->correlate_by & (1u << i)) {
-				printf("%s%s", first ? " " : ", ", by[i]);
+				printf("%s%s", first ? " " : ", ", rule_corr_names[i]);
 				first = 0;
 			}
 		putchar('\n');

@@ -22,6 +22,7 @@
 
 static const char *const level_names[] = { "never", "info", "warning", "error" };
 static const char *const role_names[] = { "cause", "symptom", "context" };
+const char *const rule_corr_names[] = { "connection", "trace", "instance", "user", "span", NULL };
 
 const char *rule_level_name(enum level l)
 {

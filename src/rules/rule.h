@@ -29,6 +29,7 @@ enum {
 	CORR_USER = 1u << 3,
 	CORR_SPAN = 1u << 4,
 };
+extern const char *const rule_corr_names[];   /* theirs by bit, NULL-terminated */
 
 struct rule_example {
 	char *text;

@@ -553,7 +553,6 @@ static int load_explains(const struct ld *l, const struct rule_ynode *n, struct 
 }
 
 static const char *const corr_keys[] = { "within", "by", NULL };
-static const char *const corr_by[] = { "connection", "trace", "instance", "user", "span", NULL };
 
 static int load_correlate(const struct ld *l, const struct rule_ynode *n, struct rule *r)
 {
@@ -574,7 +573,7 @@ static int load_correlate(const struct ld *l, const struct rule_ynode *n, struct
 		return err_at(l, v[1], "'correlate.by' must be a list of connection, trace, instance, user, span");
 	for (i = 0; i < v[1]->nkid; i++) {
 		const struct rule_ynode *e = v[1]->kid[i];
-		int k = is_str(e) ? one_of(e->s, corr_by) : -1;
+		int k = is_str(e) ? one_of(e->s, rule_corr_names) : -1;
 
 		if (k < 0)
 			return err_at(l, e, "'correlate.by' must be a list of connection, trace, instance, user, span");

@@ -59,7 +59,6 @@ static void slug(const struct pattern *p, char *out, size_t n)
 
 int suggest_yaml(const struct suggest *s, struct buf *out)
 {
-	static const char *const keys[] = { "connection", "trace", "instance", "user", "span" };
 	struct buf re = BUF_INIT(0), tmpl = BUF_INIT(0), t = BUF_INIT(0);
 	char name[64];
 	size_t i;
@@ -113,9 +112,9 @@ int suggest_yaml(const struct suggest *s, struct buf *out)
 		rc |= buf_addf(out, "\ncorrelate: { within: %ldms", s->within_ms);
 		if (s->by) {
 			rc |= buf_adds(out, ", by: [");
-			for (i = 0, first = 1; i < sizeof keys / sizeof *keys; i++)
+			for (i = 0, first = 1; rule_corr_names[i]; i++)
 				if (s->by & (1u << i)) {
-					rc |= buf_addf(out, "%s%s", first ? "" : ", ", keys[i]);
+					rc |= buf_addf(out, "%s%s", first ? "" : ", ", rule_corr_names[i]);
 					first = 0;
 				}
 			rc |= buf_adds(out, "]");
