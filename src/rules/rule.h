@@ -61,7 +61,8 @@ struct rule_redact {
  * accessor per field, so callers stay as short as a field read; the rule
  * holds it first, so rule_desc is a cast and costs nothing where triage
  * reads it per pair of findings. ruleset_match and the examples runner
- * hand it out; rule_desc(NULL) is NULL. Everything in it is the rule's.
+ * hand it out; rule_desc(NULL) is NULL. It is the rule's, freed with it
+ * (ruleset_free).
  */
 struct rule;
 

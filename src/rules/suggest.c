@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/rule_impl.h"
-
 /* A YAML double-quoted scalar: JSON's escapes are YAML's too. */
 static int yq(struct buf *out, const char *s)
 {
