@@ -998,33 +998,43 @@ static int key_terms(struct prefilter *pf)
 	uint64_t (*by)[PREFILTER_WORDS] = calloc(pf->nterm + 1, sizeof *by);
 	uint32_t *owner = calloc(pf->nterm + 1, sizeof *owner);
 	size_t *key = calloc(pf->nterm + 1, sizeof *key);
-	size_t t, x, k = 0;
+	size_t *len = calloc(pf->n + 1, sizeof *len);
+	size_t t, x, w;
 
-	if (!by || !owner || !key || !(pf->keyed = calloc(pf->n + 1, sizeof *pf->keyed))) {
+	if (!by || !owner || !key || !len || !(pf->keyed = calloc(pf->n + 2, sizeof *pf->keyed))) {
 		free(by);
 		free(owner);
 		free(key);
+		free(len);
 		return -1;
 	}
+	for (x = 0; x < pf->n; x++)
+		len[x] = strlen(pf->lit[x]);
 	for (t = 0; t < pf->nterm; t++) {
 		key[t] = pf->n;   /* add_terms saw to it that every term has a literal */
-		for (x = 0; x < pf->n; x++)
-			if ((pf->term[t][x / 64] >> (x % 64) & 1) &&
-			    (key[t] == pf->n || strlen(pf->lit[x]) > strlen(pf->lit[key[t]])))
-				key[t] = x;
-	}
-	for (x = 0; x < pf->n; x++) {
-		pf->keyed[x] = (uint32_t)k;
-		for (t = 0; t < pf->nterm; t++)
-			if (key[t] == x) {
-				owner[k] = pf->owner[t];
-				memcpy(by[k++], pf->term[t], sizeof *by);
+		for (w = 0; w < PREFILTER_WORDS; w++)
+			for (uint64_t bits = pf->term[t][w]; bits; bits &= bits - 1) {
+				x = w * 64 + (size_t)__builtin_ctzll(bits);
+				if (key[t] == pf->n || len[x] > len[key[t]])
+					key[t] = x;
 			}
+		pf->keyed[key[t] + 1]++;
 	}
-	pf->keyed[pf->n] = (uint32_t)k;
+	/* a counting sort by key, terms in order within each */
+	for (x = 0; x < pf->n; x++)
+		pf->keyed[x + 1] += pf->keyed[x];
+	for (t = 0; t < pf->nterm; t++) {
+		size_t k = pf->keyed[key[t]]++;
+
+		owner[k] = pf->owner[t];
+		memcpy(by[k], pf->term[t], sizeof *by);
+	}
+	memmove(pf->keyed + 1, pf->keyed, pf->n * sizeof *pf->keyed);
+	pf->keyed[0] = 0;
 	free(pf->term);
 	free(pf->owner);
 	free(key);
+	free(len);
 	pf->term = by;
 	pf->owner = owner;
 	return 0;
