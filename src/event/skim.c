@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "read/multiline.h"
+#include "util/jscan.h"
 
 /*
  * The skim: what event_from_record would make of a record the caller's
@@ -37,50 +38,6 @@ static void sk_ws(struct sk *s)
 		s->p++;
 }
 
-/*
- * Eight bytes at a time: the bytes that end a run of plain string bytes (a
- * quote, a backslash, a control byte, DEL or a byte past ASCII) get their
- * high bit set in the mask. Borrows only run upwards, so the lowest byte
- * flagged is exactly the first such byte; bytes after it may be flagged
- * wrongly, and are never looked at.
- */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-
-static uint64_t special8(const char *p)
-{
-	uint64_t x, q, b, d;
-
-	memcpy(&x, p, 8);
-	q = x ^ (ONES * '"');
-	b = x ^ (ONES * '\\');
-	d = x ^ (ONES * 0x7f);
-	return (((x - ONES * 0x20) & ~x) |   /* a byte below 0x20 */
-		x |                           /* a byte of 0x80 or more */
-		((q - ONES) & ~q) | ((b - ONES) & ~b) | ((d - ONES) & ~d)) & HIGH;
-}
-
-/* Skip plain bytes; stop at the first other byte or where fewer than
- * eight are left. */
-static const char *skip_plain(const char *p, const char *e)
-{
-	while (e - p >= 8) {
-		uint64_t m = special8(p);
-
-		if (m) {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return p + (__builtin_ctzll(m) >> 3);
-#else
-			while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-				p++;   /* signed char: bytes past ASCII are negative */
-			return p;
-#endif
-		}
-		p += 8;
-	}
-	return p;
-}
-
 /* At '"'. Escapes other than \" \\ \b \f \n \r \t, control bytes and bytes
  * past ASCII are refused. */
 static int sk_string(struct sk *s, struct span *v)
@@ -91,7 +48,7 @@ static int sk_string(struct sk *s, struct span *v)
 	for (;;) {
 		unsigned char c;
 
-		p = skip_plain(p, s->e);
+		p = jscan_plain(p, s->e, JSCAN_ASCII);
 		if (p >= s->e)
 			return 0;
 		c = (unsigned char)*p;
@@ -102,16 +59,10 @@ static int sk_string(struct sk *s, struct span *v)
 			s->p = p + 1;
 			return 1;
 		}
-		if (c < 0x20 || c >= 0x7f)
-			return 0;
-		if (c == '\\') {
-			if (p + 1 >= s->e || !strchr("\"\\bfnrt", p[1]) || !p[1])
-				return 0;
-			v->esc = 1;
-			p += 2;
-			continue;
-		}
-		p++;   /* a plain byte among the last seven */
+		if (c != '\\' || p + 1 >= s->e || !strchr("\"\\bfnrt", p[1]) || !p[1])
+			return 0;   /* a control byte or one past ASCII, a bad escape */
+		v->esc = 1;
+		p += 2;
 	}
 }
 
