@@ -316,16 +316,15 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 	event_from_record(ev, &text, NULL);
 }
 
-/* Can rec be only skimmed? The caller's prefilter rules it out, the skim
- * reads it, and it is below the severity the caller always parses; the
+/* Can rec be only skimmed? The skim reads it, the caller's prefilter
+ * rules it out, and it is below the severity the caller always parses; the
  * skimmed message is kept when the caller wants it. Safe in a parse
  * thread: it reads nothing of the joiner's. */
 static int skimmable(const struct evstream *s, struct event *ev, const struct record *rec,
 		     struct skim_keys *k)
 {
-	if (!s->o.may_match || rec->kind != RECORD_JSON ||
-	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
-	    !event_skim(ev, rec, k))
+	if (!s->o.may_match || rec->kind != RECORD_JSON || !event_skim(ev, rec, k) ||
+	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len, k->msg, k->nmsg))
 		return 0;
 	/* the caller reads these whatever the rules say: with their message
 	 * and keys, or parsed */
