@@ -144,8 +144,9 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		if (!sk_value(s, depth + 1, &v))
 			return 0;
 		for (i = 0; want && want[i]; i++) {
-			/* the first byte rules out nearly every key */
-			if (!k.n || want[i][0] != k.p[0] || strncmp(want[i], k.p, k.n) || want[i][k.n])
+			/* the first two bytes rule out nearly every key */
+			if (!k.n || want[i][0] != k.p[0] || (k.n > 1 && want[i][1] != k.p[1]) ||
+			    strncmp(want[i], k.p, k.n) || want[i][k.n])
 				continue;
 			if (got[i].type || k.esc)
 				return 0;
