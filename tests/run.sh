@@ -35,8 +35,9 @@ done
 JOBS=${TEST_JOBS:-2}
 ALONE=" follow e2e probe_tls wsd_abuse wsd_abuse_valgrind wsd_valgrind wsd_browser wsd_clients "
 LONGEST="html merge hostile sanitize_cut fastpath real suspects sanitize docs recipes"
+# (no EXIT trap while lanes run: a subshell could run it and take the
+# results from under the others)
 res=$(mktemp -d)
-trap 'rm -rf "$res"' EXIT
 
 run_suite() {
 	sh "tests/$1.test.sh" >"$res/$1.out" 2>&1
@@ -77,6 +78,7 @@ wait
 for s in $ALONE; do
 	case " $names " in *" $s "*) run_suite "$s" ;; esac
 done
+trap 'rm -rf "$res"' EXIT
 
 for s in $names; do
 	out=$(cat "$res/$s.out" 2>/dev/null)
