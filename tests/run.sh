@@ -59,7 +59,7 @@ lane() {
 	done
 }
 
-names=$(for s in tests/*.test.sh; do [ -f "$s" ] && basename "$s" .test.sh; done)
+names=$(for s in tests/*.test.sh; do [ -f "$s" ] && basename "$s" .test.sh; done | tr '\n' ' ')
 {
 	for s in $LONGEST; do
 		case " $names " in *" $s "*) echo "$s" ;; esac
