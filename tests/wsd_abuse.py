@@ -32,8 +32,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wsd_conformance as wc  # noqa: E402  (raw-socket client helpers)
-from wsd_conformance import WS, Fail, check, frame, request  # noqa: E402
+import wsd_testlib as wc  # noqa: E402  (raw-socket client helpers)
+from wsd_testlib import WS, Fail, check, frame, request  # noqa: E402
 
 import websockets  # noqa: E402
 
