@@ -4,15 +4,8 @@
 # triage over the whole input (text, JSON, markdown), for the incident
 # fixtures and a generated Cloud Run corpus; a merge of merges equals the
 # flat merge; bad shards are refused with their location.
-set -u
-cd "$(dirname "$0")/.."
-root=$PWD
-BUILD=${BUILD:-build}
-LOGWHY=${LOGWHY:-$root/$BUILD/logwhy}
+. "$(dirname "$0")/lib.sh"
 export NO_COLOR=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
 L() { "$LOGWHY" "$@"; }
 
 # same NAME WANT GOT: byte-identical files, else show the difference

@@ -3,13 +3,8 @@
 # against the SARIF 2.1.0 schema (python3-jsonschema), JUnit XML with a
 # strict XML parser, JSON lines with jq. Inputs: every fixture input, the
 # hostile-bytes one included, and an input with no findings.
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
 
 printf '{"severity":"INFO","message":"Backend health check passed: 200 OK"}\n' >"$tmp/clean.ndjson"
 inputs="fixtures/incident-enum-log/gcloud.json fixtures/incident-enum-log/app.log

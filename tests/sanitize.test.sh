@@ -4,14 +4,8 @@
 # as one strict JSON object per input record, clean lines byte for byte, no
 # JWT left (checked by python3's json, not by logwhy). Also: --check exit
 # codes, and output identical when sanitized twice.
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+. "$(dirname "$0")/lib.sh"
 export LOGWHY_RULES=$PWD/rules
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
-
 
 for seed in 1 2 3; do
 	n=400
