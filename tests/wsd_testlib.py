@@ -185,6 +185,9 @@ class WS:
         else:
             self.sock = socket.create_connection((HOST, port), timeout=timeout)
         self.sock.settimeout(timeout)
+        # each send leaves at once: with Nagle a frame sent right after
+        # another waits for the server's delayed ACK (40 ms a time)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
 
     def close(self):
@@ -321,7 +324,9 @@ def frame(opcode, payload=b"", fin=True, rsv=0, mask=True, length=None, len_form
     if not mask:
         return hdr + payload
     key = os.urandom(4)
-    return hdr + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+    keys = (key * (len(payload) // 4 + 1))[:len(payload)]
+    masked = int.from_bytes(payload, "big") ^ int.from_bytes(keys, "big")
+    return hdr + key + masked.to_bytes(len(payload), "big")
 
 
 def close_frame(code, reason=b""):
