@@ -27,10 +27,62 @@ for t in "$BUILD"/tests/*; do
 	pass=$((pass + p)); fail=$((fail + f + c))
 done
 
-for s in tests/*.test.sh; do
-	[ -f "$s" ] || continue
-	out=$(sh "$s" 2>&1)
-	rc=$?
+# The script suites: those that measure time or load the machine on their
+# own (a follow latency, real clients and browsers with deadlines,
+# valgrind) run alone; the rest run TEST_JOBS at a time (default 2), the
+# longest first, each into a file of its own. Results are read back in
+# name order, the same whatever ran when.
+JOBS=${TEST_JOBS:-2}
+ALONE=" follow e2e probe_tls wsd_abuse wsd_abuse_valgrind wsd_valgrind wsd_browser wsd_clients "
+LONGEST="html merge hostile sanitize_cut fastpath real suspects sanitize docs recipes"
+# (no EXIT trap while lanes run: a subshell could run it and take the
+# results from under the others)
+res=$(mktemp -d)
+
+run_suite() {
+	sh "tests/$1.test.sh" >"$res/$1.out" 2>&1
+	echo $? >"$res/$1.rc"
+}
+
+# the next suite of the queue for a lane (mkdir is the lock), or nothing
+next_suite() {
+	while ! mkdir "$res/lock" 2>/dev/null; do sleep 0.05; done
+	n=$(cat "$res/next")
+	echo $((n + 1)) >"$res/next"
+	rmdir "$res/lock"
+	sed -n "$((n + 1))p" "$res/queue"
+}
+
+lane() {
+	while s=$(next_suite) && [ -n "$s" ]; do
+		run_suite "$s"
+	done
+}
+
+names=$(for s in tests/*.test.sh; do [ -f "$s" ] && basename "$s" .test.sh; done | tr '\n' ' ')
+{
+	for s in $LONGEST; do
+		case " $names " in *" $s "*) echo "$s" ;; esac
+	done
+	for s in $names; do
+		case " $LONGEST $ALONE " in *" $s "*) ;; *) echo "$s" ;; esac
+	done
+} >"$res/queue"
+echo 0 >"$res/next"
+i=0
+while [ "$i" -lt "$JOBS" ]; do
+	lane &
+	i=$((i + 1))
+done
+wait
+for s in $ALONE; do
+	case " $names " in *" $s "*) run_suite "$s" ;; esac
+done
+trap 'rm -rf "$res"' EXIT
+
+for s in $names; do
+	out=$(cat "$res/$s.out" 2>/dev/null)
+	rc=$(cat "$res/$s.rc" 2>/dev/null || echo 1)
 	last=$(printf '%s\n' "$out" | tail -n 1)
 	p=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
 	f=$(printf '%s' "$last" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
@@ -38,11 +90,11 @@ for s in tests/*.test.sh; do
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
 	if [ "$f" -ne 0 ]; then
 		printf '%s\n' "$out" | tail -n 60
-	elif [ "${s##*/}" = real.test.sh ]; then
+	elif [ "$s" = real ]; then
 		# the real-world corpus score is part of every run's output
 		printf '%s\n' "$out" | sed -n '/^class /,$p' | sed '$d'
 	fi
-	echo "suite $(basename "$s" .test.sh): $p passed, $f failed"
+	echo "suite $s: $p passed, $f failed"
 	pass=$((pass + p)); fail=$((fail + f))
 done
 

@@ -614,11 +614,13 @@ void cli_progress_pause(void)
 }
 
 /* For a reader with no rules: every record may be skimmed */
-static int no_rule(const void *ctx, const char *raw, size_t len)
+static int no_rule(const void *ctx, const char *raw, size_t len, const char *msg, size_t nmsg)
 {
 	(void)ctx;
 	(void)raw;
 	(void)len;
+	(void)msg;
+	(void)nmsg;
 	return 0;
 }
 
@@ -730,7 +732,7 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 		eo.skim_msg = 1;
 	}
 	if (rs && eo.readahead && (pf = prefilter_build(rs, NULL))) {
-		eo.may_match = prefilter_may_match;
+		eo.may_match = prefilter_may_match_msg;
 		eo.may_match_ctx = pf;
 	}
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "read/multiline.h"
+#include "util/jscan.h"
 
 /*
  * The skim: what event_from_record would make of a record the caller's
@@ -37,50 +38,6 @@ static void sk_ws(struct sk *s)
 		s->p++;
 }
 
-/*
- * Eight bytes at a time: the bytes that end a run of plain string bytes (a
- * quote, a backslash, a control byte, DEL or a byte past ASCII) get their
- * high bit set in the mask. Borrows only run upwards, so the lowest byte
- * flagged is exactly the first such byte; bytes after it may be flagged
- * wrongly, and are never looked at.
- */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-
-static uint64_t special8(const char *p)
-{
-	uint64_t x, q, b, d;
-
-	memcpy(&x, p, 8);
-	q = x ^ (ONES * '"');
-	b = x ^ (ONES * '\\');
-	d = x ^ (ONES * 0x7f);
-	return (((x - ONES * 0x20) & ~x) |   /* a byte below 0x20 */
-		x |                           /* a byte of 0x80 or more */
-		((q - ONES) & ~q) | ((b - ONES) & ~b) | ((d - ONES) & ~d)) & HIGH;
-}
-
-/* Skip plain bytes; stop at the first other byte or where fewer than
- * eight are left. */
-static const char *skip_plain(const char *p, const char *e)
-{
-	while (e - p >= 8) {
-		uint64_t m = special8(p);
-
-		if (m) {
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return p + (__builtin_ctzll(m) >> 3);
-#else
-			while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-				p++;   /* signed char: bytes past ASCII are negative */
-			return p;
-#endif
-		}
-		p += 8;
-	}
-	return p;
-}
-
 /* At '"'. Escapes other than \" \\ \b \f \n \r \t, control bytes and bytes
  * past ASCII are refused. */
 static int sk_string(struct sk *s, struct span *v)
@@ -91,7 +48,7 @@ static int sk_string(struct sk *s, struct span *v)
 	for (;;) {
 		unsigned char c;
 
-		p = skip_plain(p, s->e);
+		p = jscan_plain(p, s->e, JSCAN_ASCII);
 		if (p >= s->e)
 			return 0;
 		c = (unsigned char)*p;
@@ -102,16 +59,10 @@ static int sk_string(struct sk *s, struct span *v)
 			s->p = p + 1;
 			return 1;
 		}
-		if (c < 0x20 || c >= 0x7f)
-			return 0;
-		if (c == '\\') {
-			if (p + 1 >= s->e || !strchr("\"\\bfnrt", p[1]) || !p[1])
-				return 0;
-			v->esc = 1;
-			p += 2;
-			continue;
-		}
-		p++;   /* a plain byte among the last seven */
+		if (c != '\\' || p + 1 >= s->e || !strchr("\"\\bfnrt", p[1]) || !p[1])
+			return 0;   /* a control byte or one past ASCII, a bad escape */
+		v->esc = 1;
+		p += 2;
 	}
 }
 
@@ -166,7 +117,18 @@ static int sk_value(struct sk *s, int depth, struct span *v);
 
 /* At '{'. Records the values of the wanted keys (all absent first); a
  * wanted key twice, or a wanted key written with escapes, is refused. */
-static int sk_object(struct sk *s, int depth, const char *const *want, struct span *got)
+/* A wanted key whose object value is read in the same pass: its own
+ * wanted keys into got (valid when the key's span has type 'o'), and
+ * theirs. One walk over each byte, where reading the nested objects
+ * again after the record's walk read most of a LogEntry twice. */
+struct sub {
+	const char *const *want;   /* NULL: no such key */
+	struct span *got;
+	const struct sub *sub;
+};
+
+static int sk_object(struct sk *s, int depth, const char *const *want, struct span *got,
+		     const struct sub *sub)
 {
 	size_t i;
 
@@ -190,18 +152,27 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 			return 0;
 		s->p++;
 		sk_ws(s);
-		if (!sk_value(s, depth + 1, &v))
-			return 0;
-		for (i = 0; want && want[i]; i++) {
-			/* the first byte rules out nearly every key */
-			if (!k.n || want[i][0] != k.p[0] || strncmp(want[i], k.p, k.n) || want[i][k.n])
-				continue;
-			if (got[i].type || k.esc)
-				return 0;
-			got[i] = v;
-		}
 		if (k.esc && want)
 			return 0;   /* an escaped key could spell a wanted one */
+		for (i = 0; want && want[i]; i++)
+			/* the first two bytes rule out nearly every key */
+			if (k.n && want[i][0] == k.p[0] && (k.n == 1 || want[i][1] == k.p[1]) &&
+			    !strncmp(want[i], k.p, k.n) && !want[i][k.n])
+				break;
+		if (want && want[i] && got[i].type)
+			return 0;   /* twice */
+		if (want && want[i] && sub && sub[i].want && s->p < s->e && *s->p == '{') {
+			v.p = s->p;
+			v.esc = 0;
+			v.type = 'o';
+			if (!sk_object(s, depth + 1, sub[i].want, sub[i].got, sub[i].sub))
+				return 0;
+			v.n = (size_t)(s->p - v.p);
+		} else if (!sk_value(s, depth + 1, &v)) {
+			return 0;
+		}
+		if (want && want[i])
+			got[i] = v;
 		sk_ws(s);
 		if (s->p < s->e && *s->p == ',') {
 			s->p++;
@@ -267,7 +238,7 @@ static int sk_value(struct sk *s, int depth, struct span *v)
 	case '"':
 		return sk_string(s, v);
 	case '{':
-		ok = sk_object(s, depth, NULL, NULL);
+		ok = sk_object(s, depth, NULL, NULL, NULL);
 		v->type = 'o';
 		break;
 	case '[':
@@ -312,10 +283,10 @@ static int is_null(const struct span *v)
 }
 
 /* What the joiner compares: the instance as normalize's first choice
- * (LogEntry labels) gives it, logName and stream as entry strings. */
-static void join_keys(const struct span *top, struct skim_keys *k)
+ * (LogEntry labels, read into lab) gives it, logName and stream as entry
+ * strings. */
+static void join_keys(const struct span *top, const struct span lab[3], struct skim_keys *k)
 {
-	struct span lab[3];
 	int i;
 
 	memset(k, 0, sizeof *k);
@@ -333,12 +304,6 @@ static void join_keys(const struct span *top, struct skim_keys *k)
 	}
 	if (top[K_LABELS].type != 'o')
 		return;
-	{
-		struct sk l = { top[K_LABELS].p, top[K_LABELS].p + top[K_LABELS].n };
-
-		if (!sk_object(&l, 2, instance_keys, lab))
-			return;
-	}
 	for (i = 0; i < 3; i++) {
 		if (!lab[i].type || is_null(&lab[i]))
 			continue;
@@ -400,13 +365,15 @@ static int sk_sev(const struct span *v, int pino)
 	return 0;
 }
 
-/* The revision a LogEntry's resource labels name: 1 with *rev set (type 0
- * when none), 0 when the skim cannot read it with certainty. */
-static int sk_revision(const struct span *res, struct span *rev)
+/* The revision a LogEntry's resource labels name (the resource's labels
+ * read into lab, theirs into r): 1 with *rev set (type 0 when none), 0
+ * when the skim cannot read it with certainty. */
+static const char *const res_keys[] = { "labels", NULL };
+static const char *const rev_keys[] = { "revision_name", "version_id", NULL };
+
+static int sk_revision(const struct span *res, const struct span lab[1], const struct span r[2],
+		       struct span *rev)
 {
-	static const char *const res_keys[] = { "labels", NULL };
-	static const char *const rev_keys[] = { "revision_name", "version_id", NULL };
-	struct span lab[1], r[2];
 	int i;
 
 	memset(rev, 0, sizeof *rev);
@@ -414,22 +381,10 @@ static int sk_revision(const struct span *res, struct span *rev)
 		return 1;
 	if (res->type != 'o')
 		return 0;
-	{
-		struct sk s = { res->p, res->p + res->n };
-
-		if (!sk_object(&s, 2, res_keys, lab))
-			return 0;
-	}
 	if (!lab[0].type || is_null(&lab[0]))
 		return 1;
 	if (lab[0].type != 'o')
 		return 0;
-	{
-		struct sk s = { lab[0].p, lab[0].p + lab[0].n };
-
-		if (!sk_object(&s, 3, rev_keys, r))
-			return 0;
-	}
 	for (i = 0; i < 2; i++) {
 		if (!r[i].type || is_null(&r[i]))
 			continue;
@@ -445,14 +400,19 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 {
 	struct span rev;
 	struct sk s = { rec->text, rec->text + rec->len };
-	struct span top[K_COUNT], pay[P_COUNT], *msg = NULL;
+	struct span top[K_COUNT], pay[P_COUNT], rlab[1], r[2], lab[3], *msg = NULL;
+	const struct sub rsub[1] = { { rev_keys, r, NULL } };
+	struct sub sub[K_COUNT] = { { NULL, NULL, NULL } };
 	int64_t ts;
 	int i, sev;
 
 	if (rec->kind != RECORD_JSON || rec->truncated)
 		return 0;
+	sub[K_JSON] = (struct sub){ payload_keys, pay, NULL };
+	sub[K_RESOURCE] = (struct sub){ res_keys, rlab, rsub };
+	sub[K_LABELS] = (struct sub){ instance_keys, lab, NULL };
 	sk_ws(&s);
-	if (s.p >= s.e || *s.p != '{' || !sk_object(&s, 1, top_keys, top))
+	if (s.p >= s.e || *s.p != '{' || !sk_object(&s, 1, top_keys, top, sub))
 		return 0;
 	sk_ws(&s);
 	if (s.p != s.e)
@@ -471,10 +431,6 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	if (top[K_TEXT].type == 's') {
 		msg = &top[K_TEXT];
 	} else if (!top[K_TEXT].type && top[K_JSON].type == 'o') {
-		struct sk j = { top[K_JSON].p, top[K_JSON].p + top[K_JSON].n };
-
-		if (!sk_object(&j, 2, payload_keys, pay))
-			return 0;
 		for (i = P_EXC0; i < P_SEV0; i++)
 			if (pay[i].type)
 				return 0;   /* a traceback goes after the message */
@@ -484,9 +440,9 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	}
 	if (!msg || msg->esc || multiline_candidate(msg->p, msg->n))
 		return 0;
-	if (!sk_revision(&top[K_RESOURCE], &rev) || rev.n >= sizeof ev->revision)
+	if (!sk_revision(&top[K_RESOURCE], rlab, r, &rev) || rev.n >= sizeof ev->revision)
 		return 0;
-	join_keys(top, k);
+	join_keys(top, lab, k);
 	k->msg = msg->p;
 	k->nmsg = msg->n;
 
@@ -583,7 +539,7 @@ static int sk_sub(const struct span *v, int depth, const char *const *want, stru
 	if (v->type == 'o') {
 		struct sk s = { v->p, v->p + v->n };
 
-		return sk_object(&s, depth, want, got);
+		return sk_object(&s, depth, want, got, NULL);
 	}
 	for (i = 0; want[i]; i++)
 		got[i].type = 0;
@@ -608,7 +564,7 @@ int event_skim_keys(struct event *ev, const struct record *rec, const struct ski
 
 	memset(key, 0, sizeof key);
 	sk_ws(&s);
-	if (!sk_object(&s, 1, want, top) || !sk_sub(&top[1], 2, label_keys, lab) ||
+	if (!sk_object(&s, 1, want, top, NULL) || !sk_sub(&top[1], 2, label_keys, lab) ||
 	    !sk_sub(&top[2], 2, res_want, res) || !sk_sub(&res[0], 3, instance_keys, rlab) ||
 	    !sk_sub(&top[3], 2, jp_keys, jp) || jp[J_LABELS].type)
 		return 0;

@@ -316,16 +316,15 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 	event_from_record(ev, &text, NULL);
 }
 
-/* Can rec be only skimmed? The caller's prefilter rules it out, the skim
- * reads it, and it is below the severity the caller always parses; the
+/* Can rec be only skimmed? The skim reads it, the caller's prefilter
+ * rules it out, and it is below the severity the caller always parses; the
  * skimmed message is kept when the caller wants it. Safe in a parse
  * thread: it reads nothing of the joiner's. */
 static int skimmable(const struct evstream *s, struct event *ev, const struct record *rec,
 		     struct skim_keys *k)
 {
-	if (!s->o.may_match || rec->kind != RECORD_JSON ||
-	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len) ||
-	    !event_skim(ev, rec, k))
+	if (!s->o.may_match || rec->kind != RECORD_JSON || !event_skim(ev, rec, k) ||
+	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len, k->msg, k->nmsg))
 		return 0;
 	/* the caller reads these whatever the rules say: with their message
 	 * and keys, or parsed */
@@ -426,30 +425,34 @@ static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
 	sl->pw1 = b->pw.n;
 }
 
+/* Parse the batch that was taken next (called and returning with p->mu
+ * held; it is let go while parsing). */
+static void parse_taken(struct ppar *p)
+{
+	struct pbatch *b = &p->b[p->taken++ % p->nb];
+	size_t i;
+
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < b->n; i++)
+		parse_one(p->s, b, &b->slot[i]);
+	pthread_mutex_lock(&p->mu);
+	b->done = 1;
+	pthread_cond_broadcast(&p->done);
+}
+
 static void *ppar_main(void *arg)
 {
 	struct ppar *p = arg;
 
+	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		struct pbatch *b;
-		size_t i;
-
-		pthread_mutex_lock(&p->mu);
 		while (!p->stop && p->taken == p->framed)
 			pthread_cond_wait(&p->work, &p->mu);
-		if (p->stop) {
-			pthread_mutex_unlock(&p->mu);
+		if (p->stop)
 			break;
-		}
-		b = &p->b[p->taken++ % p->nb];
-		pthread_mutex_unlock(&p->mu);
-		for (i = 0; i < b->n; i++)
-			parse_one(p->s, b, &b->slot[i]);
-		pthread_mutex_lock(&p->mu);
-		b->done = 1;
-		pthread_cond_broadcast(&p->done);
-		pthread_mutex_unlock(&p->mu);
+		parse_taken(p);
 	}
+	pthread_mutex_unlock(&p->mu);
 	jpool_thread_end();
 	return NULL;
 }
@@ -540,9 +543,15 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 		}
 		b = &p->b[p->used % p->nb];
 		*b_out = b;
+		/* waiting for it, the caller parses a batch no thread took yet:
+		 * framing is less work than parsing, so all threads stay busy */
 		pthread_mutex_lock(&p->mu);
-		while (!b->done)
-			pthread_cond_wait(&p->done, &p->mu);
+		while (!b->done) {
+			if (p->taken < p->framed)
+				parse_taken(p);
+			else
+				pthread_cond_wait(&p->done, &p->mu);
+		}
 		pthread_mutex_unlock(&p->mu);
 		if (p->pos < b->n)
 			return &b->slot[p->pos++];

@@ -27,10 +27,12 @@ struct evstream_opts {
 					    EVSTREAM_PAUSE_MS, what is held
 					    for more input goes out */
 	/* The caller's prefilter (src/rules/prefilter.h), or NULL: a JSON
-	 * record it rules out is only skimmed (event_skim) when that is
-	 * certain to be the same for the caller, and the event comes out
-	 * with skimmed set. */
-	int (*may_match)(const void *ctx, const char *raw, size_t len);
+	 * record the skim reads (event_skim) and the prefilter rules out,
+	 * given its raw bytes and the skim's message (skim_keys.msg), is
+	 * only skimmed when that is certain to be the same for the caller,
+	 * and the event comes out with skimmed set. */
+	int (*may_match)(const void *ctx, const char *raw, size_t len, const char *msg,
+			 size_t nmsg);
 	const void *may_match_ctx;
 	int readahead;                   /* 1: inflate gzip in a second thread
 					    (source_readahead) */

@@ -8,6 +8,7 @@
 #include "read/multiline.h"
 #include "read/yamldoc.h"
 #include "util/buf.h"
+#include "util/jscan.h"
 
 /*
  * Why a JSON scanner of its own, beside jansson: framing must find where
@@ -711,43 +712,12 @@ static int continues(char c, int between_elements)
 	return between_elements && (c == '{' || c == '[');
 }
 
-/* Bytes the value scanner must look at; everything else is skipped in a
- * tight loop (most of a record is string contents and indentation). */
-static const unsigned char stop_in_string[256] = {
-	['"'] = 1, ['\\'] = 1, ['\n'] = 1, ['\r'] = 1,
-};
+/* Bytes the value scanner must look at outside strings; everything else
+ * is skipped in a tight loop (indentation, numbers, literals). String
+ * contents are skipped by jscan_plain. */
 static const unsigned char stop_in_value[256] = {
 	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, ['\n'] = 1, ['\r'] = 1,
 };
-
-/*
- * Skip string bytes up to the first byte of stop_in_string, eight at a
- * time: each of the four bytes sets the high bit of its lane in the mask.
- * Borrows only run upwards, so the lowest lane flagged is exactly the
- * first such byte (lanes above it may be flagged wrongly and are not
- * looked at).
- */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
-#define LANE(x, c) ((((x) ^ (ONES * (c))) - ONES) & ~((x) ^ (ONES * (c))))
-
-static const char *skip_in_string(const char *p, const char *e)
-{
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (e - p >= 8) {
-		uint64_t x, m;
-
-		memcpy(&x, p, 8);
-		m = (LANE(x, '"') | LANE(x, '\\') | LANE(x, '\n') | LANE(x, '\r')) & HIGH;
-		if (m)
-			return p + (__builtin_ctzll(m) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < e && !stop_in_string[(unsigned char)*p])
-		p++;
-	return p;
-}
 
 static enum scan_rc scan_value(struct framer *f)
 {
@@ -778,7 +748,7 @@ static enum scan_rc scan_value(struct framer *f)
 					p++;
 					continue;
 				}
-				p = skip_in_string(p, e);
+				p = jscan_plain(p, e, 0);
 				if (p == e)
 					break;
 				c = *p;
@@ -790,8 +760,10 @@ static enum scan_rc scan_value(struct framer *f)
 				} else if (c == '\\') {
 					v->esc = 1;
 					p++;
-				} else {
+				} else if (c == '\n' || c == '\r') {
 					goto broken;   /* raw line break in a string */
+				} else {
+					p++;   /* another control byte: not JSON, the parser says so */
 				}
 				continue;
 			}

@@ -1,5 +1,7 @@
 #include "rules/cond.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,14 +94,35 @@ int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &re->nnames);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &re->name_size);
 	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &re->names);
-	/* No JIT (unsupported CPU, SELinux execmem): the interpreter still works,
-	 * under the same limits. */
-	if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0) {
+	return 0;
+}
+
+/* Patterns are JIT-compiled when first matched: most of a pack's never run
+ * on a given input (the prefilter rules their rules out), and compiling
+ * them all took a third of the start-up. Matching may come from several
+ * threads: the first compiles under the lock, the rest see its state. */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int cond_re_jit(const struct cond_re *cre)
+{
+	struct cond_re *re = (struct cond_re *)cre;   /* its JIT state only, behind the lock */
+	int st = atomic_load_explicit(&re->jit, memory_order_acquire);
+
+	if (st)
+		return st == RE_JIT;
+	pthread_mutex_lock(&jit_lock);
+	if (!(st = atomic_load_explicit(&re->jit, memory_order_relaxed))) {
 		size_t jsize = 0;
 
-		re->jit = pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jsize) == 0 && jsize > 0;
+		/* No JIT (unsupported CPU, SELinux execmem): the interpreter
+		 * still works, under the same limits. */
+		st = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0 &&
+		     pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jsize) == 0 && jsize > 0
+			     ? RE_JIT : RE_INTERP;
+		atomic_store_explicit(&re->jit, st, memory_order_release);
 	}
-	return 0;
+	pthread_mutex_unlock(&jit_lock);
+	return st == RE_JIT;
 }
 
 /* Cheapest first; regexes keep their written order among themselves so the
@@ -203,7 +226,7 @@ static int re_eval(const struct cond_re *re, const char *subj, size_t len,
 	if (!subj)
 		subj = "";
 	/* the JIT entry skips the interpreter's checks; the same limits hold */
-	rc = re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)subj, len, 0, 0,
+	rc = cond_re_jit(re) ? pcre2_jit_match(re->code, (PCRE2_SPTR)subj, len, 0, 0,
 				       (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx)
 		     : pcre2_match(re->code, (PCRE2_SPTR)subj, len, 0, 0,
 				   (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx);

@@ -34,7 +34,8 @@ struct cond_re {
 	PCRE2_SPTR names;        /* name table, borrowed from code */
 	uint32_t nnames, name_size;
 	char *src;               /* the pattern as written (the prefilter reads it) */
-	int jit;                 /* JIT-compiled: matched with pcre2_jit_match */
+	_Atomic int jit;         /* 0: not tried yet (cond_re_jit), RE_JIT:
+				    matched with pcre2_jit_match, RE_INTERP */
 	size_t srclen;
 };
 
@@ -61,11 +62,15 @@ struct cond *cond_new(enum cond_kind kind);
 int cond_add(struct cond *parent, struct cond *kid);   /* -1 on ENOMEM */
 void cond_free(struct cond *c);                          /* NULL-safe */
 
-/* Compile pat (UTF-8, invalid subjects tolerated) into re, with JIT when the
- * platform has it. On error returns -1 with PCRE2's message in err and the
+/* Compile pat (UTF-8, invalid subjects tolerated) into re (JIT comes at its
+ * first match, cond_re_jit). On error returns -1 with PCRE2's message in err and the
  * byte offset of the problem in *erroff. */
 int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
 		    char *err, size_t errsize, size_t *erroff);
+
+/* JIT-compile re the first time (thread-safe); 1 when it is JIT code. */
+enum { RE_JIT = 1, RE_INTERP = 2 };
+int cond_re_jit(const struct cond_re *re);
 
 /* Put cheap conditions first in every ALL so regexes run only when needed. */
 void cond_optimize(struct cond *c);

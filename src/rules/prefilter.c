@@ -67,6 +67,10 @@ static int plain(int c)
 
 /* In a literal: any ASCII digit (from \d, and the close parser's codes). */
 #define ANY_DIGIT '\x01'
+/* Before a literal's bytes: it is required in the event's message (a
+ * message condition's), so where the caller knows the message it is
+ * looked for there alone (prefilter_may_match_msg). */
+#define IN_MESSAGE '\x02'
 
 /* Add a literal to a term, keeping the longest TERM_MAX_LITS (dropping a
  * literal from a conjunction only weakens it). -1: out of memory. */
@@ -120,6 +124,27 @@ static struct need need_of(const char *s, size_t n)
 		return NEED_NONE;
 	}
 	return a;
+}
+
+/* Mark every literal of a as one of the message's (IN_MESSAGE). Out of
+ * memory: a requires nothing, which is sound. */
+static void need_in_message(struct need *a)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->n; i++)
+		for (j = 0; j < a->t[i].n; j++) {
+			size_t n = strlen(a->t[i].lit[j]);
+			char *l = realloc(a->t[i].lit[j], n + 2);
+
+			if (!l) {
+				need_free(a);
+				return;
+			}
+			memmove(l + 1, l, n + 1);
+			l[0] = IN_MESSAGE;
+			a->t[i].lit[j] = l;
+		}
 }
 
 static int term_has(const struct term *t, const char *l)
@@ -784,6 +809,10 @@ static struct need cond_need(const struct cond *c, int scope)
 		}
 		return a;
 	case COND_MESSAGE:
+		a = regex_need(c->re.src, c->re.srclen);
+		if (scope == NEED_RECORD)
+			need_in_message(&a);
+		return a;
 	case COND_TEXT:
 		return regex_need(c->re.src, c->re.srclen);
 	case COND_FIELD:
@@ -834,6 +863,17 @@ struct cand {
 
 #define LIT_SLOTS (PREFILTER_WORDS * 64 * 2)
 
+/* The literals looked for in one text: the record's raw bytes (LT_RECORD),
+ * or, where the caller knows it, the message (LT_MESSAGE). */
+enum { LT_RECORD, LT_MESSAGE };
+
+struct ltable {
+	uint16_t bucket[PAIRS];      /* raw pair (pair_at): its bucket */
+	uint64_t next[NBUCKET + 1][256 / 64];   /* bucket b: bit c when byte c may follow */
+	uint32_t start[NBUCKET + 2]; /* bucket b: cand[start[b] .. start[b + 1]) */
+	struct cand *cand;           /* NULL: no literal of this table */
+};
+
 struct prefilter {
 	char **lit;                  /* every literal once */
 	uint16_t slot[LIT_SLOTS];    /* lit_index's table: index + 1, 0 empty */
@@ -845,10 +885,7 @@ struct prefilter {
 	uint32_t *always;            /* rules that require nothing, always candidates */
 	size_t nalways;
 	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
-	uint16_t bucket[PAIRS];      /* raw pair (pair_at): its bucket */
-	uint64_t next[NBUCKET + 1][256 / 64];   /* bucket b: bit c when byte c may follow */
-	uint32_t start[NBUCKET + 2]; /* bucket b: cand[start[b] .. start[b + 1]) */
-	struct cand *cand;
+	struct ltable lt[2];         /* the record's literals, the message's */
 };
 
 static unsigned char lc[256];
@@ -998,33 +1035,43 @@ static int key_terms(struct prefilter *pf)
 	uint64_t (*by)[PREFILTER_WORDS] = calloc(pf->nterm + 1, sizeof *by);
 	uint32_t *owner = calloc(pf->nterm + 1, sizeof *owner);
 	size_t *key = calloc(pf->nterm + 1, sizeof *key);
-	size_t t, x, k = 0;
+	size_t *len = calloc(pf->n + 1, sizeof *len);
+	size_t t, x, w;
 
-	if (!by || !owner || !key || !(pf->keyed = calloc(pf->n + 1, sizeof *pf->keyed))) {
+	if (!by || !owner || !key || !len || !(pf->keyed = calloc(pf->n + 2, sizeof *pf->keyed))) {
 		free(by);
 		free(owner);
 		free(key);
+		free(len);
 		return -1;
 	}
+	for (x = 0; x < pf->n; x++)
+		len[x] = strlen(pf->lit[x]);
 	for (t = 0; t < pf->nterm; t++) {
 		key[t] = pf->n;   /* add_terms saw to it that every term has a literal */
-		for (x = 0; x < pf->n; x++)
-			if ((pf->term[t][x / 64] >> (x % 64) & 1) &&
-			    (key[t] == pf->n || strlen(pf->lit[x]) > strlen(pf->lit[key[t]])))
-				key[t] = x;
-	}
-	for (x = 0; x < pf->n; x++) {
-		pf->keyed[x] = (uint32_t)k;
-		for (t = 0; t < pf->nterm; t++)
-			if (key[t] == x) {
-				owner[k] = pf->owner[t];
-				memcpy(by[k++], pf->term[t], sizeof *by);
+		for (w = 0; w < PREFILTER_WORDS; w++)
+			for (uint64_t bits = pf->term[t][w]; bits; bits &= bits - 1) {
+				x = w * 64 + (size_t)__builtin_ctzll(bits);
+				if (key[t] == pf->n || len[x] > len[key[t]])
+					key[t] = x;
 			}
+		pf->keyed[key[t] + 1]++;
 	}
-	pf->keyed[pf->n] = (uint32_t)k;
+	/* a counting sort by key, terms in order within each */
+	for (x = 0; x < pf->n; x++)
+		pf->keyed[x + 1] += pf->keyed[x];
+	for (t = 0; t < pf->nterm; t++) {
+		size_t k = pf->keyed[key[t]]++;
+
+		owner[k] = pf->owner[t];
+		memcpy(by[k], pf->term[t], sizeof *by);
+	}
+	memmove(pf->keyed + 1, pf->keyed, pf->n * sizeof *pf->keyed);
+	pf->keyed[0] = 0;
 	free(pf->term);
 	free(pf->owner);
 	free(key);
+	free(len);
 	pf->term = by;
 	pf->owner = owner;
 	return 0;
@@ -1059,7 +1106,14 @@ struct bucket_of {
 	uint16_t x;                  /* literal */
 };
 
-static int index_literals(struct prefilter *pf)
+/* The literal's bytes, and the table it is looked for with. */
+static const char *lit_text(const char *l, int *table)
+{
+	*table = l[0] == IN_MESSAGE ? LT_MESSAGE : LT_RECORD;
+	return l + (*table == LT_MESSAGE);
+}
+
+static int index_table(struct prefilter *pf, struct ltable *lt, int table)
 {
 	uint16_t *id = calloc(PAIRS, sizeof *id);              /* lower-cased pair: bucket */
 	struct bucket_of *bo = NULL;                           /* each literal's buckets */
@@ -1071,8 +1125,12 @@ static int index_literals(struct prefilter *pf)
 	if (!id || !off || !(bo = calloc(pf->n * 100 + 1, sizeof *bo)))
 		goto fail;
 	for (i = 0; i < pf->n; i++) {
-		const char *l = pf->lit[i];
+		int in;
+		const char *l = lit_text(pf->lit[i], &in);
 		size_t first = nbo;
+
+		if (in != table)
+			continue;
 
 		off[i] = key_offset(l, strlen(l));
 		na = variants(l[off[i]], va);
@@ -1087,27 +1145,27 @@ static int index_literals(struct prefilter *pf)
 				if (!id[key])
 					id[key] = (uint16_t)(ids++ % NBUCKET + 1);
 				k = id[key];
-				pf->bucket[pair_at(raw)] = (uint16_t)k;
+				lt->bucket[pair_at(raw)] = (uint16_t)k;
 				for (c = 0; c < nc; c++)
-					pf->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
+					lt->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
 				for (j = first; j < nbo && bo[j].k != k; j++)
 					;
 				if (j == nbo)
 					bo[nbo++] = (struct bucket_of){ (uint16_t)k, (uint16_t)i };
 			}
 	}
-	if (!(pf->cand = calloc(nbo + 1, sizeof *pf->cand)))
+	if (nbo && !(lt->cand = calloc(nbo + 1, sizeof *lt->cand)))
 		goto fail;
 	/* a counting sort by bucket, literals in order within each */
 	for (j = 0; j < nbo; j++)
-		pf->start[bo[j].k + 1]++;
+		lt->start[bo[j].k + 1]++;
 	for (k = 1; k <= NBUCKET + 1; k++)
-		pf->start[k] += pf->start[k - 1];
+		lt->start[k] += lt->start[k - 1];
 	for (j = 0; j < nbo; j++) {
 		const struct bucket_of *e = &bo[j];
-
-		struct cand *cd = &pf->cand[pf->start[e->k]++];
-		const char *l = pf->lit[e->x];
+		struct cand *cd = &lt->cand[lt->start[e->k]++];
+		int in;
+		const char *l = lit_text(pf->lit[e->x], &in);
 
 		*cd = (struct cand){ l, (uint32_t)strlen(l), (uint32_t)off[e->x], e->x, 0, 0 };
 		for (c = 0; c < 4 && cd->off + c < cd->len; c++)
@@ -1117,8 +1175,8 @@ static int index_literals(struct prefilter *pf)
 			}
 	}
 	for (k = NBUCKET + 1; k > 0; k--)
-		pf->start[k] = pf->start[k - 1];
-	pf->start[0] = 0;
+		lt->start[k] = lt->start[k - 1];
+	lt->start[0] = 0;
 	free(id);
 	free(bo);
 	free(off);
@@ -1140,7 +1198,8 @@ static void lc_init(void)
 
 static struct prefilter *finish(struct prefilter *pf)
 {
-	if (key_terms(pf) < 0 || index_literals(pf) < 0) {
+	if (key_terms(pf) < 0 || index_table(pf, &pf->lt[LT_RECORD], LT_RECORD) < 0 ||
+	    index_table(pf, &pf->lt[LT_MESSAGE], LT_MESSAGE) < 0) {
 		prefilter_free(pf);
 		return NULL;
 	}
@@ -1273,17 +1332,19 @@ static void probe(const struct cand *c, const struct cand *end,
  * Uses scan's locals. */
 #define AT(i) do { \
 		unsigned b_ = bucket[pair_at(s + (i))], c_ = s[(i) + 2]; \
-		if (b_ && (pf->next[b_][c_ / 64] >> (c_ % 64) & 1)) \
-			probe(pf->cand + pf->start[b_], pf->cand + pf->start[b_ + 1], s, len, i, sn); \
+		if (b_ && (lt->next[b_][c_ / 64] >> (c_ % 64) & 1)) \
+			probe(lt->cand + lt->start[b_], lt->cand + lt->start[b_ + 1], s, len, i, sn); \
 	} while (0)
 
-/* One pass adds the literals in raw to sn. */
-static void scan(const struct prefilter *pf, const char *raw, size_t len, struct seen *sn)
+/* One pass adds the table's literals in raw to sn. */
+static void scan(const struct ltable *lt, const char *raw, size_t len, struct seen *sn)
 {
-	const uint16_t *bucket = pf->bucket;
+	const uint16_t *bucket = lt->bucket;
 	const unsigned char *s = (const unsigned char *)raw;
 	size_t i = 0;
 
+	if (!lt->cand)
+		return;
 	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs
 	 * about what a position does. */
 	for (; i + 9 < len; i += 8) {
@@ -1311,21 +1372,48 @@ static int term_holds(const struct prefilter *pf, size_t t, const struct seen *s
 	return 1;
 }
 
+/* Both tables' literals in one text. */
+static void scan_all(const struct prefilter *pf, const char *s, size_t n, struct seen *sn)
+{
+	scan(&pf->lt[LT_RECORD], s, n, sn);
+	scan(&pf->lt[LT_MESSAGE], s, n, sn);
+}
+
+
 /* A term whose literals are all there has its key among them. */
+static int holds(const struct prefilter *pf, const struct seen *sn)
+{
+	size_t k, t;
+
+	for (k = 0; k < sn->n; k++)
+		for (t = pf->keyed[sn->x[k]]; t < pf->keyed[sn->x[k] + 1]; t++)
+			if (term_holds(pf, t, sn))
+				return 1;
+	return 0;
+}
+
 int prefilter_may_match(const void *vpf, const char *raw, size_t len)
 {
 	const struct prefilter *pf = vpf;
 	struct seen sn;
-	size_t k, t;
 
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
-	scan(pf, raw, len, &sn);
-	for (k = 0; k < sn.n; k++)
-		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++)
-			if (term_holds(pf, t, &sn))
-				return 1;
-	return 0;
+	scan_all(pf, raw, len, &sn);
+	return holds(pf, &sn);
+}
+
+int prefilter_may_match_msg(const void *vpf, const char *raw, size_t len,
+			    const char *msg, size_t nmsg)
+{
+	const struct prefilter *pf = vpf;
+	struct seen sn;
+
+	memset(sn.bit, 0, sizeof sn.bit);
+	sn.n = 0;
+	scan(&pf->lt[LT_RECORD], raw, len, &sn);
+	scan(&pf->lt[LT_MESSAGE], msg, nmsg, &sn);
+	return holds(pf, &sn);
 }
 
 size_t prefilter_rule_words(const struct prefilter *pf)
@@ -1344,9 +1432,9 @@ void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
 		mask[pf->always[k] / 64] |= (uint64_t)1 << (pf->always[k] % 64);
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
-	scan(pf, a, na, &sn);
+	scan_all(pf, a, na, &sn);
 	if (b)
-		scan(pf, b, nb, &sn);
+		scan_all(pf, b, nb, &sn);
 	for (k = 0; k < sn.n; k++)
 		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
 			uint32_t r = pf->owner[t];
@@ -1369,6 +1457,7 @@ void prefilter_free(struct prefilter *pf)
 	free(pf->owner);
 	free(pf->always);
 	free(pf->keyed);
-	free(pf->cand);
+	free(pf->lt[LT_RECORD].cand);
+	free(pf->lt[LT_MESSAGE].cand);
 	free(pf);
 }

@@ -29,8 +29,9 @@
 struct prefilter;
 
 #define PREFILTER_MIN_LIT 3   /* shorter literals hit nearly every record: not required */
-#define PREFILTER_WORDS 8     /* at most 512 distinct literals: a rule pack of
-                                 every stack's wordings needs more than 256 */
+#define PREFILTER_WORDS 16    /* at most 1024 distinct literals: a rule pack of
+                                 every stack's wordings needs more than 256, and a
+                                 message's literals count apart from the record's */
 
 /* NULL when some rule cannot be prefiltered (or out of memory): no record
  * may be skipped. why (may be NULL) names the first such rule. */
@@ -60,6 +61,13 @@ struct prefilter *prefilter_build_patterns(const char *const *pat, const size_t 
 					   const char *const *extra);
 /* 1 when some rule may match a record with these raw bytes; 0 when none. */
 int prefilter_may_match(const void *pf, const char *raw, size_t len);
+/* The same for a record whose message the caller knows: the exact text a
+ * message condition would read, or its raw bytes with no escapes but
+ * \" \\ \b \f \n \r \t (event_skim's). A message condition's literals
+ * are looked for in it alone, the others in the record; far fewer bytes
+ * to look through when most of a record is metadata. */
+int prefilter_may_match_msg(const void *pf, const char *raw, size_t len,
+			    const char *msg, size_t nmsg);
 void prefilter_free(struct prefilter *pf);                /* NULL-safe */
 
 /* Exposed for tests: what every match of a PCRE2 pattern must contain,

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "sanitize/sanitize_impl.h"
+#include "util/jscan.h"
 #include "util/utf8.h"
 
 /*
@@ -56,8 +57,8 @@ int jsonfix_clean(const char *s, size_t n, int *has_esc)
 		size_t k;
 
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			i++;
-			continue;
+			i = (size_t)(jscan_plain(s + i + 1, s + n, JSCAN_ASCII) - s);
+			continue;   /* a quote stops the scan, and is plain here */
 		}
 		if (c == '\\') {
 			long u;
@@ -216,8 +217,8 @@ int jsonfix_decode(const char *s, size_t n, unsigned flags, struct buf *out,
 		unsigned cp;
 		size_t k, run = i;
 
-		while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
-			run++;
+		while ((run = (size_t)(jscan_plain(s + run, s + n, JSCAN_ASCII) - s)) < n && p[run] == '"')
+			run++;   /* a quote is plain here */
 		if (run > i) {
 			if (buf_add(out, s + i, run - i) < 0)
 				return -1;
@@ -318,9 +319,7 @@ int jsonfix_encode(struct buf *out, const char *s, size_t n)
 		size_t run = i, k;
 		char e[6];
 
-		while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
-		       p[run] != '\\')
-			run++;
+		run = (size_t)(jscan_plain(s + run, s + n, JSCAN_ASCII) - s);
 		if (run > i) {
 			if (buf_add(out, s + i, run - i) < 0)
 				return -1;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sanitize/sanitize_impl.h"
+#include "util/jscan.h"
 
 /* A repr nests at most this deep before pyrepr_skip gives up. */
 #define PYREPR_MAX_DEPTH 64
@@ -25,6 +26,10 @@ size_t pyrepr_string_end(const char *s, size_t n, size_t i)
 	size_t j = i + 1;
 
 	while (j < n) {
+		/* a double-quoted string (every JSON one) skips its plain runs
+		 * 16 bytes at a time */
+		if (q == '"' && (j = (size_t)(jscan_plain(s + j, s + n, 0) - s)) >= n)
+			break;
 		if (s[j] == '\\')
 			j += 2;
 		else if (s[j] == q)
@@ -77,8 +82,7 @@ size_t pyrepr_skip(const char *s, size_t n, size_t i)
 
 int pyrepr_suspect(const char *s, size_t n)
 {
-	return memchr(s, '<', n) || memchr(s, '(', n) || memchr(s, '\'', n) ||
-	       memchr(s, '"', n);
+	return jscan_any4(s, s + n, '<', '(', '\'', '"') != s + n;
 }
 
 static int name_is(const char *s, size_t n, const char *const *names)

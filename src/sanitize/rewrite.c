@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sanitize/sanitize_impl.h"
+#include "util/jscan.h"
 
 /*
  * Why a JSON scanner of its own: sanitize's input is JSON as applications
@@ -186,14 +187,20 @@ static int put_string(struct rw *p, size_t from, size_t to, const char *t, size_
 static int string(struct rw *p, size_t tok, size_t q, int key, uint32_t obj)
 {
 	struct sanitizer *z = p->z;
-	size_t e = pyrepr_string_end(p->s, p->n, q);
-	const char *c = p->s + q + 1, *t;
-	size_t cn, tn;
-	int need, has_esc = 0, fixed = 0, r;
+	const char *c = p->s + q + 1, *t, *x;
+	size_t e = 0, cn, tn;
+	int need, has_esc = 0, fixed = 0, r, plain = 0;
 	unsigned flags = JF_JSON;
 
-	if (!e)
+	/* Most strings are printable ASCII without an escape: one scan finds
+	 * the closing quote and says so (jsonfix_clean need not look again) */
+	if (p->s[q] == '"' && (x = jscan_plain(c, p->s + p->n, JSCAN_ASCII)) < p->s + p->n &&
+	    *x == '"') {
+		e = (size_t)(x - p->s) + 1;
+		plain = 1;
+	} else if (!(e = pyrepr_string_end(p->s, p->n, q))) {
 		return fail(p);
+	}
 	cn = e - q - 2;
 	p->i = e;
 	if (p->mute)
@@ -205,7 +212,7 @@ static int string(struct rw *p, size_t tok, size_t q, int key, uint32_t obj)
 	}
 	t = c;
 	tn = cn;
-	if (need || !jsonfix_clean(c, cn, &has_esc) || has_esc) {
+	if (need || (!plain && (!jsonfix_clean(c, cn, &has_esc) || has_esc))) {
 		buf_reset(&z->dec);
 		if (jsonfix_decode(c, cn, flags, &z->dec, z->cnt, &fixed) < 0)
 			return p->err = REWRITE_FULL, -1;

@@ -76,6 +76,48 @@ Test(prefilter, matches_only_records_with_the_literals)
 	ruleset_free(rs);
 }
 
+/* Where the caller knows the message (the skim's), a message condition's
+ * literals count only there; a field's key counts anywhere in the record. */
+Test(prefilter, message_literals_are_looked_for_in_the_message)
+{
+	struct ruleset *rs = load(
+		"id: t.msg\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { message: 'upstream timed out' }\n"
+		"message: m\nwhy: [w]\nfix: f\n"
+		"---\n"
+		"id: t.field\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { field: { jsonPayload.quota_kind_reason: 'daily' } }\n"
+		"message: m\nwhy: [w]\nfix: f\n");
+	struct prefilter *pf = prefilter_build(rs, NULL);
+	const char *elsewhere = "{\"jsonPayload\":{\"logger\":\"upstream timed out\",\"message\":\"all good\"}}";
+	const char *in_msg = "{\"jsonPayload\":{\"message\":\"Upstream TIMED OUT\"}}";
+	const char *key = "{\"jsonPayload\":{\"quota_kind_reason\":\"daily\",\"message\":\"all good\"}}";
+
+	cr_assert_not_null(pf);
+	cr_expect(prefilter_may_match(pf, elsewhere, strlen(elsewhere)));
+	cr_expect(!prefilter_may_match_msg(pf, elsewhere, strlen(elsewhere), "all good", 8));
+	cr_expect(prefilter_may_match_msg(pf, in_msg, strlen(in_msg), "Upstream TIMED OUT", 18));
+	cr_expect(prefilter_may_match_msg(pf, key, strlen(key), "all good", 8));
+	prefilter_free(pf);
+	ruleset_free(rs);
+}
+
+/* Past its literal limit the prefilter turns itself off (every record
+ * parsed): the pack this ships must stay under it. */
+Test(prefilter, the_shipped_pack_is_prefiltered)
+{
+	struct ruleset *rs = ruleset_new();
+	struct diag d = { 0 };
+	const char *why = NULL;
+	struct prefilter *pf;
+
+	cr_assert(ruleset_load(rs, "rules", &d) == 0 && ruleset_finish(rs, &d) == 0, "%s", d.msg);
+	pf = prefilter_build(rs, &why);
+	cr_expect_not_null(pf, "turned off at rule %s", why ? why : "?");
+	prefilter_free(pf);
+	ruleset_free(rs);
+}
+
 Test(prefilter, a_rule_without_literals_turns_it_off)
 {
 	struct ruleset *rs = load(
