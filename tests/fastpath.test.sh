@@ -39,7 +39,7 @@ same() {   # name, then the command's arguments; stdin from $IN if set
 		elif ! cmp -s "$tmp/on.err" "$tmp/off.err"; then
 			bad "$name: stderr differs ($th threads)"; diff "$tmp/off.err" "$tmp/on.err" | head -n 20
 		else
-			ok
+			ok "$name ($th threads)"
 		fi
 	done
 }
