@@ -121,6 +121,35 @@ static int sk_value(struct sk *s, int depth, struct span *v);
 
 /* At '{'. Records the values of the wanted keys (all absent first); a
  * wanted key twice, or a wanted key written with escapes, is refused. */
+/* At a container's opening byte: step in; 1 when it closes at once. */
+static int sk_open(struct sk *s, char close)
+{
+	s->p++;
+	sk_ws(s);
+	if (s->p < s->e && *s->p == close) {
+		s->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* After an element: 1 when another follows (past the comma), 0 when the
+ * container closed, -1 when neither (not JSON). */
+static int sk_more(struct sk *s, char close)
+{
+	sk_ws(s);
+	if (s->p < s->e && *s->p == ',') {
+		s->p++;
+		sk_ws(s);
+		return 1;
+	}
+	if (s->p < s->e && *s->p == close) {
+		s->p++;
+		return 0;
+	}
+	return -1;
+}
+
 /* A wanted key whose object value is read in the same pass: its own
  * wanted keys into got (valid when the key's span has type 'o'), and
  * theirs. One walk over each byte, where reading the nested objects
@@ -140,14 +169,11 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		got[i].type = 0;
 	if (depth > SKIM_DEPTH)
 		return 0;
-	s->p++;
-	sk_ws(s);
-	if (s->p < s->e && *s->p == '}') {
-		s->p++;
+	if (sk_open(s, '}'))
 		return 1;
-	}
 	for (;;) {
 		struct span k, v;
+		int more;
 
 		if (s->p >= s->e || *s->p != '"' || !sk_string(s, &k))
 			return 0;
@@ -177,47 +203,25 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		}
 		if (want && want[i])
 			got[i] = v;
-		sk_ws(s);
-		if (s->p < s->e && *s->p == ',') {
-			s->p++;
-			sk_ws(s);
-			continue;
-		}
-		if (s->p < s->e && *s->p == '}') {
-			s->p++;
-			return 1;
-		}
-		return 0;
+		if ((more = sk_more(s, '}')) <= 0)
+			return more == 0;
 	}
 }
 
 static int sk_array(struct sk *s, int depth)
 {
 	struct span v;
+	int more;
 
 	if (depth > SKIM_DEPTH)
 		return 0;
-	s->p++;
-	sk_ws(s);
-	if (s->p < s->e && *s->p == ']') {
-		s->p++;
+	if (sk_open(s, ']'))
 		return 1;
-	}
-	for (;;) {
+	do {
 		if (!sk_value(s, depth + 1, &v))
 			return 0;
-		sk_ws(s);
-		if (s->p < s->e && *s->p == ',') {
-			s->p++;
-			sk_ws(s);
-			continue;
-		}
-		if (s->p < s->e && *s->p == ']') {
-			s->p++;
-			return 1;
-		}
-		return 0;
-	}
+	} while ((more = sk_more(s, ']')) > 0);
+	return more == 0;
 }
 
 static int sk_word(struct sk *s, const char *w)
@@ -658,15 +662,13 @@ static json_t *tr_object(struct sk *s, int depth)
 {
 	json_t *o = json_object();
 
+	int more;
+
 	if (!o || depth > SKIM_DEPTH)
 		goto fail;
-	s->p++;
-	sk_ws(s);
-	if (s->p < s->e && *s->p == '}') {
-		s->p++;
+	if (sk_open(s, '}'))
 		return o;
-	}
-	for (;;) {
+	do {
 		struct span k;
 		json_t *key, *v;
 
@@ -689,18 +691,9 @@ static json_t *tr_object(struct sk *s, int depth)
 		} else if (json_object_setn_new_nocheck(o, k.p, k.n, v) < 0) {
 			goto fail;
 		}
-		sk_ws(s);
-		if (s->p < s->e && *s->p == ',') {
-			s->p++;
-			sk_ws(s);
-			continue;
-		}
-		if (s->p < s->e && *s->p == '}') {
-			s->p++;
-			return o;
-		}
-		goto fail;
-	}
+	} while ((more = sk_more(s, '}')) > 0);
+	if (more == 0)
+		return o;
 fail:
 	json_decref(o);
 	return NULL;
@@ -709,32 +702,20 @@ fail:
 static json_t *tr_array(struct sk *s, int depth)
 {
 	json_t *a = json_array();
+	int more;
 
 	if (!a || depth > SKIM_DEPTH)
 		goto fail;
-	s->p++;
-	sk_ws(s);
-	if (s->p < s->e && *s->p == ']') {
-		s->p++;
+	if (sk_open(s, ']'))
 		return a;
-	}
-	for (;;) {
+	do {
 		json_t *v = tr_value(s, depth + 1);
 
 		if (!v || json_array_append_new(a, v) < 0)
 			goto fail;
-		sk_ws(s);
-		if (s->p < s->e && *s->p == ',') {
-			s->p++;
-			sk_ws(s);
-			continue;
-		}
-		if (s->p < s->e && *s->p == ']') {
-			s->p++;
-			return a;
-		}
-		goto fail;
-	}
+	} while ((more = sk_more(s, ']')) > 0);
+	if (more == 0)
+		return a;
 fail:
 	json_decref(a);
 	return NULL;
