@@ -128,15 +128,7 @@ def handshake_stalled_times_out():
         c.send(request()[:30])
         t0 = time.time()
         # --handshake-timeout is 400 ms: closed (with a 408) well before 2s.
-        c.sock.settimeout(3)
-        while True:
-            try:
-                chunk = c.sock.recv(4096)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            c.buf += chunk
+        c.buf += c.read_to_end(3)
         dt = time.time() - t0
         check(0.3 <= dt <= 2.0, "closed after %.2fs" % dt)
         check(c.buf == b"" or c.buf.startswith(b"HTTP/1.1 408"), "response %r" % c.buf[:40])
@@ -502,16 +494,7 @@ def fault_abort_no_close_frame():
     with running("--fault", "abort") as s:
         c = WS(s.port)
         c.handshake()
-        got = b""
-        c.sock.settimeout(2)
-        while True:
-            try:
-                chunk = c.sock.recv(4096)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            got += chunk
+        got = c.read_to_end(2)
         check(got == b"", "abort sent bytes %r" % got[:40])
         c.close()
         time.sleep(0.05)

@@ -292,6 +292,19 @@ class WS:
                 return
         raise Fail("TCP not closed within %.1fs" % within)
 
+    def read_to_end(self, timeout):
+        """Every byte the server sends until it closes TCP (EOF or reset)."""
+        got = b""
+        self.sock.settimeout(timeout)
+        while True:
+            try:
+                chunk = self.sock.recv(4096)
+            except ConnectionResetError:
+                return got
+            if not chunk:
+                return got
+            got += chunk
+
     def close_reply(self, code=1000):
         try:
             self.frame(8, struct.pack("!H", code))
