@@ -5,7 +5,8 @@
  *
  * Selector byte: bits 0-1 the record kind (JSON, YAML, text, text), bit 2
  * truncated, bit 3 joined, bit 4: the input's first line is one more field
- * path to look up and the rest is the record.
+ * path to look up and the rest is the record. A JSON record's tree from
+ * the skim (event_skim_tree), where it builds one, must be json_loadb's.
  */
 #include "fuzz.h"
 
@@ -30,6 +31,27 @@ static void lookup(const struct event *ev, const struct event *copy, const char 
 	FUZZ_ASSERT(a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0));
 	buf_free(&a);
 	buf_free(&b);
+}
+
+/* The skim's tree, where it builds one, is json_loadb's: the same values
+ * in the same key order, as compact JSON with exact reals. */
+static void same_tree(const char *text, size_t size)
+{
+	const size_t fl = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17);
+	json_t *t = event_skim_tree(text, size), *j;
+	char *a, *b;
+
+	if (!t)
+		return;
+	j = json_loadb(text, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	FUZZ_ASSERT(j != NULL);
+	a = json_dumps(t, fl);
+	b = json_dumps(j, fl);
+	FUZZ_ASSERT(a && b && strcmp(a, b) == 0);
+	free(a);
+	free(b);
+	json_decref(t);
+	json_decref(j);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -102,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	event_free(&copy);
 	event_free(&ev);
+	if (rec.kind == RECORD_JSON)
+		same_tree(text, size);
 out:
 	json_decref(yaml);
 	free(text);

@@ -4,15 +4,10 @@
 # An option added to a table and missing anywhere fails here. Also runs the
 # bash, zsh and fish completions for real, mandoc -Tlint, and the man pages'
 # EXAMPLES sections.
-set -u
-cd "$(dirname "$0")/.."
-root=$PWD
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/lib.sh"
 bin=$root/$BUILD/logwhy
 wsd=$root/$BUILD/logwhy-wsd
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-. tests/lib.sh
+suite_cleanup() { kill $(jobs -p) 2>/dev/null; }
 
 "$bin" --options >"$tmp/dump" 2>"$tmp/err"
 check "logwhy --options" '[ $? -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q "^option	lint	--fail-on	-	LEVEL	error|warning|info|never$" "$tmp/dump"'

@@ -4,25 +4,17 @@
 # `logwhy triage` on the server's log plus the probe's traces names the
 # fault's root-cause class. The healthy cases (no fault, the incidents' fixes)
 # must show no 1011 and no verdict. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
+. "$(dirname "$0")/lib.sh"
 PY=${PYTHON:-python3}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/e2e-test.XXXXXX")
 SHOW_OK=1
-. tests/lib.sh
 srv_pid=
 
 # Only the server this script started is signalled.
-cleanup() {
+suite_cleanup() {
 	if [ -n "$srv_pid" ]; then
 		kill -9 "$srv_pid" 2>/dev/null
 	fi
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 # expect NAME GOT WANT
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi; }

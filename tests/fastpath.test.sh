@@ -6,14 +6,8 @@
 # triage run with the fast paths off, and on with 1, 2 and 5 threads, over
 # the incident inputs (every shape) and a generated corpus, and their
 # outputs must be byte for byte the same. Ends "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+. "$(dirname "$0")/lib.sh"
 export LOGWHY
-. tests/lib.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 
 # 1. the golden cases, fast paths off, then in three threads
 for env in LOGWHY_NO_FASTPATH=1 LOGWHY_THREADS=3; do
@@ -45,7 +39,7 @@ same() {   # name, then the command's arguments; stdin from $IN if set
 		elif ! cmp -s "$tmp/on.err" "$tmp/off.err"; then
 			bad "$name: stderr differs ($th threads)"; diff "$tmp/off.err" "$tmp/on.err" | head -n 20
 		else
-			ok
+			ok "$name ($th threads)"
 		fi
 	done
 }

@@ -1,14 +1,9 @@
 #!/bin/sh
 # lint -f: findings appear while the file grows, each flushed as it is made;
 # the run is bounded (killed after its checks, 30 s at most).
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+suite_cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null; }
 
 lines() { n=$(wc -l <"$1" 2>/dev/null); echo "${n:-0}"; }
 wait_lines() {   # file count: wait up to 10 s for count lines
@@ -25,17 +20,17 @@ timeout 30 "$LOGWHY" lint -q -f --output json "$tmp/app.log" >"$tmp/out" 2>"$tmp
 pid=$!
 echo 'received 1011 (internal error) Internal error; then sent 1011 (internal error) Internal error' >>"$tmp/app.log"
 if wait_lines "$tmp/out" 1 && grep -q '"rule":"ws.close-1011"' "$tmp/out"; then
-	pass=$((pass + 1))
+	ok "the first finding appears while following"
 else
-	echo "FAIL first finding did not appear while following"; fail=$((fail + 1))
+	bad "first finding did not appear while following"
 fi
 printf '{"severity":"ERROR","message":"WebSocket error: Object of type WebSocketState is not JSON serializable"}\n' >>"$tmp/app.log"
 if wait_lines "$tmp/out" 2 && tail -n 1 "$tmp/out" | grep -q 'serialization.object-not-serializable'; then
-	pass=$((pass + 1))
+	ok "an appended record is seen"
 else
-	echo "FAIL appended record not seen"; fail=$((fail + 1))
+	bad "appended record not seen"
 fi
-if kill -0 "$pid" 2>/dev/null; then pass=$((pass + 1)); else echo "FAIL lint -f ended at end of file"; fail=$((fail + 1)); fi
+check "lint -f goes on at the end of the file" 'kill -0 "$pid" 2>/dev/null'
 
 # by name across rotation (tail -F): renamed away and made again, then
 # truncated in place (copytruncate); each new record is seen
@@ -43,14 +38,14 @@ mv "$tmp/app.log" "$tmp/app.log.1"
 echo 'received 1011 (internal error) Internal error; then sent 1011 (internal error) Internal error' >>"$tmp/app.log.1"
 printf '{"severity":"ERROR","message":"WebSocket error: Object of type Color is not JSON serializable"}\n' >"$tmp/app.log"
 if wait_lines "$tmp/out" 4 && grep -q 'Color' "$tmp/out"; then
-	pass=$((pass + 1))
+	ok "a rotated file is followed"
 else
-	echo "FAIL rotated file not followed: $(cat "$tmp/out")"; fail=$((fail + 1))
+	bad "rotated file not followed: $(cat "$tmp/out")"
 fi
 if [ "$(grep -c 'ws.close-1011' "$tmp/out")" -eq 2 ]; then
-	pass=$((pass + 1))
+	ok "the old file's last record (written before the switch) is kept"
 else
-	echo "FAIL the old file's last record (written before the switch) was lost"; fail=$((fail + 1))
+	bad "the old file's last record (written before the switch) was lost"
 fi
 # (as with tail -F, a truncation is seen when the file is shorter than what
 # was read: give it that moment before writing again)
@@ -58,9 +53,9 @@ fi
 sleep 0.5
 printf '{"severity":"ERROR","message":"WebSocket error: Object of type Shade is not JSON serializable"}\n' >>"$tmp/app.log"
 if wait_lines "$tmp/out" 5 && tail -n 1 "$tmp/out" | grep -q 'Shade'; then
-	pass=$((pass + 1))
+	ok "a truncated file is read again"
 else
-	echo "FAIL truncated file not read again: $(tail -n 2 "$tmp/out")"; fail=$((fail + 1))
+	bad "truncated file not read again: $(tail -n 2 "$tmp/out")"
 fi
 kill "$pid" 2>/dev/null
 pid=
@@ -73,9 +68,9 @@ for k in json yaml; do
 		"$LOGWHY" lint -q --fail-on never --output json 2>&1)
 	last=$(printf '%s\n' "$out" | tail -n 1)
 	if [ "$last" = "$(printf '%s\n' "$out" | grep -c '^ok') passed, 0 failed" ]; then
-		pass=$((pass + 1))
+		ok "lint -f on a live gcloud $k stream"
 	else
-		echo "FAIL lint -f on a live gcloud $k stream:"; printf '%s\n' "$out" | grep -v '^ok' ; fail=$((fail + 1))
+		bad "lint -f on a live gcloud $k stream:"; printf '%s\n' "$out" | grep -v '^ok'
 	fi
 done
 # triage -f on a pipe: a new report when the verdict or the ranking changes,
@@ -84,9 +79,9 @@ for k in json yaml; do
 	out=$(timeout 120 python3 tests/follow_stream.py "$k" "fixtures/incident-enum-log/gcloud.$k" 1.2 \
 		"$LOGWHY" triage -q --output json 2>&1)
 	if [ "$(printf '%s\n' "$out" | tail -n 1)" = "3 passed, 0 failed" ]; then
-		pass=$((pass + 1))
+		ok "triage -f on a live gcloud $k stream"
 	else
-		echo "FAIL triage -f on a live gcloud $k stream:"; printf '%s\n' "$out"; fail=$((fail + 1))
+		bad "triage -f on a live gcloud $k stream:"; printf '%s\n' "$out"
 	fi
 done
 
@@ -112,13 +107,12 @@ if command -v tmux >/dev/null 2>&1; then
 	   grep -q '^verdict: serialization.logging-error' "$tmp/screen2" &&
 	   grep -q 'x3, root cause of 3 symptoms' "$tmp/screen2" &&
 	   [ "$(wc -l <"$tmp/screen2")" -le 30 ]; then
-		pass=$((pass + 1))
+		ok "triage -f on a terminal"
 	else
-		echo "FAIL triage -f on a terminal:"; cat "$tmp/screen1"; echo ----; cat "$tmp/screen2"; fail=$((fail + 1))
+		bad "triage -f on a terminal:"; cat "$tmp/screen1"; echo ----; cat "$tmp/screen2"
 	fi
 else
-	echo "FAIL tmux is not installed (scripts/deps.sh)"; fail=$((fail + 1))
+	bad "tmux is not installed (scripts/deps.sh)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -6,13 +6,7 @@
 # of records once multi-line blocks are joined, and the same triage (verdict,
 # causes, chains, counts, times); gcloud.json must hold the findings the
 # incident is about, and triage must give the same bytes run after run.
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 
 summarize() {
 	"$LOGWHY" lint --rules rules --fail-on never --output json "$1" 2>"$tmp/err" |
@@ -67,53 +61,45 @@ for dir in fixtures/incident-*/; do
 	summarize "$dir/gcloud.json" >"$tmp/want"
 	want_records=$(records "$dir/gcloud.json")
 	exp=$(expected "$name")
-	if [ -z "$exp" ]; then
-		echo "FAIL $dir: no expected findings for incident '$name' in $0"
-		fail=$((fail + 1))
-	fi
-	printf '%s\n' "$exp" | while read -r r want; do
+	[ -n "$exp" ] || bad "$dir: no expected findings for incident '$name' in $0"
+	while read -r r want; do
 		[ -n "$r" ] || continue
 		n=$(grep -c "^$r	" "$tmp/want")
 		if [ "$n" -eq "$want" ]; then
-			echo pass
+			ok "$dir/gcloud.json: $want findings of $r"
 		else
-			echo "FAIL $dir/gcloud.json: $n findings of $r, want $want"
+			bad "$dir/gcloud.json: $n findings of $r, want $want"
 		fi
-	done >"$tmp/checks"
-	grep -v '^pass$' "$tmp/checks"
-	pass=$((pass + $(grep -c '^pass$' "$tmp/checks")))
-	fail=$((fail + $(grep -vc '^pass$' "$tmp/checks")))
+	done <<EOF
+$exp
+EOF
 	# the same bytes from run to run
 	"$LOGWHY" triage --rules rules -q "$dir/gcloud.json" >"$tmp/t1"
 	"$LOGWHY" triage --rules rules -q "$dir/gcloud.json" >"$tmp/t2"
-	if cmp -s "$tmp/t1" "$tmp/t2"; then pass=$((pass + 1)); else echo "FAIL $dir: triage differs between runs"; fail=$((fail + 1)); fi
+	check "$dir: triage gives the same bytes run after run" 'cmp -s "$tmp/t1" "$tmp/t2"'
 	verdict "$dir/gcloud.json" >"$tmp/vwant"
 	for f in gcloud.yaml entries.ndjson cloudrun.ndjson app.log; do
 		verdict "$dir/$f" >"$tmp/vgot"
 		if diff -u "$tmp/vwant" "$tmp/vgot" >"$tmp/diff"; then
-			pass=$((pass + 1))
+			ok "$dir/$f: triage as gcloud.json's"
 		else
-			echo "FAIL $dir/$f: triage differs from gcloud.json"; head -n 20 "$tmp/diff"
-			fail=$((fail + 1))
+			bad "$dir/$f: triage differs from gcloud.json"; head -n 20 "$tmp/diff"
 		fi
 		summarize "$dir/$f" >"$tmp/got"
 		if diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
-			pass=$((pass + 1))
+			ok "$dir/$f: findings as gcloud.json's"
 		else
-			echo "FAIL $dir/$f: findings differ from gcloud.json"; head -n 20 "$tmp/diff"
-			fail=$((fail + 1))
+			bad "$dir/$f: findings differ from gcloud.json"; head -n 20 "$tmp/diff"
 		fi
 		got_records=$(records "$dir/$f")
 		if [ -n "$got_records" ] && [ "$got_records" = "$want_records" ]; then
-			pass=$((pass + 1))
+			ok "$dir/$f: $want_records records as gcloud.json"
 		else
-			echo "FAIL $dir/$f: $got_records records, gcloud.json has $want_records"
-			fail=$((fail + 1))
+			bad "$dir/$f: $got_records records, gcloud.json has $want_records"
 		fi
 	done
 done
 if [ "$ndirs" -eq 0 ]; then
-	echo "FAIL no fixtures/incident-*/ folders"; fail=$((fail + 1))
+	bad "no fixtures/incident-*/ folders"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

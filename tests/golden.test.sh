@@ -6,13 +6,7 @@
 #   expected.exit  exit status (optional, default 0)
 # The command runs inside the case folder. UPDATE=1 rewrites the expected
 # files from what the command does now (review the diff before committing).
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-pass=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 for dir in fixtures/*/; do
 	case=${dir%/}
@@ -31,17 +25,13 @@ for dir in fixtures/*/; do
 		[ -f "$case/expected.err" ] && cp "$tmp/err" "$case/expected.err"
 		if [ "$got_exit" -ne 0 ]; then echo "$got_exit" >"$case/expected.exit"; else rm -f "$case/expected.exit"; fi
 	fi
-	ok=1
-	if [ "$got_exit" != "$want_exit" ]; then
-		echo "FAIL $case: exit $got_exit, want $want_exit"; ok=0
+	why=
+	[ "$got_exit" = "$want_exit" ] || why="$why, exit $got_exit, want $want_exit"
+	: >"$tmp/diff"
+	diff -u "$case/expected.out" "$tmp/out" >>"$tmp/diff" || why="$why, stdout differs"
+	if [ -f "$case/expected.err" ]; then
+		diff -u "$case/expected.err" "$tmp/err" >>"$tmp/diff" || why="$why, stderr differs"
 	fi
-	if ! diff -u "$case/expected.out" "$tmp/out" >"$tmp/diff"; then
-		echo "FAIL $case: stdout differs"; head -n 40 "$tmp/diff"; ok=0
-	fi
-	if [ -f "$case/expected.err" ] && ! diff -u "$case/expected.err" "$tmp/err" >"$tmp/diff"; then
-		echo "FAIL $case: stderr differs"; head -n 40 "$tmp/diff"; ok=0
-	fi
-	if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+	if [ -z "$why" ]; then ok "$case"; else bad "$case: ${why#, }"; head -n 60 "$tmp/diff"; fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

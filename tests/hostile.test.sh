@@ -20,17 +20,11 @@
 # time bounds are scaled by 5 and the RSS assertion is skipped: ASan's shadow
 # memory and quarantine say nothing about our buffers. Inputs are generated
 # here, in a scratch folder; nothing large is committed.
-set -u
-cd "$(dirname "$0")/.." || exit 1
-root=$PWD
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+. "$(dirname "$0")/lib.sh"
 export LOGWHY_RULES=$root/rules
 unset NO_COLOR
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # readable by the unprivileged user of the unreadable-file case
 chmod 755 "$tmp"
-. tests/lib.sh
 
 # the interpreter itself, not a version manager's shim: ~100 checks call it
 PY=$(python3 -c 'import sys; print(sys.executable)')

@@ -1,12 +1,7 @@
 #!/bin/sh
 # make install / uninstall into a scratch prefix (staged with DESTDIR): the
 # installed binary finds the installed rules from any working directory.
-set -u
-cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 make --no-print-directory -s install BUILD="$BUILD" PREFIX=/opt/logwhy DESTDIR="$tmp/root" >"$tmp/log" 2>&1
 check "make install" '[ $? -eq 0 ] || [ -x "$tmp/root/opt/logwhy/bin/logwhy" ]'

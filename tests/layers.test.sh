@@ -5,11 +5,7 @@
 # lowest first:
 #   util | ws, read | event | pattern | rules | sanitize, triage | emit | cli, wsd
 # Ends "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
-. tests/lib.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 layer() {
 	case $1 in

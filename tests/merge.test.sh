@@ -4,20 +4,13 @@
 # triage over the whole input (text, JSON, markdown), for the incident
 # fixtures and a generated Cloud Run corpus; a merge of merges equals the
 # flat merge; bad shards are refused with their location.
-set -u
-cd "$(dirname "$0")/.."
-root=$PWD
-BUILD=${BUILD:-build}
-LOGWHY=${LOGWHY:-$root/$BUILD/logwhy}
+. "$(dirname "$0")/lib.sh"
 export NO_COLOR=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
 L() { "$LOGWHY" "$@"; }
 
 # same NAME WANT GOT: byte-identical files, else show the difference
 same() {
-	if cmp -s "$2" "$3"; then ok; else bad "$1"; diff "$2" "$3" | head -n 10; fi
+	if cmp -s "$2" "$3"; then ok "$1"; else bad "$1"; diff "$2" "$3" | head -n 10; fi
 }
 
 # shard_all INPUT DIR N [LINE...]: cut INPUT (named as the one run names
@@ -70,7 +63,7 @@ for inc in enum-log missing-service e2e-env; do
 		for n in 1 2 3 7; do
 			d=$tmp/$inc-$f-$n
 			mkdir -p "$d"
-			if shard_all "$in" "$d" "$n"; then ok; else bad "$inc/$f/$n: shards"; continue; fi
+			if shard_all "$in" "$d" "$n"; then ok "$inc/$f/$n: shards"; else bad "$inc/$f/$n: shards"; continue; fi
 			equal_runs "$inc/$f in $(n_shards "$d") shards" "$in" "$d" "$([ "$n" = 3 ] && echo all)"
 		done
 	done
@@ -106,7 +99,7 @@ python3 bench/gen-corpus.py 5 >"$tmp/corpus.ndjson"
 for n in 1 2 3 7; do
 	d=$tmp/corpus-$n
 	mkdir -p "$d"
-	if shard_all "$tmp/corpus.ndjson" "$d" "$n"; then ok; else bad "corpus/$n: shards"; continue; fi
+	if shard_all "$tmp/corpus.ndjson" "$d" "$n"; then ok "corpus/$n: shards"; else bad "corpus/$n: shards"; continue; fi
 	equal_runs "corpus in $(n_shards "$d") shards" "$tmp/corpus.ndjson" "$d" all
 done
 

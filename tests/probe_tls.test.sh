@@ -4,23 +4,15 @@
 # loopback only, every step under a timeout. The probe verifies the chain
 # (system store, SSL_CERT_FILE or --cacert) and the host name, sends SNI,
 # and reports a failed TLS handshake as a 1015 close trace.
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
-WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/probe_tls.XXXXXX")
 srv_pid=
 front_pid=
-cleanup() {
+suite_cleanup() {
 	[ -n "$front_pid" ] && kill "$front_pid" 2>/dev/null
 	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 SHOW_OK=1
-. tests/lib.sh
 
 for tool in openssl "$PY" "$LOGWHY" "$WSD"; do
 	if ! command -v "$tool" >/dev/null 2>&1; then

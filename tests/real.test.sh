@@ -11,13 +11,9 @@
 # correct / wrong / missed / false alarm. Fails on any wrong verdict, false
 # alarm or crash, and when fewer than REAL_MIN_PCT percent (default 90) of
 # the cause cases get the right category.
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+. "$(dirname "$0")/lib.sh"
 MIN_PCT=${REAL_MIN_PCT:-90}
 export NO_COLOR=1 LOGWHY_RULES="$PWD/rules"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 : >"$tmp/score"
 
 for dir in fixtures/real/*/; do

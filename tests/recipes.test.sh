@@ -1,16 +1,10 @@
 #!/bin/sh
 # The integration recipes in docs/recipes/ run as written: their logwhy
 # commands are taken from the files themselves and run against fixtures.
-set -u
-cd "$(dirname "$0")/.."
-root=$PWD
-BUILD=${BUILD:-build}
+. "$(dirname "$0")/lib.sh"
 PATH=$root/$BUILD:$PATH
 export PATH
 r=docs/recipes
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
 
 # logs/: one incident (error-level findings) and one healthy text log
 mkdir -p "$tmp/w/logs"

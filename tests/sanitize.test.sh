@@ -4,14 +4,8 @@
 # as one strict JSON object per input record, clean lines byte for byte, no
 # JWT left (checked by python3's json, not by logwhy). Also: --check exit
 # codes, and output identical when sanitized twice.
-set -u
-cd "$(dirname "$0")/.."
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
+. "$(dirname "$0")/lib.sh"
 export LOGWHY_RULES=$PWD/rules
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
-
 
 for seed in 1 2 3; do
 	n=400
@@ -25,18 +19,18 @@ for seed in 1 2 3; do
 			# in text mode the clean JSON lines are text records, not passed through
 			clean="$tmp/clean"
 			[ $fmt = text ] && : >"$tmp/none" && clean="$tmp/none"
-			if python3 tests/sanitize_check.py "$tmp/in" "$tmp/out" "$clean" $n; then ok; else bad "$name"; fi
+			if python3 tests/sanitize_check.py "$tmp/in" "$tmp/out" "$clean" $n; then ok "$name"; else bad "$name"; fi
 		done
 	done
 	# sanitizing the output again changes nothing
 	"$LOGWHY" sanitize -q "$tmp/in" >"$tmp/once"
 	"$LOGWHY" sanitize -q --check "$tmp/once" 2>"$tmp/check2"
 	rc=$?
-	if [ $rc -eq 0 ]; then ok; else bad "seed $seed: second pass would change: $(head -n 3 "$tmp/check2")"; fi
+	if [ $rc -eq 0 ]; then ok "seed $seed: a second pass changes nothing"; else bad "seed $seed: second pass would change: $(head -n 3 "$tmp/check2")"; fi
 	# --check on the dirty corpus: exit 1, nothing on stdout
 	"$LOGWHY" sanitize -q --check "$tmp/in" >"$tmp/cout" 2>/dev/null
 	rc=$?
-	if [ $rc -eq 1 ] && [ ! -s "$tmp/cout" ]; then ok; else bad "seed $seed: --check exit $rc"; fi
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/cout" ]; then ok "seed $seed: --check exit 1, nothing on stdout"; else bad "seed $seed: --check exit $rc"; fi
 done
 
 # gzip input, stdin, and an input read in pieces all give the same lines
@@ -45,6 +39,6 @@ python3 tests/sanitize_gen.py 200 9 "$tmp/in" "$tmp/clean"
 gzip -c "$tmp/in" >"$tmp/in.gz"
 "$LOGWHY" sanitize -q "$tmp/in.gz" >"$tmp/b"
 cat "$tmp/in" | "$LOGWHY" sanitize -q >"$tmp/c"
-if cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a" "$tmp/c"; then ok; else bad "gzip/stdin differ"; fi
+if cmp -s "$tmp/a" "$tmp/b" && cmp -s "$tmp/a" "$tmp/c"; then ok "gzip/stdin the same"; else bad "gzip/stdin differ"; fi
 
 tests_done

@@ -5,15 +5,8 @@
 # that `rules test` passes and that, given back with --rules, turns the
 # verdict from none into that rule. Then the pattern grouping accuracy on
 # the labelled set (tests/data/patterns/), printed, at least 0.95.
-set -u
-cd "$(dirname "$0")/.."
-root=$PWD
-BUILD=${BUILD:-build}
-LOGWHY=${LOGWHY:-$root/$BUILD/logwhy}
+. "$(dirname "$0")/lib.sh"
 export NO_COLOR=1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. tests/lib.sh
 L() { "$LOGWHY" "$@"; }
 
 python3 tests/suspects_gen.py "$tmp/cases" || { echo "FAIL generator"; exit 1; }

@@ -22,18 +22,16 @@ Stdlib plus python3-websockets. The last line is "N passed, N failed".
 import asyncio
 import json
 import os
-import resource
 import select
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wsd_conformance as wc  # noqa: E402  (raw-socket client helpers)
-from wsd_conformance import WS, Fail, check, frame, request  # noqa: E402
+import wsd_testlib as wc  # noqa: E402
+from wsd_testlib import (  # noqa: E402
+    CHAT_TYPES, WS, Fail, check, frame, note, rand_key, request)
 
 import websockets  # noqa: E402
 
@@ -46,22 +44,13 @@ BOUND = 2.0 * SLOW                   # a good client's whole session, and /healt
 FAIR_BOUND = 0.5 * SLOW              # one echo while others flood
 MEM_BOUND = 16 << 10                 # KiB of VmRSS growth allowed over an attack
 WATCHDOG = int(os.environ.get("WSD_WATCHDOG", "170" if WRAP else "58"))
-CHAT_TYPES = ["agent_started", "agent_thinking", "tool_executing", "tool_completed",
-              "agent_completed"]
-
-notes = []          # measurements, printed with the scenario's result
-
-
-def note(fmt, *args):
-    notes.append(fmt % args)
-
 
 def scale(full, quick):
     return quick if QUICK else full
 
 
 class Server(wc.Server):
-    """wsd_conformance's server, under WSD_WRAP if set, with probes of its
+    """wsd_testlib's server, under WSD_WRAP if set, with probes of its
     CPU and memory, and a stop that fails if SIGTERM is not obeyed."""
 
     def __init__(self, *args):
@@ -122,11 +111,6 @@ def rst(sock):
     except OSError:
         pass
     sock.close()
-
-
-def rand_key():
-    import base64
-    return base64.b64encode(os.urandom(16)).decode()
 
 
 def parse_frames(buf):
@@ -234,18 +218,10 @@ def py_refused(port):
     return None
 
 
-def http_get(port, path="/health", timeout=None):
-    """(status, body bytes) of a GET; the server must then end TCP."""
-    c = WS(port, timeout=timeout or BOUND + 1)
-    try:
-        c.send(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, HOST)).encode())
-        st, h = c.http_response()
-        n = int(h.get("content-length", "0"))
-        while len(c.buf) < n:
-            c.fill()
-        return st, c.buf[:n]
-    finally:
-        c.close()
+def http_get(port, path="/health"):
+    """(status, body bytes) of a GET."""
+    st, _, body = wc.http_get(port, path, timeout=BOUND + 1)
+    return st, body
 
 
 def health(port):
@@ -562,9 +538,32 @@ def websockets_at_the_cap_503_then_idle_out(ctx):
     keeper.close()
 
 
-def expect_http_error(port, data, want, stream=0):
-    """Send a bad request (then stream bytes after it): the reply is want,
-    and TCP ends promptly."""
+HEADER_BASE = len(request(key=rand_key(), extra="X-Pad: \r\n"))
+
+# The request limits (a 1023-byte target, an 8192-byte request, 100 header
+# fields) and past them: what the request is, its bytes, how many bytes the
+# client keeps streaming after it, the status it must get (a 101 must be
+# followed by the welcome; a refusal by the end of TCP)
+HEADER_LIMITS = [
+    ("1024-byte target", b"GET /" + b"a" * 1023 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 0, 400),
+    ("1023-byte target", b"GET /health?" + b"a" * (1023 - 8) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+     0, 200),
+    ("8192-byte request", request(key=rand_key(), extra="X-Pad: " + "p" * (
+        8192 - HEADER_BASE) + "\r\n"), 0, 101),
+    ("8193-byte request", request(key=rand_key(), extra="X-Pad: " + "p" * (
+        8193 - HEADER_BASE) + "\r\n"), 0, 431),
+    ("9000-byte request line", b"GET /" + b"a" * 9000, 0, 431),
+    ("20000-byte field", request(extra="X-Big: " + "b" * 20000 + "\r\n"), 0, 431),
+    # request() sends 5 fields
+    ("101 fields", request(extra="".join("X-F%d: v\r\n" % i for i in range(96))), 0, 431),
+    ("100 fields", request(key=rand_key(), extra="".join("X-F%d: v\r\n" % i
+                                                         for i in range(95))), 0, 101),
+    ("8 MiB streamed into a field", b"GET /ws HTTP/1.1\r\nX-Endless: ", 8 << 20, 431),
+]
+
+
+def header_limit(port, what, data, stream, want):
+    """Send a request (then stream bytes after it): the status is want."""
     c = WS(port, timeout=BOUND + 1)
     try:
         try:
@@ -573,13 +572,16 @@ def expect_http_error(port, data, want, stream=0):
             for _ in range(stream // len(chunk)):
                 c.send(chunk)
         except (BrokenPipeError, ConnectionResetError):
-            pass                    # the server stopped reading: fine
+            check(want >= 400, "%s: the server stopped reading" % what)
         try:
             status, _ = c.http_response()
         except ConnectionResetError:
-            raise Fail("reset before the %d response arrived" % want)
-        check(status == want, "status %d, want %d" % (status, want))
-        c.expect_eof(1.5 * SLOW)
+            raise Fail("%s: reset before the %d response arrived" % (what, want))
+        check(status == want, "%s: status %d, want %d" % (what, status, want))
+        if want == 101:
+            c.welcome()
+        elif want >= 400:
+            c.expect_eof(1.5 * SLOW)
     finally:
         c.close()
 
@@ -587,35 +589,13 @@ def expect_http_error(port, data, want, stream=0):
 @case
 def oversized_and_too_many_headers(ctx):
     """Request line and header block past the limits: 400/431 and close,
-    also while the client keeps streaming; 100 fields is still fine."""
+    also while the client keeps streaming; at the limits still fine."""
+    check(len(HEADER_LIMITS[2][1]) == 8192, "test bug: %d" % len(HEADER_LIMITS[2][1]))
     srv = ctx.server()
     keeper = Keeper(srv.port)
     mem = Peak(srv)
-    expect_http_error(srv.port, b"GET /" + b"a" * 1023 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 400)
-    # at the limits: a 1023-byte target, an 8192-byte header block, 100 fields
-    st, _ = http_get(srv.port, "/health?" + "a" * (1023 - 8))
-    check(st == 200, "/health with a 1023-byte target answered %d" % st)
-    base = request(key=rand_key(), extra="X-Pad: \r\n")
-    exact = request(key=rand_key(), extra="X-Pad: " + "p" * (8192 - len(base)) + "\r\n")
-    check(len(exact) == 8192, "test bug: %d" % len(exact))
-    c = WS(srv.port, timeout=BOUND + 1)
-    c.send(exact)
-    st, _ = c.http_response()
-    check(st == 101, "an 8192-byte request answered %d" % st)
-    c.welcome()
-    c.close()
-    expect_http_error(srv.port, request(key=rand_key(), extra="X-Pad: " + "p" * (
-        8193 - len(base)) + "\r\n"), 431)
-    expect_http_error(srv.port, b"GET /" + b"a" * 9000, 431)
-    expect_http_error(srv.port, request(extra="X-Big: " + "b" * 20000 + "\r\n"), 431)
-    # request() sends 5 fields: 96 more make 101
-    expect_http_error(srv.port, request(extra="".join("X-F%d: v\r\n" % i for i in range(96))),
-                      431)
-    expect_http_error(srv.port, b"GET /ws HTTP/1.1\r\nX-Endless: ", 431, stream=8 << 20)
-    c = WS(srv.port, timeout=BOUND + 1)
-    c.handshake(key=rand_key(), extra="".join("X-F%d: v\r\n" % i for i in range(95)))
-    c.welcome()
-    c.close()
+    for row in HEADER_LIMITS:
+        header_limit(srv.port, *row)
     big = request(extra="X-Big: " + "b" * 9000 + "\r\n")
     rounds = scale(200, 30)
     for i in range(0, rounds, 50):
@@ -631,28 +611,14 @@ def oversized_and_too_many_headers(ctx):
             c.close()
         mem.sample()
     healthy(srv, keeper, "after oversized headers")
-    note("1024-byte target -> 400 (1023 fine); 8193-byte request, 9000-byte line, "
-         "20000-byte field, 101 fields, 8 MiB streamed -> 431 then EOF (8192 bytes and 100 "
-         "fields fine); %d more 431s", rounds)
+    note("%s; %d more 431s", ", ".join("%s -> %d" % (r[0], r[3]) for r in HEADER_LIMITS), rounds)
     mem.check("oversized headers")
     wait_conns(srv, 2, 2 * SLOW)
     keeper.close()
 
 
 def welcomed(port, rcvbuf=None):
-    if rcvbuf:
-        # set before connect, so the window the server sees is this small
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        s.settimeout(BOUND + 1)
-        s.connect((HOST, port))
-        c = WS.__new__(WS)
-        c.sock, c.buf = s, b""
-    else:
-        c = WS(port, timeout=BOUND + 1)
-    c.handshake(key=rand_key())
-    c.welcome()
-    return c
+    return wc.open_welcomed(port, timeout=BOUND + 1, rcvbuf=rcvbuf, key=rand_key())
 
 
 @case
@@ -798,23 +764,31 @@ def expect_close_code(c, code):
     c.expect_eof(1.5 * SLOW)
 
 
+OVERSIZED_MAX = 65536      # --max-message of the scenario below
+# frames whose header alone is past it (1009): what, the bytes sent
+OVERSIZED = [
+    ("a header announcing 2^40 bytes", struct.pack("!BBQ", 0x82, 0xFF, 1 << 40) + b"\0\0\0\0"),
+    ("a header announcing the limit + 1", frame(2, b"y" * 100, length=OVERSIZED_MAX + 1)[:110]),
+]
+
+
 @case
 def oversized_frames_and_endless_messages(ctx):
     """Frames and messages past --max-message: 1009 from the header; a
     fragmented message growing past it: 1009; endless empty continuations:
     no memory growth; many clients mid-message: bounded, freed on RST."""
-    maxm = 65536
+    maxm = OVERSIZED_MAX
     srv = ctx.server("--max-message", maxm)
     keeper = Keeper(srv.port)
     mem = Peak(srv)
-    c = welcomed(srv.port)
-    c.send(struct.pack("!BBQ", 0x82, 0xFF, 1 << 40) + b"\0\0\0\0")
-    expect_close_code(c, 1009)
-    c.close()
-    c = welcomed(srv.port)
-    c.send(frame(2, b"y" * 100, length=maxm + 1)[:110])    # header says maxm+1
-    expect_close_code(c, 1009)
-    c.close()
+    for what, data in OVERSIZED:
+        c = welcomed(srv.port)
+        c.send(data)
+        try:
+            expect_close_code(c, 1009)
+        except Fail as e:
+            raise Fail("%s: %s" % (what, e))
+        c.close()
     # fragments that never end: 2 KiB each, no FIN, until the limit
     c = welcomed(srv.port)
     sent = 0
@@ -1001,6 +975,8 @@ def disconnect_and_reset_at_every_stage(ctx):
 
 
 class Ctx:
+    """The servers a scenario started."""
+
     def __init__(self):
         self.started = []
 
@@ -1009,69 +985,38 @@ class Ctx:
         self.started.append(s)
         return s
 
-
-def main():
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
-
-    def on_alarm(*_):
-        raise wc.Watchdog("suite watchdog (%ds)" % WATCHDOG)
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(WATCHDOG)
-    try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ValueError, OSError):
-        pass
-    only = os.environ.get("WSD_CASE")
-    passed = failed = 0
-    try:
-        for fn in cases:
-            if only and only not in fn.__name__:
-                continue
-            ctx = Ctx()
-            del notes[:]
-            t0 = time.time()
-            err = None
+    def stop_all(self):
+        """Stop them all; what went wrong, in order: a server that died
+        during the scenario, did not exit 0 on SIGTERM, or logged other
+        than one end record per connection."""
+        errs = []
+        for s in self.started:
+            alive = s.alive()
             try:
-                fn(ctx)
-            except (Fail, OSError, ValueError, KeyError, json.JSONDecodeError) as e:
-                err = "%s: %s" % (type(e).__name__, e)
-            for s in ctx.started:
-                alive = s.alive()
-                try:
-                    rc = s.stop()
-                    check_one_end_each(s)
-                except Fail as e:
-                    err = err or str(e)
-                    continue
-                if err is None and not alive:
-                    err = "server died during the scenario (status %r)" % rc
-                elif err is None and rc != 0:
-                    err = "server exit status %r after SIGTERM" % rc
-            if err:
-                failed += 1
-                print("FAIL %-52s %s" % (fn.__name__, err))
-            else:
-                passed += 1
-                print("ok   %-52s %.1fs" % (fn.__name__, time.time() - t0))
-            for n in notes:
-                print("       " + n)
-            sys.stdout.flush()
-    except wc.Watchdog as e:
-        failed += 1
-        print("FAIL %s" % e)
-    finally:
-        signal.alarm(0)
-        for s in list(wc.servers):
-            if s.proc.poll() is None:
-                s.proc.kill()
-                try:
-                    s.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    pass
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+                rc = s.stop()
+                check_one_end_each(s)
+            except Fail as e:
+                errs.append(str(e))
+                continue
+            if not alive:
+                errs.append("server died during the scenario (status %r)" % rc)
+            elif rc != 0:
+                errs.append("server exit status %r after SIGTERM" % rc)
+        return errs
+
+
+def scenario(fn):
+    """fn(ctx), then the promises every scenario's servers keep (Ctx.stop_all)."""
+    def run():
+        ctx = Ctx()
+        try:
+            fn(ctx)
+        finally:
+            errs = ctx.stop_all()
+        if errs:
+            raise Fail(errs[0])
+    return run
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(wc.run_suite([(fn.__name__, scenario(fn)) for fn in cases], WATCHDOG, width=52))

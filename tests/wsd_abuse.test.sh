@@ -6,10 +6,9 @@
 # all along and new clients are served, /health answers, memory stays
 # bounded. Loopback only; the servers are killed by wsd_lib.sh's trap.
 # Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 suite=wsd-abuse
+. "$(dirname "$0")/lib.sh"
 . tests/wsd_lib.sh
 
 # An ASan build's VmRSS is mostly shadow memory and quarantine, not the

@@ -4,10 +4,9 @@
 # freed once SIGTERM has been handled. Time bounds are stretched for
 # valgrind and memory bounds are left to the plain suite.
 # Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 suite=wsd-abuse-vg
+. "$(dirname "$0")/lib.sh"
 . tests/wsd_lib.sh
 
 if ! command -v valgrind >/dev/null 2>&1; then

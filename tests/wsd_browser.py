@@ -17,20 +17,21 @@ the server's log: the verdict must be the fault's class. Every browser
 and server started here is stopped by pid. Last line: "N passed, N failed".
 """
 
+import contextlib
 import http.server
 import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wsd_conformance as wc  # noqa: E402
+import wsd_testlib as wc  # noqa: E402
 import wsd_real as real  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -264,42 +265,28 @@ def fault_case(browser, pages, name, args, code, reason, want):
     return "%s, verdict %s" % (close.split(", reason")[0] + "}", want)
 
 
-def main():
-    def on_alarm(*_):
-        raise wc.Watchdog("suite watchdog (150s)")
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(150)
-    passed = failed = 0
-    browser = pages = None
+@contextlib.contextmanager
+def chromium(on):
+    """A page server and the browser for the whole run, in on."""
+    wc.check(os.access(CHROMIUM, os.X_OK), "no browser at %s (scripts/deps.sh installs "
+             "chromium)" % CHROMIUM)
+    on.pages = PageServer()
     try:
-        wc.check(os.access(CHROMIUM, os.X_OK), "no browser at %s (scripts/deps.sh installs "
-                 "chromium)" % CHROMIUM)
-        pages = PageServer()
-        browser = Browser()
-        v = browser.send("Browser.getVersion", timeout=30)
-        print("     %s over --remote-debugging-pipe" % v.get("product"))
-        for f in real.FAULTS:
-            t0 = time.time()
-            try:
-                msg = fault_case(browser, pages, *f)
-                passed += 1
-                print("ok   %-20s %4.1fs  %s" % (f[0], time.time() - t0, msg))
-            except (wc.Fail, OSError, ValueError, KeyError) as e:
-                failed += 1
-                print("FAIL %-20s %s: %s" % (f[0], type(e).__name__, e))
-            sys.stdout.flush()
-    except (wc.Fail, OSError, wc.Watchdog) as e:
-        failed += 1
-        print("FAIL %s" % e)
+        on.browser = Browser()
+        try:
+            v = on.browser.send("Browser.getVersion", timeout=30)
+            print("     %s over --remote-debugging-pipe" % v.get("product"))
+            yield
+        finally:
+            on.browser.stop()
     finally:
-        signal.alarm(0)
-        if browser:
-            browser.stop()
-        if pages:
-            pages.stop()
-        wc.cleanup()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        on.pages.stop()
+
+
+def main():
+    on = types.SimpleNamespace()
+    cases = [(f[0], (lambda f=f: fault_case(on.browser, on.pages, *f))) for f in wc.FAULTS]
+    return wc.run_suite(cases, 150, around=chromium(on), width=20)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,10 @@
 # --remote-debugging-pipe (tests/wsd_browser.py); its console output and
 # the server log, triaged, must name each fault's class. Loopback only;
 # the browser and servers are stopped by pid. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 suite=wsd-browser
+. "$(dirname "$0")/lib.sh"
 . tests/wsd_lib.sh
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY
 
 run_client 170 "$PY" tests/wsd_browser.py "$WSD" "$tmp"

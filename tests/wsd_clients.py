@@ -20,14 +20,13 @@ import asyncio
 import os
 import pty
 import select
-import signal
 import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wsd_conformance as wc  # noqa: E402
+import wsd_testlib as wc  # noqa: E402
 import wsd_real as real  # noqa: E402
 
 import websockets  # noqa: E402
@@ -241,34 +240,11 @@ def limit_case():
 
 
 def main():
-    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(wc.Watchdog("watchdog")))
-    signal.alarm(170)
-    passed = failed = 0
-    cases = [(f[0], (lambda f=f: fault_case(*f))) for f in real.FAULTS]
+    cases = [(f[0], (lambda f=f: fault_case(*f))) for f in wc.FAULTS]
     cases += [("require-subprotocol", require_case), ("connection-limit", limit_case)]
-    only = os.environ.get("WSD_CASE")
-    try:
-        for name, fn in cases:
-            if only and only not in name:
-                continue
-            t0 = time.time()
-            try:
-                msg = fn()
-                passed += 1
-                print("ok   %-22s %4.1fs  %s" % (name, time.time() - t0, msg))
-            except (wc.Fail, OSError, ValueError, KeyError, asyncio.TimeoutError,
-                    subprocess.SubprocessError, websockets.exceptions.WebSocketException) as e:
-                failed += 1
-                print("FAIL %-22s %s: %s" % (name, type(e).__name__, e))
-            sys.stdout.flush()
-    except wc.Watchdog as e:
-        failed += 1
-        print("FAIL %s" % e)
-    finally:
-        signal.alarm(0)
-        wc.cleanup()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return wc.run_suite(cases, 170, width=22, errors=(
+        asyncio.TimeoutError, subprocess.SubprocessError,
+        websockets.exceptions.WebSocketException))
 
 
 if __name__ == "__main__":

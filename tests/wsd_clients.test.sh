@@ -5,12 +5,10 @@
 # and its CLI. Subprotocols, each fault's close in each client's wording,
 # and triage of the server log plus the clients' output. Loopback only.
 # Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 suite=wsd-clients
+. "$(dirname "$0")/lib.sh"
 . tests/wsd_lib.sh
-LOGWHY=${LOGWHY:-$PWD/build/logwhy}
 export LOGWHY
 
 if ! node_modules; then

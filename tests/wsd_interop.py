@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """logwhy-wsd against a real third-party client: Debian's python3-websockets.
 
-Usage: wsd_interop.py WSD_BINARY TMPDIR. Reuses the server harness of
-wsd_conformance.py. Last line: "N passed, N failed".
+Usage: wsd_interop.py WSD_BINARY TMPDIR. The harness is wsd_testlib.py; the
+sessions that are data (a server's arguments, what the client must see)
+are the SESSIONS table. Last line: "N passed, N failed".
 """
 
 import asyncio
@@ -12,7 +13,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wsd_conformance as wc  # noqa: E402
+import wsd_testlib as wc  # noqa: E402
 
 try:
     import websockets
@@ -25,7 +26,7 @@ cases = []
 
 
 def case(fn):
-    cases.append(fn)
+    cases.append((fn.__name__, fn))
     return fn
 
 
@@ -57,7 +58,7 @@ async def expect_closed(server, want, headers=None):
 
 
 @case
-async def healthy_session(_):
+async def healthy_session():
     s = wc.Server()
     try:
         async with websockets.connect(uri(s), open_timeout=TIMEOUT) as ws:
@@ -68,8 +69,7 @@ async def healthy_session(_):
             await asyncio.wait_for(await ws.ping(b"rtt"), TIMEOUT)
             await ws.send(json.dumps({"type": "chat", "message": "hello"}))
             got = [(await recv_json(ws))["type"] for _ in range(5)]
-            wc.check(got == ["agent_started", "agent_thinking", "tool_executing",
-                             "tool_completed", "agent_completed"], "events %r" % got)
+            wc.check(got == wc.CHAT_TYPES, "events %r" % got)
             await ws.send(b"\x01\x02")
             wc.check(await asyncio.wait_for(ws.recv(), TIMEOUT) == b"\x01\x02", "binary echo")
             await ws.send("x" * 300000)
@@ -79,82 +79,58 @@ async def healthy_session(_):
         s.stop()
 
 
-@case
-async def enum_log_1011(_):
-    s = wc.Server("--fault", "enum-log")
-    try:
-        await expect_closed(s, "received 1011 (internal error) Internal error; "
-                               "then sent 1011 (internal error) Internal error")
-    finally:
-        s.stop()
+def close_text(code, reason):
+    """python3-websockets' ConnectionClosedError text for a close, the real
+    logs' 'received X ...; then sent X ...' line."""
+    if code == 1006:
+        return "no close frame received or sent"
+    return "received %d (internal error) %s; then sent %d (internal error) %s" % (
+        code, reason, code, reason)
+
+
+async def welcomed(server, headers):
+    """A session that is welcomed and answers a ping."""
+    async with websockets.connect(uri(server), open_timeout=TIMEOUT,
+                                  extra_headers=headers) as ws:
+        wc.check((await recv_json(ws))["type"] == "connection_established", "welcome")
+        await ws.send('{"type":"ping"}')
+        wc.check(await recv_json(ws) == {"type": "pong"}, "pong")
+
+
+# name, server arguments, its environment, the client's extra headers, and
+# what the client must see: "welcome" (a welcome, then a pong), or its
+# close text for each fault's close (wsd_testlib.FAULTS)
+SESSIONS = [
+    ("%s_%d" % (name.replace("-", "_"), code), args, {}, {}, close_text(code, reason))
+    for name, args, code, reason, _ in wc.FAULTS if code != 1000
+] + [
+    ("enum_log_safe_logging_healthy", ["--fault", "enum-log", "--safe-logging"], {}, {},
+     "welcome"),
+    ("e2e_env_header_bypass", ["--fault", "e2e-env"], {}, {"X-E2E-Testing": "true"},
+     "welcome"),
+    ("e2e_env_variable_healthy", ["--fault", "e2e-env"], {"E2E_TESTING": "1"}, {}, "welcome"),
+]
+
+
+def session(args, env, headers, want):
+    async def run():
+        s = wc.Server(*args, env=env)
+        try:
+            if want == "welcome":
+                await welcomed(s, headers)
+            else:
+                await expect_closed(s, want, headers)
+        finally:
+            s.stop()
+    return run
+
+
+for row in SESSIONS:
+    cases.append((row[0], session(*row[1:])))
 
 
 @case
-async def enum_log_safe_logging_healthy(_):
-    s = wc.Server("--fault", "enum-log", "--safe-logging")
-    try:
-        async with websockets.connect(uri(s), open_timeout=TIMEOUT) as ws:
-            wc.check((await recv_json(ws))["type"] == "connection_established", "welcome")
-            await ws.send('{"type":"ping"}')
-            wc.check(await recv_json(ws) == {"type": "pong"}, "pong")
-    finally:
-        s.stop()
-
-
-@case
-async def missing_service_1011(_):
-    s = wc.Server("--fault", "missing-service")
-    try:
-        await expect_closed(s, "received 1011 (internal error) Service unavailable; "
-                               "then sent 1011 (internal error) Service unavailable")
-    finally:
-        s.stop()
-
-
-@case
-async def startup_incomplete_1011(_):
-    s = wc.Server("--fault", "startup-incomplete", "--startup-wait", "300")
-    try:
-        await expect_closed(s, "received 1011 (internal error) Service startup incomplete; "
-                               "then sent 1011 (internal error) Service startup incomplete")
-    finally:
-        s.stop()
-
-
-@case
-async def e2e_env_1011_and_header_bypass(_):
-    s = wc.Server("--fault", "e2e-env")
-    try:
-        await expect_closed(s, "received 1011 (internal error) Factory SSOT validation failed; "
-                               "then sent 1011 (internal error) Factory SSOT validation failed")
-        async with websockets.connect(uri(s), open_timeout=TIMEOUT,
-                                      extra_headers={"X-E2E-Testing": "true"}) as ws:
-            wc.check((await recv_json(ws))["type"] == "connection_established", "welcome")
-    finally:
-        s.stop()
-
-
-@case
-async def e2e_env_variable_healthy(_):
-    s = wc.Server("--fault", "e2e-env", env={"E2E_TESTING": "1"})
-    try:
-        async with websockets.connect(uri(s), open_timeout=TIMEOUT) as ws:
-            wc.check((await recv_json(ws))["type"] == "connection_established", "welcome")
-    finally:
-        s.stop()
-
-
-@case
-async def abort_1006(_):
-    s = wc.Server("--fault", "abort")
-    try:
-        await expect_closed(s, "no close frame received or sent")
-    finally:
-        s.stop()
-
-
-@case
-async def server_shutdown_1001(_):
+async def server_shutdown_1001():
     s = wc.Server()
     try:
         async with websockets.connect(uri(s), open_timeout=TIMEOUT) as ws:
@@ -171,7 +147,7 @@ async def server_shutdown_1001(_):
 
 
 @case
-async def load_500_concurrent_sessions(_):
+async def load_500_concurrent_sessions():
     s = wc.Server()
     try:
         async def session(i):
@@ -189,43 +165,14 @@ async def load_500_concurrent_sessions(_):
         s.stop()
 
 
-async def run():
-    passed = failed = 0
-    only = os.environ.get("WSD_CASE")
-    for fn in cases:
-        if only and only not in fn.__name__:
-            continue
-        try:
-            await asyncio.wait_for(fn(None), 30)
-            passed += 1
-            print("ok   websockets/%s" % fn.__name__)
-        except Exception as e:  # any client error is this case's failure
-            failed += 1
-            print("FAIL websockets/%s %s: %s" % (fn.__name__, type(e).__name__, e))
-        sys.stdout.flush()
-    return passed, failed
-
-
 def main():
-    wc.WSD = sys.argv[1] if len(sys.argv) > 1 else wc.WSD
-    wc.TMP = sys.argv[2] if len(sys.argv) > 2 else wc.TMP
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(3))
     if websockets is None:
         print("FAIL python3-websockets is not installed (scripts/deps.sh installs it)")
         print("0 passed, 1 failed")
         return 1
-    try:
-        import resource
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ImportError, ValueError, OSError):
-        pass
-    try:
-        passed, failed = asyncio.run(run())
-    finally:
-        wc.cleanup()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    # any client error is its case's failure
+    return wc.run_suite([("websockets/" + name, lambda fn=fn: asyncio.run(
+        asyncio.wait_for(fn(), 30))) for name, fn in cases], 85, errors=(Exception,))
 
 
 if __name__ == "__main__":

@@ -1,30 +1,23 @@
-# Sourced by the logwhy-wsd suites: the server binary, a scratch folder
-# named after the suite, and a trap that kills only the server pids the
-# suite's client recorded in $tmp/pids (the clients stop their servers
-# themselves; this catches a client that was itself killed).
-# Usage: suite=NAME; . tests/wsd_lib.sh   (sh passes no arguments to ".")
+# Sourced by the logwhy-wsd suites after tests/lib.sh: a check that the
+# server is built, run_client, node_modules, and a suite_cleanup that kills
+# only the server pids the suite's client recorded in $tmp/pids (the clients
+# stop their servers themselves; this catches a client that was itself
+# killed).
+# Usage: suite=NAME; . "$(dirname "$0")/lib.sh"; . tests/wsd_lib.sh
 # Then run_client for each client, and tests_done last.
-WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/${suite:-wsd}.XXXXXX")
-
-wsd_cleanup() {
+suite_cleanup() {
 	if [ -f "$tmp/pids" ]; then
 		while read -r pid; do
 			kill -9 "$pid" 2>/dev/null
 		done <"$tmp/pids"
 	fi
-	rm -rf "$tmp"
 }
-trap wsd_cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 if [ ! -x "$WSD" ]; then
 	echo "FAIL logwhy-wsd not built: $WSD"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-
-. tests/lib.sh
 
 # run_client SECONDS CMD...: run a client that ends with "N passed, N
 # failed", show its other lines, and add its counts to pass and fail. A

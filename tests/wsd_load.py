@@ -6,10 +6,14 @@ usage: wsd_load.py URL N
 """
 import asyncio
 import json
+import os
 import sys
 import time
 
 import websockets
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wsd_testlib import CHAT_TYPES  # noqa: E402
 
 
 async def session(url, i):
@@ -18,8 +22,7 @@ async def session(url, i):
         assert welcome["type"] == "connection_established", welcome
         await ws.send(json.dumps({"type": "chat", "text": "hello %d" % i}))
         events = [json.loads(await asyncio.wait_for(ws.recv(), 60))["type"] for _ in range(5)]
-        assert events == ["agent_started", "agent_thinking", "tool_executing",
-                          "tool_completed", "agent_completed"], events
+        assert events == CHAT_TYPES, events
         await ws.send("x" * 1000)
         assert await asyncio.wait_for(ws.recv(), 60) == "x" * 1000
     return True

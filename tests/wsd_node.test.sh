@@ -3,9 +3,8 @@
 # (tests/node/wsd_ws_client.js). ws is pinned in tests/node/package-lock.json
 # and installed there with `npm ci` the first time (scripts/deps.sh installs
 # node and npm). Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
 suite=wsd-node
+. "$(dirname "$0")/lib.sh"
 . tests/wsd_lib.sh
 
 die() {

@@ -1,6 +1,7 @@
-"""Shared by the real-client suites (wsd_clients.py, wsd_browser.py): each
---fault, what a client must see, the class triage must name from the
-server's log plus the clients' own output, and the triage check itself.
+"""Shared by the real-client suites (wsd_clients.py, wsd_browser.py): the
+subprotocols offered and chosen, and the check that logwhy triage of the
+server's log plus the clients' own output names each fault's class
+(wsd_testlib.FAULTS).
 Imported, not run. Stdlib only.
 """
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wsd_conformance as wc  # noqa: E402
+import wsd_testlib as wc  # noqa: E402
 
 LOGWHY = os.environ.get("LOGWHY", os.path.abspath("build/logwhy"))
 # the server answers the first of these a client offers (RFC 6455 4.2.2);
@@ -19,22 +20,8 @@ SERVER_PROTOCOLS = ["chat", "graphql-ws"]
 OFFER = ["x-unknown", "graphql-ws", "chat"]
 CHOSEN = "graphql-ws"
 
-# name, server args, close code and reason a client sees, triage verdict
-# category ("none": no verdict)
-FAULTS = [
-    ("none", [], 1000, None, "none"),
-    ("enum-log", ["--fault", "enum-log"], 1011, "Internal error", "serialization"),
-    ("missing-service", ["--fault", "missing-service"], 1011, "Service unavailable",
-     "missing-service"),
-    ("startup-incomplete", ["--fault", "startup-incomplete", "--startup-wait", "300"], 1011,
-     "Service startup incomplete", "startup"),
-    ("e2e-env", ["--fault", "e2e-env"], 1011, "Factory SSOT validation failed", "e2e-env"),
-    ("abort", ["--fault", "abort"], 1006, "", "none"),
-]
-
-
 def server(args):
-    """A logwhy-wsd with SERVER_PROTOCOLS and args (wsd_conformance.Server)."""
+    """A logwhy-wsd with SERVER_PROTOCOLS and args (wsd_testlib.Server)."""
     extra = []
     for p in SERVER_PROTOCOLS:
         extra += ["--subprotocol", p]

@@ -2,15 +2,9 @@
 # logwhy-wsd under valgrind while 300 concurrent python3-websockets sessions
 # run, then SIGTERM: every session succeeds, no memory error, every heap
 # block freed, exit 0. Bounded: the load has 120 s, the shutdown 30 s.
-set -u
-cd "$(dirname "$0")/.."
-WSD=${LOGWHY_WSD:-$PWD/build/logwhy-wsd}
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 vp=
-trap '[ -n "$vp" ] && kill -KILL "$vp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+suite_cleanup() { [ -z "$vp" ] || kill -KILL "$vp" 2>/dev/null; }
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "FAIL valgrind is not installed (scripts/deps.sh installs it)"
@@ -40,5 +34,4 @@ check "exits 0 on SIGTERM with no valgrind error (status $rc)" '[ "$rc" -eq 0 ]'
 check "no memory errors" 'grep -q "ERROR SUMMARY: 0 errors" "$tmp/vg.log"'
 check "every heap block freed" 'grep -q "All heap blocks were freed" "$tmp/vg.log"'
 [ "$fail" -eq 0 ] || tail -n 20 "$tmp/vg.log"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tests_done

@@ -130,6 +130,11 @@ struct skim_keys {
 };
 int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k);
 
+/* The skim's walk building the tree json_loadb would (JSON_DECODE_ANY) of
+ * a record of its plain shape; NULL for any other (or out of memory): then
+ * json_loadb parses it, and words its error. */
+json_t *event_skim_tree(const char *text, size_t len);
+
 /*
  * For a severe record the caller keeps though no rule can match it (triage
  * reads such records as suspects): after event_skim returned 1, the

@@ -1181,7 +1181,8 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
 	ev->joined = rec->joined;
 
 	if (rec->kind == RECORD_JSON) {
-		ev->entry = json_loadb(rec->text, rec->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+		if (!(ev->entry = event_skim_tree(rec->text, rec->len)))
+			ev->entry = json_loadb(rec->text, rec->len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 		if (!ev->entry) {
 			long line = rec->line, col = 0;
 

@@ -1,6 +1,7 @@
 #include "event/event.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "read/multiline.h"
@@ -16,7 +17,10 @@
  * harmless, goes the full way: the skim may refuse, never guess.
  * Why a JSON scanner of its own: the skim exists to skip jansson's tree for
  * the records no rule can match (most of a large log); it reads a few
- * fields in place and never allocates.
+ * fields in place and never allocates. The same scanner builds the tree
+ * of the records that are parsed, when they are of that plain shape
+ * (event_skim_tree, at the end): jansson's lexer cost three times what
+ * its values do.
  */
 
 #define SKIM_DEPTH 32
@@ -117,6 +121,35 @@ static int sk_value(struct sk *s, int depth, struct span *v);
 
 /* At '{'. Records the values of the wanted keys (all absent first); a
  * wanted key twice, or a wanted key written with escapes, is refused. */
+/* At a container's opening byte: step in; 1 when it closes at once. */
+static int sk_open(struct sk *s, char close)
+{
+	s->p++;
+	sk_ws(s);
+	if (s->p < s->e && *s->p == close) {
+		s->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* After an element: 1 when another follows (past the comma), 0 when the
+ * container closed, -1 when neither (not JSON). */
+static int sk_more(struct sk *s, char close)
+{
+	sk_ws(s);
+	if (s->p < s->e && *s->p == ',') {
+		s->p++;
+		sk_ws(s);
+		return 1;
+	}
+	if (s->p < s->e && *s->p == close) {
+		s->p++;
+		return 0;
+	}
+	return -1;
+}
+
 /* A wanted key whose object value is read in the same pass: its own
  * wanted keys into got (valid when the key's span has type 'o'), and
  * theirs. One walk over each byte, where reading the nested objects
@@ -136,14 +169,11 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		got[i].type = 0;
 	if (depth > SKIM_DEPTH)
 		return 0;
-	s->p++;
-	sk_ws(s);
-	if (s->p < s->e && *s->p == '}') {
-		s->p++;
+	if (sk_open(s, '}'))
 		return 1;
-	}
 	for (;;) {
 		struct span k, v;
+		int more;
 
 		if (s->p >= s->e || *s->p != '"' || !sk_string(s, &k))
 			return 0;
@@ -173,47 +203,25 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		}
 		if (want && want[i])
 			got[i] = v;
-		sk_ws(s);
-		if (s->p < s->e && *s->p == ',') {
-			s->p++;
-			sk_ws(s);
-			continue;
-		}
-		if (s->p < s->e && *s->p == '}') {
-			s->p++;
-			return 1;
-		}
-		return 0;
+		if ((more = sk_more(s, '}')) <= 0)
+			return more == 0;
 	}
 }
 
 static int sk_array(struct sk *s, int depth)
 {
 	struct span v;
+	int more;
 
 	if (depth > SKIM_DEPTH)
 		return 0;
-	s->p++;
-	sk_ws(s);
-	if (s->p < s->e && *s->p == ']') {
-		s->p++;
+	if (sk_open(s, ']'))
 		return 1;
-	}
-	for (;;) {
+	do {
 		if (!sk_value(s, depth + 1, &v))
 			return 0;
-		sk_ws(s);
-		if (s->p < s->e && *s->p == ',') {
-			s->p++;
-			sk_ws(s);
-			continue;
-		}
-		if (s->p < s->e && *s->p == ']') {
-			s->p++;
-			return 1;
-		}
-		return 0;
-	}
+	} while ((more = sk_more(s, ']')) > 0);
+	return more == 0;
 }
 
 static int sk_word(struct sk *s, const char *w)
@@ -601,4 +609,158 @@ int event_skim_keys(struct event *ev, const struct record *rec, const struct ski
 	ev->instance = key[EV_KEY_INSTANCE].p ? ev->store.p + off[EV_KEY_INSTANCE] : NULL;
 	ev->keyed = 1;
 	return 1;
+}
+
+/* ---- the tree, for the records that are parsed ------------------------
+ *
+ * The same walk builds jansson's tree for a record of the skim's plain
+ * shape (printable ASCII, escapes but \u and \/, numbers that cannot
+ * overflow, at most SKIM_DEPTH deep): what json_loadb would give, value
+ * for value, key order and a repeated key's last value included, for a
+ * fraction of its cost. Anything else is left to json_loadb, which also
+ * words the error of a record that is not JSON.
+ */
+static json_t *tr_value(struct sk *s, int depth);
+
+/* a string's contents with its escapes (only \" \\ \b \f \n \r \t: the
+ * skim refuses the others) decoded */
+static json_t *tr_string(const struct span *v)
+{
+	static const char from[] = "\"\\bfnrt", to[] = "\"\\\b\f\n\r\t";
+	char small[256] = { 0 }, *b = small;
+	size_t i, n = 0;
+	json_t *j;
+
+	if (!v->esc)
+		return json_stringn_nocheck(v->p, v->n);
+	if (v->n > sizeof small && !(b = malloc(v->n)))
+		return NULL;
+	for (i = 0; i < v->n; i++)
+		b[n++] = v->p[i] == '\\' ? to[strchr(from, v->p[++i]) - from] : v->p[i];
+	j = json_stringn_nocheck(b, n);
+	if (b != small)
+		free(b);
+	return j;
+}
+
+static json_t *tr_number(const struct span *v)
+{
+	char b[48];
+
+	if (v->n >= sizeof b)
+		return NULL;
+	memcpy(b, v->p, v->n);
+	b[v->n] = '\0';
+	/* sk_number allows 18 digits of an integer, a real of 40 bytes with a
+	 * two-digit exponent: neither can overflow */
+	if (memchr(b, '.', v->n) || memchr(b, 'e', v->n) || memchr(b, 'E', v->n))
+		return json_real(strtod(b, NULL));
+	return json_integer(strtoll(b, NULL, 10));
+}
+
+static json_t *tr_object(struct sk *s, int depth)
+{
+	json_t *o = json_object();
+
+	int more;
+
+	if (!o || depth > SKIM_DEPTH)
+		goto fail;
+	if (sk_open(s, '}'))
+		return o;
+	do {
+		struct span k;
+		json_t *key, *v;
+
+		if (s->p >= s->e || *s->p != '"' || !sk_string(s, &k))
+			goto fail;
+		sk_ws(s);
+		if (s->p >= s->e || *s->p != ':')
+			goto fail;
+		s->p++;
+		sk_ws(s);
+		if (!(v = tr_value(s, depth + 1)))
+			goto fail;
+		if (k.esc) {
+			if (!(key = tr_string(&k)) ||
+			    json_object_setn_new_nocheck(o, json_string_value(key), json_string_length(key), v) < 0) {
+				json_decref(key);
+				goto fail;
+			}
+			json_decref(key);
+		} else if (json_object_setn_new_nocheck(o, k.p, k.n, v) < 0) {
+			goto fail;
+		}
+	} while ((more = sk_more(s, '}')) > 0);
+	if (more == 0)
+		return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *tr_array(struct sk *s, int depth)
+{
+	json_t *a = json_array();
+	int more;
+
+	if (!a || depth > SKIM_DEPTH)
+		goto fail;
+	if (sk_open(s, ']'))
+		return a;
+	do {
+		json_t *v = tr_value(s, depth + 1);
+
+		if (!v || json_array_append_new(a, v) < 0)
+			goto fail;
+	} while ((more = sk_more(s, ']')) > 0);
+	if (more == 0)
+		return a;
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *tr_value(struct sk *s, int depth)
+{
+	struct span v;
+
+	if (s->p >= s->e)
+		return NULL;
+	switch (*s->p) {
+	case '"':
+		return sk_string(s, &v) ? tr_string(&v) : NULL;
+	case '{':
+		return tr_object(s, depth);
+	case '[':
+		return tr_array(s, depth);
+	case 't':
+		return sk_word(s, "true") ? json_true() : NULL;
+	case 'f':
+		return sk_word(s, "false") ? json_false() : NULL;
+	case 'n':
+		return sk_word(s, "null") ? json_null() : NULL;
+	default:
+		v.p = s->p;
+		if (!sk_number(s))
+			return NULL;
+		v.n = (size_t)(s->p - v.p);
+		return tr_number(&v);
+	}
+}
+
+json_t *event_skim_tree(const char *text, size_t len)
+{
+	struct sk s = { text, text + len };
+	json_t *j;
+
+	sk_ws(&s);
+	if (!(j = tr_value(&s, 1)))
+		return NULL;
+	sk_ws(&s);
+	if (s.p != s.e) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }

@@ -14,7 +14,8 @@
  * Parsing in parallel (opts.threads > 1): the calling thread frames records
  * ahead into batches (copies), parse threads turn each record into an event
  * (skimmed, or parsed and normalized) the way one thread would, and the
- * calling thread takes the batches back in order to join and hand out.
+ * calling thread takes the batches back in order to join and hand out;
+ * while it waits for one, it parses a batch no thread took yet.
  * What depends on the stream's history stays in the calling thread: the
  * joiner, and so the choice between a skimmed and a parsed event, which
  * needs the joiner's open runs (a record the parse thread skimmed is parsed

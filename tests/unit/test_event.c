@@ -475,3 +475,89 @@ Test(event, exception_lines_for_joining)
 	for (i = 0; i < sizeof no / sizeof *no; i++)
 		cr_expect(!multiline_candidate(no[i], strlen(no[i])), "%s", no[i]);
 }
+
+/* The skim's tree and json_loadb's, as compact JSON with exact reals: the
+ * same text means the same values in the same key order. */
+static char *dump(const json_t *j)
+{
+	return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+}
+
+/* 1 when the skim built a tree, which must be jansson's */
+static int same_tree(const char *text, size_t len)
+{
+	json_t *t = event_skim_tree(text, len), *j;
+	char *a, *b;
+
+	if (!t)
+		return 0;
+	j = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	cr_assert_not_null(j, "the skim built a tree jansson refuses: %.*s", (int)len, text);
+	a = dump(t);
+	b = dump(j);
+	cr_assert_str_eq(a, b, "%.*s", (int)len, text);
+	free(a);
+	free(b);
+	json_decref(t);
+	json_decref(j);
+	return 1;
+}
+
+Test(event, skim_tree_is_what_jansson_parses)
+{
+	static const char *const built[] = {
+		"{\"a\":1}",
+		"{\"a\":-0,\"b\":1.5e3,\"c\":-12.25E-2,\"d\":123456789012345678,\"e\":0.1}",
+		"{\"k\":\"x\\\"y\\\\z\\n\\t\\b\\f\\r\"}",
+		"{\"a\":1,\"b\":2,\"a\":3,\"c\":{\"a\":[1,[2,{}],[]]}}",
+		"  [ 1 , \"two\" , true , false , null ]  ",
+		"\"just a string\"",
+		"{\"esc\\\"key\":1,\"esc\\\"key\":2}",
+		"{}", "[]", "{\"a\":{\"b\":{\"c\":{\"d\":[{\"e\":null}]}}}}",
+		"{\n  \"pretty\": [\n    1,\n    2\n  ]\n}",
+	};
+	/* left to jansson: \u and \/ escapes, bytes past ASCII, numbers the
+	 * skim cannot vouch for, anything not JSON */
+	static const char *const refused[] = {
+		"{\"a\":\"\\u0041\"}", "{\"a\":\"\\/\"}", "{\"a\":\"\xc3\xa9\"}", "{\"a\":01}",
+		"{\"a\":1}x", "{\"a\":1e400}", "{a:1}", "{\"a\":1,}", "[1 2]", "{\"a\":\"\t\"}",
+		"{\"a\":1234567890123456789012}", "", "  ",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof built / sizeof *built; i++)
+		cr_expect(same_tree(built[i], strlen(built[i])), "not built: %s", built[i]);
+	for (i = 0; i < sizeof refused / sizeof *refused; i++)
+		cr_expect(!same_tree(refused[i], strlen(refused[i])), "built: %s", refused[i]);
+}
+
+/* Every line of every fixture (logs of every shape; the JSON ones built). */
+Test(event, skim_tree_over_the_fixtures)
+{
+	FILE *ls = popen("find fixtures -type f | sort", "r");
+	char path[4096];
+	size_t built = 0, lines = 0;
+
+	cr_assert_not_null(ls);
+	while (fgets(path, sizeof path, ls)) {
+		FILE *f;
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+
+		path[strcspn(path, "\n")] = '\0';
+		if (!(f = fopen(path, "r")))
+			continue;
+		while ((n = getline(&line, &cap, f)) > 0) {
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				n--;
+			lines++;
+			built += (size_t)same_tree(line, (size_t)n);
+		}
+		free(line);
+		fclose(f);
+	}
+	pclose(ls);
+	/* the JSON lines of the plain shape: 770 when this was written */
+	cr_expect(built > 500, "built %zu trees of %zu lines", built, lines);
+}
