@@ -860,8 +860,10 @@ static json_t *inner_object(json_t *v)
 	if (len < 2 || s[0] != '{' || s[len - 1] != '}')
 		return NULL;
 	{
-		json_t *o = json_loadb(s, len, JSON_DECODE_ANY, NULL);
+		json_t *o = event_skim_tree(s, len);
 
+		if (!o)
+			o = json_loadb(s, len, JSON_DECODE_ANY, NULL);
 		if (json_is_object(o))
 			return o;
 		json_decref(o);

@@ -810,8 +810,7 @@ static struct need cond_need(const struct cond *c, int scope)
 		return a;
 	case COND_MESSAGE:
 		a = regex_need(c->re.src, c->re.srclen);
-		if (scope == NEED_RECORD)
-			need_in_message(&a);
+		need_in_message(&a);
 		return a;
 	case COND_TEXT:
 		return regex_need(c->re.src, c->re.srclen);
@@ -1424,6 +1423,8 @@ size_t prefilter_rule_words(const struct prefilter *pf)
 void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
 		     const char *b, size_t nb, uint64_t *mask)
 {
+	uintptr_t ap = (uintptr_t)a, bp = (uintptr_t)b;
+	int inside = b && ap >= bp && ap + na <= bp + nb;
 	struct seen sn;
 	size_t k, t;
 
@@ -1432,9 +1433,13 @@ void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
 		mask[pf->always[k] / 64] |= (uint64_t)1 << (pf->always[k] % 64);
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
-	scan_all(pf, a, na, &sn);
+	/* a message condition's literals in the message alone; the rest in
+	 * the text and in the message, unless the text holds it already */
+	scan(&pf->lt[LT_MESSAGE], a, na, &sn);
+	if (!inside)
+		scan(&pf->lt[LT_RECORD], a, na, &sn);
 	if (b)
-		scan_all(pf, b, nb, &sn);
+		scan(&pf->lt[LT_RECORD], b, nb, &sn);
 	for (k = 0; k < sn.n; k++)
 		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
 			uint32_t r = pf->owner[t];

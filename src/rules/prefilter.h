@@ -38,7 +38,8 @@ struct prefilter;
 struct prefilter *prefilter_build(const struct ruleset *rs, const char **why);
 /*
  * Per rule, for one event (ruleset_match): bit i of the mask is set when
- * rule i of rs may match an event whose message and text are a and b.
+ * rule i of rs may match an event whose message and text are a and b (a
+ * may lie inside b). A message regex's literals count in a alone.
  * What a rule requires is what its message and text regexes require (a
  * joined event keeps its first part's fields, and may take its close
  * trace from another part, so fields but the message, and close

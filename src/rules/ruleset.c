@@ -1218,14 +1218,9 @@ int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match
 		m->cand = p;
 		m->ncand = words;
 	}
-	if (rs->gate) {
-		/* a message inside the text is scanned with it */
-		uintptr_t mp = (uintptr_t)ev->msg, tp = (uintptr_t)ev->text;
-		int inside = ev->text && mp >= tp && mp + ev->msg_len <= tp + ev->text_len;
-
-		prefilter_rules(rs->gate, ev->msg, inside ? 0 : ev->msg_len,
-				ev->text, ev->text ? ev->text_len : 0, m->cand);
-	}
+	if (rs->gate)
+		prefilter_rules(rs->gate, ev->msg, ev->msg_len, ev->text, ev->text ? ev->text_len : 0,
+				m->cand);
 	for (i = 0; i < rs->n; i++) {
 		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
 			continue;

@@ -102,6 +102,37 @@ Test(prefilter, message_literals_are_looked_for_in_the_message)
 	ruleset_free(rs);
 }
 
+/* The per-rule gate of one event: a message regex's literals count in the
+ * message alone (also when the message lies inside the text), a text
+ * regex's in the text; a rule that requires nothing is always there. */
+Test(prefilter, rules_gate_reads_each_condition_where_it_looks)
+{
+	struct ruleset *rs = load(
+		"id: t.a\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { message: 'upstream timed out' }\nmessage: m\nwhy: [w]\nfix: f\n"
+		"---\n"
+		"id: t.b\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { text: 'quota exceeded' }\nmessage: m\nwhy: [w]\nfix: f\n"
+		"---\n"
+		"id: t.c\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { severity: error }\nmessage: m\nwhy: [w]\nfix: f\n");
+	struct prefilter *pf = prefilter_build_rules(rs);
+	const char *text = "{\"logger\":\"upstream timed out\",\"message\":\"quota exceeded\"}";
+	const char *msg = strstr(text, "quota exceeded");
+	uint64_t mask[1];
+
+	cr_assert_not_null(pf);
+	/* rules sort by id: t.a is 0, t.b 1, t.c 2 */
+	prefilter_rules(pf, msg, 14, text, strlen(text), mask);
+	cr_expect_eq(mask[0], 6u, "message inside the text: %#llx", (unsigned long long)mask[0]);
+	prefilter_rules(pf, "Upstream timed out", 18, text, strlen(text), mask);
+	cr_expect_eq(mask[0], 7u, "message apart: %#llx", (unsigned long long)mask[0]);
+	prefilter_rules(pf, "all good", 8, "all good", 8, mask);
+	cr_expect_eq(mask[0], 4u, "neither: %#llx", (unsigned long long)mask[0]);
+	prefilter_free(pf);
+	ruleset_free(rs);
+}
+
 /* Past its literal limit the prefilter turns itself off (every record
  * parsed): the pack this ships must stay under it. */
 Test(prefilter, the_shipped_pack_is_prefiltered)
