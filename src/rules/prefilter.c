@@ -1224,7 +1224,7 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why)
 		need_free(&k);
 		if (bad) {
 			if (why)
-				*why = rs->rules[i]->id;
+				*why = rs->rules[i]->d.id;
 			prefilter_free(pf);
 			return NULL;
 		}

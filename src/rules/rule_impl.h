@@ -11,10 +11,7 @@ struct rule_loc {
 };
 
 struct rule {
-	union {
-		struct rule_desc d;   /* first: rule_desc() is a cast */
-		char *id;             /* d.id, by the name prefilter.c reads */
-	};
+	struct rule_desc d;      /* first: rule_desc() is a cast */
 	struct cond *match;
 	struct rule_loc *explains_loc; /* where each explains entry stands */
 	struct rule_redact *redact;   /* NULL when the rule has no redact: */

@@ -556,7 +556,7 @@ Test(emit, sarif_many_findings)
 	size_t len;
 	int i;
 
-	orphan.id = "not-in-ruleset";
+	orphan.d.id = "not-in-ruleset";
 	orphan.d.index = 7;
 	for (i = 0; i < N; i++) {
 		make_event(&ev[i], i % 2 ? "/var/log/app.log" : "other.log", i + 1,

@@ -169,8 +169,8 @@ Test(rules_load, good_file_all_fields)
 	cr_assert_eq(rs->npaths, 1);
 	cr_assert_str_eq(rs->paths[0], "t.yml");
 	/* sorted by id, index follows */
-	cr_assert_str_eq(rs->rules[0]->id, "auth.http");
-	cr_assert_str_eq(rs->rules[3]->id, "ws.close-1011");
+	cr_assert_str_eq(rs->rules[0]->d.id, "auth.http");
+	cr_assert_str_eq(rs->rules[3]->d.id, "ws.close-1011");
 	cr_assert_eq(rs->rules[2]->d.index, 2);
 
 	r = ruleset_find(rs, "serialization.enum-in-json-log");
