@@ -23,8 +23,8 @@
  * ahead or parsing are kept with their record and given out when it is
  * reached, so they come in the order one thread gives them.
  */
-#define PB_RECORDS 1024              /* records per batch */
-#define PB_BYTES ((size_t)1 << 20)   /* record bytes per batch (one record may pass) */
+#define PB_RECORDS 256               /* records per batch (small: it stays in cache) */
+#define PB_BYTES ((size_t)1 << 18)   /* record bytes per batch (one record may pass) */
 #define PB_MAX_THREADS 64
 
 enum { PS_SERIAL, PS_SKIMMED, PS_FILLED };
