@@ -75,7 +75,8 @@ static int digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Strict JSON numbers that cannot overflow jansson's integer or double. */
+/* Strict JSON numbers that cannot overflow jansson's integer or double:
+ * 1 an integer, 2 a real (a fraction or an exponent), 0 not one. */
 static int sk_number(struct sk *s)
 {
 	const char *p = s->p, *d;
@@ -114,7 +115,7 @@ static int sk_number(struct sk *s)
 	if ((real ? p - d > 40 : p - d > 18))
 		return 0;
 	s->p = p;
-	return 1;
+	return 1 + real;
 }
 
 static int sk_value(struct sk *s, int depth, struct span *v);
@@ -266,7 +267,7 @@ static int sk_value(struct sk *s, int depth, struct span *v)
 		v->type = 'v';
 		break;
 	default:
-		ok = sk_number(s);
+		ok = sk_number(s) != 0;
 		v->type = 'v';
 	}
 	v->p = start;
@@ -624,26 +625,40 @@ static json_t *tr_value(struct sk *s, int depth);
 
 /* a string's contents with its escapes (only \" \\ \b \f \n \r \t: the
  * skim refuses the others) decoded */
-static json_t *tr_string(const struct span *v)
+#define TR_SMALL 256
+
+/* v's contents decoded into small, or into memory of its own when longer
+ * (to free when it is not small); NULL when out of memory. */
+static char *tr_unescape(const struct span *v, char small[TR_SMALL], size_t *n)
 {
 	static const char from[] = "\"\\bfnrt", to[] = "\"\\\b\f\n\r\t";
-	char small[256] = { 0 }, *b = small;
-	size_t i, n = 0;
+	char *b = v->n <= TR_SMALL ? small : malloc(v->n);
+	size_t i;
+
+	if (!b)
+		return NULL;
+	for (i = 0, *n = 0; i < v->n; i++)
+		b[(*n)++] = v->p[i] == '\\' ? to[strchr(from, v->p[++i]) - from] : v->p[i];
+	return b;
+}
+
+static json_t *tr_string(const struct span *v)
+{
+	char small[TR_SMALL], *b;
+	size_t n;
 	json_t *j;
 
 	if (!v->esc)
 		return json_stringn_nocheck(v->p, v->n);
-	if (v->n > sizeof small && !(b = malloc(v->n)))
+	if (!(b = tr_unescape(v, small, &n)))
 		return NULL;
-	for (i = 0; i < v->n; i++)
-		b[n++] = v->p[i] == '\\' ? to[strchr(from, v->p[++i]) - from] : v->p[i];
 	j = json_stringn_nocheck(b, n);
 	if (b != small)
 		free(b);
 	return j;
 }
 
-static json_t *tr_number(const struct span *v)
+static json_t *tr_number(const struct span *v, int real)
 {
 	char b[48];
 
@@ -653,7 +668,7 @@ static json_t *tr_number(const struct span *v)
 	b[v->n] = '\0';
 	/* sk_number allows 18 digits of an integer, a real of 40 bytes with a
 	 * two-digit exponent: neither can overflow */
-	if (memchr(b, '.', v->n) || memchr(b, 'e', v->n) || memchr(b, 'E', v->n))
+	if (real)
 		return json_real(strtod(b, NULL));
 	return json_integer(strtoll(b, NULL, 10));
 }
@@ -661,7 +676,6 @@ static json_t *tr_number(const struct span *v)
 static json_t *tr_object(struct sk *s, int depth)
 {
 	json_t *o = json_object();
-
 	int more;
 
 	if (!o || depth > SKIM_DEPTH)
@@ -670,7 +684,11 @@ static json_t *tr_object(struct sk *s, int depth)
 		return o;
 	do {
 		struct span k;
-		json_t *key, *v;
+		char small[TR_SMALL], *dec = NULL;
+		const char *kp;
+		size_t kn;
+		json_t *v;
+		int r;
 
 		if (s->p >= s->e || *s->p != '"' || !sk_string(s, &k))
 			goto fail;
@@ -681,16 +699,17 @@ static json_t *tr_object(struct sk *s, int depth)
 		sk_ws(s);
 		if (!(v = tr_value(s, depth + 1)))
 			goto fail;
-		if (k.esc) {
-			if (!(key = tr_string(&k)) ||
-			    json_object_setn_new_nocheck(o, json_string_value(key), json_string_length(key), v) < 0) {
-				json_decref(key);
-				goto fail;
-			}
-			json_decref(key);
-		} else if (json_object_setn_new_nocheck(o, k.p, k.n, v) < 0) {
+		kp = k.p;
+		kn = k.n;
+		if (k.esc && !(kp = dec = tr_unescape(&k, small, &kn))) {
+			json_decref(v);
 			goto fail;
 		}
+		r = json_object_setn_new_nocheck(o, kp, kn, v);   /* takes v, also on failure */
+		if (dec != small)
+			free(dec);
+		if (r < 0)
+			goto fail;
 	} while ((more = sk_more(s, '}')) > 0);
 	if (more == 0)
 		return o;
@@ -724,6 +743,7 @@ fail:
 static json_t *tr_value(struct sk *s, int depth)
 {
 	struct span v;
+	int num;
 
 	if (s->p >= s->e)
 		return NULL;
@@ -742,10 +762,10 @@ static json_t *tr_value(struct sk *s, int depth)
 		return sk_word(s, "null") ? json_null() : NULL;
 	default:
 		v.p = s->p;
-		if (!sk_number(s))
+		if (!(num = sk_number(s)))
 			return NULL;
 		v.n = (size_t)(s->p - v.p);
-		return tr_number(&v);
+		return tr_number(&v, num == 2);
 	}
 }
 
