@@ -129,4 +129,17 @@ for m in 8388608 20000; do
 		fixtures/source-docker-json-long/container-json.log
 done
 
+# a regular file of JSON lines is read in chunks by the threads: cuts put
+# inside arrays, broken values, docker pieces and text blocks, after CRLF,
+# a byte order mark, blank lines, a record longer than a chunk, and a cut
+# record at the end (tests/chunk_cases.py)
+mkdir -p "$tmp/chunks"
+python3 tests/chunk_cases.py "$tmp/corpus.ndjson" fixtures/source-docker-json-long/container-json.log \
+	"$tmp/chunks"
+for f in "$tmp"/chunks/*; do
+	n=$(basename "$f")
+	same "lint chunks $n" lint --fail-on never -o json "$f"
+	same "triage chunks $n" triage -o json "$f"
+done
+
 tests_done

@@ -22,7 +22,6 @@ void progress_init(struct progress *p, int quiet)
 
 void progress_tick(struct progress *p, const struct evstream *s, const char *name)
 {
-	const struct source *src;
 	struct timespec now;
 	long long done, size;
 	double el;
@@ -35,9 +34,7 @@ void progress_tick(struct progress *p, const struct evstream *s, const char *nam
 	if (el < 1.0 || secs(&p->last, &now) < 0.2)
 		return;
 	p->last = now;
-	src = evstream_source(s);
-	done = source_consumed(src);
-	size = source_size(src);
+	evstream_progress(s, &done, &size);
 	fputs("\r\033[K  ", stderr);
 	term_put(stderr, name, strlen(name));
 	fprintf(stderr, "  %.1f MB", (double)done / 1e6);

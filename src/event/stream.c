@@ -1,10 +1,14 @@
 #include "event/stream.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "event/unwrap.h"
 #include "read/source.h"
@@ -22,10 +26,24 @@
  * there again when an open run would take it). Warnings made while framing
  * ahead or parsing are kept with their record and given out when it is
  * reached, so they come in the order one thread gives them.
+ *
+ * A regular file framed as JSON lines is not framed by the calling thread
+ * at all: it is mapped, cut into chunks where a line "}" is followed by a
+ * line "{" (chunk_cut), and the thread that takes a chunk frames it too,
+ * with a framer of its own opened at the chunk's start. The cut is only
+ * taken where the framer before it, reading on past it, is at rest
+ * (framer_rest: nothing held for what follows), which is what makes the
+ * records the same as one framer's; where it is not (a pretty-printed
+ * value, a text block, docker pieces across the cut), that framer reads
+ * on to the next cut where it is, and the chunks it passed are dropped.
+ * Lines are counted from each chunk's start and made the input's when the
+ * calling thread reaches them.
  */
 #define PB_RECORDS 256               /* records per batch (small: it stays in cache) */
 #define PB_BYTES ((size_t)1 << 18)   /* record bytes per batch (one record may pass) */
 #define PB_MAX_THREADS 64
+#define PB_CHUNK ((long long)1 << 18)     /* input bytes per chunk, about */
+#define PB_CUT_LOOK ((long long)4 << 20)  /* how far past that a cut is looked for */
 
 enum { PS_SERIAL, PS_SKIMMED, PS_FILLED };
 
@@ -46,7 +64,7 @@ struct dvec {
 
 struct pbatch {
 	struct pslot *slot;
-	size_t n;
+	size_t n, cap;
 	struct buf bytes;
 	struct dvec fw, pw;
 	int done;              /* parsed; guarded by the stream's lock */
@@ -55,6 +73,11 @@ struct pbatch {
 	struct diag end_err;
 	size_t end_fw0;        /* last: warnings of the final framer_next */
 	struct warn_sink pwarn;
+	/* a chunk of a mapped file: its input offsets [start, end), end as
+	 * far as its framer read on to rest, and its lines */
+	long long start, end;
+	long lines;
+	struct warn_sink fwarn;   /* its framer's warnings, kept in fw */
 };
 
 struct ppar {
@@ -74,6 +97,14 @@ struct ppar {
 	struct warn_sink cap;     /* the framer's and source's sink */
 	const struct warn_sink *user;
 	struct evstream *s;
+	/* chunks of a mapped file (map NULL: the calling thread frames) */
+	const char *map;
+	long long size;
+	enum input_format fmt;    /* as given (chunk 0), and as detected */
+	enum input_format detected;
+	long long cut;            /* the next chunk's start */
+	long long next;           /* where the chunk to use next starts */
+	long line0;               /* lines of the input before the chunk in use */
 };
 #include "util/timeparse.h"
 
@@ -130,6 +161,13 @@ static void parse_warning(void *ctx, const struct diag *d)
 	dvec_add(&b->pw, d);   /* out of memory: the warning is lost, not the record */
 }
 
+static void chunk_warning(void *ctx, const struct diag *d)
+{
+	struct pbatch *b = ctx;
+
+	dvec_add(&b->fw, d);
+}
+
 static struct ppar *ppar_new(const struct evstream_opts *o)
 {
 	struct ppar *p = calloc(1, sizeof *p);
@@ -148,6 +186,8 @@ static struct ppar *ppar_new(const struct evstream_opts *o)
 		p->b[i].bytes.max = (size_t)-1;
 		p->b[i].pwarn.fn = parse_warning;
 		p->b[i].pwarn.ctx = &p->b[i];
+		p->b[i].fwarn.fn = chunk_warning;
+		p->b[i].fwarn.ctx = &p->b[i];
 	}
 	p->user = o->warn;
 	p->cap.fn = cap_warning;
@@ -179,7 +219,7 @@ static void ppar_free(struct ppar *p)
 		for (j = 0; j < b->n; j++)
 			if (b->slot[j].rec.json)
 				json_decref(b->slot[j].rec.json);
-		for (j = 0; j < PB_RECORDS && b->slot; j++)
+		for (j = 0; j < b->cap; j++)
 			event_free(&b->slot[j].ev);
 		free(b->slot);
 		buf_free(&b->bytes);
@@ -189,6 +229,8 @@ static void ppar_free(struct ppar *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
+	if (p->map)
+		munmap((void *)(uintptr_t)p->map, (size_t)p->size);
 	free(p->b);
 	free(p);
 }
@@ -221,7 +263,7 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 		s->o = *o;
 	s->par = par;
 	memset(&fo, 0, sizeof fo);
-	fo.format = s->o.format;
+	fo.format = par && par->map ? par->detected : s->o.format;
 	fo.max_record = s->o.max_record;
 	fo.warn = par ? &par->cap : s->o.warn;
 	fo.pause_ms = s->o.follow ? EVSTREAM_PAUSE_MS : 0;
@@ -232,6 +274,42 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 		return NULL;
 	}
 	return s;
+}
+
+/*
+ * Read path in chunks when that is sure to give the same records: a
+ * regular file, not gzip, framed as JSON, of records at line starts ("{"
+ * first), and large enough for two chunks. Else p->map stays NULL.
+ */
+static void chunk_map(struct ppar *p, const char *path, enum input_format given)
+{
+	struct stat st;
+	const char *m;
+	long long i = 0;
+	int fd;
+
+	if (!strcmp(path, "-") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 2 * PB_CHUNK ||
+	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	p->detected = given != INPUT_AUTO ? given : framer_detect(m, (size_t)st.st_size);
+	if (given == INPUT_AUTO && !memcmp(m, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < st.st_size && strchr(" \t\r\n", m[i]))
+		i++;
+	if ((unsigned char)m[0] == 0x1f || !input_format_json_framed(p->detected) || i >= st.st_size ||
+	    m[i] != '{') {
+		munmap((void *)(uintptr_t)m, (size_t)st.st_size);
+		return;
+	}
+	madvise((void *)(uintptr_t)m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	p->map = m;
+	p->size = st.st_size;
+	p->fmt = given;
 }
 
 struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
@@ -255,6 +333,8 @@ struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
 		source_follow(src, 1);
 	if (o && o->readahead)
 		source_readahead(src, 1);
+	if (par)
+		chunk_map(par, path, o->format);
 	s = stream_new(src, o, par);
 	if (!s)
 		diag_set(d, path, 0, 0, "out of memory");
@@ -426,14 +506,23 @@ static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
 	sl->pw1 = b->pw.n;
 }
 
+static int frame_chunk(struct ppar *p, struct pbatch *b);
+
 /* Parse the batch that was taken next (called and returning with p->mu
- * held; it is let go while parsing). */
+ * held; it is let go while parsing); a chunk is framed first. */
 static void parse_taken(struct ppar *p)
 {
 	struct pbatch *b = &p->b[p->taken++ % p->nb];
 	size_t i;
 
 	pthread_mutex_unlock(&p->mu);
+	if (p->map && frame_chunk(p, b) < 0) {
+		b->last = 1;
+		b->end_rc = -1;
+		b->end_fw0 = b->fw.n;
+		diag_set(&b->end_err, p->s->fr ? source_name(framer_source(p->s->fr)) : NULL,
+			 0, 0, "out of memory");
+	}
 	for (i = 0; i < b->n; i++)
 		parse_one(p->s, b, &b->slot[i]);
 	pthread_mutex_lock(&p->mu);
@@ -458,10 +547,9 @@ static void *ppar_main(void *arg)
 	return NULL;
 }
 
-/* Frame the next batch into b (the caller's thread). -1: out of memory. */
-static int frame_batch(struct evstream *s, struct pbatch *b)
+/* Empty b for the next records (its slots and their events kept). */
+static void batch_reset(struct pbatch *b)
 {
-	struct ppar *p = s->par;
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
@@ -471,18 +559,58 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
 		}
 	b->n = 0;
 	b->fw.n = b->pw.n = 0;
-	b->done = b->last = 0;
+	b->last = 0;
 	buf_reset(&b->bytes);
-	if (!b->slot) {
-		if (!(b->slot = calloc(PB_RECORDS, sizeof *b->slot)))
+}
+
+/* Copy a framed record into b's next slot (its text as an offset into
+ * b's bytes until batch_fix). fw0: b's framing warnings before it. */
+static int batch_add(struct pbatch *b, const struct record *rec, size_t fw0)
+{
+	struct pslot *sl;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : PB_RECORDS, i;
+
+		if (!(sl = realloc(b->slot, cap * sizeof *sl)))
 			return -1;
-		for (i = 0; i < PB_RECORDS; i++)
-			event_init(&b->slot[i].ev);
+		memset(sl + b->cap, 0, (cap - b->cap) * sizeof *sl);
+		for (i = b->cap; i < cap; i++)
+			event_init(&sl[i].ev);
+		b->slot = sl;
+		b->cap = cap;
 	}
+	sl = &b->slot[b->n];
+	sl->rec = *rec;
+	sl->rec.text = (const char *)(uintptr_t)b->bytes.len;
+	if (buf_add(&b->bytes, rec->text, rec->len) < 0 || buf_addc(&b->bytes, '\0') < 0)
+		return -1;
+	if (rec->json)
+		json_incref(rec->json);
+	sl->fw0 = fw0;
+	sl->fw1 = b->fw.n;
+	b->n++;
+	return 0;
+}
+
+static void batch_fix(struct pbatch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		b->slot[i].rec.text = b->bytes.p + (uintptr_t)b->slot[i].rec.text;
+}
+
+/* Frame the next batch into b (the caller's thread). -1: out of memory. */
+static int frame_batch(struct evstream *s, struct pbatch *b)
+{
+	struct ppar *p = s->par;
+
+	batch_reset(b);
+	b->done = 0;
 	p->filling = b;
 	while (b->n < PB_RECORDS && b->bytes.len < PB_BYTES) {
 		const struct record *rec;
-		struct pslot *sl = &b->slot[b->n];
 		size_t fw0 = b->fw.n;
 		int rc = framer_next(s->fr, &rec, &b->end_err);
 
@@ -492,24 +620,95 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
 			b->end_fw0 = fw0;
 			break;
 		}
-		sl->rec = *rec;
-		sl->rec.text = (const char *)(uintptr_t)b->bytes.len;
-		if (buf_add(&b->bytes, rec->text, rec->len) < 0 || buf_addc(&b->bytes, '\0') < 0) {
+		if (batch_add(b, rec, fw0) < 0) {
 			p->filling = NULL;
 			return -1;
 		}
-		if (rec->json)
-			json_incref(rec->json);
-		sl->fw0 = fw0;
-		sl->fw1 = b->fw.n;
-		b->n++;
 	}
 	p->filling = NULL;
-	for (i = 0; i < b->n; i++)
-		b->slot[i].rec.text = b->bytes.p + (uintptr_t)b->slot[i].rec.text;
+	batch_fix(b);
 	if (b->last)
 		p->framing_over = 1;
 	return 0;
+}
+
+/*
+ * Where the chunk after the one at `from` starts: the first line start
+ * PB_CHUNK or more bytes on where a line ending in "}" is followed by one
+ * starting with "{" (NDJSON's records, where a framer is at rest), looked
+ * for up to PB_CUT_LOOK further; else the end of the input. The calling
+ * thread and a chunk's framer, reading on past a cut, find the same ones.
+ */
+static long long chunk_cut(const struct ppar *p, long long from)
+{
+	const char *m = p->map, *q, *end;
+
+	if (p->size - from <= PB_CHUNK + PB_CHUNK / 4)
+		return p->size;   /* no small last chunk */
+	q = m + from + PB_CHUNK - 1;
+	end = m + (p->size - from - PB_CHUNK > PB_CUT_LOOK ? from + PB_CHUNK + PB_CUT_LOOK : p->size);
+	while (q < end - 1 && (q = memchr(q, '\n', (size_t)(end - 1 - q)))) {
+		if (q[1] == '{' && (q[-1] == '}' || (q[-1] == '\r' && q[-2] == '}')))
+			return q + 1 - m;
+		q++;
+	}
+	return p->size;
+}
+
+/*
+ * A parse thread frames the chunk taken into b: from its start on, until
+ * its framer is at rest at a cut at or after b->end (b->end and b->lines
+ * then say where and after how many lines), or the input ends (b->last).
+ * -1: out of memory.
+ */
+static int frame_chunk(struct ppar *p, struct pbatch *b)
+{
+	struct framer_opts fo;
+	struct framer *fr;
+	long long at, target = b->end, len = p->size - b->start;
+	long line;
+	int rc = 0;
+
+	batch_reset(b);
+	memset(&fo, 0, sizeof fo);
+	fo.format = b->start ? p->detected : p->fmt;
+	fo.mid_input = b->start > 0;
+	fo.max_record = p->s->o.max_record;
+	fo.warn = &b->fwarn;
+	fr = framer_open_mem(source_name(framer_source(p->s->fr)), p->map + b->start, (size_t)len,
+			     &fo);
+	if (!fr)
+		return -1;
+	for (;;) {
+		const struct record *rec;
+		size_t fw0 = b->fw.n;
+
+		/* the last chunk is read to the input's end, never to rest */
+		if (target >= p->size)
+			target = p->size + 1;
+
+		rc = framer_next(fr, &rec, &b->end_err);
+		if (rc <= 0) {
+			b->last = 1;
+			b->end_rc = rc;
+			b->end_fw0 = fw0;
+			b->end = p->size;
+			rc = 0;
+			break;
+		}
+		if ((rc = batch_add(b, rec, fw0)) < 0)
+			break;
+		if (framer_rest(fr, &at, &line) && at == target - b->start) {
+			b->end = target;
+			b->lines = line - 1;
+			break;
+		}
+		while (target < b->start + at && target < p->size)
+			target = chunk_cut(p, target);
+	}
+	framer_close(fr);
+	batch_fix(b);
+	return rc;
 }
 
 static void give_warnings(const struct evstream *s, const struct dvec *v, size_t a, size_t b)
@@ -517,6 +716,43 @@ static void give_warnings(const struct evstream *s, const struct dvec *v, size_t
 	for (; a < b; a++)
 		if (s->o.warn && s->o.warn->fn)
 			s->o.warn->fn(s->o.warn->ctx, &v->v[a]);
+}
+
+/* Lines counted from a chunk's start made the input's. */
+static void lines_shift(struct dvec *v, size_t a, size_t b, long by)
+{
+	for (; a < b; a++)
+		if (v->v[a].line > 0)
+			v->v[a].line += by;
+}
+
+/* A chunk's record as the input's: its lines, its warnings' lines, and
+ * the input's name (the chunk's framer, which named it, is gone). */
+static void chunk_place(struct ppar *p, struct pbatch *b, struct pslot *sl)
+{
+	const char *name = source_name(framer_source(p->s->fr));
+
+	sl->rec.line += p->line0;
+	sl->rec.source = name;
+	if (sl->state != PS_SERIAL) {
+		sl->ev.line += p->line0;
+		sl->ev.last_line += p->line0;
+		sl->ev.source = name;
+	}
+	lines_shift(&b->fw, sl->fw0, sl->fw1, p->line0);
+	lines_shift(&b->pw, sl->pw0, sl->pw1, p->line0);
+}
+
+/* The calling thread queues the next chunk: where it starts and where the
+ * next is cut. */
+static void chunk_queue(struct ppar *p, struct pbatch *b)
+{
+	b->start = p->cut;
+	b->end = p->cut = chunk_cut(p, p->cut);
+	b->lines = 0;
+	b->done = b->last = 0;
+	if (p->cut >= p->size)
+		p->framing_over = 1;
 }
 
 /*
@@ -533,7 +769,9 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 		while (!p->framing_over && p->framed < p->used + p->nb) {
 			struct pbatch *nb = &p->b[p->framed % p->nb];
 
-			if (frame_batch(s, nb) < 0) {
+			if (p->map)
+				chunk_queue(p, nb);
+			else if (frame_batch(s, nb) < 0) {
 				*oom = 1;
 				return NULL;
 			}
@@ -554,10 +792,24 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 				pthread_cond_wait(&p->done, &p->mu);
 		}
 		pthread_mutex_unlock(&p->mu);
-		if (p->pos < b->n)
+		if (p->map && p->pos == 0 && b->start != p->next) {
+			p->used++;   /* the chunk before read on past it */
+			continue;
+		}
+		if (p->pos < b->n) {
+			if (p->map)
+				chunk_place(p, b, &b->slot[p->pos]);
 			return &b->slot[p->pos++];
-		if (b->last)
+		}
+		if (b->last) {
+			if (p->map)
+				lines_shift(&b->fw, b->end_fw0, b->fw.n, p->line0);
 			return NULL;
+		}
+		if (p->map) {
+			p->next = b->end;
+			p->line0 += b->lines;
+		}
 		p->used++;
 		p->pos = 0;
 	}
@@ -758,9 +1010,12 @@ void evstream_close(struct evstream *s)
 	free(s);
 }
 
-const struct source *evstream_source(const struct evstream *s)
+void evstream_progress(const struct evstream *s, long long *done, long long *size)
 {
-	return framer_source(s->fr);
+	const struct source *src = framer_source(s->fr);
+
+	*done = s->par && s->par->map ? s->par->next : source_consumed(src);
+	*size = source_size(src);
 }
 
 int evstream_example(void *ctx, const char *text, struct event *out)

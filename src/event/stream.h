@@ -79,8 +79,9 @@ long evstream_records(const struct evstream *s);   /* records framed so far */
 /* Of those, the wrappers unwrapped (src/event/unwrap.h), and the events
  * their records became: each wrapper is items, not one event. */
 void evstream_wrapped(const struct evstream *s, long *wrappers, long *items);
-/* The underlying byte source (for progress: bytes read, size). */
-const struct source *evstream_source(const struct evstream *s);
+/* For progress: the input's bytes read so far, and its size (-1 unless a
+ * regular file). */
+void evstream_progress(const struct evstream *s, long long *done, long long *size);
 void evstream_close(struct evstream *s);           /* NULL-safe */
 
 /* A rule example (or any one text) as an event, the way a real input line

@@ -120,6 +120,11 @@ struct framer {
 	long ypend_line;
 	int done;
 	int pause_ms;           /* framer_opts.pause_ms */
+	int mid;                /* framer_opts.mid_input */
+	/* framer_open_mem: rb is a window of FRAME_READ_SIZE bytes into
+	 * mem, moved on where a read would have refilled it */
+	const char *mem;
+	size_t mem_len;
 };
 
 static const struct {
@@ -198,17 +203,12 @@ static enum input_format framing(enum input_format f)
 	return INPUT_AUTO;
 }
 
-struct framer *framer_open(struct source *src, const struct framer_opts *o)
+static struct framer *framer_new(const struct framer_opts *o)
 {
 	struct framer *f = calloc(1, sizeof *f);
 
-	if (!f || !(f->rb = malloc(FRAME_READ_SIZE))) {
-		free(f);
-		source_close(src);
+	if (!f)
 		return NULL;
-	}
-	f->src = src;
-	f->name = source_name(src);
 	f->fmt = o ? o->format : INPUT_AUTO;
 	f->max = o && o->max_record ? o->max_record : FRAME_MAX_RECORD;
 	if (o)
@@ -216,6 +216,7 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	if (o && o->warn)
 		f->warn = *o->warn;
 	f->keep_partial = o && o->keep_partial;
+	f->mid = o && o->mid_input;
 	f->line = 1;
 	f->rec.max = f->max;
 	f->blk.max = f->max;
@@ -227,6 +228,34 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	f->dheld.max = f->max;
 	f->wbuf.max = f->max + 64;
 	multiline_init(&f->ml);
+	return f;
+}
+
+struct framer *framer_open(struct source *src, const struct framer_opts *o)
+{
+	struct framer *f = framer_new(o);
+
+	if (!f || !(f->rb = malloc(FRAME_READ_SIZE))) {
+		free(f);
+		source_close(src);
+		return NULL;
+	}
+	f->src = src;
+	f->name = source_name(src);
+	return f;
+}
+
+struct framer *framer_open_mem(const char *name, const char *data, size_t len,
+			       const struct framer_opts *o)
+{
+	struct framer *f = framer_new(o);
+
+	if (!f)
+		return NULL;
+	f->name = name;
+	f->mem = data;
+	f->mem_len = len;
+	f->rb = (char *)(uintptr_t)data;   /* only read */
 	return f;
 }
 
@@ -245,7 +274,8 @@ void framer_close(struct framer *f)
 	buf_free(&f->dheld);
 	buf_free(&f->wbuf);
 	source_close(f->src);
-	free(f->rb);
+	if (!f->mem)
+		free(f->rb);
 	free(f);
 }
 
@@ -270,6 +300,21 @@ static long want(struct framer *f, size_t k)
 		k = FRAME_READ_SIZE;
 	if (f->end - f->pos >= k)
 		return (long)(f->end - f->pos);
+	if (f->mem) {
+		size_t rest;
+
+		if (f->pos > 0) {
+			f->prev = f->rb[f->pos - 1];
+			f->rb += f->pos;
+			f->abs += (long long)f->pos;
+			f->pos = 0;
+		}
+		rest = f->mem_len - (size_t)f->abs;
+		f->end = rest < FRAME_READ_SIZE ? rest : FRAME_READ_SIZE;
+		if (f->end < k)
+			f->eof = 1;
+		return (long)f->end;
+	}
 	if (f->pos > 0) {
 		f->prev = f->rb[f->pos - 1];
 		memmove(f->rb, f->rb + f->pos, f->end - f->pos);
@@ -1649,6 +1694,58 @@ static enum input_format detect(struct framer *f)
 	}
 }
 
+enum input_format framer_detect(const char *p, size_t n)
+{
+	enum input_format r;
+	size_t most = FRAME_READ_SIZE;   /* what detect() sees of it */
+
+	if (n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
+		p += 3;
+		n -= 3;
+		most -= 3;
+	}
+	if (n > most)
+		n = most;
+	r = detect_from(p, n, n >= FRAME_PEEK_MAX);
+	return r != INPUT_AUTO ? r : detect_from(p, n, 1);
+}
+
+int input_format_json_framed(enum input_format f)
+{
+	return framing(f) == INPUT_JSON;
+}
+
+int framer_rest(const struct framer *f, long long *off, long *line)
+{
+	size_t i = f->pos;
+
+	*off = f->abs + (long long)i;
+	*line = f->line;
+	if (!f->detected || framing(f->fmt) != INPUT_JSON || f->err || f->done || f->jv.active ||
+	    f->jarr || f->blk_open || f->pend || f->dopen || f->dheld_on || f->part_open ||
+	    f->queued || !multiline_idle(&f->ml))
+		return 0;
+	if (f->jtop == J_MID) {
+		/* what json_next takes after a value: blanks and commas, then
+		 * the line's end (CRLF as one) */
+		while (i < f->end && (f->rb[i] == ' ' || f->rb[i] == '\t' || f->rb[i] == ','))
+			i++;
+		if (i >= f->end || (f->rb[i] != '\n' && f->rb[i] != '\r'))
+			return 0;
+		i++;
+		(*line)++;
+	}
+	/* the LF of a CRLF is taken with it */
+	if (byte_before(f, i) == '\r') {
+		if (i >= f->end)
+			return 0;
+		if (f->rb[i] == '\n')
+			i++;
+	}
+	*off = f->abs + (long long)i;
+	return 1;
+}
+
 int framer_drained(const struct framer *f)
 {
 	size_t i;
@@ -1677,7 +1774,7 @@ int framer_next(struct framer *f, const struct record **out, struct diag *d)
 		return -1;
 	}
 	if (!f->detected) {
-		if (skip_bom(f) < 0)
+		if (!f->mid && skip_bom(f) < 0)
 			goto fail;
 		if (f->fmt == INPUT_AUTO)
 			f->fmt = detect(f);

@@ -62,12 +62,22 @@ struct framer_opts {
 	int keep_partial;                /* 1: the element a cut array ends in is
 					    handed out too, as a RECORD_TEXT with
 					    incomplete set (else only warned) */
+	int mid_input;                   /* 1: the source starts inside an input,
+					    at a line start framer_rest gave (no
+					    byte order mark is looked for); the
+					    format must be given */
 };
 
 struct framer;
 
 /* Takes ownership of src (closed by framer_close, also on failure). */
 struct framer *framer_open(struct source *src, const struct framer_opts *o);
+
+/* Frames len bytes at data in place (not copied: they must outlive the
+ * framer, which has no source); name names them in records and
+ * warnings (borrowed). NULL when out of memory. */
+struct framer *framer_open_mem(const char *name, const char *data, size_t len,
+			       const struct framer_opts *o);
 
 /* 1: *out is the next record (valid until the next call); 0: end of input;
  * -1: read error, d set. */
@@ -78,6 +88,25 @@ int framer_next(struct framer *f, const struct record **out, struct diag *d);
 int framer_drained(const struct framer *f);
 
 enum input_format framer_format(const struct framer *f);  /* after detection */
+
+/* The format framer_next would detect at the start of an input whose
+ * first n bytes (all of it, or at least 4 KiB) are p. */
+enum input_format framer_detect(const char *p, size_t n);
+/* 1 when records of format f are framed as JSON (JSON, docker, ...). */
+int input_format_json_framed(enum input_format f);
+
+/*
+ * Between two framer_next calls of a JSON-framed input: 1 when the framer
+ * is at rest, holding nothing it read for what follows (no open value,
+ * array, text block, pending line or docker pieces), so that a framer
+ * opened with mid_input at *off frames the rest of the input exactly as
+ * this one goes on to: *off is that input offset, the start of the line
+ * *line, counted from this framer's start (its first byte is offset 0,
+ * line 1). 0 when it is not, or cannot tell yet; *off is then the offset
+ * of the first byte it has not taken. How a reader splits one input
+ * between threads and proves each split changed nothing.
+ */
+int framer_rest(const struct framer *f, long long *off, long *line);
 const struct source *framer_source(const struct framer *f);
 void framer_close(struct framer *f);                       /* NULL-safe */
 

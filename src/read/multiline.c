@@ -75,6 +75,11 @@ void multiline_init(struct multiline *m)
 	m->logerr = 0;
 }
 
+int multiline_idle(const struct multiline *m)
+{
+	return m->state == ST_OUT && !m->logerr;
+}
+
 int multiline_open(const struct multiline *m)
 {
 	switch (m->state) {

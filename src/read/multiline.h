@@ -26,6 +26,8 @@ void multiline_init(struct multiline *m);
 enum ml_class multiline_feed(struct multiline *m, const char *line, size_t len);
 /* 1 when the open block is complete (nothing more can continue it). */
 int multiline_done(const struct multiline *m);
+/* 1 in the state multiline_init leaves it in: no block, nothing carried. */
+int multiline_idle(const struct multiline *m);
 /* 1 when the open block cannot be complete yet: a line that must follow
  * (a frame's source, the exception, "Message:", "Arguments:") has not. */
 int multiline_open(const struct multiline *m);
