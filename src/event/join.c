@@ -110,18 +110,21 @@ static int pool_room(struct evjoin *j, const struct event *ev)
 	return 1;
 }
 
+static void ev_destroy(struct event *ev);
+
+/* An event is pooled as it is: whoever fills it next clears it first (a
+ * parse thread, when the event goes to a batch: what it frees is then
+ * mostly what that thread made, and stays in its cache). */
 static void ev_put(struct evjoin *j, struct event *ev)
 {
 	if (!ev)
 		return;
-	event_clear(ev);
 	if (pool_room(j, ev)) {
 		j->pool[j->npool++] = ev;
 		j->pool_bytes += ev_cost(ev);
 		return;
 	}
-	buf_free(&ev->store);
-	free(ev);
+	ev_destroy(ev);
 }
 
 struct evjoin *evjoin_new(void)
@@ -136,6 +139,17 @@ struct event *evjoin_slot(struct evjoin *j)
 	if (!j->spare)
 		j->spare = ev_get(j);
 	return j->spare;
+}
+
+int evjoin_trade(struct evjoin *j, struct event **ev)
+{
+	struct event *t = evjoin_slot(j);
+
+	if (!t)
+		return -1;
+	j->spare = *ev;
+	*ev = t;
+	return 0;
 }
 
 static size_t ev_bytes(const struct event *ev)

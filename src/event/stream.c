@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,9 +27,11 @@
  * reached, so they come in the order one thread gives them.
  *
  * A regular file framed as JSON lines is not framed by the calling thread
- * at all: it is mapped, cut into chunks where a line "}" is followed by a
+ * at all: it is cut into chunks where a line "}" is followed by a
  * line "{" (chunk_cut), and the thread that takes a chunk frames it too,
- * with a framer of its own opened at the chunk's start. The cut is only
+ * with a framer of its own reading the file from the chunk's start
+ * (pread: each thread's bytes are copied into its own buffer, as one
+ * thread's are). The cut is only
  * taken where the framer before it, reading on past it, is at rest
  * (framer_rest: nothing held for what follows), which is what makes the
  * records the same as one framer's; where it is not (a pretty-printed
@@ -51,7 +52,8 @@ struct pslot {
 	struct record rec;     /* text: offset into the batch's bytes until queued */
 	int state;
 	struct skim_keys k;    /* PS_SKIMMED: spans into rec.text */
-	struct event ev;       /* made by a parse thread */
+	struct event *ev;      /* made by a parse thread; traded with the
+				  joiner's slot (evjoin_trade), not copied */
 	int ok;                /* PS_FILLED: normalized (not kept as text) */
 	size_t fw0, fw1;       /* framing warnings before this record: fw[fw0..fw1) */
 	size_t pw0, pw1;       /* parsing warnings: pw[pw0..pw1) */
@@ -73,7 +75,7 @@ struct pbatch {
 	struct diag end_err;
 	size_t end_fw0;        /* last: warnings of the final framer_next */
 	struct warn_sink pwarn;
-	/* a chunk of a mapped file: its input offsets [start, end), end as
+	/* a chunk of a regular file: its input offsets [start, end), end as
 	 * far as its framer read on to rest, and its lines */
 	long long start, end;
 	long lines;
@@ -97,8 +99,8 @@ struct ppar {
 	struct warn_sink cap;     /* the framer's and source's sink */
 	const struct warn_sink *user;
 	struct evstream *s;
-	/* chunks of a mapped file (map NULL: the calling thread frames) */
-	const char *map;
+	/* chunks of a regular file (fd -1: the calling thread frames) */
+	int fd;
 	long long size;
 	enum input_format fmt;    /* as given (chunk 0), and as detected */
 	enum input_format detected;
@@ -190,6 +192,7 @@ static struct ppar *ppar_new(const struct evstream_opts *o)
 		p->b[i].fwarn.ctx = &p->b[i];
 	}
 	p->user = o->warn;
+	p->fd = -1;
 	p->cap.fn = cap_warning;
 	p->cap.ctx = p;
 	pthread_mutex_init(&p->mu, NULL);
@@ -219,8 +222,10 @@ static void ppar_free(struct ppar *p)
 		for (j = 0; j < b->n; j++)
 			if (b->slot[j].rec.json)
 				json_decref(b->slot[j].rec.json);
-		for (j = 0; j < b->cap; j++)
-			event_free(&b->slot[j].ev);
+		for (j = 0; j < b->cap; j++) {
+			event_free(b->slot[j].ev);
+			free(b->slot[j].ev);
+		}
 		free(b->slot);
 		buf_free(&b->bytes);
 		free(b->fw.v);
@@ -229,8 +234,8 @@ static void ppar_free(struct ppar *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
-	if (p->map)
-		munmap((void *)(uintptr_t)p->map, (size_t)p->size);
+	if (p->fd >= 0)
+		close(p->fd);
 	free(p->b);
 	free(p);
 }
@@ -263,7 +268,7 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 		s->o = *o;
 	s->par = par;
 	memset(&fo, 0, sizeof fo);
-	fo.format = par && par->map ? par->detected : s->o.format;
+	fo.format = par && par->fd >= 0 ? par->detected : s->o.format;
 	fo.max_record = s->o.max_record;
 	fo.warn = par ? &par->cap : s->o.warn;
 	fo.pause_ms = s->o.follow ? EVSTREAM_PAUSE_MS : 0;
@@ -279,35 +284,39 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 /*
  * Read path in chunks when that is sure to give the same records: a
  * regular file, not gzip, framed as JSON, of records at line starts ("{"
- * first), and large enough for two chunks. Else p->map stays NULL.
+ * first), and large enough for two chunks. Else p->fd stays -1.
  */
-static void chunk_map(struct ppar *p, const char *path, enum input_format given)
+static void chunk_open(struct ppar *p, const char *path, enum input_format given)
 {
+	size_t n = (size_t)1 << 18, i = 0;   /* what framer_detect reads */
 	struct stat st;
-	const char *m;
-	long long i = 0;
+	char *head;
+	ssize_t got;
 	int fd;
 
 	if (!strcmp(path, "-") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 2 * PB_CHUNK ||
-	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+	    !(head = malloc(n))) {
 		close(fd);
 		return;
 	}
-	close(fd);
-	p->detected = given != INPUT_AUTO ? given : framer_detect(m, (size_t)st.st_size);
-	if (given == INPUT_AUTO && !memcmp(m, "\xEF\xBB\xBF", 3))
-		i = 3;
-	while (i < st.st_size && strchr(" \t\r\n", m[i]))
-		i++;
-	if ((unsigned char)m[0] == 0x1f || !input_format_json_framed(p->detected) || i >= st.st_size ||
-	    m[i] != '{') {
-		munmap((void *)(uintptr_t)m, (size_t)st.st_size);
+	got = pread(fd, head, n, 0);
+	if (got == (ssize_t)n) {
+		p->detected = given != INPUT_AUTO ? given : framer_detect(head, n);
+		if (given == INPUT_AUTO && !memcmp(head, "\xEF\xBB\xBF", 3))
+			i = 3;
+		while (i < n && strchr(" \t\r\n", head[i]))
+			i++;
+	}
+	if (got != (ssize_t)n || (unsigned char)head[0] == 0x1f ||
+	    !input_format_json_framed(p->detected) || i >= n || head[i] != '{') {
+		free(head);
+		close(fd);
 		return;
 	}
-	madvise((void *)(uintptr_t)m, (size_t)st.st_size, MADV_SEQUENTIAL);
-	p->map = m;
+	free(head);
+	p->fd = fd;
 	p->size = st.st_size;
 	p->fmt = given;
 }
@@ -334,7 +343,7 @@ struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
 	if (o && o->readahead)
 		source_readahead(src, 1);
 	if (par)
-		chunk_map(par, path, o->format);
+		chunk_open(par, path, o->format);
 	s = stream_new(src, o, par);
 	if (!s)
 		diag_set(d, path, 0, 0, "out of memory");
@@ -489,18 +498,18 @@ static void parse_one(struct evstream *s, struct pbatch *b, struct pslot *sl)
 	if (rec->json || rec->kind == RECORD_TEXT) {
 		/* a text record's year is the stream's, known in order only */
 		sl->state = PS_SERIAL;
-	} else if (skimmable(s, &sl->ev, rec, &sl->k)) {
+	} else if (skimmable(s, sl->ev, rec, &sl->k)) {
 		sl->state = PS_SKIMMED;
 	} else {
 		sl->state = PS_FILLED;
-		if (event_from_record(&sl->ev, rec, &d) != 0) {
+		if (event_from_record(sl->ev, rec, &d) != 0) {
 			struct record text = *rec;
 
 			sl->ok = 0;
 			warn_emit(&b->pwarn, d.file, d.line, d.col, "%s; record kept as text", d.msg);
 			text.kind = RECORD_TEXT;
 			text.json = NULL;
-			event_from_record(&sl->ev, &text, NULL);
+			event_from_record(sl->ev, &text, NULL);
 		}
 	}
 	sl->pw1 = b->pw.n;
@@ -516,7 +525,7 @@ static void parse_taken(struct ppar *p)
 	size_t i;
 
 	pthread_mutex_unlock(&p->mu);
-	if (p->map && frame_chunk(p, b) < 0) {
+	if (p->fd >= 0 && frame_chunk(p, b) < 0) {
 		b->last = 1;
 		b->end_rc = -1;
 		b->end_fw0 = b->fw.n;
@@ -575,10 +584,12 @@ static int batch_add(struct pbatch *b, const struct record *rec, size_t fw0)
 		if (!(sl = realloc(b->slot, cap * sizeof *sl)))
 			return -1;
 		memset(sl + b->cap, 0, (cap - b->cap) * sizeof *sl);
-		for (i = b->cap; i < cap; i++)
-			event_init(&sl[i].ev);
 		b->slot = sl;
-		b->cap = cap;
+		for (i = b->cap; i < cap; i++, b->cap++) {
+			if (!(sl[i].ev = malloc(sizeof *sl[i].ev)))
+				return -1;
+			event_init(sl[i].ev);
+		}
 	}
 	sl = &b->slot[b->n];
 	sl->rec = *rec;
@@ -641,16 +652,27 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
  */
 static long long chunk_cut(const struct ppar *p, long long from)
 {
-	const char *m = p->map, *q, *end;
+	char w[16 << 10];
+	long long at = from + PB_CHUNK - 3, stop;
 
 	if (p->size - from <= PB_CHUNK + PB_CHUNK / 4)
 		return p->size;   /* no small last chunk */
-	q = m + from + PB_CHUNK - 1;
-	end = m + (p->size - from - PB_CHUNK > PB_CUT_LOOK ? from + PB_CHUNK + PB_CUT_LOOK : p->size);
-	while (q < end - 1 && (q = memchr(q, '\n', (size_t)(end - 1 - q)))) {
-		if (q[1] == '{' && (q[-1] == '}' || (q[-1] == '\r' && q[-2] == '}')))
-			return q + 1 - m;
-		q++;
+	stop = p->size - from - PB_CHUNK > PB_CUT_LOOK ? from + PB_CHUNK + PB_CUT_LOOK : p->size;
+	/* windows overlapping by 3 bytes: "}\r\n" before the "{" */
+	for (; at + 3 < stop; at += (long long)sizeof w - 3) {
+		ssize_t n = pread(p->fd, w, sizeof w, (off_t)at), i;
+
+		if (n < 4)
+			break;
+		for (i = 2; i + 1 < n; i++) {
+			const char *q = memchr(w + i, '\n', (size_t)(n - 1 - i));
+
+			if (!q)
+				break;
+			i = q - w;
+			if (q[1] == '{' && (q[-1] == '}' || (q[-1] == '\r' && i >= 3 && q[-2] == '}')))
+				return at + i + 1;
+		}
 	}
 	return p->size;
 }
@@ -664,8 +686,11 @@ static long long chunk_cut(const struct ppar *p, long long from)
 static int frame_chunk(struct ppar *p, struct pbatch *b)
 {
 	struct framer_opts fo;
+	const char *name = source_name(framer_source(p->s->fr));
 	struct framer *fr;
-	long long at, target = b->end, len = p->size - b->start;
+	struct source *src;
+	long long at, target = b->end;
+	size_t i;
 	long line;
 	int rc = 0;
 
@@ -675,9 +700,8 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	fo.mid_input = b->start > 0;
 	fo.max_record = p->s->o.max_record;
 	fo.warn = &b->fwarn;
-	fr = framer_open_mem(source_name(framer_source(p->s->fr)), p->map + b->start, (size_t)len,
-			     &fo);
-	if (!fr)
+	src = source_open_part(name, p->fd, b->start, p->size);
+	if (!src || !(fr = framer_open(src, &fo)))
 		return -1;
 	for (;;) {
 		const struct record *rec;
@@ -708,6 +732,8 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	}
 	framer_close(fr);
 	batch_fix(b);
+	for (i = 0; i < b->n; i++)
+		b->slot[i].rec.source = name;   /* the part's copy of it is gone */
 	return rc;
 }
 
@@ -726,18 +752,13 @@ static void lines_shift(struct dvec *v, size_t a, size_t b, long by)
 			v->v[a].line += by;
 }
 
-/* A chunk's record as the input's: its lines, its warnings' lines, and
- * the input's name (the chunk's framer, which named it, is gone). */
+/* A chunk's record as the input's: its lines, and its warnings' lines. */
 static void chunk_place(struct ppar *p, struct pbatch *b, struct pslot *sl)
 {
-	const char *name = source_name(framer_source(p->s->fr));
-
 	sl->rec.line += p->line0;
-	sl->rec.source = name;
 	if (sl->state != PS_SERIAL) {
-		sl->ev.line += p->line0;
-		sl->ev.last_line += p->line0;
-		sl->ev.source = name;
+		sl->ev->line += p->line0;
+		sl->ev->last_line += p->line0;
 	}
 	lines_shift(&b->fw, sl->fw0, sl->fw1, p->line0);
 	lines_shift(&b->pw, sl->pw0, sl->pw1, p->line0);
@@ -769,7 +790,7 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 		while (!p->framing_over && p->framed < p->used + p->nb) {
 			struct pbatch *nb = &p->b[p->framed % p->nb];
 
-			if (p->map)
+			if (p->fd >= 0)
 				chunk_queue(p, nb);
 			else if (frame_batch(s, nb) < 0) {
 				*oom = 1;
@@ -792,21 +813,21 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 				pthread_cond_wait(&p->done, &p->mu);
 		}
 		pthread_mutex_unlock(&p->mu);
-		if (p->map && p->pos == 0 && b->start != p->next) {
+		if (p->fd >= 0 && p->pos == 0 && b->start != p->next) {
 			p->used++;   /* the chunk before read on past it */
 			continue;
 		}
 		if (p->pos < b->n) {
-			if (p->map)
+			if (p->fd >= 0)
 				chunk_place(p, b, &b->slot[p->pos]);
 			return &b->slot[p->pos++];
 		}
 		if (b->last) {
-			if (p->map)
+			if (p->fd >= 0)
 				lines_shift(&b->fw, b->end_fw0, b->fw.n, p->line0);
 			return NULL;
 		}
-		if (p->map) {
+		if (p->fd >= 0) {
 			p->next = b->end;
 			p->line0 += b->lines;
 		}
@@ -894,23 +915,18 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 		}
 		give_warnings(s, &b->fw, sl->fw0, sl->fw1);
 		s->records++;
-		ev = evjoin_slot(s->join);
-		if (!ev)
-			return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 		if (sl->state == PS_SKIMMED &&
 		    (!evjoin_held(s->join) || (sl->k.known && !evjoin_has_run(s->join, sl->rec.source, &sl->k)))) {
-			struct event t = *ev;
-
-			*ev = sl->ev;
-			sl->ev = t;
+			if (evjoin_trade(s->join, &sl->ev) < 0)
+				return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 		} else if (sl->state == PS_FILLED) {
-			struct event t = *ev;
-
 			give_warnings(s, &b->pw, sl->pw0, sl->pw1);
-			*ev = sl->ev;
-			sl->ev = t;
+			if (evjoin_trade(s->join, &sl->ev) < 0)
+				return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 			if (sl->ok)
-				filled(s, ev, &sl->rec);
+				filled(s, evjoin_slot(s->join), &sl->rec);
+		} else if (!(ev = evjoin_slot(s->join))) {
+			return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 		} else if (!skim(s, ev, &sl->rec)) {
 			fill(s, ev, &sl->rec);
 		}
@@ -1014,7 +1030,7 @@ void evstream_progress(const struct evstream *s, long long *done, long long *siz
 {
 	const struct source *src = framer_source(s->fr);
 
-	*done = s->par && s->par->map ? s->par->next : source_consumed(src);
+	*done = s->par && s->par->fd >= 0 ? s->par->next : source_consumed(src);
 	*size = source_size(src);
 }
 

@@ -117,6 +117,10 @@ struct evjoin *evjoin_new(void);                    /* NULL: out of memory */
 /* An empty event (owned by the joiner) to fill, then hand in with
  * evjoin_push. Filling it again without pushing is allowed. NULL: OOM. */
 struct event *evjoin_slot(struct evjoin *j);
+/* Make *ev (malloc'd and event_init'ed, filled elsewhere) the slot's
+ * event, to hand in with evjoin_push; *ev becomes the joiner's empty one
+ * (to fill next, or free). Events change hands, not bytes. -1: OOM. */
+int evjoin_trade(struct evjoin *j, struct event **ev);
 /* Hand in the event last returned by evjoin_slot. 0, or -1 when out of
  * memory (the event stays the slot's, not handed in). */
 int evjoin_push(struct evjoin *j);

@@ -121,10 +121,6 @@ struct framer {
 	int done;
 	int pause_ms;           /* framer_opts.pause_ms */
 	int mid;                /* framer_opts.mid_input */
-	/* framer_open_mem: rb is a window of FRAME_READ_SIZE bytes into
-	 * mem, moved on where a read would have refilled it */
-	const char *mem;
-	size_t mem_len;
 };
 
 static const struct {
@@ -245,20 +241,6 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 	return f;
 }
 
-struct framer *framer_open_mem(const char *name, const char *data, size_t len,
-			       const struct framer_opts *o)
-{
-	struct framer *f = framer_new(o);
-
-	if (!f)
-		return NULL;
-	f->name = name;
-	f->mem = data;
-	f->mem_len = len;
-	f->rb = (char *)(uintptr_t)data;   /* only read */
-	return f;
-}
-
 void framer_close(struct framer *f)
 {
 	if (!f)
@@ -274,8 +256,7 @@ void framer_close(struct framer *f)
 	buf_free(&f->dheld);
 	buf_free(&f->wbuf);
 	source_close(f->src);
-	if (!f->mem)
-		free(f->rb);
+	free(f->rb);
 	free(f);
 }
 
@@ -300,21 +281,6 @@ static long want(struct framer *f, size_t k)
 		k = FRAME_READ_SIZE;
 	if (f->end - f->pos >= k)
 		return (long)(f->end - f->pos);
-	if (f->mem) {
-		size_t rest;
-
-		if (f->pos > 0) {
-			f->prev = f->rb[f->pos - 1];
-			f->rb += f->pos;
-			f->abs += (long long)f->pos;
-			f->pos = 0;
-		}
-		rest = f->mem_len - (size_t)f->abs;
-		f->end = rest < FRAME_READ_SIZE ? rest : FRAME_READ_SIZE;
-		if (f->end < k)
-			f->eof = 1;
-		return (long)f->end;
-	}
 	if (f->pos > 0) {
 		f->prev = f->rb[f->pos - 1];
 		memmove(f->rb, f->rb + f->pos, f->end - f->pos);

@@ -73,12 +73,6 @@ struct framer;
 /* Takes ownership of src (closed by framer_close, also on failure). */
 struct framer *framer_open(struct source *src, const struct framer_opts *o);
 
-/* Frames len bytes at data in place (not copied: they must outlive the
- * framer, which has no source); name names them in records and
- * warnings (borrowed). NULL when out of memory. */
-struct framer *framer_open_mem(const char *name, const char *data, size_t len,
-			       const struct framer_opts *o);
-
 /* 1: *out is the next record (valid until the next call); 0: end of input;
  * -1: read error, d set. */
 int framer_next(struct framer *f, const struct record **out, struct diag *d);

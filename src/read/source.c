@@ -70,6 +70,7 @@ struct source {
 	/* gzip's one warning (truncated, corrupt, trailing garbage), given
 	 * when the reader reaches the end of what was inflated before it */
 	char pending[160];
+	long long part;      /* source_open_part: the offset it starts at, else -1 */
 	int want_ra;         /* source_readahead(s, 1) */
 	int ra_tried;
 	struct readahead *ra;
@@ -83,15 +84,13 @@ static struct source *source_new(const char *name, const struct warn_sink *w)
 	if (!s)
 		return NULL;
 	s->name = strdup(name);
-	s->in = malloc(SOURCE_CHUNK);
-	if (!s->name || !s->in) {
-		free(s->name);
-		free(s->in);
+	if (!s->name) {
 		free(s);
 		return NULL;
 	}
 	s->fd = -1;
 	s->size = -1;
+	s->part = -1;
 	if (w)
 		s->warn = *w;
 	return s;
@@ -156,6 +155,20 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
 	return s;
 }
 
+struct source *source_open_part(const char *name, int fd, long long off, long long size)
+{
+	struct source *s = source_new(name, NULL);
+
+	if (!s)
+		return NULL;
+	s->fd = fd;
+	s->part = off;
+	s->regular = 1;
+	s->size = size - off;
+	s->sniffed = 1;   /* plain bytes: the caller knows it is no gzip */
+	return s;
+}
+
 /*
  * read(2) that retries on EINTR and, when following a regular file, waits
  * at its end for the writer to append (as tail -f does). A pipe's end is
@@ -200,7 +213,8 @@ static int follow_moved(struct source *s)
 static ssize_t fd_read(struct source *s, void *buf, size_t n)
 {
 	for (;;) {
-		ssize_t r = read(s->fd, buf, n);
+		ssize_t r = s->part >= 0 ? pread(s->fd, buf, n, (off_t)(s->part + s->consumed))
+					 : read(s->fd, buf, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -264,6 +278,8 @@ static long raw_fill(struct source *s, struct diag *d)
 
 	if (s->raw_eof)
 		return 0;
+	if (!s->in && !(s->in = malloc(SOURCE_CHUNK)))
+		return diag_set(d, NULL, 0, 0, "cannot read '%s': %s", s->name, strerror(ENOMEM));
 	if (s->in_pos > 0) {
 		memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
 		s->in_len -= s->in_pos;

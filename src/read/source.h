@@ -20,6 +20,12 @@ struct source *source_open(const char *path, const struct warn_sink *w,
 struct source *source_open_mem(const char *name, const char *data, size_t len,
 			       const struct warn_sink *w);
 
+/* The bytes of a regular file of size bytes from offset off on, read
+ * with pread(2) on fd (borrowed: not closed), as they are (the caller
+ * knows they are not gzip): one input read in parts by several threads.
+ * NULL when out of memory. */
+struct source *source_open_part(const char *name, int fd, long long off, long long size);
+
 /* Read up to n bytes: >0 bytes read, 0 at end of input, -1 on a read error
  * (d set). A truncated or corrupt gzip stream is reported once through the
  * warn sink (with the file name), and the bytes inflated before it are

@@ -1076,3 +1076,85 @@ Test(input, framer_close_null)
 {
 	framer_close(NULL);
 }
+
+/*
+ * framer_rest: after each record, where a framer opened mid-input would
+ * take over (offset, line), or 0 where the framer holds something for
+ * what follows. "rest" lists, per record, the offset and line, -1 for
+ * not at rest.
+ */
+static void rests(const char *text, enum input_format fmt, const long long *want_off,
+		  const long *want_line, int n)
+{
+	struct framer_opts o = { .format = fmt };
+	struct source *s = source_open_mem("rest", text, strlen(text), NULL);
+	struct framer *f = framer_open(s, &o);
+	const struct record *r;
+	struct diag d;
+	long long off;
+	long line;
+	int i = 0;
+
+	cr_assert_not_null(f);
+	while (framer_next(f, &r, &d) == 1) {
+		int at = framer_rest(f, &off, &line);
+
+		cr_assert_lt(i, n, "more records than expected in %s", text);
+		if (want_off[i] < 0) {
+			cr_expect_eq(at, 0, "record %d of %s: at rest at %lld", i, text, off);
+		} else {
+			cr_expect_eq(at, 1, "record %d of %s: not at rest", i, text);
+			cr_expect_eq(off, want_off[i], "record %d of %s: offset %lld", i, text, off);
+			cr_expect_eq(line, want_line[i], "record %d of %s: line %ld", i, text, line);
+		}
+		i++;
+	}
+	cr_expect_eq(i, n, "%d records of %s", i, text);
+	framer_close(f);
+}
+
+Test(frame, rest_between_json_lines)
+{
+	static const long long o1[] = { 8, 16 };
+	static const long l1[] = { 2, 3 };
+	static const long long o2[] = { 9, 18 };
+	/* the last value's line has not ended: it cannot tell yet */
+	static const long long o3[] = { 10, -1 };
+
+	rests("{\"a\":1}\n{\"b\":2}\n", INPUT_AUTO, o1, l1, 2);
+	/* CRLF is taken as one line end */
+	rests("{\"a\":1}\r\n{\"b\":2}\r\n", INPUT_AUTO, o2, l1, 2);
+	/* blanks and a comma after a value, on its line */
+	rests("{\"a\":1} ,\n{\"b\":2}", INPUT_AUTO, o3, l1, 2);
+}
+
+Test(frame, rest_not_inside_an_array_or_on_a_shared_line)
+{
+	/* the elements of an array are not at rest; the array's end is */
+	static const long long o1[] = { -1, -1 };
+	static const long l1[] = { 0, 0 };
+	/* two values on one line: not at rest after the first */
+	static const long long o2[] = { -1, 15, -1 };
+	static const long l2[] = { 0, 2, 0 };
+
+	rests("[\n{\"a\":1}\n{\"b\":2}\n]\n", INPUT_AUTO, o1, l1, 2);
+	rests("{\"a\":1}{\"b\":2}\n{\"c\":3}", INPUT_AUTO, o2, l2, 3);
+}
+
+Test(frame, rest_is_json_framing_only)
+{
+	static const long long o1[] = { -1, -1 };
+	static const long l1[] = { 0, 0 };
+
+	rests("one\ntwo\n", INPUT_TEXT, o1, l1, 2);
+}
+
+Test(frame, detect_from_memory)
+{
+	cr_expect_eq(framer_detect("{\"a\":1}\n", 8), INPUT_JSON);
+	cr_expect_eq(framer_detect("\xEF\xBB\xBF[{\"a\":1}]", 12), INPUT_JSON);
+	cr_expect_eq(framer_detect("---\na: 1\n", 9), INPUT_YAML);
+	cr_expect_eq(framer_detect("plain text\n", 11), INPUT_TEXT);
+	cr_expect(input_format_json_framed(INPUT_JSON));
+	cr_expect(!input_format_json_framed(INPUT_TEXT));
+}

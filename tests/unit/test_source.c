@@ -433,3 +433,36 @@ Test(source_readahead, close_while_pipe_stays_open, .timeout = 10)
 	free(z);
 	free(data);
 }
+
+/* A part of a regular file: its bytes from an offset on, read as they are
+ * (gzip's magic bytes too), the file's descriptor left open. */
+Test(source, part_of_a_file)
+{
+	char path[] = "/tmp/logwhy-part-XXXXXX", buf[64];
+	const char data[] = "\x1f\x8b" "0123456789";
+	int fd = mkstemp(path);
+	struct source *s;
+	struct diag d;
+	long n, got = 0;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, sizeof data - 1), (ssize_t)(sizeof data - 1));
+	s = source_open_part("part", fd, 2, (long long)(sizeof data - 1));
+	cr_assert_not_null(s);
+	cr_expect_eq(source_size(s), 10);
+	while ((n = source_read(s, buf + got, 3, &d)) > 0)
+		got += n;
+	cr_expect_eq(n, 0);
+	cr_expect_eq(got, 10);
+	cr_expect(!memcmp(buf, "0123456789", 10));
+	source_close(s);
+	s = source_open_part("part", fd, 0, (long long)(sizeof data - 1));
+	cr_assert_not_null(s);
+	cr_expect_eq(source_read(s, buf, sizeof buf, &d), 12);
+	cr_expect(!memcmp(buf, data, 12), "no gzip: the bytes as they are");
+	cr_expect(!source_is_gzip(s));
+	source_close(s);
+	cr_expect_eq(fcntl(fd, F_GETFD), 0, "the descriptor stays open");
+	close(fd);
+	unlink(path);
+}
