@@ -80,6 +80,7 @@ struct pbatch {
 	long long start, end;
 	long lines;
 	struct warn_sink fwarn;   /* its framer's warnings, kept in fw */
+	struct framer *fr;        /* its framer, kept for the next chunk */
 };
 
 struct ppar {
@@ -227,6 +228,7 @@ static void ppar_free(struct ppar *p)
 			free(b->slot[j].ev);
 		}
 		free(b->slot);
+		framer_close(b->fr);
 		buf_free(&b->bytes);
 		free(b->fw.v);
 		free(b->pw.v);
@@ -695,14 +697,22 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	int rc = 0;
 
 	batch_reset(b);
+	/* room for the chunk's bytes at once: no copy as they grow */
+	if (buf_reserve(&b->bytes, (size_t)(b->end - b->start) + PB_RECORDS) < 0)
+		return -1;
 	memset(&fo, 0, sizeof fo);
 	fo.format = b->start ? p->detected : p->fmt;
 	fo.mid_input = b->start > 0;
 	fo.max_record = p->s->o.max_record;
 	fo.warn = &b->fwarn;
-	src = source_open_part(name, p->fd, b->start, p->size);
-	if (!src || !(fr = framer_open(src, &fo)))
+	/* the framer (its buffers) of the batch's last chunk, reused */
+	if (!(src = source_open_part(name, p->fd, b->start, p->size)))
 		return -1;
+	if (!(fr = framer_reopen(b->fr, src, &fo))) {
+		b->fr = NULL;
+		return -1;
+	}
+	b->fr = fr;
 	for (;;) {
 		const struct record *rec;
 		size_t fw0 = b->fw.n;
@@ -730,7 +740,6 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 		while (target < b->start + at && target < p->size)
 			target = chunk_cut(p, target);
 	}
-	framer_close(fr);
 	batch_fix(b);
 	for (i = 0; i < b->n; i++)
 		b->slot[i].rec.source = name;   /* the part's copy of it is gone */

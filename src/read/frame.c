@@ -199,12 +199,9 @@ static enum input_format framing(enum input_format f)
 	return INPUT_AUTO;
 }
 
-static struct framer *framer_new(const struct framer_opts *o)
+/* f zeroed: set up as o says. */
+static void framer_init(struct framer *f, const struct framer_opts *o)
 {
-	struct framer *f = calloc(1, sizeof *f);
-
-	if (!f)
-		return NULL;
 	f->fmt = o ? o->format : INPUT_AUTO;
 	f->max = o && o->max_record ? o->max_record : FRAME_MAX_RECORD;
 	if (o)
@@ -224,6 +221,14 @@ static struct framer *framer_new(const struct framer_opts *o)
 	f->dheld.max = f->max;
 	f->wbuf.max = f->max + 64;
 	multiline_init(&f->ml);
+}
+
+static struct framer *framer_new(const struct framer_opts *o)
+{
+	struct framer *f = calloc(1, sizeof *f);
+
+	if (f)
+		framer_init(f, o);
 	return f;
 }
 
@@ -236,6 +241,36 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 		source_close(src);
 		return NULL;
 	}
+	f->src = src;
+	f->name = source_name(src);
+	return f;
+}
+
+struct framer *framer_reopen(struct framer *f, struct source *src, const struct framer_opts *o)
+{
+	struct buf keep[9];
+	struct buf *bufs[9];
+	char *rb;
+	size_t i;
+
+	if (!f)
+		return framer_open(src, o);
+	bufs[0] = &f->rec, bufs[1] = &f->blk, bufs[2] = &f->lbuf, bufs[3] = &f->part;
+	bufs[4] = &f->dlog, bufs[5] = &f->dtail, bufs[6] = &f->djoin, bufs[7] = &f->dheld;
+	bufs[8] = &f->wbuf;
+	json_decref(f->yjson);
+	source_close(f->src);
+	rb = f->rb;
+	for (i = 0; i < 9; i++)
+		keep[i] = *bufs[i];
+	memset(f, 0, sizeof *f);
+	framer_init(f, o);
+	for (i = 0; i < 9; i++) {
+		bufs[i]->p = keep[i].p;
+		bufs[i]->cap = keep[i].cap;
+		buf_reset(bufs[i]);
+	}
+	f->rb = rb;
 	f->src = src;
 	f->name = source_name(src);
 	return f;

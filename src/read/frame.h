@@ -73,6 +73,10 @@ struct framer;
 /* Takes ownership of src (closed by framer_close, also on failure). */
 struct framer *framer_open(struct source *src, const struct framer_opts *o);
 
+/* framer_open, reusing f's buffers (f is done with: its source is
+ * closed). f NULL: framer_open. */
+struct framer *framer_reopen(struct framer *f, struct source *src, const struct framer_opts *o);
+
 /* 1: *out is the next record (valid until the next call); 0: end of input;
  * -1: read error, d set. */
 int framer_next(struct framer *f, const struct record **out, struct diag *d);
