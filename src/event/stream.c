@@ -706,7 +706,7 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	fo.max_record = p->s->o.max_record;
 	fo.warn = &b->fwarn;
 	/* the framer (its buffers) of the batch's last chunk, reused */
-	if (!(src = source_open_part(name, p->fd, b->start, p->size)))
+	if (!(src = source_open_part(name, p->fd, b->start, b->end + 4096, p->size)))
 		return -1;
 	if (!(fr = framer_reopen(b->fr, src, &fo))) {
 		b->fr = NULL;

@@ -71,6 +71,7 @@ struct source {
 	 * when the reader reaches the end of what was inflated before it */
 	char pending[160];
 	long long part;      /* source_open_part: the offset it starts at, else -1 */
+	long long part_soft; /* and where reads stop short until they reach it */
 	int want_ra;         /* source_readahead(s, 1) */
 	int ra_tried;
 	struct readahead *ra;
@@ -155,7 +156,8 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
 	return s;
 }
 
-struct source *source_open_part(const char *name, int fd, long long off, long long size)
+struct source *source_open_part(const char *name, int fd, long long off, long long soft,
+				long long size)
 {
 	struct source *s = source_new(name, NULL);
 
@@ -163,6 +165,7 @@ struct source *source_open_part(const char *name, int fd, long long off, long lo
 		return NULL;
 	s->fd = fd;
 	s->part = off;
+	s->part_soft = soft;
 	s->regular = 1;
 	s->size = size - off;
 	s->sniffed = 1;   /* plain bytes: the caller knows it is no gzip */
@@ -213,8 +216,12 @@ static int follow_moved(struct source *s)
 static ssize_t fd_read(struct source *s, void *buf, size_t n)
 {
 	for (;;) {
-		ssize_t r = s->part >= 0 ? pread(s->fd, buf, n, (off_t)(s->part + s->consumed))
-					 : read(s->fd, buf, n);
+		long long at = s->part + s->consumed;
+		ssize_t r;
+
+		if (s->part >= 0 && at < s->part_soft && (long long)n > s->part_soft - at)
+			n = (size_t)(s->part_soft - at);
+		r = s->part >= 0 ? pread(s->fd, buf, n, (off_t)at) : read(s->fd, buf, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -23,8 +23,11 @@ struct source *source_open_mem(const char *name, const char *data, size_t len,
 /* The bytes of a regular file of size bytes from offset off on, read
  * with pread(2) on fd (borrowed: not closed), as they are (the caller
  * knows they are not gzip): one input read in parts by several threads.
+ * Reads stop short at offset soft until they reach it (a part's own
+ * bytes are read, not the next part's, unless its reader goes on).
  * NULL when out of memory. */
-struct source *source_open_part(const char *name, int fd, long long off, long long size);
+struct source *source_open_part(const char *name, int fd, long long off, long long soft,
+				long long size);
 
 /* Read up to n bytes: >0 bytes read, 0 at end of input, -1 on a read error
  * (d set). A truncated or corrupt gzip stream is reported once through the

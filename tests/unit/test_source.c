@@ -447,16 +447,18 @@ Test(source, part_of_a_file)
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, data, sizeof data - 1), (ssize_t)(sizeof data - 1));
-	s = source_open_part("part", fd, 2, (long long)(sizeof data - 1));
+	s = source_open_part("part", fd, 2, 6, (long long)(sizeof data - 1));
 	cr_assert_not_null(s);
 	cr_expect_eq(source_size(s), 10);
+	cr_expect_eq(source_read(s, buf, sizeof buf, &d), 4, "short at the soft end");
+	got = 4;
 	while ((n = source_read(s, buf + got, 3, &d)) > 0)
 		got += n;
 	cr_expect_eq(n, 0);
 	cr_expect_eq(got, 10);
 	cr_expect(!memcmp(buf, "0123456789", 10));
 	source_close(s);
-	s = source_open_part("part", fd, 0, (long long)(sizeof data - 1));
+	s = source_open_part("part", fd, 0, 0, (long long)(sizeof data - 1));
 	cr_assert_not_null(s);
 	cr_expect_eq(source_read(s, buf, sizeof buf, &d), 12);
 	cr_expect(!memcmp(buf, data, 12), "no gzip: the bytes as they are");
