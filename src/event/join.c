@@ -51,6 +51,7 @@ struct evjoin {
 	size_t bytes;         /* record bytes held in the window */
 
 	struct run runs[EVJOIN_MAX_RUNS];
+	int nopen;            /* runs open: none, and no loop over them runs */
 
 	struct event *spare;  /* handed out by evjoin_slot */
 	struct event *out;    /* last popped, recycled on the next pop */
@@ -386,6 +387,8 @@ static void run_close(struct evjoin *j, struct run *r)
 		if (s->state == SLOT_HELD)
 			s->state = SLOT_READY;
 	}
+	if (r->open)
+		j->nopen--;
 	r->open = 0;
 	r->n = 0;
 	r->bytes = 0;
@@ -450,7 +453,7 @@ static struct run *run_of(struct evjoin *j, const struct event *ev)
 {
 	int i;
 
-	for (i = 0; i < EVJOIN_MAX_RUNS; i++)
+	for (i = 0; i < EVJOIN_MAX_RUNS && j->nopen; i++)
 		if (j->runs[i].open && same_source(run_first(j, &j->runs[i]), ev))
 			return &j->runs[i];
 	return NULL;
@@ -471,7 +474,8 @@ static struct run *run_open(struct evjoin *j)
 	return oldest;
 }
 
-static int run_add(struct run *r, size_t seq, const struct event *ev, size_t bytes)
+static int run_add(struct evjoin *j, struct run *r, size_t seq, const struct event *ev,
+		   size_t bytes)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -484,6 +488,8 @@ static int run_add(struct run *r, size_t seq, const struct event *ev, size_t byt
 	}
 	r->seq[r->n++] = seq;
 	r->bytes += bytes;
+	if (!r->open)
+		j->nopen++;
 	r->open = 1;
 	r->has_ts = ev->has_ts;
 	r->last_ts = ev->ts_us;
@@ -524,7 +530,7 @@ int evjoin_push(struct evjoin *j)
 		j->have_prev = 1;
 		/* runs that time has left behind end now, so a quiet block
 		 * never holds the stream back (follow mode) */
-		for (i = 0; i < EVJOIN_MAX_RUNS; i++) {
+		for (i = 0; i < EVJOIN_MAX_RUNS && j->nopen; i++) {
 			r = &j->runs[i];
 			if (r->open && r->has_ts && gap(ev->ts_us, r->last_ts) > EVJOIN_GAP_US)
 				run_close(j, r);
@@ -538,10 +544,12 @@ int evjoin_push(struct evjoin *j)
 				run_close(j, r);
 			if (!r || !r->open)
 				r = run_open(j);
-			if (run_add(r, seq, ev, bytes) == 0)
+			if (run_add(j, r, seq, ev, bytes) == 0)
 				s->state = SLOT_HELD;
-			else if (!r->n)
+			else if (!r->n && r->open) {
 				r->open = 0;
+				j->nopen--;
+			}
 			r->between = 0;
 		} else if (r) {
 			if (r->between < RUN_MAX_BETWEEN &&
@@ -573,7 +581,7 @@ void evjoin_end(struct evjoin *j)
 {
 	int i;
 
-	for (i = 0; i < EVJOIN_MAX_RUNS; i++)
+	for (i = 0; i < EVJOIN_MAX_RUNS && j->nopen; i++)
 		if (j->runs[i].open)
 			run_close(j, &j->runs[i]);
 }
@@ -614,7 +622,7 @@ int evjoin_has_run(const struct evjoin *j, const char *source, const struct skim
 {
 	int i;
 
-	for (i = 0; i < EVJOIN_MAX_RUNS; i++) {
+	for (i = 0; i < EVJOIN_MAX_RUNS && j->nopen; i++) {
 		const struct event *f;
 
 		if (!j->runs[i].open)
