@@ -113,13 +113,14 @@ static int pool_room(struct evjoin *j, const struct event *ev)
 
 static void ev_destroy(struct event *ev);
 
-/* An event is pooled as it is: whoever fills it next clears it first (a
- * parse thread, when the event goes to a batch: what it frees is then
- * mostly what that thread made, and stays in its cache). */
+/* An event is cleared as it is pooled: what it refers to (its entry,
+ * which a joined block may share) is let go here, in the joiner's thread,
+ * never in a parse thread the event goes on to (evjoin_trade). */
 static void ev_put(struct evjoin *j, struct event *ev)
 {
 	if (!ev)
 		return;
+	event_clear(ev);
 	if (pool_room(j, ev)) {
 		j->pool[j->npool++] = ev;
 		j->pool_bytes += ev_cost(ev);

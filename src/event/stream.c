@@ -204,9 +204,9 @@ static struct ppar *ppar_new(const struct evstream_opts *o)
 
 static void *ppar_main(void *arg);
 
-static void ppar_free(struct ppar *p)
+/* The parse threads end (after the batch each is on). */
+static void ppar_stop(struct ppar *p)
 {
-	size_t i, j;
 	int t;
 
 	if (!p)
@@ -217,6 +217,16 @@ static void ppar_free(struct ppar *p)
 	pthread_mutex_unlock(&p->mu);
 	for (t = 0; t < p->nth; t++)
 		pthread_join(p->th[t], NULL);
+	p->nth = 0;
+}
+
+static void ppar_free(struct ppar *p)
+{
+	size_t i, j;
+
+	if (!p)
+		return;
+	ppar_stop(p);
 	for (i = 0; i < p->nb; i++) {
 		struct pbatch *b = &p->b[i];
 
@@ -1029,6 +1039,9 @@ void evstream_close(struct evstream *s)
 	if (!s)
 		return;
 	unwrap_end(&s->uw);
+	/* a thread may still be on a chunk no one will use: it names its
+	 * records after the framer's source */
+	ppar_stop(s->par);
 	framer_close(s->fr);
 	ppar_free(s->par);   /* after: the framer's source warns through it */
 	evjoin_free(s->join);
