@@ -5,7 +5,7 @@
 # content's hash, so running it again adds nothing twice and never removes
 # what the fuzzer has found. FUZZ_CORPUS overrides the destination.
 #
-# frame, sanitize and normalize take a selector byte first (fuzz/fuzz.h):
+# frame, rest, sanitize and normalize take a selector byte first (fuzz/fuzz.h):
 # '@' is every switch at its default; for normalize 'A' makes the record
 # YAML and 'B' text.
 set -eu
@@ -37,6 +37,7 @@ inputs=$(find fixtures tests/data examples -type f ! -name cmd ! -name 'expected
 	! -name '*.yml' | sort)
 for f in $inputs; do
 	put frame @ <"$f"
+	put rest @ <"$f"
 	put sanitize @ <"$f"
 done
 
