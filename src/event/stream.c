@@ -44,7 +44,10 @@
 #define PB_BYTES ((size_t)1 << 18)   /* record bytes per batch (one record may pass) */
 #define PB_MAX_THREADS 64
 #define PB_CHUNK ((long long)1 << 18)     /* input bytes per chunk, about */
-#define PB_CUT_LOOK ((long long)4 << 20)  /* how far past that a cut is looked for */
+#define PB_CUT_LOOK ((long long)1 << 20)  /* how far past that a cut is looked for */
+#define PB_HOLD ((size_t)2 << 20)         /* a chunk holding more (no rest for that
+					     long) gives the rest of the input
+					     back to the calling thread to frame */
 
 enum { PS_SERIAL, PS_SKIMMED, PS_FILLED };
 
@@ -81,6 +84,8 @@ struct pbatch {
 	long lines;
 	struct warn_sink fwarn;   /* its framer's warnings, kept in fw */
 	struct framer *fr;        /* its framer, kept for the next chunk */
+	int chunk;                /* a chunk (else framed by the calling thread) */
+	int hold;                 /* the chunk held more than PB_HOLD: dropped */
 };
 
 struct ppar {
@@ -108,6 +113,8 @@ struct ppar {
 	long long cut;            /* the next chunk's start */
 	long long next;           /* where the chunk to use next starts */
 	long line0;               /* lines of the input before the chunk in use */
+	struct framer *sfr;       /* past a chunk that held too much, the calling
+				     thread frames the rest with this one */
 };
 #include "util/timeparse.h"
 
@@ -227,6 +234,7 @@ static void ppar_free(struct ppar *p)
 	if (!p)
 		return;
 	ppar_stop(p);
+	framer_close(p->sfr);
 	for (i = 0; i < p->nb; i++) {
 		struct pbatch *b = &p->b[i];
 
@@ -294,9 +302,40 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 }
 
 /*
- * Read path in chunks when that is sure to give the same records: a
- * regular file, not gzip, framed as JSON, of records at line starts ("{"
- * first), and large enough for two chunks. Else p->fd stays -1.
+ * Does the head of a file read as JSON lines, each record whole on its
+ * line? Every line it ends is blank or an object from "{" to "}", and none
+ * is a docker json-file line (whose long lines come in pieces, one line
+ * each, that no cut may part). Other shapes (a wrapper of a cloud export,
+ * a pretty-printed value, text) are framed by one thread: their chunks
+ * would find no cut, or lose one at every line, and hold what they read.
+ */
+static long long chunk_cut(const struct ppar *p, long long from);
+
+static int lines_of_json(const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+
+	for (; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		const char *e = nl;
+
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		if (p == e)
+			continue;
+		if (*p != '{' || e[-1] != '}' ||
+		    (e - p >= 8 && !memcmp(p, "{\"log\":\"", 8)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Read path in chunks when that is sure to give the same records, in
+ * bounded memory: a regular file, not gzip, framed as JSON, whose head
+ * reads as JSON lines (lines_of_json), large enough for two chunks, with
+ * a first cut. Else p->fd stays -1.
  */
 static void chunk_open(struct ppar *p, const char *path, enum input_format given)
 {
@@ -322,7 +361,8 @@ static void chunk_open(struct ppar *p, const char *path, enum input_format given
 			i++;
 	}
 	if (got != (ssize_t)n || (unsigned char)head[0] == 0x1f ||
-	    !input_format_json_framed(p->detected) || i >= n || head[i] != '{') {
+	    !input_format_json_framed(p->detected) || i >= n || head[i] != '{' ||
+	    !lines_of_json(head + i, n - i)) {
 		free(head);
 		close(fd);
 		return;
@@ -331,6 +371,10 @@ static void chunk_open(struct ppar *p, const char *path, enum input_format given
 	p->fd = fd;
 	p->size = st.st_size;
 	p->fmt = given;
+	if (chunk_cut(p, 0) >= p->size) {
+		close(fd);   /* no cut where one was looked for */
+		p->fd = -1;
+	}
 }
 
 struct evstream *evstream_open(const char *path, const struct evstream_opts *o,
@@ -537,7 +581,7 @@ static void parse_taken(struct ppar *p)
 	size_t i;
 
 	pthread_mutex_unlock(&p->mu);
-	if (p->fd >= 0 && frame_chunk(p, b) < 0) {
+	if (b->chunk && frame_chunk(p, b) < 0) {
 		b->last = 1;
 		b->end_rc = -1;
 		b->end_fw0 = b->fw.n;
@@ -629,13 +673,17 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
 {
 	struct ppar *p = s->par;
 
+	struct framer *fr = p->sfr ? p->sfr : s->fr;
+	size_t i;
+
 	batch_reset(b);
 	b->done = 0;
+	b->chunk = 0;
 	p->filling = b;
 	while (b->n < PB_RECORDS && b->bytes.len < PB_BYTES) {
 		const struct record *rec;
 		size_t fw0 = b->fw.n;
-		int rc = framer_next(s->fr, &rec, &b->end_err);
+		int rc = framer_next(fr, &rec, &b->end_err);
 
 		if (rc <= 0) {
 			b->last = 1;
@@ -650,8 +698,34 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
 	}
 	p->filling = NULL;
 	batch_fix(b);
+	for (i = 0; p->sfr && i < b->n; i++)
+		b->slot[i].rec.source = source_name(framer_source(s->fr));
 	if (b->last)
 		p->framing_over = 1;
+	return 0;
+}
+
+/*
+ * A chunk held more than PB_HOLD without coming to rest: from its start
+ * (where the chunk before came to rest), the calling thread frames the
+ * rest of the input into batches, as for a pipe, in bounded memory; the
+ * chunks queued after it are dropped. -1: out of memory.
+ */
+static int chunk_hold(struct evstream *s, long long at)
+{
+	struct ppar *p = s->par;
+	struct framer_opts fo;
+	struct source *src;
+
+	memset(&fo, 0, sizeof fo);
+	fo.format = at ? p->detected : p->fmt;
+	fo.mid_input = at > 0;
+	fo.max_record = s->o.max_record;
+	fo.warn = &p->cap;
+	src = source_open_part(source_name(framer_source(s->fr)), p->fd, at, p->size, p->size);
+	if (!src || !(p->sfr = framer_open(src, &fo)))
+		return -1;
+	p->framing_over = 0;
 	return 0;
 }
 
@@ -742,6 +816,11 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 		}
 		if ((rc = batch_add(b, rec, fw0)) < 0)
 			break;
+		if (b->bytes.len > PB_HOLD) {
+			batch_reset(b);   /* what it framed is framed again */
+			b->hold = 1;
+			break;
+		}
 		if (framer_rest(fr, &at, &line) && at == target - b->start) {
 			b->end = target;
 			b->lines = line - 1;
@@ -791,6 +870,8 @@ static void chunk_queue(struct ppar *p, struct pbatch *b)
 	b->end = p->cut = chunk_cut(p, p->cut);
 	b->lines = 0;
 	b->done = b->last = 0;
+	b->chunk = 1;
+	b->hold = 0;
 	if (p->cut >= p->size)
 		p->framing_over = 1;
 }
@@ -809,7 +890,7 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 		while (!p->framing_over && p->framed < p->used + p->nb) {
 			struct pbatch *nb = &p->b[p->framed % p->nb];
 
-			if (p->fd >= 0)
+			if (p->fd >= 0 && !p->sfr)
 				chunk_queue(p, nb);
 			else if (frame_batch(s, nb) < 0) {
 				*oom = 1;
@@ -832,8 +913,16 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 				pthread_cond_wait(&p->done, &p->mu);
 		}
 		pthread_mutex_unlock(&p->mu);
-		if (p->fd >= 0 && p->pos == 0 && b->start != p->next) {
+		if (b->chunk && p->pos == 0 && (p->sfr || b->start != p->next)) {
 			p->used++;   /* the chunk before read on past it */
+			continue;
+		}
+		if (b->chunk && b->hold) {
+			if (chunk_hold(s, b->start) < 0) {
+				*oom = 1;
+				return NULL;
+			}
+			p->used++;
 			continue;
 		}
 		if (p->pos < b->n) {
@@ -846,7 +935,7 @@ static struct pslot *par_next(struct evstream *s, struct pbatch **b_out, int *oo
 				lines_shift(&b->fw, b->end_fw0, b->fw.n, p->line0);
 			return NULL;
 		}
-		if (p->fd >= 0) {
+		if (b->chunk) {
 			p->next = b->end;
 			p->line0 += b->lines;
 		}
