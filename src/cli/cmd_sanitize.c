@@ -292,6 +292,7 @@ int cli_redact_init(struct sanitize_opts *o, const struct ruleset *rs, struct pr
 		pats[i].kind = rd[i]->kind;
 		pats[i].code = rd[i]->code;
 		pats[i].secret_group = rd[i]->secret_group;
+		rule_redact_jit(rd[i]);   /* every one runs on every record */
 	}
 	o->patterns = pats;
 	o->npatterns = np;

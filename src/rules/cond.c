@@ -103,26 +103,32 @@ int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
  * threads: the first compiles under the lock, the rest see its state. */
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-int cond_re_jit(const struct cond_re *cre)
+int cond_code_jit(pcre2_code *code, _Atomic int *jit)
 {
-	struct cond_re *re = (struct cond_re *)cre;   /* its JIT state only, behind the lock */
-	int st = atomic_load_explicit(&re->jit, memory_order_acquire);
+	int st = atomic_load_explicit(jit, memory_order_acquire);
 
 	if (st)
 		return st == RE_JIT;
 	pthread_mutex_lock(&jit_lock);
-	if (!(st = atomic_load_explicit(&re->jit, memory_order_relaxed))) {
+	if (!(st = atomic_load_explicit(jit, memory_order_relaxed))) {
 		size_t jsize = 0;
 
 		/* No JIT (unsupported CPU, SELinux execmem): the interpreter
 		 * still works, under the same limits. */
-		st = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0 &&
-		     pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jsize) == 0 && jsize > 0
+		st = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0 &&
+		     pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &jsize) == 0 && jsize > 0
 			     ? RE_JIT : RE_INTERP;
-		atomic_store_explicit(&re->jit, st, memory_order_release);
+		atomic_store_explicit(jit, st, memory_order_release);
 	}
 	pthread_mutex_unlock(&jit_lock);
 	return st == RE_JIT;
+}
+
+int cond_re_jit(const struct cond_re *cre)
+{
+	struct cond_re *re = (struct cond_re *)cre;   /* its JIT state only, behind the lock */
+
+	return cond_code_jit(re->code, &re->jit);
 }
 
 /* Cheapest first; regexes keep their written order among themselves so the
@@ -253,11 +259,13 @@ static int redact_eval(const struct cond *c, const struct event *ev,
 					  ev->text ? ev->text_len : 0))
 		return 0;
 	for (i = 0; i < c->nredact; i++) {
-		int rc = pcre2_match((const pcre2_code *)c->redact[i].code,
-				     (PCRE2_SPTR)(ev->text ? ev->text : ""),
-				     ev->text ? ev->text_len : 0, 0, 0,
-				     (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx);
+		int rc;
 
+		rule_redact_jit(&c->redact[i]);
+		rc = pcre2_match((const pcre2_code *)c->redact[i].code,
+				 (PCRE2_SPTR)(ev->text ? ev->text : ""),
+				 ev->text ? ev->text_len : 0, 0, 0,
+				 (pcre2_match_data *)m->md, (pcre2_match_context *)m->mctx);
 		if (rc >= 0)
 			return 1;
 		if (rc != PCRE2_ERROR_NOMATCH) {

@@ -71,6 +71,8 @@ int cond_re_compile(struct cond_re *re, const char *pat, size_t len,
 /* JIT-compile re the first time (thread-safe); 1 when it is JIT code. */
 enum { RE_JIT = 1, RE_INTERP = 2 };
 int cond_re_jit(const struct cond_re *re);
+/* The same for a pattern whose state is *jit (a redact pattern's). */
+int cond_code_jit(pcre2_code *code, _Atomic int *jit);
 
 /* Put cheap conditions first in every ALL so regexes run only when needed. */
 void cond_optimize(struct cond *c);

@@ -44,6 +44,12 @@ const char *rule_role_name(enum rule_role r)
 	return (unsigned)r < sizeof role_names / sizeof *role_names ? role_names[r] : "cause";
 }
 
+void rule_redact_jit(const struct rule_redact *rd)
+{
+	/* its JIT state only, behind cond's lock */
+	cond_code_jit((pcre2_code *)rd->code, &((struct rule_redact *)rd)->jit);
+}
+
 void rule_free(struct rule *r)
 {
 	size_t i;

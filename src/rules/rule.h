@@ -47,12 +47,17 @@ struct rule_example {
 
 struct rule_redact {
 	char *kind;              /* lower-case word, owned */
-	void *code;              /* pcre2_code_8 *, owned, JIT-compiled */
+	void *code;              /* pcre2_code_8 *, owned, JIT-compiled by rule_redact_jit */
 	char *src;               /* the pattern as written, owned (the prefilter reads it) */
 	size_t srclen;
 	int secret_group;        /* number of the group named 'secret', or 0: the whole match */
 	long line, col;          /* where the pattern stands */
+	_Atomic int jit;         /* 0: not JIT-compiled yet */
 };
+
+/* JIT-compile rd's pattern, once (thread-safe): before the first match, by
+ * whoever matches it. A `redact: true` condition does so itself. */
+void rule_redact_jit(const struct rule_redact *rd);
 
 /*
  * A rule. Its insides are private to rules/ (rules/rule_impl.h: the

@@ -644,7 +644,6 @@ static int load_redact_one(const struct ld *l, const struct rule_ynode *n,
 	memset(&re, 0, sizeof re);
 	if (compile_re(l, v[0], "redact.pattern", &re) < 0)
 		return -1;
-	cond_re_jit(&re);   /* sanitize runs every one on every record */
 	rd->code = re.code;
 	rd->src = re.src;
 	rd->srclen = re.srclen;
