@@ -57,6 +57,7 @@ static void load_patterns(void)
 	for (i = 0; i < npats; i++) {
 		pats[i].kind = rd[i]->kind;
 		pats[i].code = rd[i]->code;
+		rule_redact_jit(rd[i]);   /* as cli_redact_init does */
 		pats[i].secret_group = rd[i]->secret_group;
 	}
 }
