@@ -672,7 +672,6 @@ static void batch_fix(struct pbatch *b)
 static int frame_batch(struct evstream *s, struct pbatch *b)
 {
 	struct ppar *p = s->par;
-
 	struct framer *fr = p->sfr ? p->sfr : s->fr;
 	size_t i;
 
