@@ -76,12 +76,12 @@ while sum(len(l) + 1 for l in body) < 20 << 20:
 write("hold.ndjson", "\n".join(head + ["["] + body + ["]"] + lines[:500]) + "\n")
 
 # Python blocks printed as plain text between the JSON lines, their last
-# line ending in "}"
+# line ending in "}" (an exception raised with a dict, as Python prints it)
 block = [
     "Traceback (most recent call last):",
     '  File "/app/netra_backend/app/routes/websocket.py", line 212, in send',
-    "    await websocket.send_json(payload)",
-    "TypeError: Object of type WebSocketState is not JSON serializable {'state': 1}",
+    "    raise ValueError({'code': 1011, 'reason': 'internal error'})",
+    "ValueError: {'code': 1011, 'reason': 'internal error'}",
 ]
 rows = list(head)
 for i, l in enumerate(lines):

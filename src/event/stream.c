@@ -585,8 +585,7 @@ static void parse_taken(struct ppar *p)
 		b->last = 1;
 		b->end_rc = -1;
 		b->end_fw0 = b->fw.n;
-		diag_set(&b->end_err, p->s->fr ? source_name(framer_source(p->s->fr)) : NULL,
-			 0, 0, "out of memory");
+		diag_set(&b->end_err, source_name(framer_source(p->s->fr)), 0, 0, "out of memory");
 	}
 	for (i = 0; i < b->n; i++)
 		parse_one(p->s, b, &b->slot[i]);
@@ -673,7 +672,6 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
 {
 	struct ppar *p = s->par;
 	struct framer *fr = p->sfr ? p->sfr : s->fr;
-	size_t i;
 
 	batch_reset(b);
 	b->done = 0;
@@ -697,8 +695,6 @@ static int frame_batch(struct evstream *s, struct pbatch *b)
 	}
 	p->filling = NULL;
 	batch_fix(b);
-	for (i = 0; p->sfr && i < b->n; i++)
-		b->slot[i].rec.source = source_name(framer_source(s->fr));
 	if (b->last)
 		p->framing_over = 1;
 	return 0;
@@ -721,7 +717,8 @@ static int chunk_hold(struct evstream *s, long long at)
 	fo.mid_input = at > 0;
 	fo.max_record = s->o.max_record;
 	fo.warn = &p->cap;
-	src = source_open_part(source_name(framer_source(s->fr)), p->fd, at, p->size, p->size);
+	fo.name = source_name(framer_source(s->fr));
+	src = source_open_part(fo.name, p->fd, at, p->size, p->size);
 	if (!src || !(p->sfr = framer_open(src, &fo)))
 		return -1;
 	p->framing_over = 0;
@@ -775,12 +772,12 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	struct framer *fr;
 	struct source *src;
 	long long at, target = b->end;
-	size_t i;
 	long line;
 	int rc = 0;
 
 	batch_reset(b);
-	/* room for the chunk's bytes at once: no copy as they grow */
+	/* room for the chunk's bytes (and a NUL a record) at once: no copy
+	 * as they grow */
 	if (buf_reserve(&b->bytes, (size_t)(b->end - b->start) + PB_RECORDS) < 0)
 		return -1;
 	memset(&fo, 0, sizeof fo);
@@ -788,6 +785,7 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	fo.mid_input = b->start > 0;
 	fo.max_record = p->s->o.max_record;
 	fo.warn = &b->fwarn;
+	fo.name = name;   /* the input's, not the part source's copy */
 	/* the framer (its buffers) of the batch's last chunk, reused */
 	if (!(src = source_open_part(name, p->fd, b->start, b->end + 4096, p->size)))
 		return -1;
@@ -829,8 +827,6 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 			target = chunk_cut(p, target);
 	}
 	batch_fix(b);
-	for (i = 0; i < b->n; i++)
-		b->slot[i].rec.source = name;   /* the part's copy of it is gone */
 	return rc;
 }
 

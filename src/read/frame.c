@@ -242,7 +242,7 @@ struct framer *framer_open(struct source *src, const struct framer_opts *o)
 		return NULL;
 	}
 	f->src = src;
-	f->name = source_name(src);
+	f->name = o && o->name ? o->name : source_name(src);
 	return f;
 }
 
@@ -272,7 +272,7 @@ struct framer *framer_reopen(struct framer *f, struct source *src, const struct 
 	}
 	f->rb = rb;
 	f->src = src;
-	f->name = source_name(src);
+	f->name = o && o->name ? o->name : source_name(src);
 	return f;
 }
 

@@ -62,6 +62,9 @@ struct framer_opts {
 	int keep_partial;                /* 1: the element a cut array ends in is
 					    handed out too, as a RECORD_TEXT with
 					    incomplete set (else only warned) */
+	const char *name;                /* records and warnings name the input
+					    so (borrowed, must outlive the
+					    framer); NULL: the source's name */
 	int mid_input;                   /* 1: the source starts inside an input,
 					    at a line start framer_rest gave (no
 					    byte order mark is looked for); the
