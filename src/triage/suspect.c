@@ -7,13 +7,13 @@
 
 #include "triage/spool.h"
 
-#define KEYSET_SLOTS ((size_t)1 << 17)
+#define KEYSET_FIRST ((size_t)1 << 10)
 #define KEYSET_MAX ((size_t)1 << 16)    /* distinct values counted; more saturate */
 #define MAX_SYMPTOM_RULES 8             /* per suspect: the rules it explains */
 
 struct keyset {
-	uint64_t *slot;
-	size_t n;
+	uint64_t *slot;                     /* open addressing, 0: empty */
+	size_t n, cap;                      /* cap: a power of two, over 2n */
 };
 
 struct suspect_set {
@@ -41,19 +41,41 @@ static uint64_t key_hash(const char *s)
 	return h ? h : 1;
 }
 
+static size_t keyset_find(const uint64_t *slot, size_t cap, uint64_t h)
+{
+	size_t i;
+
+	for (i = (size_t)h & (cap - 1); slot[i] && slot[i] != h; i = (i + 1) & (cap - 1))
+		;
+	return i;
+}
+
+/* The table grows with the values it holds (most inputs have a few
+ * hundred): its memory is touched only as it fills. */
 static int keyset_add(struct keyset *k, uint64_t h)
 {
 	size_t i;
 
 	if (!h || k->n >= KEYSET_MAX)
 		return 0;
-	if (!k->slot && !(k->slot = calloc(KEYSET_SLOTS, sizeof *k->slot)))
-		return -1;
-	for (i = (size_t)h & (KEYSET_SLOTS - 1); k->slot[i]; i = (i + 1) & (KEYSET_SLOTS - 1))
-		if (k->slot[i] == h)
-			return 0;
-	k->slot[i] = h;
-	k->n++;
+	if (2 * (k->n + 1) > k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : KEYSET_FIRST;
+		uint64_t *slot = calloc(cap, sizeof *slot);
+
+		if (!slot)
+			return -1;
+		for (i = 0; i < k->cap; i++)
+			if (k->slot[i])
+				slot[keyset_find(slot, cap, k->slot[i])] = k->slot[i];
+		free(k->slot);
+		k->slot = slot;
+		k->cap = cap;
+	}
+	i = keyset_find(k->slot, k->cap, h);
+	if (!k->slot[i]) {
+		k->slot[i] = h;
+		k->n++;
+	}
 	return 0;
 }
 
