@@ -1121,7 +1121,7 @@ static int index_table(struct prefilter *pf, struct ltable *lt, int table)
 	unsigned char va[10], vb[10], vc[10];
 
 	/* at most 100 buckets a literal: two digit wildcards in its key */
-	if (!id || !off || !(bo = calloc(pf->n * 100 + 1, sizeof *bo)))
+	if (!id || !off || !(bo = malloc((pf->n * 100 + 1) * sizeof *bo)))
 		goto fail;
 	for (i = 0; i < pf->n; i++) {
 		int in;
