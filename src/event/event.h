@@ -92,6 +92,10 @@ void event_free(struct event *ev);
 /* Deep copy: dst owns copies of every string and a new reference to the
  * entry, so it outlives src's stream. -1 on allocation failure. */
 int event_copy(struct event *dst, const struct event *src);
+/* A skimmed event's copy (event_skim, with its message and keys when it
+ * has them), which shares nothing with src: the source name is borrowed
+ * as src's is. -1 on allocation failure. */
+int event_copy_skim(struct event *dst, const struct event *src);
 
 /*
  * Normalize one record into ev (cleared first). Returns 0; -1 with d set

@@ -55,8 +55,9 @@ struct pslot {
 	struct record rec;     /* text: offset into the batch's bytes until queued */
 	int state;
 	struct skim_keys k;    /* PS_SKIMMED: spans into rec.text */
-	struct event *ev;      /* made by a parse thread; traded with the
-				  joiner's slot (evjoin_trade), not copied */
+	struct event *ev;      /* made by a parse thread: a skimmed one is
+				  copied into the joiner's slot (event_copy_skim),
+				  a parsed one traded with it (evjoin_trade) */
 	int ok;                /* PS_FILLED: normalized (not kept as text) */
 	size_t fw0, fw1;       /* framing warnings before this record: fw[fw0..fw1) */
 	size_t pw0, pw1;       /* parsing warnings: pw[pw0..pw1) */
@@ -1044,7 +1045,9 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 		s->records++;
 		if (sl->state == PS_SKIMMED &&
 		    (!evjoin_held(s->join) || (sl->k.known && !evjoin_has_run(s->join, sl->rec.source, &sl->k)))) {
-			if (evjoin_trade(s->join, &sl->ev) < 0)
+			/* copied, not traded: the parse thread keeps its event,
+			 * and neither thread writes memory the other wrote last */
+			if (!(ev = evjoin_slot(s->join)) || event_copy_skim(ev, sl->ev) < 0)
 				return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 		} else if (sl->state == PS_FILLED) {
 			give_warnings(s, &b->pw, sl->pw0, sl->pw1);
