@@ -209,36 +209,6 @@ int event_copy(struct event *dst, const struct event *src)
 	return 0;
 }
 
-int event_copy_skim(struct event *dst, const struct event *src)
-{
-	const char *base = src->store.p, *end = base + src->store.len;
-	struct buf store;
-
-	event_clear(dst);
-	store = dst->store;
-	if (src->store.len && buf_add(&store, src->store.p, src->store.len) < 0)
-		return -1;
-	dst->store = store;
-	dst->source = src->source;
-	dst->line = src->line;
-	dst->last_line = src->last_line;
-	dst->has_ts = src->has_ts;
-	dst->ts_us = src->ts_us;
-	dst->sev = src->sev;
-	dst->skimmed = 1;
-	dst->keyed = src->keyed;
-	dst->skim_bytes = src->skim_bytes;
-	memcpy(dst->revision, src->revision, strlen(src->revision) + 1);
-	/* the message and keys are in the store, or the message is "" */
-	if (src->msg >= base && src->msg < end)
-		dst->msg = store.p + (src->msg - base);
-	dst->msg_len = src->msg_len;
-	dst->conn = src->conn ? store.p + (src->conn - base) : NULL;
-	dst->trace = src->trace ? store.p + (src->trace - base) : NULL;
-	dst->instance = src->instance ? store.p + (src->instance - base) : NULL;
-	return 0;
-}
-
 void event_free(struct event *ev)
 {
 	if (!ev)

@@ -92,10 +92,6 @@ void event_free(struct event *ev);
 /* Deep copy: dst owns copies of every string and a new reference to the
  * entry, so it outlives src's stream. -1 on allocation failure. */
 int event_copy(struct event *dst, const struct event *src);
-/* A skimmed event's copy (event_skim, with its message and keys when it
- * has them), which shares nothing with src: the source name is borrowed
- * as src's is. -1 on allocation failure. */
-int event_copy_skim(struct event *dst, const struct event *src);
 
 /*
  * Normalize one record into ev (cleared first). Returns 0; -1 with d set
@@ -113,13 +109,30 @@ int event_from_record(struct event *ev, const struct record *rec, struct diag *d
  */
 int event_from_item(struct event *ev, const struct record *rec, json_t *item);
 
+/* The skim's walk building the tree json_loadb would (JSON_DECODE_ANY) of
+ * a record of its plain shape; NULL for any other (or out of memory): then
+ * json_loadb parses it, and words its error. */
+json_t *event_skim_tree(const char *text, size_t len);
+
+/* Normalize's reading of correlation keys in a message's text
+ * ("connection_id=ws_1", 'trace': 'T'), for the skim: for each key i with
+ * bit i of need set, its value as a span into msg (n = 0: none). */
+enum { EV_KEY_CONN, EV_KEY_TRACE, EV_KEY_INSTANCE, EV_KEYS };
+struct key_span {
+	const char *p;
+	size_t n;
+};
+void event_msg_keys(const char *msg, size_t len, unsigned need, struct key_span out[EV_KEYS]);
+
 /*
- * Fill ev from a JSON record without parsing it into a tree: 1 when the
- * record is a plain Cloud Run LogEntry the skim can read with certainty
- * (valid JSON, printable ASCII, no \u or \/ escapes, a timestamp, a
- * one-line message that cannot join a multi-line block); ev then holds
- * only position and time, with skimmed set. 0: parse it (event_from_record).
- * Only for records a prefilter has ruled out: see src/rules/prefilter.h.
+ * The skim: what event_from_record would make of a record, read without
+ * parsing it into a tree, for records a prefilter has ruled out (see
+ * src/rules/prefilter.h). event_skim returns 1 when the record is a plain
+ * Cloud Run LogEntry it can read with certainty (valid JSON, printable
+ * ASCII, no \u or \/ escapes, a timestamp, a one-line message that cannot
+ * join a multi-line block); 0: parse it. It writes no event: sk holds
+ * values and spans into the record's text, and event_from_skim makes the
+ * event from them later, in whichever thread reads the events.
  * k gets what the joiner compares entries by (evjoin_has_run): the
  * instance, logName and stream the parsed event would have, as spans
  * into the record (NULL when it would have none); known = 0 when the skim
@@ -132,32 +145,35 @@ struct skim_keys {
 	const char *msg;      /* the message as the parsed event would have it */
 	size_t nmsg;          /* (no escapes in it: the raw bytes are the text) */
 };
-int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k);
-
-/* The skim's walk building the tree json_loadb would (JSON_DECODE_ANY) of
- * a record of its plain shape; NULL for any other (or out of memory): then
- * json_loadb parses it, and words its error. */
-json_t *event_skim_tree(const char *text, size_t len);
+struct skim {
+	struct skim_keys k;
+	enum sev sev;
+	int64_t ts_us;
+	long newlines;            /* in the record: its last line is line + newlines */
+	size_t skim_bytes;        /* the event's skim_bytes */
+	struct key_span rev;      /* the revision; p NULL: none */
+	int keyed;                /* key[] is known (event_skim_keys) */
+	struct key_span key[EV_KEYS];   /* p NULL: none */
+};
+int event_skim(const struct record *rec, struct skim *sk);
 
 /*
  * For a severe record the caller keeps though no rule can match it (triage
  * reads such records as suspects): after event_skim returned 1, the
- * message and the connection, trace and instance keys the parsed event
- * would have, copied into ev. 1 when the skim is sure of them (a Cloud Run
- * LogEntry whose keys are plain strings where normalize looks), 0 when
- * the record must be parsed.
+ * connection, trace and instance keys the parsed event would have, into
+ * sk (keyed). 1 when the skim is sure of them (a Cloud Run LogEntry whose
+ * keys are plain strings where normalize looks), 0 when the record must be
+ * parsed.
  */
-int event_skim_keys(struct event *ev, const struct record *rec, const struct skim_keys *k);
+int event_skim_keys(const struct record *rec, struct skim *sk);
 
-/* Normalize's reading of correlation keys in a message's text
- * ("connection_id=ws_1", 'trace': 'T'), for the skim: for each key i with
- * bit i of need set, its value as a span into msg (n = 0: none). */
-enum { EV_KEY_CONN, EV_KEY_TRACE, EV_KEY_INSTANCE, EV_KEYS };
-struct key_span {
-	const char *p;
-	size_t n;
-};
-void event_msg_keys(const char *msg, size_t len, unsigned need, struct key_span out[EV_KEYS]);
+/*
+ * ev (cleared first) as the skim read rec: position, time, severity and
+ * revision, skimmed set; the message and keys too when sk is keyed (keyed
+ * set), the message alone when with_msg. Copies what it keeps. -1: out of
+ * memory.
+ */
+int event_from_skim(struct event *ev, const struct record *rec, const struct skim *sk, int with_msg);
 /* A trace key as normalize keeps it: "projects/P/traces/ID" becomes ID. */
 void event_trace_id(const char **s, size_t *n);
 

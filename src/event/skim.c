@@ -405,8 +405,9 @@ static int sk_revision(const struct span *res, const struct span lab[1], const s
 	return 1;
 }
 
-int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
+int event_skim(const struct record *rec, struct skim *sk)
 {
+	struct skim_keys *k = &sk->k;
 	struct span rev;
 	struct sk s = { rec->text, rec->text + rec->len };
 	struct span top[K_COUNT], pay[P_COUNT], rlab[1], r[2], lab[3], *msg = NULL;
@@ -449,7 +450,8 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 	}
 	if (!msg || msg->esc || multiline_candidate(msg->p, msg->n))
 		return 0;
-	if (!sk_revision(&top[K_RESOURCE], rlab, r, &rev) || rev.n >= sizeof ev->revision)
+	if (!sk_revision(&top[K_RESOURCE], rlab, r, &rev) ||
+	    rev.n >= sizeof ((struct event *)NULL)->revision)
 		return 0;
 	join_keys(top, lab, k);
 	k->msg = msg->p;
@@ -465,20 +467,15 @@ int event_skim(struct event *ev, const struct record *rec, struct skim_keys *k)
 				break;
 			}
 
-	event_clear(ev);
-	ev->sev = sev < 0 ? SEV_EMERGENCY : (enum sev)sev;   /* unsure: as severe as can be */
-	ev->source = rec->source;
-	ev->line = ev->last_line = rec->line;
+	sk->sev = sev < 0 ? SEV_EMERGENCY : (enum sev)sev;   /* unsure: as severe as can be */
+	sk->newlines = 0;
 	for (s.p = rec->text; (s.p = memchr(s.p, '\n', (size_t)(s.e - s.p))); s.p++)
-		ev->last_line++;
-	ev->has_ts = 1;
-	ev->ts_us = ts;
-	ev->skimmed = 1;
-	ev->skim_bytes = rec->len + msg->n;   /* msg has no escapes: decoded = raw */
-	if (rev.type) {
-		memcpy(ev->revision, rev.p, rev.n);
-		ev->revision[rev.n] = '\0';
-	}
+		sk->newlines++;
+	sk->ts_us = ts;
+	sk->skim_bytes = rec->len + msg->n;   /* msg has no escapes: decoded = raw */
+	sk->rev.p = rev.type ? rev.p : NULL;
+	sk->rev.n = rev.type ? rev.n : 0;
+	sk->keyed = 0;
 	return 1;
 }
 
@@ -555,23 +552,17 @@ static int sk_sub(const struct span *v, int depth, const char *const *want, stru
 	return 1;
 }
 
-static int store_key(struct event *ev, const struct key_span *k, size_t *off)
-{
-	*off = ev->store.len;
-	return buf_add(&ev->store, k->p, k->n) < 0 || buf_addc(&ev->store, '\0') < 0 ? -1 : 0;
-}
-
-int event_skim_keys(struct event *ev, const struct record *rec, const struct skim_keys *k)
+int event_skim_keys(const struct record *rec, struct skim *sk)
 {
 	static const char *const want[] = { "trace", "labels", "resource", "jsonPayload", NULL };
 	static const char *const res_want[] = { "labels", NULL };
 	struct sk s = { rec->text, rec->text + rec->len };
 	struct span top[4], lab[7], res[1], rlab[3], jp[J_COUNT];
-	struct key_span key[EV_KEYS], m[EV_KEYS];
-	size_t off[EV_KEYS + 1], i;
+	struct key_span *key = sk->key, m[EV_KEYS];
+	size_t i;
 	unsigned need = 0;
 
-	memset(key, 0, sizeof key);
+	memset(sk->key, 0, sizeof sk->key);
 	sk_ws(&s);
 	if (!sk_object(&s, 1, want, top, NULL) || !sk_sub(&top[1], 2, label_keys, lab) ||
 	    !sk_sub(&top[2], 2, res_want, res) || !sk_sub(&res[0], 3, instance_keys, rlab) ||
@@ -591,25 +582,62 @@ int event_skim_keys(struct event *ev, const struct record *rec, const struct ski
 		if (!key[i].p)
 			need |= 1u << i;
 	if (need) {
-		event_msg_keys(k->msg, k->nmsg, need, m);
+		event_msg_keys(sk->k.msg, sk->k.nmsg, need, m);
 		for (i = 0; i < EV_KEYS; i++)
 			if (!key[i].p && m[i].p)
 				key[i] = m[i];
 	}
-	off[EV_KEYS] = ev->store.len;
-	if (buf_add(&ev->store, k->msg, k->nmsg) < 0 || buf_addc(&ev->store, '\0') < 0)
+	sk->keyed = 1;
+	return 1;
+}
+
+static int store_key(struct event *ev, const struct key_span *k, size_t *off)
+{
+	*off = ev->store.len;
+	return buf_add(&ev->store, k->p, k->n) < 0 || buf_addc(&ev->store, '\0') < 0 ? -1 : 0;
+}
+
+int event_from_skim(struct event *ev, const struct record *rec, const struct skim *sk, int with_msg)
+{
+	size_t off[EV_KEYS + 1], i;
+
+	event_clear(ev);
+	ev->sev = sk->sev;
+	ev->source = rec->source;
+	ev->line = rec->line;
+	ev->last_line = rec->line + sk->newlines;
+	ev->has_ts = 1;
+	ev->ts_us = sk->ts_us;
+	ev->skimmed = 1;
+	ev->skim_bytes = sk->skim_bytes;
+	if (sk->rev.p) {
+		memcpy(ev->revision, sk->rev.p, sk->rev.n);
+		ev->revision[sk->rev.n] = '\0';
+	}
+	if (!sk->keyed) {
+		if (with_msg) {
+			off[EV_KEYS] = ev->store.len;
+			if (buf_add(&ev->store, sk->k.msg, sk->k.nmsg) < 0)
+				return -1;
+			ev->msg = ev->store.p + off[EV_KEYS];
+			ev->msg_len = sk->k.nmsg;
+		}
 		return 0;
+	}
+	off[EV_KEYS] = ev->store.len;
+	if (buf_add(&ev->store, sk->k.msg, sk->k.nmsg) < 0 || buf_addc(&ev->store, '\0') < 0)
+		return -1;
 	for (i = 0; i < EV_KEYS; i++)
-		if (key[i].p && store_key(ev, &key[i], &off[i]) < 0)
-			return 0;
+		if (sk->key[i].p && store_key(ev, &sk->key[i], &off[i]) < 0)
+			return -1;
 	/* pointers only now: the store may have moved while growing */
 	ev->msg = ev->store.p + off[EV_KEYS];
-	ev->msg_len = k->nmsg;
-	ev->conn = key[EV_KEY_CONN].p ? ev->store.p + off[EV_KEY_CONN] : NULL;
-	ev->trace = key[EV_KEY_TRACE].p ? ev->store.p + off[EV_KEY_TRACE] : NULL;
-	ev->instance = key[EV_KEY_INSTANCE].p ? ev->store.p + off[EV_KEY_INSTANCE] : NULL;
+	ev->msg_len = sk->k.nmsg;
+	ev->conn = sk->key[EV_KEY_CONN].p ? ev->store.p + off[EV_KEY_CONN] : NULL;
+	ev->trace = sk->key[EV_KEY_TRACE].p ? ev->store.p + off[EV_KEY_TRACE] : NULL;
+	ev->instance = sk->key[EV_KEY_INSTANCE].p ? ev->store.p + off[EV_KEY_INSTANCE] : NULL;
 	ev->keyed = 1;
-	return 1;
+	return 0;
 }
 
 /* ---- the tree, for the records that are parsed ------------------------

@@ -54,10 +54,11 @@ enum { PS_SERIAL, PS_SKIMMED, PS_FILLED, PS_FILL };   /* PS_FILL: the caller par
 struct pslot {
 	struct record rec;     /* text: offset into the batch's bytes until queued */
 	int state;
-	struct skim_keys k;    /* PS_SKIMMED: spans into rec.text */
-	struct event *ev;      /* made by a parse thread: a skimmed one is
-				  copied into the joiner's slot (event_copy_skim),
-				  a parsed one traded with it (evjoin_trade) */
+	struct skim sk;        /* PS_SKIMMED: what the skim read (spans into
+				  rec.text); the calling thread makes the event */
+	struct event *ev;      /* PS_FILLED: made by a parse thread, traded with
+				  the joiner's slot (evjoin_trade); NULL until
+				  one is */
 	int ok;                /* PS_FILLED: normalized (not kept as text) */
 	size_t fw0, fw1;       /* framing warnings before this record: fw[fw0..fw1) */
 	size_t pw0, pw1;       /* parsing warnings: pw[pw0..pw1) */
@@ -464,39 +465,35 @@ static void fill(struct evstream *s, struct event *ev, const struct record *rec)
 }
 
 /* Can rec be only skimmed? The skim reads it, the caller's prefilter
- * rules it out, and it is below the severity the caller always parses; the
- * skimmed message is kept when the caller wants it. Safe in a parse
- * thread: it reads nothing of the joiner's. */
-static int skimmable(const struct evstream *s, struct event *ev, const struct record *rec,
-		     struct skim_keys *k)
+ * rules it out, and it is below the severity the caller always parses, or
+ * the skim knows its keys. Safe in a parse thread: it reads nothing of the
+ * joiner's and writes no event. */
+static int skimmable(const struct evstream *s, const struct record *rec, struct skim *sk)
 {
-	if (!s->o.may_match || rec->kind != RECORD_JSON || !event_skim(ev, rec, k) ||
-	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len, k->msg, k->nmsg))
+	if (!s->o.may_match || rec->kind != RECORD_JSON || !event_skim(rec, sk) ||
+	    s->o.may_match(s->o.may_match_ctx, rec->text, rec->len, sk->k.msg, sk->k.nmsg))
 		return 0;
 	/* the caller reads these whatever the rules say: with their message
 	 * and keys, or parsed */
-	if (s->o.parse_from != SEV_DEFAULT && ev->sev >= s->o.parse_from)
-		return event_skim_keys(ev, rec, k);
-	if (s->o.skim_msg) {
-		size_t off = ev->store.len;
-
-		if (buf_add(&ev->store, k->msg, k->nmsg) < 0)
-			return 0;
-		ev->msg = ev->store.p + off;
-		ev->msg_len = k->nmsg;
-	}
+	if (s->o.parse_from != SEV_DEFAULT && sk->sev >= s->o.parse_from)
+		return event_skim_keys(rec, sk);
 	return 1;
 }
 
 /* A skimmable record is only skimmed when that changes nothing: no open
  * run of the joiner would take it. */
+static int skim_joins(const struct evstream *s, const struct record *rec, const struct skim *sk)
+{
+	return !evjoin_held(s->join) || (sk->k.known && !evjoin_has_run(s->join, rec->source, &sk->k));
+}
+
+/* ev skimmed from rec, when it can be (0: fill it). */
 static int skim(struct evstream *s, struct event *ev, const struct record *rec)
 {
-	struct skim_keys k;
+	struct skim sk;
 
-	if (!skimmable(s, ev, rec, &k))
-		return 0;
-	return !evjoin_held(s->join) || (k.known && !evjoin_has_run(s->join, rec->source, &k));
+	return skimmable(s, rec, &sk) && skim_joins(s, rec, &sk) &&
+	       event_from_skim(ev, rec, &sk, s->o.skim_msg) == 0;
 }
 
 static int has_traceback(const struct event *ev)
@@ -555,7 +552,7 @@ static void parse_one(struct evstream *s, struct pslot *sl)
 	if (rec->json || rec->kind == RECORD_TEXT)
 		/* a text record's year is the stream's, known in order only */
 		sl->state = PS_SERIAL;
-	else if (skimmable(s, sl->ev, rec, &sl->k))
+	else if (skimmable(s, rec, &sl->sk))
 		sl->state = PS_SKIMMED;
 	else
 		sl->state = PS_FILL;
@@ -570,6 +567,13 @@ static void fill_one(struct pbatch *b, struct pslot *sl)
 
 	sl->pw0 = b->pw.n;
 	sl->state = PS_FILLED;
+	if (!sl->ev) {
+		if (!(sl->ev = malloc(sizeof *sl->ev))) {
+			sl->state = PS_FILL;   /* the calling thread's to parse */
+			return;
+		}
+		event_init(sl->ev);
+	}
 	if (event_from_record(sl->ev, rec, &d) != 0) {
 		struct record text = *rec;
 
@@ -659,17 +663,13 @@ static int batch_add(struct pbatch *b, const struct record *rec, size_t fw0)
 	struct pslot *sl;
 
 	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : PB_RECORDS, i;
+		size_t cap = b->cap ? b->cap * 2 : PB_RECORDS;
 
 		if (!(sl = realloc(b->slot, cap * sizeof *sl)))
 			return -1;
 		memset(sl + b->cap, 0, (cap - b->cap) * sizeof *sl);
 		b->slot = sl;
-		for (i = b->cap; i < cap; i++, b->cap++) {
-			if (!(sl[i].ev = malloc(sizeof *sl[i].ev)))
-				return -1;
-			event_init(sl[i].ev);
-		}
+		b->cap = cap;
 	}
 	sl = &b->slot[b->n];
 	sl->rec = *rec;
@@ -874,7 +874,7 @@ static void lines_shift(struct dvec *v, size_t a, size_t b, long by)
 static void chunk_place(struct ppar *p, struct pbatch *b, struct pslot *sl)
 {
 	sl->rec.line += p->line0;
-	if (sl->state != PS_SERIAL && sl->state != PS_FILL) {
+	if (sl->state == PS_FILLED) {
 		sl->ev->line += p->line0;
 		sl->ev->last_line += p->line0;
 	}
@@ -1043,11 +1043,11 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 		}
 		give_warnings(s, &b->fw, sl->fw0, sl->fw1);
 		s->records++;
-		if (sl->state == PS_SKIMMED &&
-		    (!evjoin_held(s->join) || (sl->k.known && !evjoin_has_run(s->join, sl->rec.source, &sl->k)))) {
-			/* copied, not traded: the parse thread keeps its event,
-			 * and neither thread writes memory the other wrote last */
-			if (!(ev = evjoin_slot(s->join)) || event_copy_skim(ev, sl->ev) < 0)
+		if (sl->state == PS_SKIMMED && skim_joins(s, &sl->rec, &sl->sk)) {
+			/* the event is made here, from what the parse thread
+			 * read: neither thread writes memory the other wrote */
+			if (!(ev = evjoin_slot(s->join)) ||
+			    event_from_skim(ev, &sl->rec, &sl->sk, s->o.skim_msg) < 0)
 				return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
 		} else if (sl->state == PS_FILLED) {
 			give_warnings(s, &b->pw, sl->pw0, sl->pw1);
@@ -1057,9 +1057,8 @@ static int evstream_next_par(struct evstream *s, struct event **out, struct diag
 				filled(s, evjoin_slot(s->join), &sl->rec);
 		} else if (!(ev = evjoin_slot(s->join))) {
 			return diag_set(d, sl->rec.source, sl->rec.line, 0, "out of memory");
-		} else if (sl->state == PS_FILL) {
-			fill(s, ev, &sl->rec);
-		} else if (!skim(s, ev, &sl->rec)) {
+		} else if (sl->state != PS_SERIAL || !skim(s, ev, &sl->rec)) {
+			/* PS_FILL, or skimmed where a run of the joiner may take it */
 			fill(s, ev, &sl->rec);
 		}
 		if (s->uw.kind)
