@@ -873,11 +873,17 @@ struct ltable {
 	struct cand *cand;           /* NULL: no literal of this table */
 };
 
+/* A term of the prefilter: the indices of its literals. */
+struct pterm {
+	uint16_t x[TERM_MAX_LITS];
+	uint16_t n;
+};
+
 struct prefilter {
 	char **lit;                  /* every literal once */
 	uint16_t slot[LIT_SLOTS];    /* lit_index's table: index + 1, 0 empty */
 	size_t n;
-	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
+	struct pterm *term;          /* per term: the literals it needs */
 	uint32_t *owner;             /* per term: the rule it is of (prefilter_build_rules) */
 	size_t nterm;
 	size_t nrule;                /* rules: 0 but for prefilter_build_rules */
@@ -1006,19 +1012,19 @@ static int add_terms(struct prefilter *pf, const struct need *k, uint32_t owner)
 		return -1;
 	pf->owner = o;
 	for (i = 0; i < k->n; i++) {
-		uint64_t *w = pf->term[pf->nterm];
+		struct pterm *w = &pf->term[pf->nterm];
 
 		pf->owner[pf->nterm++] = owner;
 
 		if (!k->t[i].n)
 			return -1;
-		memset(w, 0, sizeof *pf->term);
+		w->n = 0;
 		for (j = 0; j < k->t[i].n; j++) {
 			long x = lit_index(pf, k->t[i].lit[j]);
 
 			if (x < 0)
 				return -1;
-			w[x / 64] |= (uint64_t)1 << (x % 64);
+			w->x[w->n++] = (uint16_t)x;
 		}
 	}
 	return 0;
@@ -1031,11 +1037,11 @@ static int add_terms(struct prefilter *pf, const struct need *k, uint32_t owner)
  */
 static int key_terms(struct prefilter *pf)
 {
-	uint64_t (*by)[PREFILTER_WORDS] = calloc(pf->nterm + 1, sizeof *by);
+	struct pterm *by = calloc(pf->nterm + 1, sizeof *by);
 	uint32_t *owner = calloc(pf->nterm + 1, sizeof *owner);
 	size_t *key = calloc(pf->nterm + 1, sizeof *key);
 	size_t *len = calloc(pf->n + 1, sizeof *len);
-	size_t t, x, w;
+	size_t t, x, j;
 
 	if (!by || !owner || !key || !len || !(pf->keyed = calloc(pf->n + 2, sizeof *pf->keyed))) {
 		free(by);
@@ -1047,13 +1053,14 @@ static int key_terms(struct prefilter *pf)
 	for (x = 0; x < pf->n; x++)
 		len[x] = strlen(pf->lit[x]);
 	for (t = 0; t < pf->nterm; t++) {
-		key[t] = pf->n;   /* add_terms saw to it that every term has a literal */
-		for (w = 0; w < PREFILTER_WORDS; w++)
-			for (uint64_t bits = pf->term[t][w]; bits; bits &= bits - 1) {
-				x = w * 64 + (size_t)__builtin_ctzll(bits);
-				if (key[t] == pf->n || len[x] > len[key[t]])
-					key[t] = x;
-			}
+		/* the longest, the first of equals (add_terms saw to it that
+		 * every term has one) */
+		key[t] = pf->term[t].x[0];
+		for (j = 1; j < pf->term[t].n; j++) {
+			x = pf->term[t].x[j];
+			if (len[x] > len[key[t]] || (len[x] == len[key[t]] && x < key[t]))
+				key[t] = x;
+		}
 		pf->keyed[key[t] + 1]++;
 	}
 	/* a counting sort by key, terms in order within each */
@@ -1063,7 +1070,7 @@ static int key_terms(struct prefilter *pf)
 		size_t k = pf->keyed[key[t]]++;
 
 		owner[k] = pf->owner[t];
-		memcpy(by[k], pf->term[t], sizeof *by);
+		by[k] = pf->term[t];
 	}
 	memmove(pf->keyed + 1, pf->keyed, pf->n * sizeof *pf->keyed);
 	pf->keyed[0] = 0;
@@ -1363,10 +1370,11 @@ static void scan(const struct ltable *lt, const char *raw, size_t len, struct se
 /* Does term t have all of its literals in sn? */
 static int term_holds(const struct prefilter *pf, size_t t, const struct seen *sn)
 {
-	size_t w;
+	const struct pterm *w = &pf->term[t];
+	size_t j;
 
-	for (w = 0; w < PREFILTER_WORDS; w++)
-		if (pf->term[t][w] & ~sn->bit[w])
+	for (j = 0; j < w->n; j++)
+		if (!(sn->bit[w->x[j] / 64] >> (w->x[j] % 64) & 1))
 			return 0;
 	return 1;
 }
