@@ -927,27 +927,61 @@ static const char common_bytes[] =
 
 #define NPAIRS (sizeof common_pairs / 2)
 
+/* The order of common_bytes and common_pairs as tables (lc_init):
+ * byte_rank[c] is c's first place + 1, or past them all; pair_slot holds
+ * each common pair (as pair_at reads it) with its place + 1, open
+ * addressed. */
+static uint8_t byte_rank[256];
+#define PAIR_SLOTS 256
+static struct {
+	uint16_t pair;
+	uint8_t rank;
+} pair_slot[PAIR_SLOTS];
+
+static size_t pair_hash(unsigned pair)
+{
+	return (pair * 40503u >> 8) % PAIR_SLOTS;
+}
+
+static void rank_init(void)
+{
+	size_t i, h;
+
+	for (i = 0; i < 256; i++)
+		byte_rank[i] = (uint8_t)sizeof common_bytes;
+	for (i = sizeof common_bytes - 1; i-- > 0;)
+		byte_rank[(unsigned char)common_bytes[i]] = (uint8_t)(i + 1);
+	memset(pair_slot, 0, sizeof pair_slot);
+	for (i = 0; i < NPAIRS; i++) {
+		unsigned pair = pair_at((const unsigned char *)common_pairs + 2 * i);
+
+		for (h = pair_hash(pair); pair_slot[h].rank; h = (h + 1) % PAIR_SLOTS)
+			;
+		pair_slot[h].pair = (uint16_t)pair;
+		pair_slot[h].rank = (uint8_t)(i + 1);
+	}
+}
+
 /* Higher is rarer. A digit wildcard stands for ten bytes: the most common. */
 static size_t byte_rarity(char l)
 {
-	const char *p = strchr(common_bytes, l);
-
-	if (l == ANY_DIGIT)
-		return 0;
-	return p ? (size_t)(p - common_bytes) + 1 : sizeof common_bytes;
+	return l == ANY_DIGIT ? 0 : byte_rank[(unsigned char)l];
 }
 
 /* Higher is rarer. A pair with a digit wildcard stands for ten pairs, or
- * a hundred: the most common. */
+ * a hundred: the most common. A pair listed twice counts at its first
+ * place, which the probe meets first. */
 static size_t pair_rarity(const char *l)
 {
-	size_t i;
+	unsigned pair;
+	size_t h;
 
 	if (l[0] == ANY_DIGIT || l[1] == ANY_DIGIT)
 		return (l[0] != ANY_DIGIT) + (l[1] != ANY_DIGIT);
-	for (i = 0; i + 1 < NPAIRS * 2; i += 2)
-		if (common_pairs[i] == l[0] && common_pairs[i + 1] == l[1])
-			return 2 + i / 2;
+	pair = pair_at((const unsigned char *)l);
+	for (h = pair_hash(pair); pair_slot[h].rank; h = (h + 1) % PAIR_SLOTS)
+		if (pair_slot[h].pair == pair)
+			return 2 + pair_slot[h].rank - 1u;
 	return 2 + NPAIRS + byte_rarity(l[0]) + byte_rarity(l[1]);
 }
 
@@ -1200,6 +1234,7 @@ static void lc_init(void)
 
 	for (i = 0; i < 256; i++)
 		lc[i] = (unsigned char)lower((int)i);
+	rank_init();
 }
 
 static struct prefilter *finish(struct prefilter *pf)
