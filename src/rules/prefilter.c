@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "event/close.h"
 #include "rules/cond.h"
@@ -890,7 +891,8 @@ struct prefilter {
 	uint32_t *always;            /* rules that require nothing, always candidates */
 	size_t nalways;
 	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
-	struct ltable lt[2];         /* the record's literals, the message's */
+	struct ltable *lt[2];        /* the record's literals, the message's;
+					NULL: none */
 };
 
 static unsigned char lc[256];
@@ -1153,16 +1155,49 @@ static const char *lit_text(const char *l, int *table)
 	return l + (*table == LT_MESSAGE);
 }
 
-static int index_table(struct prefilter *pf, struct ltable *lt, int table)
+/*
+ * A table is 164 KB, of which a rule pack and the text scanned touch a few
+ * pages (the pairs of printable bytes). Fresh anonymous pages read as zero
+ * until written, so only the pages touched are ever faulted in; calloc
+ * may clear the whole table first, which costs every page.
+ */
+static struct ltable *lt_new(void)
 {
-	uint16_t *id = calloc(PAIRS, sizeof *id);              /* lower-cased pair: bucket */
+	void *p = mmap(NULL, sizeof(struct ltable), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void lt_free(struct ltable *lt)
+{
+	if (lt) {
+		free(lt->cand);
+		munmap(lt, sizeof *lt);
+	}
+}
+
+static int index_table(struct prefilter *pf, int table)
+{
+	struct ltable *lt = NULL;
 	struct bucket_of *bo = NULL;                           /* each literal's buckets */
 	size_t *off = calloc(pf->n + 1, sizeof *off);
-	size_t i, j, nbo = 0, ids = 0, k, a, b, c, na, nb, nc;
+	size_t i, j, nbo = 0, ids = 0, k, a, b, c, na, nb, nc, nlit = 0;
 	unsigned char va[10], vb[10], vc[10];
 
+	for (i = 0; i < pf->n; i++) {
+		int in;
+
+		lit_text(pf->lit[i], &in);
+		nlit += in == table;
+	}
+	if (!nlit) {
+		free(off);
+		return 0;
+	}
 	/* at most 100 buckets a literal: two digit wildcards in its key */
-	if (!id || !off || !(bo = malloc((pf->n * 100 + 1) * sizeof *bo)))
+	if (!off || !(lt = pf->lt[table] = lt_new()) ||
+	    !(bo = malloc((nlit * 100 + 1) * sizeof *bo)))
 		goto fail;
 	for (i = 0; i < pf->n; i++) {
 		int in;
@@ -1180,11 +1215,11 @@ static int index_table(struct prefilter *pf, struct ltable *lt, int table)
 			for (b = 0; b < nb; b++) {
 				unsigned char raw[2] = { va[a], vb[b] };
 				unsigned char low[2] = { lc[va[a]], lc[vb[b]] };
-				unsigned key = pair_at(low);
 
-				if (!id[key])
-					id[key] = (uint16_t)(ids++ % NBUCKET + 1);
-				k = id[key];
+				/* the lower-cased pair's bucket: the first variant
+				 * of a pair is its lower-cased one (variants) */
+				if (!(k = lt->bucket[pair_at(low)]))
+					k = ids++ % NBUCKET + 1;
 				lt->bucket[pair_at(raw)] = (uint16_t)k;
 				for (c = 0; c < nc; c++)
 					lt->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
@@ -1217,12 +1252,10 @@ static int index_table(struct prefilter *pf, struct ltable *lt, int table)
 	for (k = NBUCKET + 1; k > 0; k--)
 		lt->start[k] = lt->start[k - 1];
 	lt->start[0] = 0;
-	free(id);
 	free(bo);
 	free(off);
 	return 0;
 fail:
-	free(id);
 	free(bo);
 	free(off);
 	return -1;
@@ -1239,8 +1272,7 @@ static void lc_init(void)
 
 static struct prefilter *finish(struct prefilter *pf)
 {
-	if (key_terms(pf) < 0 || index_table(pf, &pf->lt[LT_RECORD], LT_RECORD) < 0 ||
-	    index_table(pf, &pf->lt[LT_MESSAGE], LT_MESSAGE) < 0) {
+	if (key_terms(pf) < 0 || index_table(pf, LT_RECORD) < 0 || index_table(pf, LT_MESSAGE) < 0) {
 		prefilter_free(pf);
 		return NULL;
 	}
@@ -1380,12 +1412,13 @@ static void probe(const struct cand *c, const struct cand *end,
 /* One pass adds the table's literals in raw to sn. */
 static void scan(const struct ltable *lt, const char *raw, size_t len, struct seen *sn)
 {
-	const uint16_t *bucket = lt->bucket;
+	const uint16_t *bucket;
 	const unsigned char *s = (const unsigned char *)raw;
 	size_t i = 0;
 
-	if (!lt->cand)
+	if (!lt || !lt->cand)
 		return;
+	bucket = lt->bucket;
 	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs
 	 * about what a position does. */
 	for (; i + 9 < len; i += 8) {
@@ -1417,8 +1450,8 @@ static int term_holds(const struct prefilter *pf, size_t t, const struct seen *s
 /* Both tables' literals in one text. */
 static void scan_all(const struct prefilter *pf, const char *s, size_t n, struct seen *sn)
 {
-	scan(&pf->lt[LT_RECORD], s, n, sn);
-	scan(&pf->lt[LT_MESSAGE], s, n, sn);
+	scan(pf->lt[LT_RECORD], s, n, sn);
+	scan(pf->lt[LT_MESSAGE], s, n, sn);
 }
 
 
@@ -1453,8 +1486,8 @@ int prefilter_may_match_msg(const void *vpf, const char *raw, size_t len,
 
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
-	scan(&pf->lt[LT_RECORD], raw, len, &sn);
-	scan(&pf->lt[LT_MESSAGE], msg, nmsg, &sn);
+	scan(pf->lt[LT_RECORD], raw, len, &sn);
+	scan(pf->lt[LT_MESSAGE], msg, nmsg, &sn);
 	return holds(pf, &sn);
 }
 
@@ -1478,11 +1511,11 @@ void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
 	sn.n = 0;
 	/* a message condition's literals in the message alone; the rest in
 	 * the text and in the message, unless the text holds it already */
-	scan(&pf->lt[LT_MESSAGE], a, na, &sn);
+	scan(pf->lt[LT_MESSAGE], a, na, &sn);
 	if (!inside)
-		scan(&pf->lt[LT_RECORD], a, na, &sn);
+		scan(pf->lt[LT_RECORD], a, na, &sn);
 	if (b)
-		scan(&pf->lt[LT_RECORD], b, nb, &sn);
+		scan(pf->lt[LT_RECORD], b, nb, &sn);
 	for (k = 0; k < sn.n; k++)
 		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
 			uint32_t r = pf->owner[t];
@@ -1505,7 +1538,7 @@ void prefilter_free(struct prefilter *pf)
 	free(pf->owner);
 	free(pf->always);
 	free(pf->keyed);
-	free(pf->lt[LT_RECORD].cand);
-	free(pf->lt[LT_MESSAGE].cand);
+	lt_free(pf->lt[LT_RECORD]);
+	lt_free(pf->lt[LT_MESSAGE]);
 	free(pf);
 }
