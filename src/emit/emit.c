@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "emit/emit_impl.h"
+#include "util/buf.h"
+#include "util/jscan.h"
 #include "util/utf8.h"
 
 static const char *const format_names[] = {
@@ -95,37 +97,102 @@ fail:
 	return NULL;
 }
 
-/* C1 controls (U+0080..U+009F; U+009B is CSI) leave as "\u00NN": valid
- * JSON either way, but a terminal showing the raw bytes may obey them.
- * jansson hands over string runs whole code points at a time, so the two
- * bytes of one never straddle two calls. */
-static int write_cb(const char *buffer, size_t size, void *data)
+/* The dump, gathered: jansson hands over a string in pieces between its
+ * escapes (a record's text quoted in a finding is a hundred of them), and
+ * writing each to the stream cost more than the dump. */
+static int gather_cb(const char *buffer, size_t size, void *data)
 {
-	const unsigned char *p = (const unsigned char *)buffer;
-	size_t i, start = 0;
-
-	for (i = 0; i + 1 < size; i++) {
-		if (p[i] != 0xc2 || p[i + 1] < 0x80 || p[i + 1] > 0x9f)
-			continue;
-		if (fwrite(buffer + start, 1, i - start, data) != i - start ||
-		    fprintf(data, "\\u%04x", p[i + 1]) < 0)
-			return -1;
-		start = i + 2;
-		i++;
-	}
-	return fwrite(buffer + start, 1, size - start, data) == size - start ? 0 : -1;
+	return buf_add(data, buffer, size) < 0 ? -1 : 0;
 }
 
-int emit_json_write(FILE *out, const json_t *v)
+/* C1 controls (U+0080..U+009F; U+009B is CSI) leave as "\u00NN": valid
+ * JSON either way, but a terminal showing the raw bytes may obey them. */
+static int write_c1_escaped(FILE *out, const char *buffer, size_t size)
 {
-	/* json_dump_callback rather than json_dumpf: the same code path and
+	const unsigned char *p = (const unsigned char *)buffer;
+	const char *c = buffer, *e = buffer + size;
+	size_t start = 0, i;
+
+	while ((c = memchr(c, 0xc2, (size_t)(e - c))) != NULL) {
+		i = (size_t)(c - buffer);
+		c++;
+		if (i + 1 >= size || p[i + 1] < 0x80 || p[i + 1] > 0x9f)
+			continue;
+		if (fwrite(buffer + start, 1, i - start, out) != i - start ||
+		    fprintf(out, "\\u%04x", p[i + 1]) < 0)
+			return -1;
+		start = i + 2;
+		c++;
+	}
+	return fwrite(buffer + start, 1, size - start, out) == size - start ? 0 : -1;
+}
+
+int emit_json_dump(struct buf *b, const json_t *v)
+{
+	/* json_dump_callback rather than json_dumpb: the same code path and
 	 * an error we see, whatever the jansson version. */
-	if (json_dump_callback(v, write_cb, out, JSON_COMPACT) < 0) {
+	if (json_dump_callback(v, gather_cb, b, JSON_COMPACT) < 0) {
 		if (!errno)
 			errno = EIO;
 		return -1;
 	}
 	return 0;
+}
+
+int emit_json_quote(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *p = s, *e = s + n;
+
+	if (buf_addc(b, '"') < 0)
+		return -1;
+	for (;;) {
+		const char *q = jscan_plain(p, e, 0);
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t k = 2;
+
+		if (buf_add(b, p, (size_t)(q - p)) < 0)
+			return -1;
+		if (q == e)
+			break;
+		switch (*q) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[(unsigned char)*q >> 4];
+			esc[5] = hex[(unsigned char)*q & 15];
+			k = 6;
+		}
+		if (buf_add(b, esc, k) < 0)
+			return -1;
+		p = q + 1;
+	}
+	return buf_addc(b, '"');
+}
+
+int emit_json_flush(FILE *out, const struct buf *b)
+{
+	if (write_c1_escaped(out, b->p ? b->p : "", b->len) < 0) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int emit_json_write(FILE *out, const json_t *v)
+{
+	struct buf b = BUF_INIT(0);
+	int rc = emit_json_dump(&b, v) < 0 ? -1 : emit_json_flush(out, &b);
+
+	buf_free(&b);
+	return rc;
 }
 
 int emit_check(FILE *out)

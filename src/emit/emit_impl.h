@@ -52,6 +52,15 @@ json_t *emit_json_captures(const struct finding *f);
 
 /* Write v compactly (no newline). -1 on a write or allocation error. */
 int emit_json_write(FILE *out, const json_t *v);
+/* The same in two steps, for a caller that adds to the text between
+ * them: v appended to b, then b written (C1 controls escaped). */
+struct buf;
+int emit_json_dump(struct buf *b, const json_t *v);
+int emit_json_flush(FILE *out, const struct buf *b);
+/* The n bytes of valid UTF-8 at s appended as the JSON string jansson's
+ * compact dump writes, for a string too long to copy into jansson first.
+ * -1: out of memory. */
+int emit_json_quote(struct buf *b, const char *s, size_t n);
 
 /* 0, or -1 with errno set when out has seen a write error. */
 int emit_check(FILE *out);

@@ -1,8 +1,11 @@
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "emit/emit_impl.h"
+#include "util/buf.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #define JSON_TEXT_MAX 4096
 
@@ -47,6 +50,27 @@ static json_t *json_close(const struct close_trace *c)
 						       : json_null());
 }
 
+/* The record's text as the finding's last member, up to JSON_TEXT_MAX
+ * bytes: quoted here when it is valid UTF-8 (the common case, and the
+ * longest member: jansson's dump read it a code point at a time), else
+ * through utf8_json_stringn, which mends it. */
+static int json_text(struct buf *b, const struct event *ev)
+{
+	size_t n = ev->text_len < JSON_TEXT_MAX ? ev->text_len : JSON_TEXT_MAX;
+	json_t *v;
+	int rc;
+
+	if (!ev->text)
+		return buf_add(b, "null", 4);
+	if (utf8_valid((const unsigned char *)ev->text, n))
+		return emit_json_quote(b, ev->text, n);
+	if (!(v = utf8_json_stringn(ev->text, ev->text_len, JSON_TEXT_MAX)))
+		return -1;
+	rc = emit_json_quote(b, json_string_value(v), json_string_length(v));
+	json_decref(v);
+	return rc;
+}
+
 static int json_finding(struct emitter *e, const struct finding *f)
 {
 	const struct rule_desc *r = f->rule;
@@ -57,7 +81,7 @@ static int json_finding(struct emitter *e, const struct finding *f)
 	/* json_pack's "o" steals, also on failure, and fails on a NULL
 	 * value, so one allocation failure anywhere fails the whole pack
 	 * without leaking the rest. */
-	o = json_pack("{s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+	o = json_pack("{s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}",
 		      "source", utf8_json_string(emit_source(f)),
 		      "line", (json_int_t)ev->line,
 		      "rule", utf8_json_string(r->id),
@@ -67,17 +91,22 @@ static int json_finding(struct emitter *e, const struct finding *f)
 		      "message", utf8_json_string(emit_message(f)),
 		      "captures", emit_json_captures(f),
 		      "timestamp", json_timestamp(ev),
-		      "close", json_close(&ev->close),
-		      "text", ev->text ? utf8_json_stringn(ev->text, ev->text_len,
-							   JSON_TEXT_MAX)
-				       : json_null());
+		      "close", json_close(&ev->close));
 	if (!o)
 		return -1;
-	rc = emit_json_write(e->out, o);
+	buf_reset(&e->b);
+	/* the object with its last member, "text", added before its '}' */
+	rc = emit_json_dump(&e->b, o);
 	json_decref(o);
-	if (rc < 0 || fputc('\n', e->out) == EOF)
+	if (rc < 0)
 		return -1;
-	return 0;
+	e->b.len--;
+	if (buf_add(&e->b, ",\"text\":", 8) < 0 || json_text(&e->b, ev) < 0 ||
+	    buf_add(&e->b, "}\n", 2) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return emit_json_flush(e->out, &e->b);
 }
 
 const struct emitter_ops emit_json_ops = { NULL, json_finding, NULL, NULL };

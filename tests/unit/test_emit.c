@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "emit/emit.h"
+#include "emit/emit_impl.h"       /* emit_json_quote */
 #include "rules/ruleset_impl.h"   /* a ruleset of rules made here */
+#include "util/buf.h"
 
 /*
  * Rules, events and matches are filled in by hand: the emitters only read
@@ -754,4 +756,39 @@ Test(emit, text_memory_flat)
 		cr_assert_eq(emitter_close(e, NULL), 0);
 	}
 	fclose(out);
+}
+
+/* emit_json_quote writes what jansson's compact dump writes, byte for
+ * byte: every ASCII byte (controls, quote, backslash, DEL) and UTF-8
+ * sequences, at every place of strings longer than the 16 bytes the
+ * scanner takes at a time. */
+Test(emit, json_quote_is_janssons)
+{
+	static const char *const extra[] = { "\xe2\x82\xac", "\xc2\x85", "\xf0\x9f\x98\x80", "/" };
+	size_t len, at, c;
+
+	for (len = 0; len <= 40; len += 5)
+		for (at = 0; at <= len; at++)
+			for (c = 0; c < 128 + sizeof extra / sizeof extra[0]; c++) {
+				char s[64];
+				const char *ins = c < 128 ? (char[]){ (char)c, 0 } : extra[c - 128];
+				size_t n = c < 128 ? 1 : strlen(ins);
+				struct buf b = BUF_INIT(0);
+				json_t *v;
+				char *want;
+
+				memset(s, 'a', len);
+				memcpy(s + at, ins, n);
+				memset(s + at + n, 'z', len - at);
+				v = json_stringn(s, len + n);
+				cr_assert_not_null(v);
+				want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+				cr_assert_eq(emit_json_quote(&b, s, len + n), 0);
+				cr_assert(b.len == strlen(want) && !memcmp(b.p, want, b.len),
+					  "byte %zu at %zu of %zu: %.*s, jansson %s", c, at, len,
+					  (int)b.len, b.p, want);
+				free(want);
+				json_decref(v);
+				buf_free(&b);
+			}
 }
