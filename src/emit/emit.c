@@ -176,6 +176,23 @@ int emit_json_quote(struct buf *b, const char *s, size_t n)
 	return buf_addc(b, '"');
 }
 
+int emit_json_quote_text(struct buf *b, const char *s, size_t n, size_t limit)
+{
+	size_t k = n < limit ? n : limit;
+	json_t *v;
+	int rc;
+
+	if (!s)
+		return buf_add(b, "null", 4);
+	if (utf8_valid((const unsigned char *)s, k))
+		return emit_json_quote(b, s, k);
+	if (!(v = utf8_json_stringn(s, n, limit)))
+		return -1;
+	rc = emit_json_quote(b, json_string_value(v), json_string_length(v));
+	json_decref(v);
+	return rc;
+}
+
 int emit_json_flush(FILE *out, const struct buf *b)
 {
 	if (write_c1_escaped(out, b->p ? b->p : "", b->len) < 0) {

@@ -61,6 +61,9 @@ int emit_json_flush(FILE *out, const struct buf *b);
  * compact dump writes, for a string too long to copy into jansson first.
  * -1: out of memory. */
 int emit_json_quote(struct buf *b, const char *s, size_t n);
+/* Any n bytes at s as utf8_json_stringn(s, n, limit) would make them
+ * (invalid sequences mended, cut at limit), quoted; null for NULL. */
+int emit_json_quote_text(struct buf *b, const char *s, size_t n, size_t limit);
 
 /* 0, or -1 with errno set when out has seen a write error. */
 int emit_check(FILE *out);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "emit/emit_impl.h"
 #include "util/buf.h"
@@ -8,16 +9,6 @@
 #include "util/utf8.h"
 
 #define JSON_TEXT_MAX 4096
-
-/* RFC 3339 in UTC with microseconds, or null outside years 0000-9999. */
-static json_t *json_timestamp(const struct event *ev)
-{
-	char s[40];
-
-	if (!ev->has_ts || timefmt_rfc3339(ev->ts_us, s, sizeof s) < 0)
-		return json_null();
-	return json_string(s);
-}
 
 static const char *close_direction(enum close_dir d)
 {
@@ -31,82 +22,84 @@ static const char *close_direction(enum close_dir d)
 	}
 }
 
-static json_t *json_close(const struct close_trace *c)
+#define ADD(b, lit) buf_add((b), (lit), sizeof(lit) - 1)
+
+/* A string member of a finding: ',' unless first, the key, the value. */
+static int member(struct buf *b, const char *key, const char *s, size_t n, size_t limit)
+{
+	return buf_addf(b, "%s\"%s\":", b->len > 1 ? "," : "", key) < 0 ||
+	       emit_json_quote_text(b, s, n, limit) < 0 ? -1 : 0;
+}
+
+static int str_member(struct buf *b, const char *key, const char *s)
+{
+	return member(b, key, s, s ? strlen(s) : 0, (size_t)-1);
+}
+
+static int json_close(struct buf *b, const struct close_trace *c)
 {
 	size_t rlen = 0;
 
 	if (!c->present)
-		return json_null();
+		return ADD(b, ",\"close\":null");
 	while (rlen < sizeof c->reason && c->reason[rlen])
 		rlen++;
-	return json_pack("{s:i, s:o, s:s, s:o, s:o, s:o}",
-			 "code", c->code,
-			 "reason", utf8_json_stringn(c->reason, rlen, rlen),
-			 "direction", close_direction(c->direction),
-			 "clean", c->clean < 0 ? json_null() : json_boolean(c->clean),
-			 "elapsed_ms", c->elapsed_ms < 0 ? json_null()
-							 : json_integer(c->elapsed_ms),
-			 "http_status", c->http_status ? json_integer(c->http_status)
-						       : json_null());
-}
-
-/* The record's text as the finding's last member, up to JSON_TEXT_MAX
- * bytes: quoted here when it is valid UTF-8 (the common case, and the
- * longest member: jansson's dump read it a code point at a time), else
- * through utf8_json_stringn, which mends it. */
-static int json_text(struct buf *b, const struct event *ev)
-{
-	size_t n = ev->text_len < JSON_TEXT_MAX ? ev->text_len : JSON_TEXT_MAX;
-	json_t *v;
-	int rc;
-
-	if (!ev->text)
-		return buf_add(b, "null", 4);
-	if (utf8_valid((const unsigned char *)ev->text, n))
-		return emit_json_quote(b, ev->text, n);
-	if (!(v = utf8_json_stringn(ev->text, ev->text_len, JSON_TEXT_MAX)))
+	if (buf_addf(b, ",\"close\":{\"code\":%d,\"reason\":", c->code) < 0 ||
+	    emit_json_quote_text(b, c->reason, rlen, rlen) < 0 ||
+	    buf_addf(b, ",\"direction\":\"%s\",\"clean\":%s", close_direction(c->direction),
+		     c->clean < 0 ? "null" : c->clean ? "true" : "false") < 0)
 		return -1;
-	rc = emit_json_quote(b, json_string_value(v), json_string_length(v));
-	json_decref(v);
-	return rc;
+	if (c->elapsed_ms < 0 ? ADD(b, ",\"elapsed_ms\":null") < 0
+			      : buf_addf(b, ",\"elapsed_ms\":%" JSON_INTEGER_FORMAT,
+					 (json_int_t)c->elapsed_ms) < 0)
+		return -1;
+	return c->http_status ? buf_addf(b, ",\"http_status\":%d}", c->http_status)
+			      : ADD(b, ",\"http_status\":null}");
 }
 
+/*
+ * One finding, one line, written here rather than built in jansson and
+ * dumped (which cost more than finding it): the members of the compact
+ * object jansson would write, in the same order and bytes (strings by
+ * emit_json_quote_text, the captures object by jansson itself). The
+ * record's text is its longest member, up to JSON_TEXT_MAX bytes.
+ */
 static int json_finding(struct emitter *e, const struct finding *f)
 {
 	const struct rule_desc *r = f->rule;
 	const struct event *ev = f->ev;
-	json_t *o;
+	struct buf *b = &e->b;
+	json_t *caps;
+	char ts[40];
 	int rc;
 
-	/* json_pack's "o" steals, also on failure, and fails on a NULL
-	 * value, so one allocation failure anywhere fails the whole pack
-	 * without leaking the rest. */
-	o = json_pack("{s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}",
-		      "source", utf8_json_string(emit_source(f)),
-		      "line", (json_int_t)ev->line,
-		      "rule", utf8_json_string(r->id),
-		      "category", utf8_json_string(r->category),
-		      "role", rule_role_name(r->role),
-		      "severity", rule_level_name(r->level),
-		      "message", utf8_json_string(emit_message(f)),
-		      "captures", emit_json_captures(f),
-		      "timestamp", json_timestamp(ev),
-		      "close", json_close(&ev->close));
-	if (!o)
-		return -1;
-	buf_reset(&e->b);
-	/* the object with its last member, "text", added before its '}' */
-	rc = emit_json_dump(&e->b, o);
-	json_decref(o);
+	buf_reset(b);
+	if (buf_addc(b, '{') < 0 || str_member(b, "source", emit_source(f)) < 0 ||
+	    buf_addf(b, ",\"line\":%" JSON_INTEGER_FORMAT, (json_int_t)ev->line) < 0 ||
+	    str_member(b, "rule", r->id) < 0 || str_member(b, "category", r->category) < 0 ||
+	    str_member(b, "role", rule_role_name(r->role)) < 0 ||
+	    str_member(b, "severity", rule_level_name(r->level)) < 0 ||
+	    str_member(b, "message", emit_message(f)) < 0 || ADD(b, ",\"captures\":") < 0)
+		goto oom;
+	if (!(caps = emit_json_captures(f)))
+		goto oom;
+	rc = emit_json_dump(b, caps);
+	json_decref(caps);
 	if (rc < 0)
 		return -1;
-	e->b.len--;
-	if (buf_add(&e->b, ",\"text\":", 8) < 0 || json_text(&e->b, ev) < 0 ||
-	    buf_add(&e->b, "}\n", 2) < 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return emit_json_flush(e->out, &e->b);
+	/* RFC 3339 in UTC with microseconds, or null outside years 0000-9999 */
+	if (!ev->has_ts || timefmt_rfc3339(ev->ts_us, ts, sizeof ts) < 0
+		    ? ADD(b, ",\"timestamp\":null") < 0
+		    : str_member(b, "timestamp", ts) < 0)
+		goto oom;
+	if (json_close(b, &ev->close) < 0 ||
+	    member(b, "text", ev->text, ev->text ? ev->text_len : 0, JSON_TEXT_MAX) < 0 ||
+	    ADD(b, "}\n") < 0)
+		goto oom;
+	return emit_json_flush(e->out, b);
+oom:
+	errno = ENOMEM;
+	return -1;
 }
 
 const struct emitter_ops emit_json_ops = { NULL, json_finding, NULL, NULL };
