@@ -1,5 +1,6 @@
 #include "event/event.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,22 +152,74 @@ static int sk_more(struct sk *s, char close)
 	return -1;
 }
 
+/*
+ * The keys an object is read for, found by a hash of a key's length and
+ * first and last bytes: one probe and one compare a key of the record,
+ * where comparing it with every name cost a fifth of the skim.
+ */
+#define KS_SLOTS 64
+struct keyset {
+	const char *const *name;          /* NULL-terminated, fewer than KS_SLOTS */
+	size_t n;
+	unsigned char len[KS_SLOTS];
+	unsigned char slot[KS_SLOTS];     /* name index + 1; 0: empty */
+};
+
+static size_t ks_hash(const char *p, size_t n)
+{
+	return (n * 37 + (unsigned char)p[0] * 11u + (unsigned char)p[n - 1]) % KS_SLOTS;
+}
+
+static void ks_build(struct keyset *ks)
+{
+	size_t h;
+
+	for (ks->n = 0; ks->name[ks->n]; ks->n++) {
+		size_t n = strlen(ks->name[ks->n]);
+
+		ks->len[ks->n] = (unsigned char)n;
+		for (h = ks_hash(ks->name[ks->n], n); ks->slot[h]; h = (h + 1) % KS_SLOTS)
+			;
+		ks->slot[h] = (unsigned char)(ks->n + 1);
+	}
+}
+
+/* Every key set's table, built once (ks_init, with the sets below). */
+static pthread_once_t ks_once = PTHREAD_ONCE_INIT;
+static void ks_init(void);
+
+/* The index of the name p (n bytes) in ks; ks->n when it is none. */
+static size_t ks_find(const struct keyset *ks, const char *p, size_t n)
+{
+	size_t h;
+
+	if (!n)
+		return ks->n;
+	for (h = ks_hash(p, n); ks->slot[h]; h = (h + 1) % KS_SLOTS) {
+		size_t i = ks->slot[h] - 1u;
+
+		if (ks->len[i] == n && !memcmp(ks->name[i], p, n))
+			return i;
+	}
+	return ks->n;
+}
+
 /* A wanted key whose object value is read in the same pass: its own
  * wanted keys into got (valid when the key's span has type 'o'), and
  * theirs. One walk over each byte, where reading the nested objects
  * again after the record's walk read most of a LogEntry twice. */
 struct sub {
-	const char *const *want;   /* NULL: no such key */
+	const struct keyset *want;   /* NULL: no such key */
 	struct span *got;
 	const struct sub *sub;
 };
 
-static int sk_object(struct sk *s, int depth, const char *const *want, struct span *got,
+static int sk_object(struct sk *s, int depth, const struct keyset *want, struct span *got,
 		     const struct sub *sub)
 {
 	size_t i;
 
-	for (i = 0; want && want[i]; i++)
+	for (i = 0; want && i < want->n; i++)
 		got[i].type = 0;
 	if (depth > SKIM_DEPTH)
 		return 0;
@@ -185,14 +238,10 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		sk_ws(s);
 		if (k.esc && want)
 			return 0;   /* an escaped key could spell a wanted one */
-		for (i = 0; want && want[i]; i++)
-			/* the first two bytes rule out nearly every key */
-			if (k.n && want[i][0] == k.p[0] && (k.n == 1 || want[i][1] == k.p[1]) &&
-			    !strncmp(want[i], k.p, k.n) && !want[i][k.n])
-				break;
-		if (want && want[i] && got[i].type)
+		i = want ? ks_find(want, k.p, k.n) : 0;
+		if (want && i < want->n && got[i].type)
 			return 0;   /* twice */
-		if (want && want[i] && sub && sub[i].want && s->p < s->e && *s->p == '{') {
+		if (want && i < want->n && sub && sub[i].want && s->p < s->e && *s->p == '{') {
 			v.p = s->p;
 			v.esc = 0;
 			v.type = 'o';
@@ -202,7 +251,7 @@ static int sk_object(struct sk *s, int depth, const char *const *want, struct sp
 		} else if (!sk_value(s, depth + 1, &v)) {
 			return 0;
 		}
-		if (want && want[i])
+		if (want && i < want->n)
 			got[i] = v;
 		if ((more = sk_more(s, '}')) <= 0)
 			return more == 0;
@@ -285,6 +334,8 @@ static const char *const top_keys[] = {
 };
 /* keys_instance in normalize.c, in order */
 static const char *const instance_keys[] = { "instanceId", "instance_id", "instance", NULL };
+static struct keyset ks_top = { top_keys, 0, { 0 }, { 0 } };
+static struct keyset ks_instance = { instance_keys, 0, { 0 }, { 0 } };
 
 static int is_null(const struct span *v)
 {
@@ -331,6 +382,7 @@ static const char *const payload_keys[] = {
 	"exc_info", "stack_trace", "stacktrace",
 	"severity", "level", "levelname", "lvl", "log.level", NULL,   /* keys_sev, in order */
 };
+static struct keyset ks_payload = { payload_keys, 0, { 0 }, { 0 } };
 
 /*
  * normalize.c's json_sev on a skimmed value: the severity, 0 when the
@@ -379,6 +431,8 @@ static int sk_sev(const struct span *v, int pino)
  * when the skim cannot read it with certainty. */
 static const char *const res_keys[] = { "labels", NULL };
 static const char *const rev_keys[] = { "revision_name", "version_id", NULL };
+static struct keyset ks_res = { res_keys, 0, { 0 }, { 0 } };
+static struct keyset ks_rev = { rev_keys, 0, { 0 }, { 0 } };
 
 static int sk_revision(const struct span *res, const struct span lab[1], const struct span r[2],
 		       struct span *rev)
@@ -411,18 +465,19 @@ int event_skim(const struct record *rec, struct skim *sk)
 	struct span rev;
 	struct sk s = { rec->text, rec->text + rec->len };
 	struct span top[K_COUNT], pay[P_COUNT], rlab[1], r[2], lab[3], *msg = NULL;
-	const struct sub rsub[1] = { { rev_keys, r, NULL } };
+	const struct sub rsub[1] = { { &ks_rev, r, NULL } };
 	struct sub sub[K_COUNT] = { { NULL, NULL, NULL } };
 	int64_t ts;
 	int i, sev;
 
 	if (rec->kind != RECORD_JSON || rec->truncated)
 		return 0;
-	sub[K_JSON] = (struct sub){ payload_keys, pay, NULL };
-	sub[K_RESOURCE] = (struct sub){ res_keys, rlab, rsub };
-	sub[K_LABELS] = (struct sub){ instance_keys, lab, NULL };
+	pthread_once(&ks_once, ks_init);
+	sub[K_JSON] = (struct sub){ &ks_payload, pay, NULL };
+	sub[K_RESOURCE] = (struct sub){ &ks_res, rlab, rsub };
+	sub[K_LABELS] = (struct sub){ &ks_instance, lab, NULL };
 	sk_ws(&s);
-	if (s.p >= s.e || *s.p != '{' || !sk_object(&s, 1, top_keys, top, sub))
+	if (s.p >= s.e || *s.p != '{' || !sk_object(&s, 1, &ks_top, top, sub))
 		return 0;
 	sk_ws(&s);
 	if (s.p != s.e)
@@ -495,6 +550,20 @@ static const char *const label_keys[] = {
 	"instanceId", "instance_id", "instance",
 	"connection_id", "connectionId", "conn_id", "connId", NULL,
 };
+static const char *const keyed_keys[] = { "trace", "labels", "resource", "jsonPayload", NULL };
+static struct keyset ks_jp = { jp_keys, 0, { 0 }, { 0 } };
+static struct keyset ks_label = { label_keys, 0, { 0 }, { 0 } };
+static struct keyset ks_keyed = { keyed_keys, 0, { 0 }, { 0 } };
+
+static void ks_init(void)
+{
+	struct keyset *const all[] = { &ks_top, &ks_instance, &ks_payload, &ks_res, &ks_rev,
+				       &ks_jp, &ks_label, &ks_keyed };
+	size_t i;
+
+	for (i = 0; i < sizeof all / sizeof all[0]; i++)
+		ks_build(all[i]);
+}
 
 /*
  * normalize's first_key and set_key over n candidate values: the first
@@ -538,7 +607,7 @@ static int take(const struct span *v, size_t n, struct key_span *key, int trace)
 
 /* The wanted keys of v when it is an object (all absent when it is not);
  * 0 when the skim cannot read it. */
-static int sk_sub(const struct span *v, int depth, const char *const *want, struct span *got)
+static int sk_sub(const struct span *v, int depth, const struct keyset *want, struct span *got)
 {
 	size_t i;
 
@@ -547,15 +616,13 @@ static int sk_sub(const struct span *v, int depth, const char *const *want, stru
 
 		return sk_object(&s, depth, want, got, NULL);
 	}
-	for (i = 0; want[i]; i++)
+	for (i = 0; i < want->n; i++)
 		got[i].type = 0;
 	return 1;
 }
 
 int event_skim_keys(const struct record *rec, struct skim *sk)
 {
-	static const char *const want[] = { "trace", "labels", "resource", "jsonPayload", NULL };
-	static const char *const res_want[] = { "labels", NULL };
 	struct sk s = { rec->text, rec->text + rec->len };
 	struct span top[4], lab[7], res[1], rlab[3], jp[J_COUNT];
 	struct key_span *key = sk->key, m[EV_KEYS];
@@ -563,10 +630,11 @@ int event_skim_keys(const struct record *rec, struct skim *sk)
 	unsigned need = 0;
 
 	memset(sk->key, 0, sizeof sk->key);
+	pthread_once(&ks_once, ks_init);
 	sk_ws(&s);
-	if (!sk_object(&s, 1, want, top, NULL) || !sk_sub(&top[1], 2, label_keys, lab) ||
-	    !sk_sub(&top[2], 2, res_want, res) || !sk_sub(&res[0], 3, instance_keys, rlab) ||
-	    !sk_sub(&top[3], 2, jp_keys, jp) || jp[J_LABELS].type)
+	if (!sk_object(&s, 1, &ks_keyed, top, NULL) || !sk_sub(&top[1], 2, &ks_label, lab) ||
+	    !sk_sub(&top[2], 2, &ks_res, res) || !sk_sub(&res[0], 3, &ks_instance, rlab) ||
+	    !sk_sub(&top[3], 2, &ks_jp, jp) || jp[J_LABELS].type)
 		return 0;
 	/* logentry_fields' order, app_fields' inside it */
 	if (take(&top[0], 1, &key[EV_KEY_TRACE], 1) < 0 ||

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "event/close.h"
 #include "rules/cond.h"
@@ -873,18 +874,25 @@ struct ltable {
 	struct cand *cand;           /* NULL: no literal of this table */
 };
 
+/* A term of the prefilter: the indices of its literals. */
+struct pterm {
+	uint16_t x[TERM_MAX_LITS];
+	uint16_t n;
+};
+
 struct prefilter {
 	char **lit;                  /* every literal once */
 	uint16_t slot[LIT_SLOTS];    /* lit_index's table: index + 1, 0 empty */
 	size_t n;
-	uint64_t (*term)[PREFILTER_WORDS];   /* per term: bit per literal it needs */
+	struct pterm *term;          /* per term: the literals it needs */
 	uint32_t *owner;             /* per term: the rule it is of (prefilter_build_rules) */
 	size_t nterm;
 	size_t nrule;                /* rules: 0 but for prefilter_build_rules */
 	uint32_t *always;            /* rules that require nothing, always candidates */
 	size_t nalways;
 	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
-	struct ltable lt[2];         /* the record's literals, the message's */
+	struct ltable *lt[2];        /* the record's literals, the message's;
+					NULL: none */
 };
 
 static unsigned char lc[256];
@@ -921,27 +929,61 @@ static const char common_bytes[] =
 
 #define NPAIRS (sizeof common_pairs / 2)
 
+/* The order of common_bytes and common_pairs as tables (lc_init):
+ * byte_rank[c] is c's first place + 1, or past them all; pair_slot holds
+ * each common pair (as pair_at reads it) with its place + 1, open
+ * addressed. */
+static uint8_t byte_rank[256];
+#define PAIR_SLOTS 256
+static struct {
+	uint16_t pair;
+	uint8_t rank;
+} pair_slot[PAIR_SLOTS];
+
+static size_t pair_hash(unsigned pair)
+{
+	return (pair * 40503u >> 8) % PAIR_SLOTS;
+}
+
+static void rank_init(void)
+{
+	size_t i, h;
+
+	for (i = 0; i < 256; i++)
+		byte_rank[i] = (uint8_t)sizeof common_bytes;
+	for (i = sizeof common_bytes - 1; i-- > 0;)
+		byte_rank[(unsigned char)common_bytes[i]] = (uint8_t)(i + 1);
+	memset(pair_slot, 0, sizeof pair_slot);
+	for (i = 0; i < NPAIRS; i++) {
+		unsigned pair = pair_at((const unsigned char *)common_pairs + 2 * i);
+
+		for (h = pair_hash(pair); pair_slot[h].rank; h = (h + 1) % PAIR_SLOTS)
+			;
+		pair_slot[h].pair = (uint16_t)pair;
+		pair_slot[h].rank = (uint8_t)(i + 1);
+	}
+}
+
 /* Higher is rarer. A digit wildcard stands for ten bytes: the most common. */
 static size_t byte_rarity(char l)
 {
-	const char *p = strchr(common_bytes, l);
-
-	if (l == ANY_DIGIT)
-		return 0;
-	return p ? (size_t)(p - common_bytes) + 1 : sizeof common_bytes;
+	return l == ANY_DIGIT ? 0 : byte_rank[(unsigned char)l];
 }
 
 /* Higher is rarer. A pair with a digit wildcard stands for ten pairs, or
- * a hundred: the most common. */
+ * a hundred: the most common. A pair listed twice counts at its first
+ * place, which the probe meets first. */
 static size_t pair_rarity(const char *l)
 {
-	size_t i;
+	unsigned pair;
+	size_t h;
 
 	if (l[0] == ANY_DIGIT || l[1] == ANY_DIGIT)
 		return (l[0] != ANY_DIGIT) + (l[1] != ANY_DIGIT);
-	for (i = 0; i + 1 < NPAIRS * 2; i += 2)
-		if (common_pairs[i] == l[0] && common_pairs[i + 1] == l[1])
-			return 2 + i / 2;
+	pair = pair_at((const unsigned char *)l);
+	for (h = pair_hash(pair); pair_slot[h].rank; h = (h + 1) % PAIR_SLOTS)
+		if (pair_slot[h].pair == pair)
+			return 2 + pair_slot[h].rank - 1u;
 	return 2 + NPAIRS + byte_rarity(l[0]) + byte_rarity(l[1]);
 }
 
@@ -1006,19 +1048,19 @@ static int add_terms(struct prefilter *pf, const struct need *k, uint32_t owner)
 		return -1;
 	pf->owner = o;
 	for (i = 0; i < k->n; i++) {
-		uint64_t *w = pf->term[pf->nterm];
+		struct pterm *w = &pf->term[pf->nterm];
 
 		pf->owner[pf->nterm++] = owner;
 
 		if (!k->t[i].n)
 			return -1;
-		memset(w, 0, sizeof *pf->term);
+		w->n = 0;
 		for (j = 0; j < k->t[i].n; j++) {
 			long x = lit_index(pf, k->t[i].lit[j]);
 
 			if (x < 0)
 				return -1;
-			w[x / 64] |= (uint64_t)1 << (x % 64);
+			w->x[w->n++] = (uint16_t)x;
 		}
 	}
 	return 0;
@@ -1031,11 +1073,11 @@ static int add_terms(struct prefilter *pf, const struct need *k, uint32_t owner)
  */
 static int key_terms(struct prefilter *pf)
 {
-	uint64_t (*by)[PREFILTER_WORDS] = calloc(pf->nterm + 1, sizeof *by);
+	struct pterm *by = calloc(pf->nterm + 1, sizeof *by);
 	uint32_t *owner = calloc(pf->nterm + 1, sizeof *owner);
 	size_t *key = calloc(pf->nterm + 1, sizeof *key);
 	size_t *len = calloc(pf->n + 1, sizeof *len);
-	size_t t, x, w;
+	size_t t, x, j;
 
 	if (!by || !owner || !key || !len || !(pf->keyed = calloc(pf->n + 2, sizeof *pf->keyed))) {
 		free(by);
@@ -1047,13 +1089,14 @@ static int key_terms(struct prefilter *pf)
 	for (x = 0; x < pf->n; x++)
 		len[x] = strlen(pf->lit[x]);
 	for (t = 0; t < pf->nterm; t++) {
-		key[t] = pf->n;   /* add_terms saw to it that every term has a literal */
-		for (w = 0; w < PREFILTER_WORDS; w++)
-			for (uint64_t bits = pf->term[t][w]; bits; bits &= bits - 1) {
-				x = w * 64 + (size_t)__builtin_ctzll(bits);
-				if (key[t] == pf->n || len[x] > len[key[t]])
-					key[t] = x;
-			}
+		/* the longest, the first of equals (add_terms saw to it that
+		 * every term has one) */
+		key[t] = pf->term[t].x[0];
+		for (j = 1; j < pf->term[t].n; j++) {
+			x = pf->term[t].x[j];
+			if (len[x] > len[key[t]] || (len[x] == len[key[t]] && x < key[t]))
+				key[t] = x;
+		}
 		pf->keyed[key[t] + 1]++;
 	}
 	/* a counting sort by key, terms in order within each */
@@ -1063,7 +1106,7 @@ static int key_terms(struct prefilter *pf)
 		size_t k = pf->keyed[key[t]]++;
 
 		owner[k] = pf->owner[t];
-		memcpy(by[k], pf->term[t], sizeof *by);
+		by[k] = pf->term[t];
 	}
 	memmove(pf->keyed + 1, pf->keyed, pf->n * sizeof *pf->keyed);
 	pf->keyed[0] = 0;
@@ -1112,16 +1155,49 @@ static const char *lit_text(const char *l, int *table)
 	return l + (*table == LT_MESSAGE);
 }
 
-static int index_table(struct prefilter *pf, struct ltable *lt, int table)
+/*
+ * A table is 164 KB, of which a rule pack and the text scanned touch a few
+ * pages (the pairs of printable bytes). Fresh anonymous pages read as zero
+ * until written, so only the pages touched are ever faulted in; calloc
+ * may clear the whole table first, which costs every page.
+ */
+static struct ltable *lt_new(void)
 {
-	uint16_t *id = calloc(PAIRS, sizeof *id);              /* lower-cased pair: bucket */
+	void *p = mmap(NULL, sizeof(struct ltable), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void lt_free(struct ltable *lt)
+{
+	if (lt) {
+		free(lt->cand);
+		munmap(lt, sizeof *lt);
+	}
+}
+
+static int index_table(struct prefilter *pf, int table)
+{
+	struct ltable *lt = NULL;
 	struct bucket_of *bo = NULL;                           /* each literal's buckets */
 	size_t *off = calloc(pf->n + 1, sizeof *off);
-	size_t i, j, nbo = 0, ids = 0, k, a, b, c, na, nb, nc;
+	size_t i, j, nbo = 0, ids = 0, k, a, b, c, na, nb, nc, nlit = 0;
 	unsigned char va[10], vb[10], vc[10];
 
+	for (i = 0; i < pf->n; i++) {
+		int in;
+
+		lit_text(pf->lit[i], &in);
+		nlit += in == table;
+	}
+	if (!nlit) {
+		free(off);
+		return 0;
+	}
 	/* at most 100 buckets a literal: two digit wildcards in its key */
-	if (!id || !off || !(bo = malloc((pf->n * 100 + 1) * sizeof *bo)))
+	if (!off || !(lt = pf->lt[table] = lt_new()) ||
+	    !(bo = malloc((nlit * 100 + 1) * sizeof *bo)))
 		goto fail;
 	for (i = 0; i < pf->n; i++) {
 		int in;
@@ -1139,11 +1215,11 @@ static int index_table(struct prefilter *pf, struct ltable *lt, int table)
 			for (b = 0; b < nb; b++) {
 				unsigned char raw[2] = { va[a], vb[b] };
 				unsigned char low[2] = { lc[va[a]], lc[vb[b]] };
-				unsigned key = pair_at(low);
 
-				if (!id[key])
-					id[key] = (uint16_t)(ids++ % NBUCKET + 1);
-				k = id[key];
+				/* the lower-cased pair's bucket: the first variant
+				 * of a pair is its lower-cased one (variants) */
+				if (!(k = lt->bucket[pair_at(low)]))
+					k = ids++ % NBUCKET + 1;
 				lt->bucket[pair_at(raw)] = (uint16_t)k;
 				for (c = 0; c < nc; c++)
 					lt->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
@@ -1176,12 +1252,10 @@ static int index_table(struct prefilter *pf, struct ltable *lt, int table)
 	for (k = NBUCKET + 1; k > 0; k--)
 		lt->start[k] = lt->start[k - 1];
 	lt->start[0] = 0;
-	free(id);
 	free(bo);
 	free(off);
 	return 0;
 fail:
-	free(id);
 	free(bo);
 	free(off);
 	return -1;
@@ -1193,12 +1267,12 @@ static void lc_init(void)
 
 	for (i = 0; i < 256; i++)
 		lc[i] = (unsigned char)lower((int)i);
+	rank_init();
 }
 
 static struct prefilter *finish(struct prefilter *pf)
 {
-	if (key_terms(pf) < 0 || index_table(pf, &pf->lt[LT_RECORD], LT_RECORD) < 0 ||
-	    index_table(pf, &pf->lt[LT_MESSAGE], LT_MESSAGE) < 0) {
+	if (key_terms(pf) < 0 || index_table(pf, LT_RECORD) < 0 || index_table(pf, LT_MESSAGE) < 0) {
 		prefilter_free(pf);
 		return NULL;
 	}
@@ -1338,12 +1412,13 @@ static void probe(const struct cand *c, const struct cand *end,
 /* One pass adds the table's literals in raw to sn. */
 static void scan(const struct ltable *lt, const char *raw, size_t len, struct seen *sn)
 {
-	const uint16_t *bucket = lt->bucket;
+	const uint16_t *bucket;
 	const unsigned char *s = (const unsigned char *)raw;
 	size_t i = 0;
 
-	if (!lt->cand)
+	if (!lt || !lt->cand)
 		return;
+	bucket = lt->bucket;
 	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs
 	 * about what a position does. */
 	for (; i + 9 < len; i += 8) {
@@ -1363,10 +1438,11 @@ static void scan(const struct ltable *lt, const char *raw, size_t len, struct se
 /* Does term t have all of its literals in sn? */
 static int term_holds(const struct prefilter *pf, size_t t, const struct seen *sn)
 {
-	size_t w;
+	const struct pterm *w = &pf->term[t];
+	size_t j;
 
-	for (w = 0; w < PREFILTER_WORDS; w++)
-		if (pf->term[t][w] & ~sn->bit[w])
+	for (j = 0; j < w->n; j++)
+		if (!(sn->bit[w->x[j] / 64] >> (w->x[j] % 64) & 1))
 			return 0;
 	return 1;
 }
@@ -1374,8 +1450,8 @@ static int term_holds(const struct prefilter *pf, size_t t, const struct seen *s
 /* Both tables' literals in one text. */
 static void scan_all(const struct prefilter *pf, const char *s, size_t n, struct seen *sn)
 {
-	scan(&pf->lt[LT_RECORD], s, n, sn);
-	scan(&pf->lt[LT_MESSAGE], s, n, sn);
+	scan(pf->lt[LT_RECORD], s, n, sn);
+	scan(pf->lt[LT_MESSAGE], s, n, sn);
 }
 
 
@@ -1410,8 +1486,8 @@ int prefilter_may_match_msg(const void *vpf, const char *raw, size_t len,
 
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
-	scan(&pf->lt[LT_RECORD], raw, len, &sn);
-	scan(&pf->lt[LT_MESSAGE], msg, nmsg, &sn);
+	scan(pf->lt[LT_RECORD], raw, len, &sn);
+	scan(pf->lt[LT_MESSAGE], msg, nmsg, &sn);
 	return holds(pf, &sn);
 }
 
@@ -1435,11 +1511,11 @@ void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
 	sn.n = 0;
 	/* a message condition's literals in the message alone; the rest in
 	 * the text and in the message, unless the text holds it already */
-	scan(&pf->lt[LT_MESSAGE], a, na, &sn);
+	scan(pf->lt[LT_MESSAGE], a, na, &sn);
 	if (!inside)
-		scan(&pf->lt[LT_RECORD], a, na, &sn);
+		scan(pf->lt[LT_RECORD], a, na, &sn);
 	if (b)
-		scan(&pf->lt[LT_RECORD], b, nb, &sn);
+		scan(pf->lt[LT_RECORD], b, nb, &sn);
 	for (k = 0; k < sn.n; k++)
 		for (t = pf->keyed[sn.x[k]]; t < pf->keyed[sn.x[k] + 1]; t++) {
 			uint32_t r = pf->owner[t];
@@ -1462,7 +1538,7 @@ void prefilter_free(struct prefilter *pf)
 	free(pf->owner);
 	free(pf->always);
 	free(pf->keyed);
-	free(pf->lt[LT_RECORD].cand);
-	free(pf->lt[LT_MESSAGE].cand);
+	lt_free(pf->lt[LT_RECORD]);
+	lt_free(pf->lt[LT_MESSAGE]);
 	free(pf);
 }

@@ -948,10 +948,12 @@ static int cq_search(const struct cindex *c, const struct triage *t, const struc
 {
 	size_t a = 0, b = q->n, p;
 	int64_t lim;        /* time distance of the first fit found on a side */
+	int64_t far;        /* no finding further away fits (fit: within) */
 	int found = 0, back;
 
 	if (!q->n)
 		return 0;
+	far = within_us(rule_at(t, c->win[cq_at(q, 0) & (c->wcap - 1)].rule));
 	while (a < b) {     /* the first finding at or after x's time */
 		size_t m = a + (b - a) / 2;
 
@@ -969,7 +971,7 @@ static int cq_search(const struct cindex *c, const struct triage *t, const struc
 			size_t j = c->wj[pos & (c->wcap - 1)];
 			int64_t f, d = back ? x->ts - e->ts : e->ts - x->ts;
 
-			if (lim >= 0 && d > lim)
+			if ((lim >= 0 && d > lim) || d > far)
 				break;
 			if (j == i || (f = fit(t, e, x)) < 0)
 				continue;
