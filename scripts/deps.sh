@@ -7,13 +7,14 @@ set -eu
 # clang and its compiler-rt (libFuzzer, ASan, UBSan) build `make fuzz` only.
 # parallel (GNU parallel) runs the sharding recipe (tests/recipes.test.sh).
 # python3-yaml writes the rule pages (scripts/gen-rule-docs.py, checked by tests/docs.test.sh).
-# libssl-dev: TLS for 'logwhy probe wss://'; openssl makes the test certificates.
+# libssl-dev: OpenSSL's headers for the build; libssl3 is what 'logwhy probe wss://'
+# loads (libssl.so.3, dlopened, not linked); openssl makes the test certificates.
 # chromium is the real browser of tests/wsd_browser.test.sh (headless, over
 # --remote-debugging-pipe).
 # tmux shows triage -f's live view on a terminal (tests/follow.test.sh).
 pkgs="build-essential pkg-config libjansson-dev libpcre2-dev libyaml-dev zlib1g-dev
 libcriterion-dev python3 python3-jsonschema python3-yaml jq python3-websockets valgrind
-mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev openssl
+mandoc zsh fish clang libclang-rt-14-dev parallel libssl-dev libssl3 openssl
 chromium tmux"
 
 missing=""

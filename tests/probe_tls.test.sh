@@ -129,4 +129,27 @@ fi
 timeout 20 "$LOGWHY" probe -H --timeout 1500 "wss://localhost:$port/ws" >"$tmp/human.txt" 2>&1
 if grep -q 'certificate verify failed' "$tmp/human.txt"; then ok "-H shows the TLS failure"; else bad "-H: $(cat "$tmp/human.txt")"; fi
 
+# OpenSSL is loaded when a wss:// probe starts, not linked: a libssl.so.3
+# the loader finds first (LD_LIBRARY_PATH) that is not a library, or that
+# lacks OpenSSL's functions, is a TLS set-up failure in words, exit 1
+mkdir "$tmp/badlib"
+: >"$tmp/badlib/libssl.so.3"
+LD_LIBRARY_PATH=$tmp/badlib probe noload.json "wss://localhost:$port/ws"
+if [ $rc -eq 1 ] && [ "$(field noload.json 'd["close"]["code"], d["error"].startswith("TLS: cannot load libssl.so.3: ")')" = "(1015, True)" ]; then
+	ok "libssl.so.3 that does not load: 1015 with the loader's reason"
+else
+	bad "libssl.so.3 that does not load: rc $rc: $(cat "$tmp/noload.json" "$tmp/noload.json.err")"
+fi
+echo 'int not_openssl(void) { return 0; }' >"$tmp/badlib/f.c"
+if ${CC:-cc} -shared -fPIC -o "$tmp/badlib/libssl.so.3" "$tmp/badlib/f.c" 2>"$tmp/badlib/cc.err"; then
+	LD_LIBRARY_PATH=$tmp/badlib probe nosym.json "wss://localhost:$port/ws"
+	if [ $rc -eq 1 ] && [ "$(field nosym.json '"undefined symbol" in d["error"] and d["error"].startswith("TLS: cannot load libssl.so.3: ")')" = True ]; then
+		ok "libssl.so.3 without OpenSSL's functions: 1015 naming the missing one"
+	else
+		bad "libssl.so.3 without the functions: rc $rc: $(cat "$tmp/nosym.json" "$tmp/nosym.json.err")"
+	fi
+else
+	bad "cannot build the stand-in libssl.so.3: $(cat "$tmp/badlib/cc.err")"
+fi
+
 tests_done
