@@ -69,7 +69,13 @@ measure() {
 	while [ "$i" -lt "$RUNS" ]; do
 		i=$((i + 1))
 		rc=0
+		# GNU time prints hundredths, a tenth of a 0.1 s run: the wall
+		# time comes from the nanosecond clock around it (which counts
+		# time's own fork and exec, about a millisecond, against us),
+		# peak RSS from time.
+		t0=$(date +%s%N)
 		/usr/bin/time -f '%e %M' -o "$DIR/time.out" "$@" >"$SINK" 2>>"$ERR" || rc=$?
+		t1=$(date +%s%N)
 		if [ "$rc" -gt 1 ]; then
 			note "bench: $m_name: exit $rc (see $ERR)"
 			failed=1
@@ -80,6 +86,7 @@ measure() {
 		read -r t m <<-EOF
 		$(tail -n 1 "$DIR/time.out")
 		EOF
+		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
 		best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
 		[ "$m" -gt "$rss" ] && rss=$m
 		awk -v t="$t" 'BEGIN { exit !(t > 30) }' && break
@@ -216,8 +223,8 @@ function row(what, r, target, cmp,   ok) {
 }
 {
 	name[NR] = $1
-	# time prints hundredths; a 0.00 run would divide by zero
-	if ($2 != "-") { t[$1] = ($2 > 0.01) ? $2 : 0.01; rate[$1] = $3 / t[$1] }
+	# a 0 s run would divide by zero
+	if ($2 != "-") { t[$1] = ($2 > 0.0001) ? $2 : 0.0001; rate[$1] = $3 / t[$1] }
 	b[$1] = $3; r[$1] = $4; m[$1] = $5
 }
 END {
@@ -226,7 +233,7 @@ END {
 	for (i = 1; i <= NR; i++) {
 		n = name[i]
 		if (!(n in t)) { printf "  %-24s %9s\n", n, "failed"; continue }
-		printf "  %-24s %9.2f %9.1f %12.0f %7.1f MiB\n", n, t[n], b[n] / t[n] / 1e6, r[n] / t[n], m[n] / 1024
+		printf "  %-24s %9.3f %9.1f %12.0f %7.1f MiB\n", n, t[n], b[n] / t[n] / 1e6, r[n] / t[n], m[n] / 1024
 	}
 	printf "\n  MB/s is of the NDJSON bytes (for .gz: uncompressed; for the array: its own, larger, bytes).\n"
 	printf "  jq ran on a %.1f MB slice; its rate is what the table compares.\n\n", b["jq rules (slice)"] / 1e6
@@ -260,7 +267,9 @@ END {
 	row("lint vs grep -cP throughput", ratio("U lint -o json", "U grep -cP | pipe"), 0.5, ">=")
 	row("triage vs rg -c throughput (info)", ratio("U triage -o json", "U rg -c | pipe"), 0.5, ">=")
 	row("sanitize vs jq -c . throughput", ratio("U sanitize <pipe", "U jq -c ."), 5, ">=")
-	row("triage storm vs jq select storm", ratio("U triage storm", "U jq select storm"), 10, ">=")
+	# info: the targets are on the corpus above; here most records are
+	# parsed and matched
+	printf "  %-44s %10.2f  (info)\n", "triage storm vs jq select storm", ratio("U triage storm", "U jq select storm")
 	for (k = 1; k <= n; k++)
 		row(sprintf("%s peak RSS, MiB (%s MB input)", c[k], rssmb), (c[k] " " sfx) in m ? m[c[k] " " sfx] / 1024 : -1, 64, "<=")
 	printf "  %-44s %10.2f  (1 core time / default threads time)\n", "triage 2 cores vs 1 core", ratio("U triage -o json", "U triage 1 core")
@@ -281,7 +290,7 @@ function row(what, r, target, cmp,   ok) {
 	ok = (cmp == ">=") ? r >= target + 0 : r <= target + 0
 	printf "  %-44s %10.2f  %-2s %-5s %s\n", what, r, cmp, target, ok ? "met" : "NOT MET"
 }
-{ if ($2 != "-") t[$1] = ($2 > 0.01) ? $2 : 0.01; m[$1] = $5 }
+{ if ($2 != "-") t[$1] = ($2 > 0.0001) ? $2 : 0.0001; m[$1] = $5 }
 END {
 	printf "\npatterns and suspects (ratio = their time / ours):\n"
 	row("patterns vs jansson parse throughput", ratio("patterns ndjson", "jansson parse"), 1, ">=")
@@ -294,7 +303,7 @@ END {
 # sanitize's secret patterns (their own block)
 awk -F '\t' '
 function ratio(a, b) { return (a in t && b in t && t[a] > 0 && t[b] > 0) ? t[b] / t[a] : -1 }
-{ if ($2 != "-") t[$1] = ($2 > 0.01) ? $2 : 0.01 }
+{ if ($2 != "-") t[$1] = ($2 > 0.0001) ? $2 : 0.0001 }
 END {
 	printf "\nsanitize and its secret patterns (ratio = their time / ours):\n"
 	r = ratio("sanitize ndjson", "sanitize before secrets")
