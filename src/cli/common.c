@@ -720,6 +720,7 @@ int cli_read_inputs(char **inputs, int n, struct common *c, const struct warn_si
 	/* LOGWHY_NO_FASTPATH=1 parses every record and reads in one thread
 	 * (the equal-output test) */
 	eo.readahead = !cli_no_fastpath();
+	eo.byte_scan = !eo.readahead;
 	eo.threads = eo.readahead ? cli_threads(c) : 1;
 	if (eo.threads < 0) {
 		cli_errorf("invalid LOGWHY_THREADS '%s' (a number from 1 to %d)", getenv("LOGWHY_THREADS"),

@@ -293,6 +293,7 @@ static struct evstream *stream_new(struct source *src, const struct evstream_opt
 	fo.format = par && par->fd >= 0 ? par->detected : s->o.format;
 	fo.max_record = s->o.max_record;
 	fo.warn = par ? &par->cap : s->o.warn;
+	fo.byte_scan = s->o.byte_scan;
 	fo.pause_ms = s->o.follow ? EVSTREAM_PAUSE_MS : 0;
 	s->fr = framer_open(src, &fo);   /* owns src from here, also on failure */
 	s->join = evjoin_new();
@@ -742,6 +743,7 @@ static int chunk_hold(struct evstream *s, long long at)
 	fo.mid_input = at > 0;
 	fo.max_record = s->o.max_record;
 	fo.warn = &p->cap;
+	fo.byte_scan = s->o.byte_scan;
 	fo.name = source_name(framer_source(s->fr));
 	src = source_open_part(fo.name, p->fd, at, p->size, p->size);
 	if (!src || !(p->sfr = framer_open(src, &fo)))
@@ -810,6 +812,7 @@ static int frame_chunk(struct ppar *p, struct pbatch *b)
 	fo.mid_input = b->start > 0;
 	fo.max_record = p->s->o.max_record;
 	fo.warn = &b->fwarn;
+	fo.byte_scan = p->s->o.byte_scan;
 	fo.name = name;   /* the input's, not the part source's copy */
 	/* the framer (its buffers) of the batch's last chunk, reused */
 	if (!(src = source_open_part(name, p->fd, b->start, b->end + 4096, p->size)))

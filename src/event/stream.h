@@ -36,6 +36,7 @@ struct evstream_opts {
 	const void *may_match_ctx;
 	int readahead;                   /* 1: inflate gzip in a second thread
 					    (source_readahead) */
+	int byte_scan;                   /* framer_opts.byte_scan */
 	int threads;                     /* > 1: frame ahead and parse records
 					    in threads - 1 more threads (not
 					    with follow); the events, warnings

@@ -121,6 +121,7 @@ struct framer {
 	int done;
 	int pause_ms;           /* framer_opts.pause_ms */
 	int mid;                /* framer_opts.mid_input */
+	int byte_scan;          /* framer_opts.byte_scan */
 };
 
 static const struct {
@@ -210,6 +211,7 @@ static void framer_init(struct framer *f, const struct framer_opts *o)
 		f->warn = *o->warn;
 	f->keep_partial = o && o->keep_partial;
 	f->mid = o && o->mid_input;
+	f->byte_scan = o && o->byte_scan;
 	f->line = 1;
 	f->rec.max = f->max;
 	f->blk.max = f->max;
@@ -768,6 +770,22 @@ static const unsigned char stop_in_value[256] = {
 static enum scan_rc scan_value(struct framer *f)
 {
 	struct jvalue *v = &f->jv;
+
+#ifdef JSCAN_VALUE_END
+	/* an object or array on one line, in the buffer: found 64 bytes at a
+	 * time; anything else, byte by byte below */
+	if (v->kind == V_CONT && !v->depth && !v->total && !f->byte_scan && f->pos < f->end &&
+	    (f->rb[f->pos] == '{' || f->rb[f->pos] == '[')) {
+		const char *s = f->rb + f->pos, *q = jscan_value_end(s, f->rb + f->end);
+
+		if (q) {
+			value_add(f, s, (size_t)(q - s));
+			f->pos = (size_t)(q - f->rb);
+			v->active = 0;
+			return SCAN_DONE;
+		}
+	}
+#endif
 
 	for (;;) {
 		const char *s, *p, *e;

@@ -69,6 +69,11 @@ struct framer_opts {
 					    at a line start framer_rest gave (no
 					    byte order mark is looked for); the
 					    format must be given */
+	int byte_scan;                   /* 1: JSON values are scanned byte by
+					    byte only, not 64 bytes at a time
+					    where they allow (LOGWHY_NO_FASTPATH:
+					    the reference the fast way is tested
+					    against) */
 };
 
 struct framer;

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "read/frame.h"
+#include "util/jscan.h"
 
 /* Data files are found from the repository root, where tests/run.sh runs. */
 #define DATA "tests/data/read/"
@@ -1158,3 +1159,123 @@ Test(frame, detect_from_memory)
 	cr_expect(input_format_json_framed(INPUT_JSON));
 	cr_expect(!input_format_json_framed(INPUT_TEXT));
 }
+
+#ifdef JSCAN_VALUE_END
+/* scan_value's byte-by-byte count, the reference jscan_value_end must
+ * agree with: the end of the value opened at p, NULL at a line break, a
+ * backslash outside a string, or the end of the bytes */
+static const char *value_end_ref(const char *p, const char *e)
+{
+	long depth = 0;
+	int in_str = 0, esc = 0;
+
+	for (; p < e; p++) {
+		char c = *p;
+
+		if (c == '\n' || c == '\r')
+			return NULL;
+		if (esc)
+			esc = 0;
+		else if (in_str)
+			esc = c == '\\', in_str = c != '"';
+		else if (c == '\\')
+			return NULL;
+		else if (c == '"')
+			in_str = 1;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Random values from the bytes that matter (quotes, backslash runs,
+ * brackets, line breaks) at every length to 300 (blocks of 64 and the
+ * tail after them), and every placement of the closing byte: the 64-byte
+ * scan finds the same end as the byte scan, or none where it finds none. */
+Test(json, value_end_masks)
+{
+	static const char alphabet[] = "\"\\\\\\{}[]a,:\n\r \x01\x80";
+	char s[320];
+	unsigned seed = 12345;
+	size_t len, i, trial;
+
+	for (len = 1; len <= 300; len++)
+		for (trial = 0; trial < 200; trial++) {
+			const char *want, *got;
+
+			s[0] = trial & 1 ? '[' : '{';
+			for (i = 1; i < len; i++) {
+				seed = seed * 1103515245u + 12345u;
+				/* mostly plain bytes, as in logs */
+				s[i] = (seed >> 16) % 4 ? 'x' : alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+			}
+			want = value_end_ref(s, s + len);
+			got = jscan_value_end(s, s + len);
+			cr_assert_eq(got, want, "length %zu, trial %zu: end %td, want %td", len, trial,
+				     got ? got - s : -1, want ? want - s : -1);
+		}
+}
+
+/* A value of the shape logs have: nested objects and arrays, strings
+ * with escaped quotes and backslash runs of every length, some bytes
+ * after it; then the same with one byte anywhere changed to one that
+ * matters. Most of the first close where the byte scan says. */
+static size_t gen_value(char *s, size_t cap, unsigned *seed, int depth)
+{
+	size_t n = 0, k, items;
+
+	*seed = *seed * 1103515245u + 12345u;
+	s[n++] = *seed >> 20 & 1 ? '[' : '{';
+	items = (*seed >> 8) % 5;
+	for (k = 0; k < items && n + 80 < cap; k++) {
+		size_t j, runs;
+
+		if (k)
+			s[n++] = ',';
+		s[n++] = '"';
+		*seed = *seed * 1103515245u + 12345u;
+		runs = (*seed >> 16) % 6;
+		for (j = 0; j < runs; j++) {
+			size_t b, nb = (*seed >> (j + 3)) % 4;
+
+			memcpy(s + n, "ab", 2), n += 2;
+			for (b = 0; b < 2 * nb; b++)
+				s[n++] = '\\';   /* an even run: plain backslashes */
+			if ((*seed >> j) & 1)
+				s[n++] = '\\', s[n++] = '"';   /* an escaped quote */
+			if ((*seed >> (j + 7)) & 1)
+				s[n++] = '{', s[n++] = ']';   /* brackets inside a string */
+		}
+		s[n++] = '"';
+		if (depth < 4 && ((*seed >> 12) & 3) == 0)
+			s[n++] = ':', n += gen_value(s + n, cap - n, seed, depth + 1);
+	}
+	s[n++] = s[0] == '[' ? ']' : '}';
+	return n;
+}
+
+Test(json, value_end_shapes)
+{
+	static const char matter[] = "\"\\{}[]\n\r";
+	char s[4096];
+	unsigned seed = 777;
+	size_t trial, found = 0;
+
+	for (trial = 0; trial < 20000; trial++) {
+		size_t n = gen_value(s, sizeof s - 200, &seed, 0), tail = seed % 70;
+		const char *want, *got;
+
+		memset(s + n, 'z', tail);
+		if (trial % 3 == 2)   /* one byte changed */
+			s[1 + seed % (n + tail - 1)] = matter[(seed >> 9) % (sizeof matter - 1)];
+		want = value_end_ref(s, s + n + tail);
+		got = jscan_value_end(s, s + n + tail);
+		found += want != NULL;
+		cr_assert_eq(got, want, "trial %zu (%zu bytes): end %td, want %td", trial, n + tail,
+			     got ? got - s : -1, want ? want - s : -1);
+	}
+	cr_assert_gt(found, 10000, "the values must mostly close (%zu did)", found);
+}
+#endif
