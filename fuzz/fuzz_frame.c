@@ -6,7 +6,8 @@
  *
  * Selector byte: bits 0-1 the format (auto, json, yaml, text), bit 2 a
  * 512-byte record limit (the cut paths), bit 3 no_join.
- * Promises checked: a record is NUL-terminated at len, within the limit,
+ * Promises checked: the 64-byte value scan frames what the byte scan
+ * frames (framer_opts.byte_scan); a record is NUL-terminated at len, within the limit,
  * located at line >= 1; a YAML record carries its JSON; the stream yields
  * one event per framed record when joining is off, never more than records
  * when on; every event has a message.
@@ -17,7 +18,16 @@
 #include "read/frame.h"
 #include "read/source.h"
 
-static long frame_all(const char *data, size_t size, const struct framer_opts *fo)
+static uint64_t mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 1099511628211ull;
+	return h;
+}
+
+static long frame_all(const char *data, size_t size, const struct framer_opts *fo, uint64_t *h)
 {
 	struct source *src = source_open_mem("fuzz", data, size, fo->warn);
 	struct framer *f;
@@ -38,6 +48,10 @@ static long frame_all(const char *data, size_t size, const struct framer_opts *f
 		FUZZ_ASSERT(rec->len <= max);
 		FUZZ_ASSERT(rec->line >= 1);
 		FUZZ_ASSERT(rec->kind != RECORD_YAML || rec->json != NULL);
+		*h = mix(*h, &rec->kind, sizeof rec->kind);
+		*h = mix(*h, &rec->line, sizeof rec->line);
+		*h = mix(*h, &rec->cut, sizeof rec->cut);
+		*h = mix(*h, rec->text, rec->len + 1);
 		n++;
 	}
 	/* Memory never fails to be read: a mem source has no read errors. */
@@ -55,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct event *ev;
 	struct diag d = { 0 };
 	long records, events = 0, wrappers, items;
+	uint64_t h = 14695981039346656037ull, h_bytes = h;
 	int rc;
 
 	/* bit 4: one of the named sources (bits 5-7 and 0-1 pick it) */
@@ -63,9 +78,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       : (enum input_format)(sel & 3);
 	fo.max_record = (sel & 4) ? 512 : 0;
 	fo.warn = fuzz_warn();
-	records = frame_all((const char *)data, size, &fo);
+	records = frame_all((const char *)data, size, &fo, &h);
 	if (records < 0)
 		return 0;
+	/* the byte scan alone (LOGWHY_NO_FASTPATH's) frames the same records */
+	fo.byte_scan = 1;
+	FUZZ_ASSERT(frame_all((const char *)data, size, &fo, &h_bytes) == records);
+	FUZZ_ASSERT(h_bytes == h);
+	fo.byte_scan = 0;
 
 	eo.format = fo.format;
 	eo.max_record = fo.max_record;
