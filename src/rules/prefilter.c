@@ -9,6 +9,12 @@
 #include "rules/cond.h"
 #include "rules/ruleset_impl.h"
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define SCAN_VBMI 1
+static int vbmi = -1;   /* the machine has AVX-512 VBMI: set by lc_init */
+#endif
+
 /*
  * A requirement, in disjunctive form: the record contains every literal of
  * at least one term. none = 1 means nothing is required (anything may
@@ -867,7 +873,15 @@ struct cand {
  * or, where the caller knows it, the message (LT_MESSAGE). */
 enum { LT_RECORD, LT_MESSAGE };
 
+/* A table of at most SIMD_LITS literals is also looked through 64
+ * positions at a time where the machine can (scan_vbmi). */
+#define SIMD_LITS 128
+
 struct ltable {
+	int simd;                    /* grp is filled */
+	/* byte c at offset j of a key: bit g when a literal of group g may
+	 * have it there (its variants; bytes past ASCII never) */
+	uint8_t grp[3][128];
 	uint16_t bucket[PAIRS];      /* raw pair (pair_at): its bucket */
 	uint64_t next[NBUCKET + 1][256 / 64];   /* bucket b: bit c when byte c may follow */
 	uint32_t start[NBUCKET + 2]; /* bucket b: cand[start[b] .. start[b + 1]) */
@@ -1177,6 +1191,61 @@ static void lt_free(struct ltable *lt)
 	}
 }
 
+/*
+ * The SIMD filter's groups: the table's literals sorted by their keys and
+ * cut into eight runs, so that the keys of a group start alike and a
+ * position of text matches few groups' first bytes; the three bytes of a
+ * key must all be in one group's sets for the position to be looked at.
+ */
+struct keyed_lit {
+	const char *key;
+	size_t x;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct keyed_lit *p = a, *q = b;
+	int c = memcmp(p->key, q->key, 3);
+
+	return c ? c : (p->x > q->x) - (p->x < q->x);
+}
+
+/* group[x] for each literal x of the table; -1: out of memory */
+static int groups(const struct prefilter *pf, int table, const size_t *off, size_t nlit,
+		  uint8_t *group)
+{
+	struct keyed_lit *kl = malloc(nlit * sizeof *kl);
+	size_t i, n = 0;
+
+	if (!kl)
+		return -1;
+	for (i = 0; i < pf->n; i++) {
+		int in;
+		const char *l = lit_text(pf->lit[i], &in);
+
+		if (in == table)
+			kl[n++] = (struct keyed_lit){ l + off[i], i };
+	}
+	qsort(kl, n, sizeof *kl, key_cmp);
+	for (i = 0; i < n; i++)
+		group[kl[i].x] = (uint8_t)(i * 8 / n);
+	free(kl);
+	return 0;
+}
+
+static void group_add(struct ltable *lt, unsigned g, const unsigned char *va, size_t na,
+		      const unsigned char *vb, size_t nb, const unsigned char *vc, size_t nc)
+{
+	size_t k;
+
+	for (k = 0; k < na; k++)
+		lt->grp[0][va[k] & 127] |= (uint8_t)(1u << g);
+	for (k = 0; k < nb; k++)
+		lt->grp[1][vb[k] & 127] |= (uint8_t)(1u << g);
+	for (k = 0; k < nc; k++)
+		lt->grp[2][vc[k] & 127] |= (uint8_t)(1u << g);
+}
+
 static int index_table(struct prefilter *pf, int table)
 {
 	struct ltable *lt = NULL;
@@ -1184,6 +1253,7 @@ static int index_table(struct prefilter *pf, int table)
 	size_t *off = calloc(pf->n + 1, sizeof *off);
 	size_t i, j, nbo = 0, ids = 0, k, a, b, c, na, nb, nc, nlit = 0;
 	unsigned char va[10], vb[10], vc[10];
+	uint8_t *group = NULL;
 
 	for (i = 0; i < pf->n; i++) {
 		int in;
@@ -1199,6 +1269,16 @@ static int index_table(struct prefilter *pf, int table)
 	if (!off || !(lt = pf->lt[table] = lt_new()) ||
 	    !(bo = malloc((nlit * 100 + 1) * sizeof *bo)))
 		goto fail;
+	lt->simd = nlit <= SIMD_LITS;
+	for (i = 0; i < pf->n; i++) {
+		int in;
+		const char *l = lit_text(pf->lit[i], &in);
+
+		if (in == table)
+			off[i] = key_offset(l, strlen(l));
+	}
+	if (lt->simd && (!(group = calloc(pf->n + 1, 1)) || groups(pf, table, off, nlit, group) < 0))
+		goto fail;
 	for (i = 0; i < pf->n; i++) {
 		int in;
 		const char *l = lit_text(pf->lit[i], &in);
@@ -1207,10 +1287,11 @@ static int index_table(struct prefilter *pf, int table)
 		if (in != table)
 			continue;
 
-		off[i] = key_offset(l, strlen(l));
 		na = variants(l[off[i]], va);
 		nb = variants(l[off[i] + 1], vb);
 		nc = variants(l[off[i] + 2], vc);
+		if (lt->simd)
+			group_add(lt, group[i], va, na, vb, nb, vc, nc);
 		for (a = 0; a < na; a++)
 			for (b = 0; b < nb; b++) {
 				unsigned char raw[2] = { va[a], vb[b] };
@@ -1252,10 +1333,12 @@ static int index_table(struct prefilter *pf, int table)
 	for (k = NBUCKET + 1; k > 0; k--)
 		lt->start[k] = lt->start[k - 1];
 	lt->start[0] = 0;
+	free(group);
 	free(bo);
 	free(off);
 	return 0;
 fail:
+	free(group);
 	free(bo);
 	free(off);
 	return -1;
@@ -1268,6 +1351,12 @@ static void lc_init(void)
 	for (i = 0; i < 256; i++)
 		lc[i] = (unsigned char)lower((int)i);
 	rank_init();
+#ifdef SCAN_VBMI
+	if (vbmi < 0) {
+		__builtin_cpu_init();
+		vbmi = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi");
+	}
+#endif
 }
 
 static struct prefilter *finish(struct prefilter *pf)
@@ -1409,6 +1498,49 @@ static void probe(const struct cand *c, const struct cand *end,
 			probe(lt->cand + lt->start[b_], lt->cand + lt->start[b_ + 1], s, len, i, sn); \
 	} while (0)
 
+#ifdef SCAN_VBMI
+/*
+ * The positions i .. of s (while 66 bytes are left: a key's three bytes
+ * for each of 64 positions) looked through 64 at a time: each byte's
+ * groups at its offset in a key (grp, as a 128-byte table in two
+ * registers), and a position is looked at as scan does only when one
+ * group has all three of its bytes. Returns where it stopped.
+ */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static size_t scan_vbmi(const struct ltable *lt, const unsigned char *s, size_t len, struct seen *sn)
+{
+	const uint16_t *bucket = lt->bucket;
+	const __m512i t0a = _mm512_loadu_si512(lt->grp[0]), t0b = _mm512_loadu_si512(lt->grp[0] + 64);
+	const __m512i t1a = _mm512_loadu_si512(lt->grp[1]), t1b = _mm512_loadu_si512(lt->grp[1] + 64);
+	const __m512i t2a = _mm512_loadu_si512(lt->grp[2]), t2b = _mm512_loadu_si512(lt->grp[2] + 64);
+	size_t i = 0;
+
+	for (; i + 66 <= len; i += 64) {
+		__m512i x0 = _mm512_loadu_si512(s + i), x1 = _mm512_loadu_si512(s + i + 1);
+		__m512i x2 = _mm512_loadu_si512(s + i + 2);
+		__m512i g = _mm512_and_si512(_mm512_permutex2var_epi8(t0a, x0, t0b),
+					     _mm512_and_si512(_mm512_permutex2var_epi8(t1a, x1, t1b),
+							      _mm512_permutex2var_epi8(t2a, x2, t2b)));
+		/* a byte past ASCII is in no literal: its low bits indexed the
+		 * table, and a false hit costs a look (never a miss) */
+		uint64_t m = _mm512_test_epi8_mask(g, g) &
+			     ~(_mm512_movepi8_mask(x0) | _mm512_movepi8_mask(x1) | _mm512_movepi8_mask(x2));
+
+		for (; m; m &= m - 1)
+			AT(i + (size_t)__builtin_ctzll(m));
+	}
+	return i;
+}
+#endif
+
+/* Tests: 1 makes every scan the plain one below. */
+static int scan_plain_only;
+
+void prefilter_scan_plain(int on)
+{
+	scan_plain_only = on;
+}
+
 /* One pass adds the table's literals in raw to sn. */
 static void scan(const struct ltable *lt, const char *raw, size_t len, struct seen *sn)
 {
@@ -1419,6 +1551,10 @@ static void scan(const struct ltable *lt, const char *raw, size_t len, struct se
 	if (!lt || !lt->cand)
 		return;
 	bucket = lt->bucket;
+#ifdef SCAN_VBMI
+	if (lt->simd && vbmi > 0 && !scan_plain_only)
+		i = scan_vbmi(lt, s, len, sn);
+#endif
 	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs
 	 * about what a position does. */
 	for (; i + 9 < len; i += 8) {

@@ -76,5 +76,8 @@ void prefilter_free(struct prefilter *pf);                /* NULL-safe */
  * " & " (lower-cased; '#' is any digit), or "" when nothing is known.
  * Returns the number of alternatives (0: none). */
 size_t prefilter_regex_need(const char *pat, size_t len, char *out, size_t outsize);
+/* Exposed for tests: 1 looks through text one position at a time only,
+ * also where the machine could take 64 (the result is the same). */
+void prefilter_scan_plain(int on);
 
 #endif
