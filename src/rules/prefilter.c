@@ -877,15 +877,19 @@ enum { LT_RECORD, LT_MESSAGE };
  * positions at a time where the machine can (scan_vbmi). */
 #define SIMD_LITS 128
 
-struct ltable {
-	int simd;                    /* grp is filled */
+struct lpages {
 	/* byte c at offset j of a key: bit g when a literal of group g may
 	 * have it there (its variants; bytes past ASCII never) */
 	uint8_t grp[3][128];
 	uint16_t bucket[PAIRS];      /* raw pair (pair_at): its bucket */
 	uint64_t next[NBUCKET + 1][256 / 64];   /* bucket b: bit c when byte c may follow */
 	uint32_t start[NBUCKET + 2]; /* bucket b: cand[start[b] .. start[b + 1]) */
+};
+
+struct ltable {
+	struct lpages *pg;           /* mapped (lt_new) */
 	struct cand *cand;           /* NULL: no literal of this table */
+	int simd;                    /* pg->grp is filled */
 };
 
 /* A term of the prefilter: the indices of its literals. */
@@ -1170,24 +1174,34 @@ static const char *lit_text(const char *l, int *table)
 }
 
 /*
- * A table is 164 KB, of which a rule pack and the text scanned touch a few
- * pages (the pairs of printable bytes). Fresh anonymous pages read as zero
- * until written, so only the pages touched are ever faulted in; calloc
- * may clear the whole table first, which costs every page.
+ * A table's pages are 164 KB, of which a rule pack and the text scanned
+ * touch a few (the pairs of printable bytes). Fresh anonymous pages read
+ * as zero until written, so only the pages touched are ever faulted in;
+ * calloc may clear the whole table first, which costs every page. What
+ * holds a pointer stays on the heap, where leak checkers look.
  */
 static struct ltable *lt_new(void)
 {
-	void *p = mmap(NULL, sizeof(struct ltable), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ltable *lt = calloc(1, sizeof *lt);
+	void *p;
 
-	return p == MAP_FAILED ? NULL : p;
+	if (!lt)
+		return NULL;
+	p = mmap(NULL, sizeof *lt->pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		free(lt);
+		return NULL;
+	}
+	lt->pg = p;
+	return lt;
 }
 
 static void lt_free(struct ltable *lt)
 {
 	if (lt) {
 		free(lt->cand);
-		munmap(lt, sizeof *lt);
+		munmap(lt->pg, sizeof *lt->pg);
+		free(lt);
 	}
 }
 
@@ -1239,11 +1253,11 @@ static void group_add(struct ltable *lt, unsigned g, const unsigned char *va, si
 	size_t k;
 
 	for (k = 0; k < na; k++)
-		lt->grp[0][va[k] & 127] |= (uint8_t)(1u << g);
+		lt->pg->grp[0][va[k] & 127] |= (uint8_t)(1u << g);
 	for (k = 0; k < nb; k++)
-		lt->grp[1][vb[k] & 127] |= (uint8_t)(1u << g);
+		lt->pg->grp[1][vb[k] & 127] |= (uint8_t)(1u << g);
 	for (k = 0; k < nc; k++)
-		lt->grp[2][vc[k] & 127] |= (uint8_t)(1u << g);
+		lt->pg->grp[2][vc[k] & 127] |= (uint8_t)(1u << g);
 }
 
 static int index_table(struct prefilter *pf, int table)
@@ -1299,11 +1313,11 @@ static int index_table(struct prefilter *pf, int table)
 
 				/* the lower-cased pair's bucket: the first variant
 				 * of a pair is its lower-cased one (variants) */
-				if (!(k = lt->bucket[pair_at(low)]))
+				if (!(k = lt->pg->bucket[pair_at(low)]))
 					k = ids++ % NBUCKET + 1;
-				lt->bucket[pair_at(raw)] = (uint16_t)k;
+				lt->pg->bucket[pair_at(raw)] = (uint16_t)k;
 				for (c = 0; c < nc; c++)
-					lt->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
+					lt->pg->next[k][vc[c] / 64] |= (uint64_t)1 << (vc[c] % 64);
 				for (j = first; j < nbo && bo[j].k != k; j++)
 					;
 				if (j == nbo)
@@ -1314,12 +1328,12 @@ static int index_table(struct prefilter *pf, int table)
 		goto fail;
 	/* a counting sort by bucket, literals in order within each */
 	for (j = 0; j < nbo; j++)
-		lt->start[bo[j].k + 1]++;
+		lt->pg->start[bo[j].k + 1]++;
 	for (k = 1; k <= NBUCKET + 1; k++)
-		lt->start[k] += lt->start[k - 1];
+		lt->pg->start[k] += lt->pg->start[k - 1];
 	for (j = 0; j < nbo; j++) {
 		const struct bucket_of *e = &bo[j];
-		struct cand *cd = &lt->cand[lt->start[e->k]++];
+		struct cand *cd = &lt->cand[lt->pg->start[e->k]++];
 		int in;
 		const char *l = lit_text(pf->lit[e->x], &in);
 
@@ -1331,8 +1345,8 @@ static int index_table(struct prefilter *pf, int table)
 			}
 	}
 	for (k = NBUCKET + 1; k > 0; k--)
-		lt->start[k] = lt->start[k - 1];
-	lt->start[0] = 0;
+		lt->pg->start[k] = lt->pg->start[k - 1];
+	lt->pg->start[0] = 0;
 	free(group);
 	free(bo);
 	free(off);
@@ -1494,8 +1508,8 @@ static void probe(const struct cand *c, const struct cand *end,
  * Uses scan's locals. */
 #define AT(i) do { \
 		unsigned b_ = bucket[pair_at(s + (i))], c_ = s[(i) + 2]; \
-		if (b_ && (lt->next[b_][c_ / 64] >> (c_ % 64) & 1)) \
-			probe(lt->cand + lt->start[b_], lt->cand + lt->start[b_ + 1], s, len, i, sn); \
+		if (b_ && (lt->pg->next[b_][c_ / 64] >> (c_ % 64) & 1)) \
+			probe(lt->cand + lt->pg->start[b_], lt->cand + lt->pg->start[b_ + 1], s, len, i, sn); \
 	} while (0)
 
 #ifdef SCAN_VBMI
@@ -1509,10 +1523,10 @@ static void probe(const struct cand *c, const struct cand *end,
 __attribute__((target("avx512f,avx512bw,avx512vbmi")))
 static size_t scan_vbmi(const struct ltable *lt, const unsigned char *s, size_t len, struct seen *sn)
 {
-	const uint16_t *bucket = lt->bucket;
-	const __m512i t0a = _mm512_loadu_si512(lt->grp[0]), t0b = _mm512_loadu_si512(lt->grp[0] + 64);
-	const __m512i t1a = _mm512_loadu_si512(lt->grp[1]), t1b = _mm512_loadu_si512(lt->grp[1] + 64);
-	const __m512i t2a = _mm512_loadu_si512(lt->grp[2]), t2b = _mm512_loadu_si512(lt->grp[2] + 64);
+	const uint16_t *bucket = lt->pg->bucket;
+	const __m512i t0a = _mm512_loadu_si512(lt->pg->grp[0]), t0b = _mm512_loadu_si512(lt->pg->grp[0] + 64);
+	const __m512i t1a = _mm512_loadu_si512(lt->pg->grp[1]), t1b = _mm512_loadu_si512(lt->pg->grp[1] + 64);
+	const __m512i t2a = _mm512_loadu_si512(lt->pg->grp[2]), t2b = _mm512_loadu_si512(lt->pg->grp[2] + 64);
 	size_t i = 0;
 
 	for (; i + 66 <= len; i += 64) {
@@ -1550,7 +1564,7 @@ static void scan(const struct ltable *lt, const char *raw, size_t len, struct se
 
 	if (!lt || !lt->cand)
 		return;
-	bucket = lt->bucket;
+	bucket = lt->pg->bucket;
 #ifdef SCAN_VBMI
 	if (lt->simd && vbmi > 0 && !scan_plain_only)
 		i = scan_vbmi(lt, s, len, sn);
