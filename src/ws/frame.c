@@ -227,8 +227,10 @@ size_t ws_parser_feed(struct ws_parser *p, unsigned char *in, size_t n,
 			emit_data(p, ev, chunk, take);
 			if (p->done == p->cur.len)
 				parser_end_frame(p);
-			/* An empty non-final fragment is no news to the caller. */
+			/* An empty non-final fragment is no news to the caller;
+			 * the message's first chunk is still to come. */
 			if (take == 0 && !ev->msg_done) {
+				p->msg_first_pending |= ev->msg_first;
 				memset(ev, 0, sizeof *ev);
 				continue;
 			}

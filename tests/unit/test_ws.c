@@ -358,6 +358,34 @@ Test(ws_parser, fragmented_with_ping_any_chunking)
 	}
 }
 
+/* A message that starts with an empty fragment: its first chunk the
+ * caller sees (here the final, empty one) is still marked first, so the
+ * message before it is not taken for part of it. */
+Test(ws_parser, empty_first_fragment_starts_the_message)
+{
+	unsigned char in[64];
+	size_t n = 0, k;
+
+	n += cframe(in + n, 1, WS_OP_BINARY, "\x01\x82\x03", 3);
+	n += cframe(in + n, 0, WS_OP_TEXT, "", 0);
+	n += cframe(in + n, 1, WS_OP_CONT, "", 0);
+	n += cframe(in + n, 0, WS_OP_TEXT, "", 0);
+	n += cframe(in + n, 1, WS_OP_CONT, "ok", 2);
+	for (k = 1; k <= n; k++) {
+		unsigned char copy[64];
+		struct ws_parser p;
+		struct collected c;
+
+		memset(&c, 0, sizeof c);
+		memcpy(copy, in, n);
+		ws_parser_init(&p, WS_ROLE_SERVER, 1024);
+		feed_all(&p, copy, n, k, &c);
+		cr_assert_eq(c.error, 0, "chunk %zu", k);
+		cr_assert_eq(c.msgs, 3, "chunk %zu", k);
+		cr_assert(c.len == 2 && !memcmp(c.msg, "ok", 2), "chunk %zu: %zu bytes", k, c.len);
+	}
+}
+
 static int parse_error(const unsigned char *src, size_t n, uint64_t max)
 {
 	unsigned char copy[1024];
