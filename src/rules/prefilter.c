@@ -1283,7 +1283,9 @@ static int index_table(struct prefilter *pf, int table)
 	if (!off || !(lt = pf->lt[table] = lt_new()) ||
 	    !(bo = malloc((nlit * 100 + 1) * sizeof *bo)))
 		goto fail;
-	lt->simd = nlit <= SIMD_LITS;
+#ifdef SCAN_VBMI
+	lt->simd = vbmi > 0 && nlit <= SIMD_LITS;   /* the group tables only serve scan_vbmi */
+#endif
 	for (i = 0; i < pf->n; i++) {
 		int in;
 		const char *l = lit_text(pf->lit[i], &in);
@@ -1566,7 +1568,7 @@ static void scan(const struct ltable *lt, const char *raw, size_t len, struct se
 		return;
 	bucket = lt->pg->bucket;
 #ifdef SCAN_VBMI
-	if (lt->simd && vbmi > 0 && !scan_plain_only)
+	if (lt->simd && !scan_plain_only)
 		i = scan_vbmi(lt, s, len, sn);
 #endif
 	/* Eight positions a round (reading bytes i .. i + 9): a loop test costs

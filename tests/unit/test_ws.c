@@ -331,6 +331,21 @@ static void feed_all(struct ws_parser *p, unsigned char *in, size_t n, size_t k,
 	}
 }
 
+/* in (n bytes, at most 1024) fed k bytes at a time to a fresh server-side
+ * parser with a max-byte message limit, into c */
+static void feed_chunked(const unsigned char *in, size_t n, size_t k, uint64_t max,
+			 struct collected *c)
+{
+	unsigned char copy[1024];
+	struct ws_parser p;
+
+	cr_assert_leq(n, sizeof copy);
+	memset(c, 0, sizeof *c);
+	memcpy(copy, in, n);
+	ws_parser_init(&p, WS_ROLE_SERVER, max);
+	feed_all(&p, copy, n, k, c);
+}
+
 Test(ws_parser, fragmented_with_ping_any_chunking)
 {
 	unsigned char in[512];
@@ -341,14 +356,9 @@ Test(ws_parser, fragmented_with_ping_any_chunking)
 	n += cframe(in + n, 0, WS_OP_CONT, "", 0);
 	n += cframe(in + n, 1, WS_OP_CONT, "lo \xce\xba", 5);
 	for (k = 1; k <= n; k++) {
-		unsigned char copy[512];
-		struct ws_parser p;
 		struct collected c;
 
-		memset(&c, 0, sizeof c);
-		memcpy(copy, in, n);
-		ws_parser_init(&p, WS_ROLE_SERVER, 1024);
-		feed_all(&p, copy, n, k, &c);
+		feed_chunked(in, n, k, 1024, &c);
 		cr_assert_eq(c.error, 0, "chunk %zu", k);
 		cr_assert_eq(c.msgs, 1);
 		cr_assert_eq(c.pings, 1);
@@ -372,14 +382,9 @@ Test(ws_parser, empty_first_fragment_starts_the_message)
 	n += cframe(in + n, 0, WS_OP_TEXT, "", 0);
 	n += cframe(in + n, 1, WS_OP_CONT, "ok", 2);
 	for (k = 1; k <= n; k++) {
-		unsigned char copy[64];
-		struct ws_parser p;
 		struct collected c;
 
-		memset(&c, 0, sizeof c);
-		memcpy(copy, in, n);
-		ws_parser_init(&p, WS_ROLE_SERVER, 1024);
-		feed_all(&p, copy, n, k, &c);
+		feed_chunked(in, n, k, 1024, &c);
 		cr_assert_eq(c.error, 0, "chunk %zu", k);
 		cr_assert_eq(c.msgs, 3, "chunk %zu", k);
 		cr_assert(c.len == 2 && !memcmp(c.msg, "ok", 2), "chunk %zu: %zu bytes", k, c.len);
@@ -388,14 +393,9 @@ Test(ws_parser, empty_first_fragment_starts_the_message)
 
 static int parse_error(const unsigned char *src, size_t n, uint64_t max)
 {
-	unsigned char copy[1024];
-	struct ws_parser p;
 	struct collected c;
 
-	memset(&c, 0, sizeof c);
-	memcpy(copy, src, n);
-	ws_parser_init(&p, WS_ROLE_SERVER, max);
-	feed_all(&p, copy, n, n, &c);
+	feed_chunked(src, n, n, max, &c);
 	return c.error;
 }
 
