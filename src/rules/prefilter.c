@@ -78,6 +78,9 @@ static int plain(int c)
  * message condition's), so where the caller knows the message it is
  * looked for there alone (prefilter_may_match_msg). */
 #define IN_MESSAGE '\x02'
+/* The literal "the event has a close trace" (prefilter_rules' has_close):
+ * no text holds it, it is never looked for, only given. */
+#define HAS_CLOSE "\x03"
 
 /* Add a literal to a term, keeping the longest TERM_MAX_LITS (dropping a
  * literal from a conjunction only weakens it). -1: out of memory. */
@@ -740,6 +743,20 @@ static struct need close_need(void)
 	return a;
 }
 
+/* An event's close condition holds only when the event has a close trace
+ * (close_eval): wherever it came from, the caller knows (HAS_CLOSE). */
+static struct need close_mark(void)
+{
+	struct need a = { NULL, 0, 0 };
+	struct term t = { { 0 }, 0 };
+
+	if (term_add(&t, HAS_CLOSE, 1) < 0 || need_push(&a, &t) < 0) {
+		term_free(&t);
+		return NEED_NONE;
+	}
+	return a;
+}
+
 /*
  * What c requires of a record's raw bytes (NEED_RECORD), or of one event's
  * message and text (NEED_EVENT). An event may be several records joined,
@@ -824,7 +841,7 @@ static struct need cond_need(const struct cond *c, int scope)
 	case COND_FIELD:
 		return field_need(c, scope);
 	case COND_CLOSE:
-		return scope == NEED_EVENT ? NEED_NONE : close_need();
+		return scope == NEED_EVENT ? close_mark() : close_need();
 	case COND_REDACT:
 		a.none = 0;
 		for (i = 0; i < c->nredact && !a.none; i++) {
@@ -870,8 +887,9 @@ struct cand {
 #define LIT_SLOTS (PREFILTER_WORDS * 64 * 2)
 
 /* The literals looked for in one text: the record's raw bytes (LT_RECORD),
- * or, where the caller knows it, the message (LT_MESSAGE). */
-enum { LT_RECORD, LT_MESSAGE };
+ * or, where the caller knows it, the message (LT_MESSAGE); HAS_CLOSE is
+ * looked for in none (LT_NONE). */
+enum { LT_RECORD, LT_MESSAGE, LT_NONE };
 
 /* A table of at most SIMD_LITS literals is also looked through 64
  * positions at a time where the machine can (scan_vbmi). */
@@ -908,6 +926,7 @@ struct prefilter {
 	size_t nrule;                /* rules: 0 but for prefilter_build_rules */
 	uint32_t *always;            /* rules that require nothing, always candidates */
 	size_t nalways;
+	long close_x;                /* HAS_CLOSE's index, -1: no rule needs it */
 	uint32_t *keyed;             /* literal x keys terms term[keyed[x] .. keyed[x + 1]) */
 	struct ltable *lt[2];        /* the record's literals, the message's;
 					NULL: none */
@@ -1032,6 +1051,16 @@ static uint32_t lit_hash(const char *l)
 	for (; *l; l++)
 		h = (h ^ (unsigned char)*l) * 16777619u;
 	return h;
+}
+
+static long lit_find(const struct prefilter *pf, const char *l)
+{
+	size_t i = lit_hash(l) % LIT_SLOTS;
+
+	for (; pf->slot[i]; i = (i + 1) % LIT_SLOTS)
+		if (!strcmp(pf->lit[pf->slot[i] - 1], l))
+			return (long)pf->slot[i] - 1;
+	return -1;
 }
 
 static long lit_index(struct prefilter *pf, const char *l)
@@ -1169,7 +1198,7 @@ struct bucket_of {
 /* The literal's bytes, and the table it is looked for with. */
 static const char *lit_text(const char *l, int *table)
 {
-	*table = l[0] == IN_MESSAGE ? LT_MESSAGE : LT_RECORD;
+	*table = l[0] == IN_MESSAGE ? LT_MESSAGE : l[0] == HAS_CLOSE[0] ? LT_NONE : LT_RECORD;
 	return l + (*table == LT_MESSAGE);
 }
 
@@ -1377,6 +1406,7 @@ static void lc_init(void)
 
 static struct prefilter *finish(struct prefilter *pf)
 {
+	pf->close_x = lit_find(pf, HAS_CLOSE);
 	if (key_terms(pf) < 0 || index_table(pf, LT_RECORD) < 0 || index_table(pf, LT_MESSAGE) < 0) {
 		prefilter_free(pf);
 		return NULL;
@@ -1649,7 +1679,7 @@ size_t prefilter_rule_words(const struct prefilter *pf)
 }
 
 void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
-		     const char *b, size_t nb, uint64_t *mask)
+		     const char *b, size_t nb, int has_close, uint64_t *mask)
 {
 	uintptr_t ap = (uintptr_t)a, bp = (uintptr_t)b;
 	int inside = b && ap >= bp && ap + na <= bp + nb;
@@ -1661,6 +1691,10 @@ void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
 		mask[pf->always[k] / 64] |= (uint64_t)1 << (pf->always[k] % 64);
 	memset(sn.bit, 0, sizeof sn.bit);
 	sn.n = 0;
+	if (has_close && pf->close_x >= 0) {
+		sn.bit[pf->close_x / 64] |= (uint64_t)1 << (pf->close_x % 64);
+		sn.x[sn.n++] = (uint16_t)pf->close_x;
+	}
 	/* a message condition's literals in the message alone; the rest in
 	 * the text and in the message, unless the text holds it already */
 	scan(pf->lt[LT_MESSAGE], a, na, &sn);

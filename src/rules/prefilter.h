@@ -39,18 +39,19 @@ struct prefilter *prefilter_build(const struct ruleset *rs, const char **why);
 /*
  * Per rule, for one event (ruleset_match): bit i of the mask is set when
  * rule i of rs may match an event whose message and text are a and b (a
- * may lie inside b). A message regex's literals count in a alone.
- * What a rule requires is what its message and text regexes require (a
- * joined event keeps its first part's fields, and may take its close
- * trace from another part, so fields but the message, and close
- * conditions, require nothing); a rule that requires nothing is always a
- * candidate. Exact across escapes: the event's message is decoded text,
- * and its text is what a text condition reads. NULL when out of memory.
+ * may lie inside b) and that has a close trace or not (has_close). A
+ * message regex's literals count in a alone.
+ * What a rule requires is what its message and text regexes require, and
+ * a close condition a close trace (a joined event keeps its first part's
+ * fields, so fields but the message require nothing); a rule that
+ * requires nothing is always a candidate. Exact across escapes: the
+ * event's message is decoded text, and its text is what a text condition
+ * reads. NULL when out of memory.
  */
 struct prefilter *prefilter_build_rules(const struct ruleset *rs);
 size_t prefilter_rule_words(const struct prefilter *pf);   /* uint64_t words of a mask */
 void prefilter_rules(const struct prefilter *pf, const char *a, size_t na,
-		     const char *b, size_t nb, uint64_t *mask);
+		     const char *b, size_t nb, int has_close, uint64_t *mask);
 /* The same over n regexes (pat[i] of len[i] bytes) and extra literals
  * (NULL-terminated list, may be NULL; each at least PREFILTER_MIN_LIT
  * bytes): 0 from prefilter_may_match means none of the regexes can match

@@ -1219,7 +1219,7 @@ int ruleset_match(const struct ruleset *rs, const struct event *ev, struct match
 	}
 	if (rs->gate)
 		prefilter_rules(rs->gate, ev->msg, ev->msg_len, ev->text, ev->text ? ev->text_len : 0,
-				m->cand);
+				ev->close.present, m->cand);
 	for (i = 0; i < rs->n; i++) {
 		if (rs->gate && !(m->cand[i / 64] >> (i % 64) & 1))
 			continue;

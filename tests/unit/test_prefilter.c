@@ -123,12 +123,47 @@ Test(prefilter, rules_gate_reads_each_condition_where_it_looks)
 
 	cr_assert_not_null(pf);
 	/* rules sort by id: t.a is 0, t.b 1, t.c 2 */
-	prefilter_rules(pf, msg, 14, text, strlen(text), mask);
+	prefilter_rules(pf, msg, 14, text, strlen(text), 0, mask);
 	cr_expect_eq(mask[0], 6u, "message inside the text: %#llx", (unsigned long long)mask[0]);
-	prefilter_rules(pf, "Upstream timed out", 18, text, strlen(text), mask);
+	prefilter_rules(pf, "Upstream timed out", 18, text, strlen(text), 0, mask);
 	cr_expect_eq(mask[0], 7u, "message apart: %#llx", (unsigned long long)mask[0]);
-	prefilter_rules(pf, "all good", 8, "all good", 8, mask);
+	prefilter_rules(pf, "all good", 8, "all good", 8, 0, mask);
 	cr_expect_eq(mask[0], 4u, "neither: %#llx", (unsigned long long)mask[0]);
+	prefilter_free(pf);
+	ruleset_free(rs);
+}
+
+/* A close condition needs the event to have a close trace, wherever the
+ * trace came from: the caller says whether it has one. A rule whose close
+ * condition is one alternative among message regexes is a candidate for
+ * either; one whose close is required with a message regex needs both. */
+Test(prefilter, rules_gate_asks_for_a_close_where_a_rule_needs_one)
+{
+	struct ruleset *rs = load(
+		"id: t.a\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { close: { code: 1011 } }\nmessage: m\nwhy: [w]\nfix: f\n"
+		"---\n"
+		"id: t.b\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { any: [ { close: { reason: 'ping timeout' } }, { message: 'keepalive ping timeout' } ] }\n"
+		"message: m\nwhy: [w]\nfix: f\n"
+		"---\n"
+		"id: t.c\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { close: { code: 1009 }, message: 'too big' }\nmessage: m\nwhy: [w]\nfix: f\n"
+		"---\n"
+		"id: t.d\nrole: cause\nseverity: error\ntitle: t\ncategory: t\n"
+		"match: { close: { code: 1000 }, not: { message: 'bye' } }\nmessage: m\nwhy: [w]\nfix: f\n");
+	struct prefilter *pf = prefilter_build_rules(rs);
+	uint64_t mask[1];
+
+	cr_assert_not_null(pf);
+	prefilter_rules(pf, "all good", 8, "all good", 8, 0, mask);
+	cr_expect_eq(mask[0], 0u, "no close, no literal: %#llx", (unsigned long long)mask[0]);
+	prefilter_rules(pf, "all good", 8, "all good", 8, 1, mask);
+	cr_expect_eq(mask[0], 0xbu, "a close: %#llx", (unsigned long long)mask[0]);
+	prefilter_rules(pf, "keepalive ping timeout", 22, NULL, 0, 0, mask);
+	cr_expect_eq(mask[0], 0x2u, "the message alone: %#llx", (unsigned long long)mask[0]);
+	prefilter_rules(pf, "message too big", 15, NULL, 0, 1, mask);
+	cr_expect_eq(mask[0], 0xfu, "a close and the message: %#llx", (unsigned long long)mask[0]);
 	prefilter_free(pf);
 	ruleset_free(rs);
 }
@@ -438,9 +473,9 @@ Test(prefilter, wide_scan_finds_what_the_plain_one_does)
 			}
 		}
 		prefilter_scan_plain(1);
-		prefilter_rules(pf, "", 0, rec, n, plain);
+		prefilter_rules(pf, "", 0, rec, n, 0, plain);
 		prefilter_scan_plain(0);
-		prefilter_rules(pf, "", 0, rec, n, wide);
+		prefilter_rules(pf, "", 0, rec, n, 0, wide);
 		for (w = 0; w < prefilter_rule_words(pf); w++) {
 			cr_assert_eq(wide[w], plain[w], "trial %zu, %zu bytes, word %zu: %.*s", trial, n, w,
 				     (int)n, rec);
