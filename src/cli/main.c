@@ -6,6 +6,7 @@
 #include "rules/ryaml.h"
 #include "sanitize/sanitize.h"
 #include "triage/triage.h"
+#include "util/heap.h"
 #include "util/jpool.h"
 
 struct command {
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	heap_huge_pages();
 	jpool_install();
 	if (argc < 2) {
 		usage(stderr);

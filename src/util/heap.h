@@ -1,0 +1,17 @@
+#ifndef LOGWHY_HEAP_H
+#define LOGWHY_HEAP_H
+
+/*
+ * The process's heap on transparent huge pages, called once at the start
+ * of main, before threads. Each fresh page a process writes costs a page
+ * fault; a 2 MiB huge page costs one fault for what would be 512. malloc's
+ * main heap is made to grow 64 MiB at a time (address space only: a page
+ * becomes memory where it is written) and that span is marked for huge
+ * pages (madvise); buffers up to 32 MiB come from it instead of mappings
+ * of their own, and every thread allocates from it. Nothing changes where
+ * the kernel has huge pages off, under a sanitizer's allocator, without
+ * glibc, or with LOGWHY_NO_HUGEPAGES set in the environment.
+ */
+void heap_huge_pages(void);
+
+#endif
