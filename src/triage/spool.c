@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/heap.h"
 #include "util/tmp.h"
 
 #define BLOCK 1024               /* findings per cache block (64 KiB) */
@@ -43,7 +44,7 @@ struct spool *spool_new(void)
 
 	if (!s)
 		return NULL;
-	s->mem = malloc(SPOOL_RUN * sizeof *s->mem);
+	s->mem = heap_map(SPOOL_RUN * sizeof *s->mem);
 	if (!s->mem) {
 		free(s);
 		return NULL;
@@ -239,6 +240,6 @@ void spool_free(struct spool *s)
 		fclose(s->runs);
 	if (s->sorted)
 		fclose(s->sorted);
-	free(s->mem);
+	heap_unmap(s->mem, SPOOL_RUN * sizeof *s->mem);
 	free(s);
 }
