@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/heap.h"
 #include "util/tmp.h"
 
 #define BLOCK 1024               /* findings per cache block (64 KiB) */
@@ -44,7 +43,7 @@ struct spool *spool_new(void)
 
 	if (!s)
 		return NULL;
-	s->mem = heap_map(SPOOL_RUN * sizeof *s->mem);
+	s->mem = malloc(SPOOL_RUN * sizeof *s->mem);
 	if (!s->mem) {
 		free(s);
 		return NULL;
@@ -240,6 +239,6 @@ void spool_free(struct spool *s)
 		fclose(s->runs);
 	if (s->sorted)
 		fclose(s->sorted);
-	heap_unmap(s->mem, SPOOL_RUN * sizeof *s->mem);
+	free(s->mem);
 	free(s);
 }

@@ -18,7 +18,6 @@
 /* held for good (mark_heap); volatile, or the compiler may drop the
  * malloc of a block that is never read */
 static void *volatile heap_below;
-static int heap_huge;            /* heap_huge_pages marked the heap */
 
 /*
  * Measured on the machine `make bench` runs on (a virtual machine with
@@ -29,8 +28,8 @@ static int heap_huge;            /* heap_huge_pages marked the heap */
  * 52-53 MiB after (huge pages round up).
  */
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
-/* Grow the heap by HEAP_STEP and mark it: 1 when it is. */
-static int mark_heap(void)
+/* Grow the heap by HEAP_STEP and mark it. */
+static void mark_heap(void)
 {
 	uintptr_t top0 = (uintptr_t)sbrk(0), top, from;
 	void *volatile p;
@@ -38,7 +37,7 @@ static int mark_heap(void)
 	/* more than the heap has free, so that it grows now; freed, it is
 	 * the start of the heap's free top */
 	if (!(p = malloc((size_t)HUGE_PAGE)))
-		return 0;
+		return;
 	free(p);
 	top = (uintptr_t)sbrk(0);
 	/* Growing, malloc wrote the header of the free top just past p's
@@ -47,15 +46,13 @@ static int mark_heap(void)
 	from = ((uintptr_t)p + HUGE_PAGE + 64 + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	/* the heap did not grow in place (sbrk refused, malloc mapped
 	 * instead): leave it be */
-	if (top0 == (uintptr_t)-1 || (uintptr_t)p < top0 || top < from + HUGE_PAGE)
-		return 0;
-	if (madvise((void *)from, (size_t)(top - from) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE) < 0)
-		return 0;
+	if (top0 == (uintptr_t)-1 || (uintptr_t)p < top0 || top < from + HUGE_PAGE ||
+	    madvise((void *)from, (size_t)(top - from) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE) < 0)
+		return;
 	/* What lies below stays on small pages: one block takes it (address
 	 * space, never written) so that what is allocated next starts at
 	 * the boundary, on huge pages. */
 	heap_below = malloc(from - (uintptr_t)p);
-	return 1;
 }
 #endif
 
@@ -69,44 +66,7 @@ void heap_huge_pages(void)
 	if (!mallopt(M_ARENA_MAX, 1) || !mallopt(M_TOP_PAD, HEAP_STEP) ||
 	    !mallopt(M_MMAP_THRESHOLD, HEAP_MOST))
 		return;
-	heap_huge = mark_heap();
+	mark_heap();
 	mallopt(M_MMAP_THRESHOLD, HEAP_BUFFERS);
 #endif
-}
-
-static size_t map_size(size_t n)
-{
-	return (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-}
-
-void *heap_map(size_t n)
-{
-	size_t len = map_size(n);
-	uintptr_t at, end;
-	char *p;
-
-	if (!heap_huge) {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
-	/* a huge page more than needed, then its ends cut off to align */
-	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	at = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	end = (uintptr_t)p + len + HUGE_PAGE;
-	if (at > (uintptr_t)p)
-		munmap(p, at - (uintptr_t)p);
-	if (end > at + len)
-		munmap((void *)(at + len), end - (at + len));
-#ifdef MADV_HUGEPAGE
-	madvise((void *)at, len, MADV_HUGEPAGE);
-#endif
-	return (void *)at;
-}
-
-void heap_unmap(void *p, size_t n)
-{
-	if (p)
-		munmap(p, map_size(n));
 }
