@@ -1687,7 +1687,7 @@ static void anchors(const char *s, size_t n, struct hints *h)
 }
 
 /* A family may have written fields before giving up. */
-static void reset(struct close_trace *o)
+void close_trace_reset(struct close_trace *o)
 {
 	o->present = 0;
 	o->code = 0;
@@ -1727,7 +1727,7 @@ int close_parse(const char *msg, size_t len, struct close_trace *out)
 	struct hints h;
 	int found = 0;
 
-	reset(out);
+	close_trace_reset(out);
 	if (!msg || len == 0)
 		return 0;
 	anchors(msg, len, &h);
@@ -1738,11 +1738,11 @@ int close_parse(const char *msg, size_t len, struct close_trace *out)
 			continue;
 		found = families[f].parse(msg, len, out);
 		if (!found)
-			reset(out);
+			close_trace_reset(out);
 	}
 	/* the loosest family last, once every exact wording has had its turn */
 	if (!found && (h.seen & (A_CODE | A_CLOS)) && !(found = try_server(msg, len, &h, out)))
-		reset(out);
+		close_trace_reset(out);
 	/* a server saying the TCP connection ended with no close frame: what
 	 * its client reports as 1006 */
 	if (!found && (h.seen & A_CLOS) &&

@@ -29,6 +29,10 @@ struct close_trace {
 					    "server", "probe" */
 };
 
+/* No close trace: present 0, the unknowns -1, reason "" (its first byte
+ * only). */
+void close_trace_reset(struct close_trace *o);
+
 /*
  * Parse a log message as a close trace. Returns 1 and fills out when the
  * message is one; 0 (out->present = 0) when it is not. Never allocates.

@@ -1,6 +1,7 @@
 #include "event/event.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -36,12 +37,21 @@ int sev_parse(const char *s, size_t n)
 	return -1;
 }
 
+/* Every record's event is cleared: of its 616 bytes, the revision's 128
+ * and the close reason's 256 are text whose first byte is enough. The
+ * close follows the revision, and the text the close, nothing between. */
+_Static_assert(offsetof(struct event, close) - offsetof(struct event, revision) <
+		       sizeof ((struct event *)0)->revision + 8 &&
+	       offsetof(struct event, text) - offsetof(struct event, close) <
+		       sizeof(struct close_trace) + 8,
+	       "event_init clears around revision and close");
 void event_init(struct event *ev)
 {
-	memset(ev, 0, sizeof *ev);
+	memset(ev, 0, offsetof(struct event, revision));
+	ev->revision[0] = '\0';
+	close_trace_reset(&ev->close);
+	memset(&ev->text, 0, sizeof *ev - offsetof(struct event, text));
 	ev->msg = "";
-	ev->close.elapsed_ms = -1;
-	ev->close.clean = -1;
 	ev->store.max = BUF_DEFAULT_MAX;
 }
 
