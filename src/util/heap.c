@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifdef __GLIBC__
@@ -14,6 +15,7 @@
 #define HEAP_BUFFERS (4 << 20)       /* larger blocks are mappings of their
 					own, which grow in place (mremap) */
 #define HEAP_MOST (32 << 20)         /* glibc's largest mmap threshold */
+#define HEAP_ROOM ((size_t)1 << 30)  /* a memory limit below this: small steps */
 
 /* held for good (mark_heap); volatile, or the compiler may drop the
  * malloc of a block that is never read */
@@ -56,10 +58,21 @@ static void mark_heap(void)
 }
 #endif
 
+/* A limit on memory the 64 MiB steps could run into: the heap grows by
+ * HEAP_STEP whatever it needs, so under a low limit it would fail where
+ * small steps fit (triage of 50 MB under `ulimit -d 80000` did). */
+static int tight(int resource)
+{
+	struct rlimit r;
+
+	return getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY &&
+	       r.rlim_cur < (rlim_t)HEAP_ROOM;
+}
+
 void heap_huge_pages(void)
 {
 #if defined(__GLIBC__) && defined(MADV_HUGEPAGE)
-	if (getenv("LOGWHY_NO_HUGEPAGES"))
+	if (getenv("LOGWHY_NO_HUGEPAGES") || tight(RLIMIT_DATA) || tight(RLIMIT_AS))
 		return;
 	/* one arena: the threads' buffers share the heap's huge pages rather
 	 * than each thread's arena faulting in small pages of its own */
