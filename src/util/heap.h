@@ -13,7 +13,8 @@
  * 4 KiB at a time: a huge page's first touch can cost 5 ms on a virtual
  * machine whose host has not backed that memory yet. Nothing changes where
  * the kernel has huge pages off, under a sanitizer's allocator, without
- * glibc, or with LOGWHY_NO_HUGEPAGES set in the environment.
+ * glibc, under a data or address-space limit below 1 GiB, or with
+ * LOGWHY_NO_HUGEPAGES set in the environment.
  */
 void heap_huge_pages(void);
 
