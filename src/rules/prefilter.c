@@ -1043,9 +1043,6 @@ static size_t key_offset(const char *l, size_t n)
 	return best;
 }
 
-/* The literal's index, added when new; -1 when the table is full or out of
- * memory. Found through an open-addressing table of indices + 1 (LIT_SLOTS
- * is twice the most literals there can be, so a probe always ends). */
 static uint32_t lit_hash(const char *l)
 {
 	uint32_t h = 2166136261u;
@@ -1055,24 +1052,32 @@ static uint32_t lit_hash(const char *l)
 	return h;
 }
 
-static long lit_find(const struct prefilter *pf, const char *l)
+/* l's slot: where the table has it, or the empty slot where it goes */
+static size_t lit_slot(const struct prefilter *pf, const char *l)
 {
 	size_t i = lit_hash(l) % LIT_SLOTS;
 
-	for (; pf->slot[i]; i = (i + 1) % LIT_SLOTS)
-		if (!strcmp(pf->lit[pf->slot[i] - 1], l))
-			return (long)pf->slot[i] - 1;
-	return -1;
+	while (pf->slot[i] && strcmp(pf->lit[pf->slot[i] - 1], l))
+		i = (i + 1) % LIT_SLOTS;
+	return i;
 }
 
+/* The literal's index; -1 when it is not there. */
+static long lit_find(const struct prefilter *pf, const char *l)
+{
+	return (long)pf->slot[lit_slot(pf, l)] - 1;
+}
+
+/* The literal's index, added when new; -1 when the table is full or out of
+ * memory. Found through an open-addressing table of indices + 1 (LIT_SLOTS
+ * is twice the most literals there can be, so a probe always ends). */
 static long lit_index(struct prefilter *pf, const char *l)
 {
-	size_t i = lit_hash(l) % LIT_SLOTS;
+	size_t i = lit_slot(pf, l);
 	char **p;
 
-	for (; pf->slot[i]; i = (i + 1) % LIT_SLOTS)
-		if (!strcmp(pf->lit[pf->slot[i] - 1], l))
-			return (long)pf->slot[i] - 1;
+	if (pf->slot[i])
+		return (long)pf->slot[i] - 1;
 	if (pf->n == PREFILTER_WORDS * 64 || !(p = realloc(pf->lit, (pf->n + 1) * sizeof *p)))
 		return -1;
 	pf->lit = p;
