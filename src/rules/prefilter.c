@@ -123,17 +123,24 @@ static int need_push(struct need *a, struct term *t)
 	return 0;
 }
 
-/* The requirement "contains s" (none when s is too short to look for). */
-static struct need need_of(const char *s, size_t n)
+/* The requirement "holds the literal s", whatever its length (none when
+ * out of memory). */
+static struct need need_lit(const char *s, size_t n)
 {
 	struct need a = { NULL, 0, 0 };
 	struct term t = { { 0 }, 0 };
 
-	if (n < PREFILTER_MIN_LIT || term_add(&t, s, n) < 0 || need_push(&a, &t) < 0) {
+	if (term_add(&t, s, n) < 0 || need_push(&a, &t) < 0) {
 		term_free(&t);
 		return NEED_NONE;
 	}
 	return a;
+}
+
+/* The requirement "contains s" (none when s is too short to look for). */
+static struct need need_of(const char *s, size_t n)
+{
+	return n < PREFILTER_MIN_LIT ? NEED_NONE : need_lit(s, n);
 }
 
 /* Mark every literal of a as one of the message's (IN_MESSAGE). Out of
@@ -745,20 +752,6 @@ static struct need close_need(void)
 	return a;
 }
 
-/* An event's close condition holds only when the event has a close trace
- * (close_eval): wherever it came from, the caller knows (HAS_CLOSE). */
-static struct need close_mark(void)
-{
-	struct need a = { NULL, 0, 0 };
-	struct term t = { { 0 }, 0 };
-
-	if (term_add(&t, HAS_CLOSE, 1) < 0 || need_push(&a, &t) < 0) {
-		term_free(&t);
-		return NEED_NONE;
-	}
-	return a;
-}
-
 /*
  * What c requires of a record's raw bytes (NEED_RECORD), or of one event's
  * message and text (NEED_EVENT). An event may be several records joined,
@@ -843,7 +836,9 @@ static struct need cond_need(const struct cond *c, int scope)
 	case COND_FIELD:
 		return field_need(c, scope);
 	case COND_CLOSE:
-		return scope == NEED_EVENT ? close_mark() : close_need();
+		/* for an event: its close trace, wherever it came from, which
+		 * the caller says it has (HAS_CLOSE; close_eval reads it) */
+		return scope == NEED_EVENT ? need_lit(HAS_CLOSE, 1) : close_need();
 	case COND_REDACT:
 		a.none = 0;
 		for (i = 0; i < c->nredact && !a.none; i++) {
